@@ -1,0 +1,27 @@
+/** One write inside a {@link KeyValueStore.batch}. */
+export type BatchOperation =
+  | { readonly type: 'put'; readonly key: Uint8Array; readonly value: Uint8Array }
+  | { readonly type: 'delete'; readonly key: Uint8Array };
+
+/**
+ * A small async byte store: the storage port. Domain repositories live in core on top of it,
+ * so an adapter stays a few dozen lines.
+ *
+ * Guarantees an adapter gives:
+ * - **Durability**: when `put`, `delete` or `batch` resolves, the write survives a crash of the
+ *   process (adapters document whether they also survive power loss).
+ * - **Atomicity**: a `batch` is applied all or nothing.
+ * - **Ordering**: keys compare as unsigned bytes; `scan` yields entries in ascending key order.
+ * - **Isolation**: values passed in and returned are copies the caller may keep and mutate.
+ * - **Close**: after `close()` resolves every call rejects with a `ShoalError` `CLOSED`.
+ */
+export interface KeyValueStore {
+  get(key: Uint8Array): Promise<Uint8Array | undefined>;
+  put(key: Uint8Array, value: Uint8Array): Promise<void>;
+  delete(key: Uint8Array): Promise<void>;
+  /** Applies all operations atomically, in order. */
+  batch(operations: readonly BatchOperation[]): Promise<void>;
+  /** All entries whose key starts with `prefix`, in ascending key order. */
+  scan(prefix: Uint8Array): AsyncIterable<[Uint8Array, Uint8Array]>;
+  close(): Promise<void>;
+}

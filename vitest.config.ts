@@ -1,0 +1,31 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+// One config, one project per package. The `@shoal/source` export condition points workspace
+// imports at TypeScript sources, so tests never need a build first. Core's own tests use testkit
+// and the simulated network, which depend on core; they reach them by alias rather than as
+// dependencies, so the package graph stays acyclic.
+const packages = ['core', 'testkit', 'transport-memory', 'transport-udp', 'storage-lmdb'];
+const source = (name: string) => fileURLToPath(new URL(`./packages/${name}/src/index.ts`, import.meta.url));
+
+export default defineConfig({
+  resolve: {
+    conditions: ['@shoal/source'],
+    alias: {
+      '@shoal/testkit': source('testkit'),
+      '@shoal/transport-memory': source('transport-memory'),
+    },
+  },
+  test: {
+    projects: [
+      ...packages.map((name) => ({
+        extends: true as const,
+        test: { name, root: `packages/${name}`, include: ['src/**/*.test.ts', 'test/**/*.test.ts'] },
+      })),
+      {
+        extends: true as const,
+        test: { name: 'demo', root: 'apps/demo', include: ['src/**/*.test.ts'] },
+      },
+    ],
+  },
+});
