@@ -1,0 +1,92 @@
+const utf8 = new TextEncoder();
+
+/**
+ * Appends binary fields to a growing buffer. The wire format's building blocks: unsigned
+ * LEB128 varints, fixed-width big-endian integers, length-prefixed bytes and strings.
+ * Every `writeX` has a matching `readX` on {@link ByteReader}.
+ */
+export class ByteWriter {
+  #buffer: Uint8Array;
+  #view: DataView;
+  #length = 0;
+
+  constructor(initialCapacity = 64) {
+    this.#buffer = new Uint8Array(initialCapacity);
+    this.#view = new DataView(this.#buffer.buffer);
+  }
+
+  /** Bytes written so far. */
+  get length(): number {
+    return this.#length;
+  }
+
+  writeU8(value: number): this {
+    this.#reserve(1);
+    this.#buffer[this.#length++] = value;
+    return this;
+  }
+
+  writeU32(value: number): this {
+    this.#reserve(4);
+    this.#view.setUint32(this.#length, value);
+    this.#length += 4;
+    return this;
+  }
+
+  /** Unsigned LEB128 of a safe integer in [0, 2^53). */
+  writeVarint(value: number): this {
+    this.#reserve(8);
+    let rest = value;
+    while (rest >= 0x80) {
+      this.#buffer[this.#length++] = (rest % 0x80) | 0x80;
+      rest = Math.floor(rest / 0x80);
+    }
+    this.#buffer[this.#length++] = rest;
+    return this;
+  }
+
+  /** Raw bytes, no length prefix. */
+  writeRaw(bytes: Uint8Array): this {
+    this.#reserve(bytes.length);
+    this.#buffer.set(bytes, this.#length);
+    this.#length += bytes.length;
+    return this;
+  }
+
+  /** Varint length, then the bytes. */
+  writeBytes(bytes: Uint8Array): this {
+    return this.writeVarint(bytes.length).writeRaw(bytes);
+  }
+
+  /** Varint byte length, then UTF-8. */
+  writeString(value: string): this {
+    return this.writeBytes(utf8.encode(value));
+  }
+
+  /** A copy of the bytes written. */
+  finish(): Uint8Array {
+    return this.#buffer.slice(0, this.#length);
+  }
+
+  #reserve(extra: number): void {
+    const needed = this.#length + extra;
+    if (needed <= this.#buffer.length) return;
+    let capacity = this.#buffer.length * 2;
+    while (capacity < needed) capacity *= 2;
+    const grown = new Uint8Array(capacity);
+    grown.set(this.#buffer.subarray(0, this.#length));
+    this.#buffer = grown;
+    this.#view = new DataView(grown.buffer);
+  }
+}
+
+/** Bytes a varint of `value` takes. */
+export function varintSize(value: number): number {
+  let size = 1;
+  let rest = value;
+  while (rest >= 0x80) {
+    size++;
+    rest = Math.floor(rest / 0x80);
+  }
+  return size;
+}
