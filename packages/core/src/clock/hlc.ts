@@ -1,0 +1,120 @@
+import { ErrorCode, ShoalError } from '../errors/shoal-error.js';
+import {
+  compareTimestamps,
+  isTimestamp,
+  MAX_COUNTER,
+  MAX_WALL,
+  type Timestamp,
+  ZERO_TIMESTAMP,
+} from './timestamp.js';
+
+/** Default bound on how far ahead of our wall clock a remote timestamp may be: 60 s. */
+export const DEFAULT_MAX_DRIFT_MS = 60_000;
+
+/** Options of an {@link Hlc}. */
+export interface HlcOptions {
+  /** Reads the wall clock in ms (a `TimerPort.now`). It may jump backwards; the HLC never does. */
+  readonly wallClock: () => number;
+  /** A remote timestamp more than this many ms ahead of the wall clock is refused. */
+  readonly maxDrift?: number;
+  /** The last timestamp issued before a restart, so none is ever reissued. */
+  readonly last?: Timestamp;
+}
+
+/**
+ * A hybrid logical clock (Kulkarni et al. 2014, Fig. 5). Every timestamp it issues is strictly
+ * greater than every timestamp it issued or received before, and stays close to physical time.
+ *
+ * - `now()` stamps a local event.
+ * - `receive(remote)` folds in a remote timestamp, so our next stamp orders after it. A stamp
+ *   further than `maxDrift` ahead of our wall clock is refused with `CLOCK_DRIFT` and leaves the
+ *   clock untouched: one peer with a broken clock must not drag every clock into the future.
+ * - When 65 536 events share one millisecond the counter would overflow; the clock then moves
+ *   its logical wall forward by 1 ms instead, staying strictly monotonic (it runs ahead of
+ *   physical time by at most 1 ms per 65 536 events, and catches up as the wall clock advances).
+ */
+export class Hlc {
+  readonly #wallClock: () => number;
+  readonly #maxDrift: number;
+  #last: Timestamp;
+
+  constructor(options: HlcOptions) {
+    this.#wallClock = options.wallClock;
+    this.#maxDrift = options.maxDrift ?? DEFAULT_MAX_DRIFT_MS;
+    this.#last = options.last ?? ZERO_TIMESTAMP;
+  }
+
+  /** The last timestamp issued or received. */
+  get last(): Timestamp {
+    return this.#last;
+  }
+
+  /** The configured drift bound in ms. */
+  get maxDrift(): number {
+    return this.#maxDrift;
+  }
+
+  /** A fresh timestamp for a local event, greater than every one before. */
+  now(): Timestamp {
+    const physical = this.#physical();
+    const last = this.#last;
+    this.#last = physical > last.wall ? { wall: physical, counter: 0 } : this.#tick(last.wall, last.counter);
+    return this.#last;
+  }
+
+  /**
+   * Folds a remote timestamp into the clock and returns the new local reading, which is greater
+   * than both the remote stamp and every earlier local one.
+   * @throws ShoalError `CLOCK_DRIFT` when `remote` is more than `maxDrift` ms ahead of the wall clock
+   * (the clock is left unchanged), `INVALID_ARGUMENT` when `remote` is malformed.
+   */
+  receive(remote: Timestamp): Timestamp {
+    this.check(remote);
+    const physical = this.#physical();
+    const last = this.#last;
+    const wall = Math.max(physical, last.wall, remote.wall);
+    let next: Timestamp;
+    if (wall === last.wall && wall === remote.wall)
+      next = this.#tick(wall, Math.max(last.counter, remote.counter));
+    else if (wall === last.wall) next = this.#tick(wall, last.counter);
+    else if (wall === remote.wall) next = this.#tick(wall, remote.counter);
+    else next = { wall, counter: 0 };
+    this.#last = next;
+    return next;
+  }
+
+  /**
+   * Checks a remote timestamp without changing the clock.
+   * @throws ShoalError as {@link Hlc.receive} does.
+   */
+  check(remote: Timestamp): void {
+    if (!isTimestamp(remote)) {
+      throw new ShoalError(ErrorCode.InvalidArgument, `malformed timestamp ${JSON.stringify(remote)}`);
+    }
+    const physical = this.#physical();
+    if (remote.wall - physical > this.#maxDrift) {
+      throw new ShoalError(
+        ErrorCode.ClockDrift,
+        `remote timestamp is ${remote.wall - physical} ms ahead of the local clock (max drift ${this.#maxDrift} ms)`,
+        { details: { remoteWall: remote.wall, localWall: physical, maxDrift: this.#maxDrift } },
+      );
+    }
+  }
+
+  /** Raises the clock to at least `stamp` without drift checks (used when reloading own history). */
+  observe(stamp: Timestamp): void {
+    if (compareTimestamps(stamp, this.#last) > 0) this.#last = stamp;
+  }
+
+  #tick(wall: number, counter: number): Timestamp {
+    if (counter < MAX_COUNTER) return { wall, counter: counter + 1 };
+    if (wall >= MAX_WALL) throw new ShoalError(ErrorCode.ClockExhausted, 'hybrid logical clock exhausted');
+    return { wall: wall + 1, counter: 0 };
+  }
+
+  #physical(): number {
+    // A wall clock far outside 48 bits (or NaN) is treated as 0: the HLC then runs on its counter.
+    const physical = Math.floor(this.#wallClock());
+    return physical >= 0 && physical <= MAX_WALL ? physical : 0;
+  }
+}

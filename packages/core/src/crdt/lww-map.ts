@@ -1,0 +1,141 @@
+import { compareVersions, type Version } from '../clock/timestamp.js';
+import type { NodeId } from '../ids/node-id.js';
+import type { Value } from './value.js';
+import { compareValuesForTieBreak } from './value-order.js';
+
+/**
+ * One key's state in an {@link LwwMap}: its value (or `undefined` for a tombstone) and the
+ * version that wrote it. Entries are immutable.
+ */
+export interface MapEntry extends Version {
+  readonly key: string;
+  /** `undefined` marks a tombstone: the key was deleted at this version. */
+  readonly value: Value | undefined;
+}
+
+/** What changed when an entry won a merge. */
+export interface MapChange {
+  readonly key: string;
+  /** The new value, `undefined` when deleted. */
+  readonly value: Value | undefined;
+  readonly deleted: boolean;
+  /** The value visible before this change (`undefined` when absent or deleted). */
+  readonly previous: Value | undefined;
+  readonly writer: NodeId;
+  /** True when the change was written on this replica, false when merged from a peer. */
+  readonly local: boolean;
+  readonly entry: MapEntry;
+}
+
+/**
+ * A last-writer-wins map CRDT (the state-based LWW-element map of Shapiro et al. 2011, with
+ * HLC versions). Each key keeps the entry with the greatest (wall, counter, writer) version;
+ * deletes are tombstones with a version, so a delete and a concurrent set resolve the same way
+ * everywhere.
+ *
+ * Guarantees: {@link LwwMap.apply} is commutative, associative and idempotent, so replicas that
+ * have applied the same set of entries, in any order and with any duplication, hold the same
+ * state. Two different values under one identical version (only possible from a faulty or
+ * malicious writer) still resolve deterministically, by comparing the values.
+ *
+ * Keys are plain strings held in a `Map`: `__proto__` and `constructor` are ordinary keys.
+ */
+export class LwwMap {
+  readonly #entries = new Map<string, MapEntry>();
+  readonly #listeners = new Set<(change: MapChange) => void>();
+  #live = 0;
+
+  /** Number of keys with a value (tombstones excluded). */
+  get size(): number {
+    return this.#live;
+  }
+
+  /** Number of tombstones held. */
+  get tombstones(): number {
+    return this.#entries.size - this.#live;
+  }
+
+  /** The value of `key`, or `undefined` when absent or deleted. */
+  get(key: string): Value | undefined {
+    return this.#entries.get(key)?.value;
+  }
+
+  has(key: string): boolean {
+    return this.#entries.get(key)?.value !== undefined;
+  }
+
+  /** The entry of `key`, tombstones included. */
+  entry(key: string): MapEntry | undefined {
+    return this.#entries.get(key);
+  }
+
+  /** Live keys, in insertion order of their first write on this replica. */
+  *keys(): IterableIterator<string> {
+    for (const [key, entry] of this.#entries) if (entry.value !== undefined) yield key;
+  }
+
+  /** Live `[key, value]` pairs. */
+  *entries(): IterableIterator<[string, Value]> {
+    for (const [key, entry] of this.#entries) if (entry.value !== undefined) yield [key, entry.value];
+  }
+
+  /** Every entry, tombstones included: the state to replicate. */
+  allEntries(): IterableIterator<MapEntry> {
+    return this.#entries.values();
+  }
+
+  /**
+   * Merges one entry. Returns true when it won (and listeners were told), false when the
+   * replica already held that entry or a greater one.
+   */
+  apply(entry: MapEntry, local = false): boolean {
+    const current = this.#entries.get(entry.key);
+    if (current !== undefined && !wins(entry, current)) return false;
+    this.#entries.set(entry.key, entry);
+    const wasLive = current !== undefined && current.value !== undefined;
+    const isLive = entry.value !== undefined;
+    this.#live += Number(isLive) - Number(wasLive);
+    if (this.#listeners.size > 0) {
+      const change: MapChange = {
+        key: entry.key,
+        value: entry.value,
+        deleted: !isLive,
+        previous: current?.value,
+        writer: entry.writer,
+        local,
+        entry,
+      };
+      for (const listener of this.#listeners) listener(change);
+    }
+    return true;
+  }
+
+  /** Merges many entries; returns how many won. */
+  merge(entries: Iterable<MapEntry>): number {
+    let applied = 0;
+    for (const entry of entries) if (this.apply(entry)) applied++;
+    return applied;
+  }
+
+  /**
+   * Forgets a tombstone for good (compaction). Only tombstones are removed; a live entry is
+   * never dropped. Returns true when something was removed.
+   */
+  purge(key: string): boolean {
+    const entry = this.#entries.get(key);
+    if (entry === undefined || entry.value !== undefined) return false;
+    return this.#entries.delete(key);
+  }
+
+  /** Calls `listener` for every entry that wins from now on; returns an unsubscribe function. */
+  onChange(listener: (change: MapChange) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+}
+
+function wins(candidate: MapEntry, current: MapEntry): boolean {
+  const order = compareVersions(candidate, current);
+  if (order !== 0) return order > 0;
+  return compareValuesForTieBreak(candidate.value, current.value) > 0;
+}
