@@ -1,1 +1,20 @@
-export {};
+/**
+ * @shoal/testkit: test-only helpers shared by every Shoal package: port conformance suites,
+ * a seeded random source, manual timers and fast-check replay parameters.
+ */
+export { fcParams, simulationSeed } from './fc-params.js';
+export {
+  describeKeyValueStoreConformance,
+  type KeyValueStoreConformanceOptions,
+  type KeyValueStoreHarness,
+  type KeyValueStoreSetup,
+} from './key-value-store-conformance.js';
+export { DEFAULT_EPOCH, ManualTimers, type ManualTimersOptions } from './manual-timers.js';
+export {
+  type ConformancePeer,
+  describeMessagePortConformance,
+  type MessagePortConformanceOptions,
+  type MessagePortFixture,
+} from './message-port-conformance.js';
+export { SeededRandom } from './seeded-random.js';
+export { settleMicrotasks } from './settle-microtasks.js';

@@ -1,0 +1,47 @@
+/**
+ * How the store lays out one LMDB database. Every key starts with a one-byte tag, so the
+ * store's own metadata can never collide with user keys, an empty user key becomes a valid
+ * LMDB key (LMDB refuses zero-length keys), and, because all user keys share the same first
+ * byte, LMDB's memcmp order on stored keys is exactly the unsigned-byte order on user keys.
+ */
+
+/** Tag of the store's metadata keys (the format marker). */
+const META_TAG = 0x00;
+/** Tag of every user key. */
+const DATA_TAG = 0x01;
+
+/** LMDB's default maximum key size in lmdb-js (511 in stock LMDB; lmdb-js compiles 1978). */
+const ENGINE_MAX_KEY_BYTES = 1978;
+
+/** The longest user key the store accepts: the engine's limit minus the tag byte. */
+export const MAX_KEY_BYTES = ENGINE_MAX_KEY_BYTES - 1;
+
+/** The stored key of the format marker. */
+export const FORMAT_KEY = Uint8Array.of(META_TAG, ...new TextEncoder().encode('format'));
+
+/** The stored form of user key `key` (always a fresh buffer: LMDB may read it after we return). */
+export function dataKey(key: Uint8Array): Uint8Array {
+  const stored = new Uint8Array(key.length + 1);
+  stored[0] = DATA_TAG;
+  stored.set(key, 1);
+  return stored;
+}
+
+/** The user key inside stored key `stored` (a copy the caller owns). */
+export function userKey(stored: Uint8Array): Uint8Array {
+  return new Uint8Array(stored.subarray(1));
+}
+
+/**
+ * The stored-key range `[start, end)` holding exactly the user keys that start with `prefix`.
+ * `end` is the least key greater than every extension of `start`: drop trailing 0xff bytes,
+ * then add one to the last byte. It always exists because `start` begins with the data tag.
+ */
+export function prefixRange(prefix: Uint8Array): { start: Uint8Array; end: Uint8Array } {
+  const start = dataKey(prefix);
+  let last = start.length - 1;
+  while (start[last] === 0xff) last--;
+  const end = start.slice(0, last + 1);
+  end[last] = (end[last] ?? 0) + 1;
+  return { start, end };
+}
