@@ -1,0 +1,66 @@
+import { isNodeId, MAX_NODE_ID_LENGTH, type NodeId } from '../ids/node-id.js';
+import type { ByteReader } from '../wire/byte-reader.js';
+import type { ByteWriter } from '../wire/byte-writer.js';
+import { AEAD_NONCE_BYTES } from './aead.js';
+import type { KeyId } from './network-key.js';
+import { NETWORK_TAG_BYTES } from './network-key.js';
+
+/**
+ * Envelope format version. Part of the protocol: a receiver drops any other version with
+ * reason `version`. Only ever incremented.
+ */
+export const ENVELOPE_VERSION = 1;
+
+/** Envelope modes on the wire. Values are part of the protocol: only append. */
+export const EnvelopeMode = {
+  /** No secret: the body travels in the clear, unauthenticated. */
+  Open: 0,
+  /** XChaCha20-Poly1305 ciphertext, the whole header as associated data. */
+  Sealed: 1,
+} as const;
+
+/** One of the {@link EnvelopeMode} values. */
+export type EnvelopeMode = (typeof EnvelopeMode)[keyof typeof EnvelopeMode];
+
+/** The decoded header of an envelope; `keyId` and `nonce` exist only when sealed. */
+export type EnvelopeHeader = {
+  readonly networkTag: Uint8Array;
+  readonly sender: NodeId;
+  readonly epoch: number;
+  readonly counter: number;
+} & (
+  | { readonly mode: typeof EnvelopeMode.Open }
+  | { readonly mode: typeof EnvelopeMode.Sealed; readonly keyId: KeyId; readonly nonce: Uint8Array }
+);
+
+/**
+ * Writes the header (see docs/security.md for the grammar):
+ * `version u8, mode u8, network tag [8], (sealed: key id u32 BE), sender (varint length + ASCII),
+ * epoch varint, counter varint, (sealed: nonce [24])`.
+ */
+export function writeEnvelopeHeader(writer: ByteWriter, header: EnvelopeHeader): void {
+  writer.writeU8(ENVELOPE_VERSION).writeU8(header.mode).writeRaw(header.networkTag);
+  if (header.mode === EnvelopeMode.Sealed) writer.writeU32(header.keyId);
+  writer.writeString(header.sender).writeVarint(header.epoch).writeVarint(header.counter);
+  if (header.mode === EnvelopeMode.Sealed) writer.writeRaw(header.nonce);
+}
+
+/**
+ * Reads a header written by {@link writeEnvelopeHeader}, version byte included, failing (through
+ * the reader, so wrap it in `readAll`) on another version, an unknown mode, a malformed sender
+ * or any out-of-range field.
+ */
+export function readEnvelopeHeader(reader: ByteReader): EnvelopeHeader {
+  if (reader.readU8() !== ENVELOPE_VERSION) reader.fail('unsupported envelope version');
+  const mode = reader.readU8();
+  if (mode !== EnvelopeMode.Open && mode !== EnvelopeMode.Sealed)
+    reader.fail(`unknown envelope mode ${mode}`);
+  const networkTag = reader.readRaw(NETWORK_TAG_BYTES);
+  const keyId = mode === EnvelopeMode.Sealed ? reader.readU32() : 0;
+  const sender = reader.readString(MAX_NODE_ID_LENGTH);
+  if (!isNodeId(sender)) reader.fail('malformed sender id');
+  const epoch = reader.readVarint();
+  const counter = reader.readVarint();
+  if (mode === EnvelopeMode.Open) return { mode, networkTag, sender, epoch, counter };
+  return { mode, networkTag, keyId, sender, epoch, counter, nonce: reader.readRaw(AEAD_NONCE_BYTES) };
+}

@@ -1,0 +1,261 @@
+import { ErrorCode, ShoalError } from '../errors/shoal-error.js';
+import { isNodeId, type NodeId } from '../ids/node-id.js';
+import { bytesEqual } from '../storage/bytes.js';
+import { readAll } from '../wire/byte-reader.js';
+import { ByteWriter } from '../wire/byte-writer.js';
+import { AEAD_NONCE_BYTES, AEAD_TAG_BYTES, type Aead, nobleXChaCha20Poly1305 } from './aead.js';
+import {
+  ENVELOPE_VERSION,
+  type EnvelopeHeader,
+  EnvelopeMode,
+  readEnvelopeHeader,
+  writeEnvelopeHeader,
+} from './envelope-header.js';
+import type { Keyring } from './keyring.js';
+import { NETWORK_TAG_BYTES, networkTag } from './network-key.js';
+import { assertNetworkId } from './network-secret.js';
+import { pooledRandomBytes } from './random-pool.js';
+import { ReplayWindow } from './replay-window.js';
+
+/** Why {@link MessageSealer.open} dropped a datagram. Stable strings, part of the public API. */
+export type DropReason =
+  /** Truncated, trailing bytes, bad field: not an envelope. */
+  | 'malformed'
+  /** An envelope version this node does not speak. */
+  | 'version'
+  /** Another network's traffic (network tag differs), e.g. on a shared multicast group. */
+  | 'wrong-network'
+  /** A sealed envelope at an open node, or an open one at a sealed node. */
+  | 'mode-mismatch'
+  /** The header names a sender other than the one the transport reported. */
+  | 'sender-mismatch'
+  /** Sealed with a key this node's keyring does not hold (rotation not finished?). */
+  | 'unknown-key'
+  /** Already seen, or too old for the sender's replay window. */
+  | 'replay'
+  /** The AEAD tag does not verify: tampered, forged, or sealed with a different secret. */
+  | 'auth-failed';
+
+/** Every {@link DropReason}, for iterating counters. */
+export const DROP_REASONS: readonly DropReason[] = [
+  'malformed',
+  'version',
+  'wrong-network',
+  'mode-mismatch',
+  'sender-mismatch',
+  'unknown-key',
+  'replay',
+  'auth-failed',
+];
+
+/** The outcome of {@link MessageSealer.open}: an authenticated body, or why it was dropped. */
+export type OpenResult =
+  | {
+      readonly ok: true;
+      readonly sender: NodeId;
+      /** The plaintext body, a fresh copy owned by the caller. */
+      readonly body: Uint8Array;
+      readonly epoch: number;
+      readonly counter: number;
+    }
+  | { readonly ok: false; readonly reason: DropReason };
+
+/** Counters for health reporting. `dropped` has one entry per {@link DropReason}. */
+export interface SealerStats {
+  readonly sealed: number;
+  readonly opened: number;
+  readonly dropped: Readonly<Record<DropReason, number>>;
+}
+
+/** How a {@link MessageSealer} is set up. */
+export interface MessageSealerOptions {
+  /** The network's name; its tag goes into every header. Must match `keyring.networkId`. */
+  readonly networkId: string;
+  /** This node's id, written as the sender of every sealed message. */
+  readonly self: NodeId;
+  /**
+   * This node's boot counter: persisted by the caller and incremented on every start, so
+   * (epoch, counter) never repeats across restarts and peers' replay windows accept the new run.
+   */
+  readonly epoch: number;
+  /** The keys to seal and open with, or `'open'` for an explicitly unencrypted network. */
+  readonly keyring: Keyring | 'open';
+  /** XChaCha20-Poly1305 implementation; defaults to {@link nobleXChaCha20Poly1305}. */
+  readonly aead?: Aead;
+  /** Source of nonces; defaults to the platform CSPRNG through {@link pooledRandomBytes}. Inject only in tests. */
+  readonly randomBytes?: (length: number) => Uint8Array;
+  /** Replay window width in messages (rounded up to a multiple of 32); default 1024. */
+  readonly replayWindow?: number;
+  /** Senders whose replay windows are remembered, least recently heard forgotten first; default 1024. */
+  readonly maxTrackedSenders?: number;
+}
+
+/**
+ * Wraps every protocol message in an envelope and unwraps received ones.
+ *
+ * Sealed mode: the body is encrypted with XChaCha20-Poly1305 under the keyring's primary key
+ * and a fresh random 24-byte nonce (the extended nonce makes random nonces safe: collision
+ * odds stay negligible for 2^80 messages); the whole header is the associated data, so a
+ * forged sender, network tag, key id, epoch or counter fails authentication.
+ *
+ * Open mode: the same header with no key id or nonce, the body in the clear, nothing
+ * authenticated. Sealed and open nodes never accept each other's envelopes.
+ *
+ * {@link open} is total: it returns a result for any bytes and never throws. It checks bounds,
+ * version, network tag, mode, sender, key id and the replay window before any crypto, and
+ * moves the replay window only after authentication succeeds.
+ */
+export class MessageSealer {
+  readonly #self: NodeId;
+  readonly #epoch: number;
+  readonly #tag: Uint8Array;
+  readonly #keyring: Keyring | undefined;
+  readonly #aead: Aead;
+  readonly #randomBytes: (length: number) => Uint8Array;
+  readonly #replay: ReplayWindow;
+  #counter = 0;
+  #sealed = 0;
+  #opened = 0;
+  readonly #dropped = Object.fromEntries(DROP_REASONS.map((reason) => [reason, 0])) as Record<
+    DropReason,
+    number
+  >;
+
+  /**
+   * Throws {@link ShoalError} `INVALID_ARGUMENT` for a malformed network id, node id or epoch
+   * (not a non-negative safe integer), or a keyring of another network.
+   */
+  constructor(options: MessageSealerOptions) {
+    assertNetworkId(options.networkId);
+    if (!isNodeId(options.self)) throw invalidArgument(`invalid node id ${JSON.stringify(options.self)}`);
+    if (!Number.isSafeInteger(options.epoch) || options.epoch < 0) {
+      throw invalidArgument(`epoch must be a non-negative safe integer, got ${options.epoch}`);
+    }
+    if (options.keyring !== 'open' && options.keyring.networkId !== options.networkId) {
+      throw invalidArgument(
+        `keyring belongs to network ${JSON.stringify(options.keyring.networkId)}, not ${JSON.stringify(options.networkId)}`,
+      );
+    }
+    this.#self = options.self;
+    this.#epoch = options.epoch;
+    this.#tag = networkTag(options.networkId);
+    this.#keyring = options.keyring === 'open' ? undefined : options.keyring;
+    this.#aead = options.aead ?? nobleXChaCha20Poly1305;
+    this.#randomBytes = options.randomBytes ?? pooledRandomBytes();
+    this.#replay = new ReplayWindow({
+      ...(options.replayWindow === undefined ? {} : { size: options.replayWindow }),
+      ...(options.maxTrackedSenders === undefined ? {} : { maxSenders: options.maxTrackedSenders }),
+    });
+  }
+
+  /** `'sealed'` with a keyring, `'open'` without: surface it in health, warn once when open. */
+  get mode(): 'sealed' | 'open' {
+    return this.#keyring === undefined ? 'open' : 'sealed';
+  }
+
+  /**
+   * Most bytes {@link seal} adds to a body (this node's header with the longest varints, plus
+   * the AEAD tag): a body of `maxMessageSize - overhead` bytes always fits the transport.
+   */
+  get overhead(): number {
+    const varints = 2 * 8;
+    const fixed = 2 + NETWORK_TAG_BYTES + 1 + this.#self.length + varints;
+    return this.#keyring === undefined ? fixed : fixed + 4 + AEAD_NONCE_BYTES + AEAD_TAG_BYTES;
+  }
+
+  /**
+   * The envelope carrying `body` (an encoded protocol message), stamped with this node's epoch
+   * and the next counter. Throws {@link ShoalError} `INVALID_STATE` only after 2^53 messages in
+   * one epoch, which restarting (a new epoch) resolves.
+   */
+  seal(body: Uint8Array): Uint8Array {
+    if (this.#counter > Number.MAX_SAFE_INTEGER) {
+      throw new ShoalError(ErrorCode.InvalidState, 'message counter exhausted; restart with a new epoch');
+    }
+    const common = {
+      networkTag: this.#tag,
+      sender: this.#self,
+      epoch: this.#epoch,
+      counter: this.#counter++,
+    };
+    const writer = new ByteWriter(this.overhead + body.length);
+    this.#sealed++;
+    if (this.#keyring === undefined) {
+      writeEnvelopeHeader(writer, { ...common, mode: EnvelopeMode.Open });
+      return writer.writeRaw(body).finish();
+    }
+    const { keyId, key } = this.#keyring.primaryKey();
+    const nonce = this.#randomBytes(AEAD_NONCE_BYTES);
+    writeEnvelopeHeader(writer, { ...common, mode: EnvelopeMode.Sealed, keyId, nonce });
+    const header = writer.finish();
+    return writer.writeRaw(this.#aead.seal(key, nonce, body, header)).finish();
+  }
+
+  /**
+   * Unwraps a received envelope. `expectedSender`, when given (the transport's idea of who sent
+   * it), must equal the sender in the header. Never throws; every refusal is counted in
+   * {@link stats} and leaves the replay window unchanged.
+   */
+  open(bytes: Uint8Array, expectedSender?: NodeId): OpenResult {
+    const result = this.#open(bytes, expectedSender);
+    if (result.ok) this.#opened++;
+    else this.#dropped[result.reason]++;
+    return result;
+  }
+
+  /** A snapshot of the counters since construction. */
+  stats(): SealerStats {
+    return { sealed: this.#sealed, opened: this.#opened, dropped: { ...this.#dropped } };
+  }
+
+  /** Number of senders whose replay windows are remembered. */
+  get trackedSenders(): number {
+    return this.#replay.trackedSenders;
+  }
+
+  #open(bytes: Uint8Array, expectedSender: NodeId | undefined): OpenResult {
+    if (!(bytes instanceof Uint8Array) || bytes.length === 0) return drop('malformed');
+    if (bytes[0] !== ENVELOPE_VERSION) return drop('version');
+    const decoded = readAll(bytes, (reader) => {
+      const header = readEnvelopeHeader(reader);
+      const headerLength = reader.offset;
+      return { header, headerLength, payload: reader.readRaw(reader.remaining) };
+    });
+    if (!decoded.ok) return drop('malformed');
+    const { header, headerLength, payload } = decoded.value;
+    if (!bytesEqual(header.networkTag, this.#tag)) return drop('wrong-network');
+    const sealed = header.mode === EnvelopeMode.Sealed;
+    if (sealed !== (this.#keyring !== undefined)) return drop('mode-mismatch');
+    if (expectedSender !== undefined && header.sender !== expectedSender) return drop('sender-mismatch');
+    if (!this.#replay.check(header.sender, header.epoch, header.counter)) return drop('replay');
+    const body = this.#decrypt(header, bytes.subarray(0, headerLength), payload);
+    if (typeof body === 'string') return drop(body);
+    this.#replay.accept(header.sender, header.epoch, header.counter);
+    return { ok: true, sender: header.sender, body, epoch: header.epoch, counter: header.counter };
+  }
+
+  #decrypt(
+    header: EnvelopeHeader,
+    aad: Uint8Array,
+    payload: Uint8Array,
+  ): Uint8Array | 'unknown-key' | 'malformed' | 'auth-failed' {
+    if (header.mode === EnvelopeMode.Open || this.#keyring === undefined) return payload.slice();
+    const key = this.#keyring.key(header.keyId);
+    if (key === undefined) return 'unknown-key';
+    if (payload.length < AEAD_TAG_BYTES) return 'malformed';
+    try {
+      return this.#aead.open(key.key, header.nonce, payload, aad) ?? 'auth-failed';
+    } catch {
+      // An injected Aead that throws despite its contract must not make open() throw.
+      return 'auth-failed';
+    }
+  }
+}
+
+function drop(reason: DropReason): OpenResult {
+  return { ok: false, reason };
+}
+
+function invalidArgument(message: string): ShoalError {
+  return new ShoalError(ErrorCode.InvalidArgument, message);
+}
