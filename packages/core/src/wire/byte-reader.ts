@@ -1,4 +1,4 @@
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
  * Thrown only inside {@link ByteReader}; {@link readAll} turns it into a result. Decoders are

@@ -1,0 +1,219 @@
+import type { Value, ValueObject } from '../crdt/value.js';
+import { ErrorCode, ShoalError } from '../errors/shoal-error.js';
+import { resolveLimits, type ValueLimits } from './value-limits.js';
+import { ValueWriter } from './value-writer.js';
+
+/** Why {@link encodeValue} refused a value; `details.reason` of its {@link ShoalError}. */
+export type UnsupportedValueReason =
+  | 'type'
+  | 'non-finite-number'
+  | 'unpaired-surrogate'
+  | 'cycle'
+  | 'too-deep'
+  | 'too-many-entries'
+  | 'string-too-long'
+  | 'binary-too-long'
+  | 'too-large';
+
+/**
+ * Internal: carries a refusal up the recursion, which adds each key to `path` on the way
+ * out, so the happy path pays nothing for error locations.
+ */
+class Refusal {
+  /** Keys from the refused value outwards; reversed once, when the message is built. */
+  readonly path: (string | number)[] = [];
+  /** For a cycle: how many of the innermost `path` keys form one loop. */
+  loop = 0;
+  constructor(
+    public reason: UnsupportedValueReason,
+    public what: string,
+    readonly container?: object,
+  ) {}
+}
+
+/**
+ * Encodes a {@link Value} as MessagePack (shortest forms, object keys in `Object.keys`
+ * order): deterministic for equal input, stateless (any peer decodes it alone) and accepted by
+ * {@link decodeValue} under the same `limits`.
+ *
+ * Accepts `null`, booleans, finite numbers, strings of well-formed Unicode, `Uint8Array`s
+ * (a `Buffer` is written as its bytes), arrays and plain objects (prototype `Object.prototype`
+ * or `null`) of these, where a key such as `__proto__` is an ordinary own key. Only own
+ * enumerable string keys are written: symbol keys and non-enumerable properties are skipped,
+ * as `JSON.stringify` skips them. `-0` is written as `0`, as JSON does. Shared (acyclic)
+ * references are written once per occurrence.
+ *
+ * @throws {@link ShoalError} `UNSUPPORTED_VALUE` for anything else (undefined, functions,
+ * symbols, bigints, NaN and ±Infinity, array holes, Dates, Maps, class instances, cycles)
+ * or beyond `limits`; `details` holds `path` (a JSON Pointer, RFC 6901) and
+ * `reason` (an {@link UnsupportedValueReason}). `INVALID_ARGUMENT` for malformed `limits`.
+ */
+export function encodeValue(value: Value, limits?: Partial<ValueLimits>): Uint8Array {
+  const writer = acquireWriter();
+  try {
+    writeChecked(writer, value, resolveLimits(limits));
+    return writer.finish();
+  } finally {
+    releaseWriter(writer);
+  }
+}
+
+/**
+ * Checks that `value` is a {@link Value} within `limits`, exactly as {@link encodeValue}
+ * would, and returns its encoded size in bytes (what a per-value size limit should compare).
+ *
+ * @throws {@link ShoalError} `UNSUPPORTED_VALUE` or `INVALID_ARGUMENT` as {@link encodeValue}.
+ */
+export function validateValue(value: unknown, limits?: Partial<ValueLimits>): number {
+  const writer = acquireWriter();
+  try {
+    writeChecked(writer, value, resolveLimits(limits));
+    return writer.length;
+  } finally {
+    releaseWriter(writer);
+  }
+}
+
+// One writer is reused so encoding allocates only its result. A getter inside a value may
+// re-enter encodeValue; the nested call then finds no spare and takes a fresh writer.
+let spare: ValueWriter | undefined = new ValueWriter();
+
+function acquireWriter(): ValueWriter {
+  const writer = spare ?? new ValueWriter();
+  spare = undefined;
+  return writer;
+}
+
+function releaseWriter(writer: ValueWriter): void {
+  writer.reset();
+  spare = writer;
+}
+
+function writeChecked(writer: ValueWriter, value: unknown, limits: ValueLimits): void {
+  try {
+    write(writer, value, 0, limits);
+    if (writer.length > limits.maxBytes) throw tooLarge(writer, limits);
+  } catch (error) {
+    if (!(error instanceof Refusal)) throw error;
+    const path = error.path.reverse();
+    const pointer = path.map((key) => `/${String(key).replaceAll('~', '~0').replaceAll('/', '~1')}`).join('');
+    const where = pointer === '' ? '' : ` at ${pointer}`;
+    throw new ShoalError(
+      ErrorCode.UnsupportedValue,
+      `unsupported value${where}: ${error.what} (a Value is JSON-compatible data or a Uint8Array)`,
+      { details: { path: pointer, reason: error.reason } },
+    );
+  }
+}
+
+/** Writes `value`, nested in `depth` containers, or throws a {@link Refusal}. */
+function write(writer: ValueWriter, value: unknown, depth: number, limits: ValueLimits): void {
+  if (typeof value === 'string') writeString(writer, value, limits);
+  else if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new Refusal('non-finite-number', `${value} (JSON has no such number)`);
+    writer.writeNumber(value === 0 ? 0 : value);
+  } else if (typeof value === 'boolean') writer.writeBoolean(value);
+  else if (value === null) writer.writeNil();
+  else if (typeof value !== 'object') {
+    throw new Refusal('type', value === undefined ? 'undefined' : `a ${typeof value}`);
+  } else if (value instanceof Uint8Array) writeBinary(writer, value, limits);
+  else if (depth >= limits.maxDepth) {
+    throw new Refusal('too-deep', `nested deeper than maxDepth ${limits.maxDepth}`, value);
+  } else if (Array.isArray(value)) writeArray(writer, value, depth, limits);
+  else writeObject(writer, value, depth, limits);
+}
+
+function writeBinary(writer: ValueWriter, value: Uint8Array, limits: ValueLimits): void {
+  if (value.length > limits.maxBinaryBytes) {
+    throw new Refusal(
+      'binary-too-long',
+      `${value.length} bytes, above maxBinaryBytes ${limits.maxBinaryBytes}`,
+    );
+  }
+  writer.writeBinary(value);
+  if (writer.length > limits.maxBytes) throw tooLarge(writer, limits);
+}
+
+function writeString(writer: ValueWriter, value: string, limits: ValueLimits): void {
+  // Every UTF-16 unit takes at least one UTF-8 byte: a cheap bound before encoding.
+  if (value.length > limits.maxStringBytes) throw stringTooLong(value.length, limits);
+  const bytes = writer.writeString(value);
+  if (bytes < 0) throw new Refusal('unpaired-surrogate', 'a string with an unpaired surrogate (not UTF-8)');
+  if (bytes > limits.maxStringBytes) throw stringTooLong(bytes, limits);
+  if (writer.length > limits.maxBytes) throw tooLarge(writer, limits);
+}
+
+function writeArray(
+  writer: ValueWriter,
+  array: readonly unknown[],
+  depth: number,
+  limits: ValueLimits,
+): void {
+  const count = array.length;
+  if (count > limits.maxEntries) throw tooManyEntries(count, limits);
+  writer.writeArrayHeader(count);
+  for (let i = 0; i < count; i++) {
+    try {
+      write(writer, array[i], depth + 1, limits);
+    } catch (error) {
+      throw within(error, i, array);
+    }
+  }
+}
+
+function writeObject(writer: ValueWriter, object: object, depth: number, limits: ValueLimits): void {
+  const prototype = Object.getPrototypeOf(object);
+  if (prototype !== Object.prototype && prototype !== null) {
+    const name = (prototype as { constructor?: { name?: unknown } }).constructor?.name;
+    throw new Refusal('type', typeof name === 'string' && name !== '' ? `a ${name}` : 'a class instance');
+  }
+  // Only own enumerable string keys are data, as for JSON.stringify and structuredClone;
+  // symbol keys are skipped rather than refused because looking for them costs more than the
+  // rest of encoding a small object.
+  const keys = Object.keys(object);
+  if (keys.length > limits.maxEntries) throw tooManyEntries(keys.length, limits);
+  writer.writeMapHeader(keys.length);
+  for (const key of keys) {
+    try {
+      writeString(writer, key, limits);
+      write(writer, (object as ValueObject)[key], depth + 1, limits);
+    } catch (error) {
+      throw within(error, key, object);
+    }
+  }
+}
+
+/**
+ * Adds one path step to a refusal on its way out. A too-deep container met again among its
+ * own ancestors is a cycle; the path then keeps the way to its outermost occurrence plus one
+ * loop, not the loops walked until the depth limit.
+ */
+function within(error: unknown, key: string | number, container: object): unknown {
+  if (!(error instanceof Refusal) || error.reason === 'too-large') return error;
+  error.path.push(key);
+  if (error.container !== container) return error;
+  if (error.reason === 'too-deep') {
+    error.reason = 'cycle';
+    error.what = 'a cyclic reference (the object contains itself)';
+    error.loop = error.path.length;
+  } else if (error.reason === 'cycle') error.path.length = error.loop;
+  return error;
+}
+
+function tooManyEntries(count: number, limits: ValueLimits): Refusal {
+  return new Refusal('too-many-entries', `${count} entries, above maxEntries ${limits.maxEntries}`);
+}
+
+function stringTooLong(length: number, limits: ValueLimits): Refusal {
+  return new Refusal(
+    'string-too-long',
+    `a string of at least ${length} UTF-8 bytes, above maxStringBytes ${limits.maxStringBytes}`,
+  );
+}
+
+function tooLarge(writer: ValueWriter, limits: ValueLimits): Refusal {
+  return new Refusal(
+    'too-large',
+    `an encoding of at least ${writer.length} bytes, above maxBytes ${limits.maxBytes}`,
+  );
+}
