@@ -1,0 +1,89 @@
+import { ErrorCode, ShoalError } from '../errors/shoal-error.js';
+import { isName } from '../ids/channel-id.js';
+import type { NodeId } from '../ids/node-id.js';
+import type { NodeContext } from './node-context.js';
+import { MapObject } from './shared-map.js';
+import { StreamObject } from './shared-stream.js';
+
+/** The id of a replicated object inside its channel: kind prefix plus name. */
+export function objectId(kind: 'map' | 'stream', name: string): string {
+  return `${kind === 'map' ? 'm' : 's'}:${name}`;
+}
+
+/** Everything one channel holds on this node. Internal. */
+export class ChannelState {
+  readonly maps = new Map<string, MapObject>();
+  readonly streams = new Map<string, StreamObject>();
+  /** When non-empty, the only peers this channel syncs with. */
+  readonly members = new Set<NodeId>();
+  readonly #context: NodeContext;
+
+  constructor(
+    context: NodeContext,
+    readonly name: string,
+  ) {
+    this.#context = context;
+  }
+
+  /** Keys held by all maps of the channel, tombstones included (the `maxKeysPerChannel` measure). */
+  keyCount(): number {
+    let count = 0;
+    for (const map of this.maps.values()) count += map.replica.map.size + map.replica.map.tombstones;
+    return count;
+  }
+
+  /** The map named `name`, created empty on first use. */
+  map(name: string): MapObject {
+    let map = this.maps.get(name);
+    if (map === undefined) {
+      checkName('map', name);
+      map = new MapObject(this.#context, this.name, name, () => this.keyCount());
+      this.maps.set(name, map);
+    }
+    return map;
+  }
+
+  /** The stream named `name`, created empty on first use. */
+  stream(name: string): StreamObject {
+    let stream = this.streams.get(name);
+    if (stream === undefined) {
+      checkName('stream', name);
+      stream = new StreamObject(this.#context, this.name, name);
+      this.streams.set(name, stream);
+    }
+    return stream;
+  }
+
+  /** True when `peer` may sync this channel. */
+  allows(peer: NodeId): boolean {
+    return this.members.size === 0 || this.members.has(peer);
+  }
+
+  /** Every object, sorted by {@link objectId}. */
+  objects(): Array<
+    { id: string; kind: 'map'; object: MapObject } | { id: string; kind: 'stream'; object: StreamObject }
+  > {
+    const all: Array<
+      { id: string; kind: 'map'; object: MapObject } | { id: string; kind: 'stream'; object: StreamObject }
+    > = [];
+    for (const object of this.maps.values())
+      all.push({ id: objectId('map', object.name), kind: 'map', object });
+    for (const object of this.streams.values())
+      all.push({ id: objectId('stream', object.name), kind: 'stream', object });
+    return all.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  closeWatchers(): void {
+    for (const map of this.maps.values()) map.closeWatchers();
+    for (const stream of this.streams.values()) stream.closeWatchers();
+  }
+}
+
+function checkName(kind: string, name: string): void {
+  if (!isName(name)) {
+    throw new ShoalError(
+      ErrorCode.InvalidId,
+      `invalid ${kind} name ${JSON.stringify(name)}: 1-128 UTF-8 bytes`,
+    );
+  }
+}

@@ -1,0 +1,90 @@
+import { ErrorCode, ShoalError } from '../errors/shoal-error.js';
+
+/** Resource limits. A local write over a limit fails at the call and changes nothing. */
+export interface Limits {
+  /** Largest encoded map value, in bytes. Default 64 KiB (fits a few dozen datagrams). */
+  readonly maxValueBytes: number;
+  /** Largest map key, in UTF-8 bytes. Default 1 KiB. */
+  readonly maxKeyBytes: number;
+  /** Largest stream payload, in bytes. Default 64 KiB. */
+  readonly maxPayloadBytes: number;
+  /** Most keys (tombstones included) one channel's maps may hold in all. Default 1 000 000. */
+  readonly maxKeysPerChannel: number;
+  /** Most peers tracked at once; further peers are ignored. Default 1024. */
+  readonly maxPeers: number;
+}
+
+/** Tuning of a {@link Coordinator}. Every field is optional; see each default. */
+export interface CoordinatorConfig {
+  /**
+   * How often a node starts a push-pull round with one peer per channel, in ms. Default 200.
+   * Each round is jittered by ±25% so nodes do not fall into lock-step.
+   */
+  readonly gossipInterval: number;
+  /** Peers an eager push of a local write goes to at once. Default 3. */
+  readonly fanout: number;
+  /** A remote timestamp further ahead of our wall clock than this is refused, in ms. Default 60 000. */
+  readonly maxDrift: number;
+  /**
+   * How long a pull (the answer to our digest) may stay silent before we give up on it and may
+   * pull from someone else, in ms. Default 5 × gossipInterval.
+   */
+  readonly pullTimeout: number;
+  /** The network's name: its tag goes into every envelope, separating networks that share a LAN. */
+  readonly network: string;
+  /** Resource limits. */
+  readonly limits: Limits;
+  /** Most errors per code reported on `node.errors` per second (the rest are counted). Default 10. */
+  readonly errorRateLimit: number;
+}
+
+/** The default limits. */
+export const DEFAULT_LIMITS: Limits = Object.freeze({
+  maxValueBytes: 64 * 1024,
+  maxKeyBytes: 1024,
+  maxPayloadBytes: 64 * 1024,
+  maxKeysPerChannel: 1_000_000,
+  maxPeers: 1024,
+});
+
+/** User-facing config: any subset, limits merged field by field. */
+export type CoordinatorConfigInput = Partial<Omit<CoordinatorConfig, 'limits'>> & {
+  readonly limits?: Partial<Limits>;
+};
+
+/**
+ * Fills defaults and validates. Throws {@link ShoalError} `INVALID_ARGUMENT` naming the first
+ * bad field.
+ */
+export function resolveConfig(input: CoordinatorConfigInput = {}): CoordinatorConfig {
+  const gossipInterval = input.gossipInterval ?? 200;
+  const config: CoordinatorConfig = {
+    gossipInterval,
+    fanout: input.fanout ?? 3,
+    maxDrift: input.maxDrift ?? 60_000,
+    pullTimeout: input.pullTimeout ?? 5 * gossipInterval,
+    network: input.network ?? 'shoal',
+    errorRateLimit: input.errorRateLimit ?? 10,
+    limits: { ...DEFAULT_LIMITS, ...input.limits },
+  };
+  positive('gossipInterval', config.gossipInterval);
+  positive('pullTimeout', config.pullTimeout);
+  positive('maxDrift', config.maxDrift);
+  positive('errorRateLimit', config.errorRateLimit);
+  if (!Number.isInteger(config.fanout) || config.fanout < 0) invalid('fanout', config.fanout);
+  for (const [name, value] of Object.entries(config.limits)) {
+    if (!Number.isInteger(value) || value <= 0) invalid(`limits.${name}`, value);
+  }
+  return config;
+}
+
+function positive(name: string, value: number): void {
+  if (!(typeof value === 'number' && Number.isFinite(value) && value > 0)) invalid(name, value);
+}
+
+function invalid(name: string, value: unknown): never {
+  throw new ShoalError(
+    ErrorCode.InvalidArgument,
+    `config.${name} must be a positive number, got ${String(value)}`,
+  );
+}

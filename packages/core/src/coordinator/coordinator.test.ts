@@ -1,0 +1,108 @@
+import { SimulatedNetwork } from '@shoal/transport-memory';
+import { describe, expect, it } from 'vitest';
+import { ErrorCode } from '../errors/shoal-error.js';
+import { Coordinator } from './coordinator.js';
+
+async function cluster(size: number, options: ConstructorParameters<typeof SimulatedNetwork>[0] = {}) {
+  const net = new SimulatedNetwork({ seed: 7, latency: { min: 1, max: 10 }, ...options });
+  const nodes: Coordinator[] = [];
+  for (let i = 0; i < size; i++) {
+    const id = `node-${i}`;
+    nodes.push(
+      await Coordinator.create({
+        id,
+        port: net.connect(id),
+        timers: net.timersFor(id),
+        random: net.random(id),
+        storage: net.storage(id),
+      }),
+    );
+  }
+  for (const node of nodes) await node.start();
+  return { net, nodes };
+}
+
+describe('Coordinator', () => {
+  it('replicates a map write to every node', async () => {
+    const { net, nodes } = await cluster(3);
+    const maps = await Promise.all(nodes.map(async (node) => (await node.channel('home')).map('settings')));
+    await maps[0]?.set('lights', { on: true, level: 3 });
+    expect(maps[0]?.get('lights')).toEqual({ on: true, level: 3 });
+    expect(
+      await net.runUntil(() => maps.every((map) => map.get('lights') !== undefined), { timeout: 5000 }),
+    ).toBe(true);
+    expect(maps[2]?.get('lights')).toEqual({ on: true, level: 3 });
+  });
+
+  it('makes a write visible elsewhere in about one network delay with eager push', async () => {
+    const { net, nodes } = await cluster(2, { latency: 5 });
+    const [a, b] = await Promise.all(nodes.map(async (node) => (await node.channel('c')).map('m')));
+    await net.runFor(1000);
+    const start = net.now();
+    await a?.set('k', 1);
+    await net.runUntil(() => b?.get('k') === 1, { timeout: 5000 });
+    expect(net.now() - start).toBeLessThanOrEqual(10);
+  });
+
+  it('converges streams in one total order', async () => {
+    const { net, nodes } = await cluster(3, { loss: 0.2 });
+    const streams = await Promise.all(
+      nodes.map(async (node) => (await node.channel('chat')).stream('messages')),
+    );
+    for (let i = 0; i < 10; i++) await streams[i % 3]?.append(new TextEncoder().encode(`message ${i}`));
+    await net.runUntil(() => streams.every((stream) => stream.size === 10), { timeout: 30_000 });
+    const order = streams.map((stream) => stream.getAll().map((entry) => `${entry.author}/${entry.seq}`));
+    expect(order[1]).toEqual(order[0]);
+    expect(order[2]).toEqual(order[0]);
+  });
+
+  it('keeps a written value durable across a crash and restart', async () => {
+    const { net, nodes } = await cluster(1);
+    const map = (await nodes[0]!.channel('c')).map('m');
+    await map.set('kept', 'yes');
+    net.crash('node-0');
+    net.restart('node-0');
+    const again = await Coordinator.create({
+      port: net.connect('node-0'),
+      timers: net.timersFor('node-0'),
+      random: net.random('node-0'),
+      storage: net.storage('node-0'),
+    });
+    expect(again.id).toBe('node-0');
+    expect((await again.channel('c')).map('m').get('kept')).toBe('yes');
+  });
+
+  it('refuses bad writes with a clear code and changes nothing', async () => {
+    const { nodes } = await cluster(1);
+    const node = nodes[0]!;
+    const map = (await node.channel('c')).map('m');
+    expect(() => map.set('k', (() => 1) as never)).toThrowError(
+      expect.objectContaining({ code: ErrorCode.UnsupportedValue }),
+    );
+    expect(() => map.set('k', 'x'.repeat(70_000))).toThrowError(
+      expect.objectContaining({ code: ErrorCode.LimitExceeded }),
+    );
+    expect(map.has('k')).toBe(false);
+    await expect(node.channel('')).rejects.toMatchObject({ code: ErrorCode.InvalidId });
+  });
+
+  it('resumes a watch from a cursor without missing changes', async () => {
+    const { nodes } = await cluster(1);
+    const map = (await nodes[0]!.channel('c')).map('m');
+    await map.set('a', 1);
+    const first = map.watch({ since: 0 });
+    const seen = await first.next();
+    expect(seen.value).toMatchObject({ key: 'a', value: 1, local: true });
+    await first.return?.();
+    await map.set('b', 2);
+    await map.delete('a');
+    const resumed = map.watch({ since: (seen.value as { cursor: number }).cursor });
+    const events = [(await resumed.next()).value, (await resumed.next()).value];
+    expect(events.map((event) => [event.key, event.deleted])).toEqual([
+      ['b', false],
+      ['a', true],
+    ]);
+    await nodes[0]!.dispose();
+    expect(await resumed.next()).toEqual({ value: undefined, done: true });
+  });
+});

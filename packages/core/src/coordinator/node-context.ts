@@ -1,0 +1,31 @@
+import type { Hlc } from '../clock/hlc.js';
+import type { StreamEntry } from '../crdt/event-log.js';
+import type { MapEntry } from '../crdt/lww-map.js';
+import type { ShoalError } from '../errors/shoal-error.js';
+import type { NodeId } from '../ids/node-id.js';
+import type { WriteQueue } from '../persistence/write-queue.js';
+import type { CoordinatorConfig } from './config.js';
+
+/**
+ * What a node lends its channels, maps and streams: identity, clock, durable writes, eager
+ * push and error reporting. Internal; it keeps the data objects free of the node's wiring.
+ */
+export interface NodeContext {
+  readonly self: NodeId;
+  readonly hlc: Hlc;
+  readonly config: CoordinatorConfig;
+  readonly writes: WriteQueue;
+  /** The next local change sequence number (the cursor of every `watch()`). */
+  nextChangeSeq(): number;
+  /** A local write happened: push it to a few peers soon. */
+  pushLocal(
+    channel: string,
+    object:
+      | { kind: 'map'; name: string; entry: MapEntry }
+      | { kind: 'stream'; name: string; entry: StreamEntry },
+  ): void;
+  /** Reports an error on `node.errors` (rate-limited). */
+  reportError(error: ShoalError): void;
+  /** Throws `CLOSED` once the node is disposed. */
+  assertOpen(): void;
+}

@@ -1,0 +1,99 @@
+import { type Timestamp, ZERO_TIMESTAMP } from '../clock/timestamp.js';
+import { ErrorCode, ShoalError } from '../errors/shoal-error.js';
+import { isNodeId, type NodeId, parseNodeId, randomNodeId } from '../ids/node-id.js';
+import {
+  decodeCounterRecord,
+  decodeTimestampRecord,
+  encodeCounterRecord,
+  encodeTimestampRecord,
+} from '../persistence/records.js';
+import { nodeMetaKey } from '../persistence/storage-keys.js';
+import type { BatchOperation, KeyValueStore } from '../ports/key-value-store.js';
+import type { RandomPort } from '../ports/random-port.js';
+import type { DecodeResult } from '../wire/byte-reader.js';
+
+/** What a node persists about itself, so a restarted node is the same node. */
+export interface NodeMeta {
+  readonly id: NodeId;
+  /** Boot counter, incremented and made durable on every create: seals never repeat. */
+  readonly epoch: number;
+  /** The HLC high-water mark: no timestamp at or below it is ever issued again. */
+  readonly hlc: Timestamp;
+  /** The last SWIM incarnation used. */
+  readonly incarnation: number;
+  /** The last change sequence number (the `watch()` cursor) handed out. */
+  readonly changeSeq: number;
+}
+
+const KEYS = {
+  id: nodeMetaKey('id'),
+  epoch: nodeMetaKey('epoch'),
+  hlc: nodeMetaKey('hlc'),
+  incarnation: nodeMetaKey('incarnation'),
+  changeSeq: nodeMetaKey('change-seq'),
+};
+
+/**
+ * Loads this node's identity from `store` (or creates it), bumps the boot epoch and makes that
+ * durable before returning. Throws {@link ShoalError} `INVALID_ARGUMENT` when `requestedId`
+ * differs from the id the store belongs to, `CORRUPT_DATA` when a record does not decode.
+ */
+export async function loadNodeMeta(
+  store: KeyValueStore,
+  requestedId: string | undefined,
+  random: RandomPort,
+): Promise<NodeMeta> {
+  const wanted = requestedId === undefined ? undefined : parseNodeId(requestedId);
+  const storedIdBytes = await store.get(KEYS.id);
+  const storedId = storedIdBytes === undefined ? undefined : new TextDecoder().decode(storedIdBytes);
+  if (storedId !== undefined && !isNodeId(storedId)) corrupt('node id');
+  if (storedId !== undefined && wanted !== undefined && storedId !== wanted) {
+    throw new ShoalError(
+      ErrorCode.InvalidArgument,
+      `this storage belongs to node ${storedId}, not ${wanted}: use another storage or omit the id`,
+    );
+  }
+  const id = (storedId as NodeId | undefined) ?? wanted ?? randomNodeId(random);
+  const epoch = (await readRecord(store, KEYS.epoch, decodeCounterRecord, 'epoch')) ?? 0;
+  const meta: NodeMeta = {
+    id,
+    epoch: epoch + 1,
+    hlc: (await readRecord(store, KEYS.hlc, decodeTimestampRecord, 'clock')) ?? ZERO_TIMESTAMP,
+    incarnation: (await readRecord(store, KEYS.incarnation, decodeCounterRecord, 'incarnation')) ?? 0,
+    changeSeq: (await readRecord(store, KEYS.changeSeq, decodeCounterRecord, 'change counter')) ?? 0,
+  };
+  await store.batch([
+    { type: 'put', key: KEYS.id, value: new TextEncoder().encode(id) },
+    { type: 'put', key: KEYS.epoch, value: encodeCounterRecord(meta.epoch) },
+  ]);
+  return meta;
+}
+
+/** The records that keep the clock and change counter durable; appended to every write batch. */
+export function nodeMetaOperations(hlc: Timestamp, changeSeq: number): BatchOperation[] {
+  return [
+    { type: 'put', key: KEYS.hlc, value: encodeTimestampRecord(hlc) },
+    { type: 'put', key: KEYS.changeSeq, value: encodeCounterRecord(changeSeq) },
+  ];
+}
+
+/** The record of the SWIM incarnation. */
+export function incarnationOperation(incarnation: number): BatchOperation {
+  return { type: 'put', key: KEYS.incarnation, value: encodeCounterRecord(incarnation) };
+}
+
+async function readRecord<T>(
+  store: KeyValueStore,
+  key: Uint8Array,
+  decode: (bytes: Uint8Array) => DecodeResult<T>,
+  what: string,
+): Promise<T | undefined> {
+  const bytes = await store.get(key);
+  if (bytes === undefined) return undefined;
+  const decoded = decode(bytes);
+  return decoded.ok ? decoded.value : corrupt(what);
+}
+
+function corrupt(what: string): never {
+  throw new ShoalError(ErrorCode.CorruptData, `stored ${what} of this node is corrupt`);
+}

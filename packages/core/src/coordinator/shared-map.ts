@@ -1,0 +1,309 @@
+import type { Timestamp } from '../clock/timestamp.js';
+import { decodeValue } from '../codec/decode-value.js';
+import { encodeValue } from '../codec/encode-value.js';
+import { deepFreeze } from '../crdt/deep-freeze.js';
+import type { MapChange, MapEntry } from '../crdt/lww-map.js';
+import type { Value } from '../crdt/value.js';
+import { ErrorCode, ShoalError } from '../errors/shoal-error.js';
+import type { NodeId } from '../ids/node-id.js';
+import { encodeMapRecord, encodeTimestampRecord } from '../persistence/records.js';
+import { mapClockKey, mapEntryKey } from '../persistence/storage-keys.js';
+import type { RangeClaim } from '../protocol/sync-messages.js';
+import { MapReplica } from '../sync/map-replica.js';
+import { utf8Length } from '../wire/utf8-length.js';
+import { AsyncQueue } from './async-queue.js';
+import type { NodeContext } from './node-context.js';
+
+/** One change seen by {@link SharedMap.watch}. */
+export interface MapWatchEvent {
+  readonly key: string;
+  /** The new value; `undefined` when the key was deleted. */
+  readonly value: Value | undefined;
+  readonly deleted: boolean;
+  /** Who wrote it. */
+  readonly writer: NodeId;
+  /** True when written on this node. */
+  readonly local: boolean;
+  /** The write's hybrid logical timestamp (its place in the last-writer-wins order). */
+  readonly stamp: Timestamp;
+  /** Pass as `since` to a later `watch()` to resume right after this change. */
+  readonly cursor: number;
+}
+
+/** Options of {@link SharedMap.watch}. */
+export interface WatchOptions {
+  /** Ends the iteration when aborted. */
+  readonly signal?: AbortSignal;
+  /**
+   * Resume from a cursor: first yields the current state of every key changed after it (in
+   * change order; a key changed several times shows once, with its latest value), then live
+   * changes. `0` replays the whole map. Omit to see only changes from now on.
+   */
+  readonly since?: number;
+}
+
+/** Bookkeeping of one map inside a channel. Internal. */
+export class MapObject {
+  readonly replica = new MapReplica();
+  readonly #changeSeqs = new Map<string, number>();
+  readonly #watchers = new Set<AsyncQueue<MapWatchEvent>>();
+  readonly #context: NodeContext;
+  readonly #channel: string;
+  readonly #countKeys: () => number;
+  #localWrite: Promise<void> = Promise.resolve();
+  /** True while reloading persisted entries: they are neither re-persisted nor announced. */
+  #loading = false;
+
+  constructor(
+    context: NodeContext,
+    channel: string,
+    readonly name: string,
+    countKeys: () => number,
+  ) {
+    this.#context = context;
+    this.#channel = channel;
+    this.#countKeys = countKeys;
+    this.replica.map.onChange((change) => this.#changed(change));
+  }
+
+  /** Loads a persisted entry (no persistence, no events). */
+  load(entry: MapEntry, changeSeq: number): void {
+    this.#loading = true;
+    this.replica.map.apply(entry);
+    this.#loading = false;
+    this.#changeSeqs.set(entry.key, changeSeq);
+  }
+
+  /** Writes locally: stamps, applies, persists, pushes. Resolves when durable. */
+  write(key: string, value: Value | undefined): Promise<void> {
+    this.#context.assertOpen();
+    const limits = this.#context.config.limits;
+    if (typeof key !== 'string') {
+      throw new ShoalError(ErrorCode.InvalidArgument, `map key must be a string, got ${typeof key}`);
+    }
+    if (utf8Length(key) > limits.maxKeyBytes) {
+      throw new ShoalError(
+        ErrorCode.LimitExceeded,
+        `key is longer than maxKeyBytes (${limits.maxKeyBytes})`,
+        {
+          details: { limit: 'maxKeyBytes', max: limits.maxKeyBytes },
+        },
+      );
+    }
+    let stored: Value | undefined;
+    if (value !== undefined) {
+      const bytes = encodeValue(value);
+      if (bytes.length > limits.maxValueBytes) {
+        throw new ShoalError(
+          ErrorCode.LimitExceeded,
+          `value of ${bytes.length} bytes exceeds maxValueBytes (${limits.maxValueBytes})`,
+          { details: { limit: 'maxValueBytes', max: limits.maxValueBytes, size: bytes.length } },
+        );
+      }
+      // The stored copy is what every peer will decode: normalized, private and frozen.
+      const decoded = decodeValue(bytes);
+      if (!decoded.ok) throw new ShoalError(ErrorCode.UnsupportedValue, decoded.error);
+      stored = deepFreeze(decoded.value);
+    } else if (!this.replica.map.has(key)) {
+      return this.#localWrite; // deleting an absent key changes nothing
+    }
+    if (this.replica.map.entry(key) === undefined && this.#countKeys() >= limits.maxKeysPerChannel) {
+      throw new ShoalError(
+        ErrorCode.LimitExceeded,
+        `channel holds maxKeysPerChannel (${limits.maxKeysPerChannel}) keys`,
+        {
+          details: { limit: 'maxKeysPerChannel', max: limits.maxKeysPerChannel },
+        },
+      );
+    }
+    const stamp = this.#context.hlc.now();
+    const entry: MapEntry = {
+      key,
+      value: stored,
+      wall: stamp.wall,
+      counter: stamp.counter,
+      writer: this.#context.self,
+    };
+    this.replica.map.apply(entry, true);
+    this.#raiseClock(this.#context.self, stamp);
+    this.#context.pushLocal(this.#channel, { kind: 'map', name: this.name, entry });
+    return this.#localWrite;
+  }
+
+  /** Merges entries from a peer, then its claims (only for writers whose entries all merged). */
+  mergeRemote(entries: readonly MapEntry[], claims: readonly RangeClaim[]): void {
+    const refused = new Set<NodeId>();
+    for (const entry of entries) {
+      if (
+        this.replica.map.entry(entry.key) === undefined &&
+        this.#countKeys() >= this.#context.config.limits.maxKeysPerChannel
+      ) {
+        refused.add(entry.writer);
+        this.#context.reportError(
+          new ShoalError(ErrorCode.LimitExceeded, `dropped a remote key: channel ${this.#channel} is full`),
+        );
+        continue;
+      }
+      try {
+        this.#context.hlc.receive(entry);
+      } catch (error) {
+        refused.add(entry.writer);
+        this.#context.reportError(error as ShoalError);
+        continue;
+      }
+      this.replica.map.apply(entry);
+    }
+    for (const claim of claims) {
+      if (refused.has(claim.writer)) continue;
+      if (this.replica.acceptClaim(claim)) this.#persistClock(claim.writer);
+    }
+  }
+
+  /** Live changes (and, with `since`, a replay first). */
+  watch(options: WatchOptions = {}): AsyncIterableIterator<MapWatchEvent> {
+    this.#context.assertOpen();
+    const queue: AsyncQueue<MapWatchEvent> = new AsyncQueue(
+      () => this.#watchers.delete(queue),
+      options.signal,
+    );
+    if (options.since !== undefined) {
+      if (!Number.isSafeInteger(options.since) || options.since < 0) {
+        throw new ShoalError(ErrorCode.InvalidArgument, `since must be a cursor (a non-negative integer)`);
+      }
+      const replay = [...this.#changeSeqs]
+        .filter(([, seq]) => seq > (options.since as number))
+        .sort((a, b) => a[1] - b[1]);
+      for (const [key, cursor] of replay) {
+        const entry = this.replica.map.entry(key);
+        if (entry !== undefined) queue.push(toEvent(entry, cursor, entry.writer === this.#context.self));
+      }
+    }
+    this.#watchers.add(queue);
+    return queue;
+  }
+
+  /** Ends every watcher (node disposed). */
+  closeWatchers(): void {
+    for (const watcher of this.#watchers) watcher.close();
+  }
+
+  #changed(change: MapChange): void {
+    if (this.#loading) return;
+    const cursor = this.#context.nextChangeSeq();
+    this.#changeSeqs.set(change.key, cursor);
+    const entry = change.entry;
+    const record = encodeMapRecord(
+      { channel: this.#channel, map: this.name, ...entry, changeSeq: cursor },
+      entry.value === undefined ? undefined : encodeValue(entry.value),
+    );
+    const durable = this.#context.writes.write({
+      type: 'put',
+      key: mapEntryKey(this.#channel, this.name, entry.key),
+      value: record,
+    });
+    if (change.local) this.#localWrite = durable;
+    else durable.catch(() => {}); // reported by the write queue's error path
+    for (const watcher of this.#watchers) watcher.push(toEvent(entry, cursor, change.local));
+  }
+
+  #raiseClock(writer: NodeId, stamp: { wall: number; counter: number }): void {
+    if (this.replica.raiseClock(writer, stamp)) this.#persistClock(writer);
+  }
+
+  #persistClock(writer: NodeId): void {
+    this.#context.writes
+      .write({
+        type: 'put',
+        key: mapClockKey(this.#channel, this.name, writer),
+        value: encodeTimestampRecord(this.replica.clockOf(writer)),
+      })
+      .catch(() => {});
+  }
+}
+
+function toEvent(entry: MapEntry, cursor: number, local: boolean): MapWatchEvent {
+  return {
+    key: entry.key,
+    value: entry.value,
+    deleted: entry.value === undefined,
+    writer: entry.writer,
+    local,
+    stamp: { wall: entry.wall, counter: entry.counter },
+    cursor,
+  };
+}
+
+/**
+ * A replicated key/value map (last writer wins). Reads are local and synchronous; a write
+ * applies locally at once, is pushed to peers, and its promise resolves when it is durable in
+ * this node's storage. Values are JSON-compatible data or `Uint8Array`, returned frozen.
+ * Keys are plain strings (`__proto__` included).
+ */
+export class SharedMap {
+  readonly #object: MapObject;
+
+  /** @internal Created by {@link Channel.map}. */
+  constructor(object: MapObject) {
+    this.#object = object;
+  }
+
+  /** The map's name within its channel. */
+  get name(): string {
+    return this.#object.name;
+  }
+
+  /** Number of keys with a value. */
+  get size(): number {
+    return this.#object.replica.map.size;
+  }
+
+  /** The value of `key`, or `undefined`. */
+  get(key: string): Value | undefined {
+    return this.#object.replica.map.get(key);
+  }
+
+  has(key: string): boolean {
+    return this.#object.replica.map.has(key);
+  }
+
+  keys(): IterableIterator<string> {
+    return this.#object.replica.map.keys();
+  }
+
+  entries(): IterableIterator<[string, Value]> {
+    return this.#object.replica.map.entries();
+  }
+
+  /** A plain-object snapshot (keys like `__proto__` become own properties, never prototypes). */
+  toObject(): Record<string, Value> {
+    const out: Record<string, Value> = Object.create(null);
+    for (const [key, value] of this.entries()) out[key] = value;
+    return out;
+  }
+
+  /**
+   * Sets `key` to `value`. Visible to `get` at once; resolves when durable.
+   * @throws ShoalError `UNSUPPORTED_VALUE` for a value that is not JSON data or bytes,
+   * `LIMIT_EXCEEDED` over a size or count limit, `INVALID_ARGUMENT` for a non-string key,
+   * `CLOSED` after dispose. Nothing changes when it throws.
+   */
+  set(key: string, value: Value): Promise<void> {
+    if (value === undefined) {
+      throw new ShoalError(ErrorCode.UnsupportedValue, 'undefined is not a value: use delete()');
+    }
+    return this.#object.write(key, value);
+  }
+
+  /** Deletes `key` (a tombstone replicates the delete). Resolves when durable. */
+  delete(key: string): Promise<void> {
+    return this.#object.write(key, undefined);
+  }
+
+  /**
+   * Changes as an async iterator: `for await (const change of map.watch()) …`. Ends on `break`,
+   * `return()` or when `options.signal` aborts; pass `since` to resume after a restart.
+   */
+  watch(options?: WatchOptions): AsyncIterableIterator<MapWatchEvent> {
+    return this.#object.watch(options);
+  }
+}

@@ -1,0 +1,172 @@
+import type { MaterializedView, Materializer, StreamEntry } from '../crdt/event-log.js';
+import { ErrorCode, ShoalError } from '../errors/shoal-error.js';
+import { encodeStreamRecord } from '../persistence/records.js';
+import { streamEntryKey } from '../persistence/storage-keys.js';
+import { StreamReplica } from '../sync/stream-replica.js';
+import { AsyncQueue } from './async-queue.js';
+import type { NodeContext } from './node-context.js';
+import type { WatchOptions } from './shared-map.js';
+
+/** One entry seen by {@link SharedStream.watch}, with the cursor to resume after it. */
+export interface StreamWatchEvent {
+  readonly entry: StreamEntry;
+  /** True when appended on this node. */
+  readonly local: boolean;
+  /** Pass as `since` to a later `watch()` to resume right after this entry. */
+  readonly cursor: number;
+}
+
+/** Bookkeeping of one stream inside a channel. Internal. */
+export class StreamObject {
+  readonly replica = new StreamReplica();
+  /** Entries in the order this node received them; their change seqs increase along it. */
+  readonly #arrivals: { entry: StreamEntry; cursor: number }[] = [];
+  readonly #watchers = new Set<AsyncQueue<StreamWatchEvent>>();
+  readonly #context: NodeContext;
+  readonly #channel: string;
+  #localWrite: Promise<void> = Promise.resolve();
+  /** True while reloading persisted entries: they are neither re-persisted nor announced. */
+  #loading = false;
+  /** True while a local append is being applied, so its reveal is marked local. */
+  #appending = false;
+
+  constructor(
+    context: NodeContext,
+    channel: string,
+    readonly name: string,
+  ) {
+    this.#context = context;
+    this.#channel = channel;
+    this.replica.log.onEntry((entry) => this.#revealed(entry));
+  }
+
+  /** Loads persisted entries (no persistence, no events), in any order. */
+  load(entries: readonly { entry: StreamEntry; cursor: number }[]): void {
+    this.#loading = true;
+    for (const { entry } of entries) this.replica.log.apply(entry);
+    this.#loading = false;
+    this.#arrivals.push(...entries.slice().sort((a, b) => a.cursor - b.cursor));
+  }
+
+  append(payload: Uint8Array): Promise<void> {
+    this.#context.assertOpen();
+    if (!(payload instanceof Uint8Array)) {
+      throw new ShoalError(ErrorCode.InvalidArgument, 'append() takes a Uint8Array payload');
+    }
+    const max = this.#context.config.limits.maxPayloadBytes;
+    if (payload.length > max) {
+      throw new ShoalError(
+        ErrorCode.LimitExceeded,
+        `payload of ${payload.length} bytes exceeds maxPayloadBytes (${max})`,
+        {
+          details: { limit: 'maxPayloadBytes', max, size: payload.length },
+        },
+      );
+    }
+    const entry = this.replica.log.nextEntry(this.#context.self, this.#context.hlc.now(), payload.slice());
+    this.#appending = true;
+    this.replica.log.apply(entry);
+    this.#appending = false;
+    this.#context.pushLocal(this.#channel, { kind: 'stream', name: this.name, entry });
+    return this.#localWrite;
+  }
+
+  mergeRemote(entries: readonly StreamEntry[]): void {
+    for (const entry of entries) {
+      try {
+        this.#context.hlc.receive(entry);
+      } catch (error) {
+        this.#context.reportError(error as ShoalError);
+        continue;
+      }
+      this.replica.log.apply(entry);
+    }
+  }
+
+  watch(options: WatchOptions = {}): AsyncIterableIterator<StreamWatchEvent> {
+    this.#context.assertOpen();
+    const queue: AsyncQueue<StreamWatchEvent> = new AsyncQueue(
+      () => this.#watchers.delete(queue),
+      options.signal,
+    );
+    const since = options.since;
+    if (since !== undefined) {
+      if (!Number.isSafeInteger(since) || since < 0) {
+        throw new ShoalError(ErrorCode.InvalidArgument, 'since must be a cursor (a non-negative integer)');
+      }
+      for (const { entry, cursor } of this.#arrivals) {
+        if (cursor > since) queue.push({ entry, cursor, local: entry.author === this.#context.self });
+      }
+    }
+    this.#watchers.add(queue);
+    return queue;
+  }
+
+  closeWatchers(): void {
+    for (const watcher of this.#watchers) watcher.close();
+  }
+
+  #revealed(entry: StreamEntry): void {
+    if (this.#loading) return;
+    const cursor = this.#context.nextChangeSeq();
+    this.#arrivals.push({ entry, cursor });
+    const durable = this.#context.writes.write({
+      type: 'put',
+      key: streamEntryKey(this.#channel, this.name, entry.author, entry.seq),
+      value: encodeStreamRecord({ channel: this.#channel, stream: this.name, ...entry, changeSeq: cursor }),
+    });
+    if (this.#appending) this.#localWrite = durable;
+    else durable.catch(() => {});
+    for (const watcher of this.#watchers) watcher.push({ entry, cursor, local: this.#appending });
+  }
+}
+
+/**
+ * A replicated append-only event stream. Every node may append; each author's entries keep
+ * their order and never have gaps; {@link SharedStream.getAll} returns one total order
+ * (hlc, author, seq) that is identical on every converged replica.
+ */
+export class SharedStream {
+  readonly #object: StreamObject;
+
+  /** @internal Created by {@link Channel.stream}. */
+  constructor(object: StreamObject) {
+    this.#object = object;
+  }
+
+  get name(): string {
+    return this.#object.name;
+  }
+
+  /** Number of visible entries. */
+  get size(): number {
+    return this.#object.replica.log.size;
+  }
+
+  /**
+   * Appends `payload` as this node's next entry. Visible to `getAll` at once; resolves when
+   * durable. @throws ShoalError `LIMIT_EXCEEDED` over `maxPayloadBytes`, `INVALID_ARGUMENT` for a
+   * non-`Uint8Array`, `CLOSED` after dispose.
+   */
+  append(payload: Uint8Array): Promise<void> {
+    return this.#object.append(payload);
+  }
+
+  /** Every visible entry in the total order (a snapshot array). */
+  getAll(): StreamEntry[] {
+    return this.#object.replica.log.getAll();
+  }
+
+  /** Entries as they become visible here; `since` resumes from a cursor (0 = from the start). */
+  watch(options?: WatchOptions): AsyncIterableIterator<StreamWatchEvent> {
+    return this.#object.watch(options);
+  }
+
+  /**
+   * Folds entries into derived state, kept equal to a fold over {@link SharedStream.getAll} as
+   * entries arrive (incrementally when they land at the end, refolded when one lands earlier).
+   */
+  materialize<S>(materializer: Materializer<S>): MaterializedView<S> {
+    return this.#object.replica.log.materialize(materializer);
+  }
+}

@@ -1,0 +1,360 @@
+import type { Timestamp } from '../clock/timestamp.js';
+import type { NodeId } from '../ids/node-id.js';
+import { type RandomPort, sample } from '../ports/random-port.js';
+import type { TimerPort } from '../ports/timer-port.js';
+import { encodeDelta, encodeDigest, type OutgoingDelta } from '../protocol/sync-codec.js';
+import type { DeltaMessage, DigestMessage, ObjectDigest } from '../protocol/sync-messages.js';
+import { DeltaChunker, type ObjectPlan } from '../sync/delta-chunker.js';
+import { buildDigests } from '../sync/digest-builder.js';
+import type { ChannelState } from './channel-state.js';
+import { objectId } from './channel-state.js';
+import type { CoordinatorConfig } from './config.js';
+
+/** How the engine reaches the rest of the node. */
+export interface SyncEngineDeps {
+  readonly channels: ReadonlyMap<string, ChannelState>;
+  readonly timers: TimerPort;
+  readonly random: RandomPort;
+  readonly config: CoordinatorConfig;
+  /** Peers believed reachable now. */
+  readonly peers: () => readonly NodeId[];
+  readonly sendDigest: (to: NodeId, body: Uint8Array) => void;
+  readonly sendDelta: (to: NodeId, body: Uint8Array) => void;
+  /** Largest body a message may carry. */
+  readonly budget: () => number;
+}
+
+/** Per peer and channel: how far apart the two replicas were at the last exchange. */
+export interface PeerSyncStatus {
+  readonly peer: NodeId;
+  /** Ms since this peer's last digest for the channel (monotonic). */
+  readonly lastDigestAgo: number;
+  /** Entries we hold that the peer lacked, per its last digest. */
+  readonly theyLack: number;
+  /** Stream entries the peer had that we lack, per its last digest. */
+  readonly weLackEntries: number;
+  /** Map writers the peer had seen further than we have (entries unknown until sent). */
+  readonly weLackWriters: number;
+  /** True when neither side lacked anything at the last exchange. */
+  readonly inSync: boolean;
+}
+
+/** Counters of the sync engine, for health and benchmarks. */
+export interface SyncStats {
+  rounds: number;
+  digestsSent: number;
+  deltasSent: number;
+  pushesSent: number;
+  entriesSent: number;
+  entriesReceived: number;
+  pullsTimedOut: number;
+}
+
+type PendingPush = Map<string, ObjectPlan & { entries: unknown[] }>;
+
+/**
+ * Push-pull anti-entropy plus eager push (DESIGN.md §4).
+ *
+ * Every `gossipInterval` (±25% jitter) the engine sends, for each channel, its digest to one
+ * random peer. The peer answers with the delta we lack (always ending with a `final` chunk,
+ * possibly empty) and, unless it is already pulling that channel from someone, its own digest;
+ * we answer that with the delta it lacks. So one round trip reconciles both directions.
+ *
+ * A node pulls each channel from at most one peer at a time: while a pull is in flight (until
+ * its final chunk, or `pullTimeout` of silence) it starts no other round for that channel and
+ * answers other peers' digests without asking for data. A newcomer is therefore served the
+ * whole state once, by one peer, however many peers notice it at once.
+ *
+ * Local writes are pushed at once (after the current turn, so a burst travels together) to
+ * `fanout` random peers; anti-entropy repairs whatever the push lost.
+ */
+export class SyncEngine {
+  readonly stats: SyncStats = {
+    rounds: 0,
+    digestsSent: 0,
+    deltasSent: 0,
+    pushesSent: 0,
+    entriesSent: 0,
+    entriesReceived: 0,
+    pullsTimedOut: 0,
+  };
+  readonly #deps: SyncEngineDeps;
+  readonly #pulling = new Map<string, { peer: NodeId; lastProgress: number }>();
+  readonly #lastDigests = new Map<string, Map<NodeId, { at: number; message: DigestMessage[] }>>();
+  readonly #pending = new Map<string, PendingPush>();
+  #pushScheduled = false;
+  #cancelRound: (() => void) | undefined;
+  #running = false;
+
+  constructor(deps: SyncEngineDeps) {
+    this.#deps = deps;
+  }
+
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#scheduleRound(this.#deps.random.next() * this.#deps.config.gossipInterval);
+  }
+
+  stop(): void {
+    this.#running = false;
+    this.#cancelRound?.();
+    this.#cancelRound = undefined;
+  }
+
+  /** A peer appeared: start a round soon rather than at the next tick, so joins are quick. */
+  peerUp(): void {
+    if (!this.#running) return;
+    this.#cancelRound?.();
+    this.#scheduleRound(this.#deps.random.next() * (this.#deps.config.gossipInterval / 4));
+  }
+
+  /** One anti-entropy round: a digest per channel to one random peer. */
+  round(): void {
+    this.stats.rounds++;
+    const now = this.#deps.timers.monotonic();
+    for (const channel of this.#deps.channels.values()) {
+      const pull = this.#pulling.get(channel.name);
+      if (pull !== undefined) {
+        if (now - pull.lastProgress < this.#deps.config.pullTimeout) continue;
+        this.#pulling.delete(channel.name);
+        this.stats.pullsTimedOut++;
+      }
+      const [peer] = sample(this.#deps.random, this.#eligible(channel), 1);
+      if (peer === undefined) continue;
+      this.#sendDigests(peer, channel, false);
+      this.#pulling.set(channel.name, { peer, lastProgress: now });
+    }
+  }
+
+  /** Answers a digest: the delta the sender lacks, then (unless pulling) our own digest. */
+  handleDigest(from: NodeId, digest: DigestMessage): void {
+    const channel = this.#deps.channels.get(digest.channel);
+    if (channel === undefined) {
+      // Not joined: an empty final answer lets the asker move on at once.
+      this.#sendDeltas(from, [{ channel: digest.channel, push: false, final: true, objects: [] }]);
+      return;
+    }
+    if (!channel.allows(from)) return;
+    this.#remember(from, digest);
+    const chunker = new DeltaChunker(channel.name, this.#deps.budget(), false);
+    for (const plan of planFor(channel, digest)) chunker.add(plan);
+    const messages = chunker.finish();
+    if (messages.length === 0)
+      messages.push({ channel: channel.name, push: false, final: true, objects: [] });
+    this.#sendDeltas(from, messages);
+    if (!digest.reply && this.#startPull(channel.name, from)) this.#sendDigests(from, channel, true);
+  }
+
+  /** Merges a delta; a final chunk from the peer we pull from ends the pull. */
+  handleDelta(from: NodeId, delta: DeltaMessage): void {
+    const channel = this.#deps.channels.get(delta.channel);
+    if (channel === undefined || !channel.allows(from)) return;
+    for (const object of delta.objects) {
+      this.stats.entriesReceived += object.entries.length;
+      if (object.kind === 'map') channel.map(object.name).mergeRemote(object.entries, object.claims);
+      else channel.stream(object.name).mergeRemote(object.entries);
+    }
+    if (delta.push) return;
+    const pull = this.#pulling.get(channel.name);
+    if (pull?.peer !== from) return;
+    if (delta.final) this.#pulling.delete(channel.name);
+    else pull.lastProgress = this.#deps.timers.monotonic();
+  }
+
+  /** Queues a local write for the eager push that follows the current turn. */
+  pushLocal(channel: string, kind: 'map' | 'stream', name: string, entry: unknown): void {
+    let pending = this.#pending.get(channel);
+    if (pending === undefined) {
+      pending = new Map();
+      this.#pending.set(channel, pending);
+    }
+    const id = objectId(kind, name);
+    let plan = pending.get(id);
+    if (plan === undefined) {
+      plan =
+        kind === 'map'
+          ? { kind, name, plan: { claims: [], entries: [] }, entries: [] }
+          : { kind, name, entries: [] };
+      pending.set(id, plan);
+    }
+    if (plan.kind === 'map') (plan.plan.entries as unknown[]).push(entry);
+    else plan.entries.push(entry);
+    if (this.#pushScheduled) return;
+    this.#pushScheduled = true;
+    queueMicrotask(() => this.#flushPushes());
+  }
+
+  /** How this node and each peer that sent a digest for `channel` compared at that time. */
+  syncStatus(channel: ChannelState): PeerSyncStatus[] {
+    const now = this.#deps.timers.monotonic();
+    const statuses: PeerSyncStatus[] = [];
+    for (const [peer, { at, message }] of this.#lastDigests.get(channel.name) ?? []) {
+      let theyLack = 0;
+      let weLackEntries = 0;
+      let weLackWriters = 0;
+      for (const digest of message) {
+        for (const plan of planFor(channel, digest)) {
+          theyLack += plan.kind === 'map' ? plan.plan.entries.length : plan.entries.length;
+        }
+        for (const object of digest.objects) {
+          for (const [writer, clock] of object.clocks) {
+            if (object.kind === 'stream') {
+              const ours = channel.streams.get(object.name)?.replica.log.seqOf(writer) ?? 0;
+              weLackEntries += Math.max(0, (clock as number) - ours);
+            } else {
+              const ours = channel.maps.get(object.name)?.replica.clockOf(writer);
+              const theirs = clock as Timestamp;
+              if (
+                ours === undefined ||
+                theirs.wall > ours.wall ||
+                (theirs.wall === ours.wall && theirs.counter > ours.counter)
+              ) {
+                weLackWriters++;
+              }
+            }
+          }
+        }
+      }
+      statuses.push({
+        peer,
+        lastDigestAgo: now - at,
+        theyLack,
+        weLackEntries,
+        weLackWriters,
+        inSync: theyLack === 0 && weLackEntries === 0 && weLackWriters === 0,
+      });
+    }
+    return statuses;
+  }
+
+  /** True while `channel` is being pulled (tests and health). */
+  isPulling(channel: string): boolean {
+    return this.#pulling.has(channel);
+  }
+
+  #startPull(channel: string, peer: NodeId): boolean {
+    const pull = this.#pulling.get(channel);
+    const now = this.#deps.timers.monotonic();
+    if (pull !== undefined && now - pull.lastProgress < this.#deps.config.pullTimeout) return false;
+    this.#pulling.set(channel, { peer, lastProgress: now });
+    return true;
+  }
+
+  #remember(from: NodeId, digest: DigestMessage): void {
+    let byPeer = this.#lastDigests.get(digest.channel);
+    if (byPeer === undefined) {
+      byPeer = new Map();
+      this.#lastDigests.set(digest.channel, byPeer);
+    }
+    const now = this.#deps.timers.monotonic();
+    const previous = byPeer.get(from);
+    // Chunks of one digest arrive together; a chunk starting from scratch begins a new digest.
+    const continues = previous !== undefined && previous.at === now && digest.scopeFrom !== '';
+    byPeer.set(from, { at: now, message: continues ? [...previous.message, digest] : [digest] });
+    if (byPeer.size > this.#deps.config.limits.maxPeers) byPeer.delete(byPeer.keys().next().value as NodeId);
+  }
+
+  #eligible(channel: ChannelState): NodeId[] {
+    return this.#deps.peers().filter((peer) => channel.allows(peer));
+  }
+
+  #sendDigests(to: NodeId, channel: ChannelState, reply: boolean): void {
+    const sources = channel.objects().map(({ id, kind, object }) => ({
+      id,
+      kind,
+      name: object.name,
+      clocks: object.replica.clocks(),
+    }));
+    for (const digest of buildDigests(channel.name, sources, reply, this.#deps.budget())) {
+      this.#deps.sendDigest(to, encodeDigest(digest));
+      this.stats.digestsSent++;
+    }
+  }
+
+  #sendDeltas(to: NodeId, messages: readonly OutgoingDelta[]): void {
+    for (const message of messages) {
+      this.#deps.sendDelta(to, encodeDelta(message));
+      this.stats.deltasSent++;
+      for (const object of message.objects) this.stats.entriesSent += object.entries.length;
+    }
+  }
+
+  #flushPushes(): void {
+    this.#pushScheduled = false;
+    const pending = [...this.#pending];
+    this.#pending.clear();
+    if (!this.#running) return;
+    for (const [name, objects] of pending) {
+      const channel = this.#deps.channels.get(name);
+      if (channel === undefined) continue;
+      const targets = sample(this.#deps.random, this.#eligible(channel), this.#deps.config.fanout);
+      if (targets.length === 0) continue;
+      const chunker = new DeltaChunker(name, this.#deps.budget(), true);
+      for (const plan of objects.values()) chunker.add(plan);
+      const messages = chunker.finish();
+      for (const target of targets) {
+        this.#sendDeltas(target, messages);
+        this.stats.pushesSent += messages.length;
+      }
+    }
+  }
+
+  #scheduleRound(delay: number): void {
+    this.#cancelRound = this.#deps.timers.setTimeout(() => {
+      this.#cancelRound = undefined;
+      if (!this.#running) return;
+      this.round();
+      const interval = this.#deps.config.gossipInterval;
+      this.#scheduleRound(interval * (0.75 + 0.5 * this.#deps.random.next()));
+    }, delay);
+  }
+}
+
+/** What a peer whose digest is `digest` lacks, per object in the digest's scope. */
+function planFor(channel: ChannelState, digest: DigestMessage): ObjectPlan[] {
+  const plans: ObjectPlan[] = [];
+  const listed = new Set<string>();
+  for (const object of digest.objects) {
+    listed.add(objectId(object.kind, object.name));
+    const plan = planObject(channel, object);
+    if (plan !== undefined) plans.push(plan);
+  }
+  for (const { id, kind, object } of channel.objects()) {
+    if (listed.has(id) || id < digest.scopeFrom || (digest.scopeTo !== null && id >= digest.scopeTo))
+      continue;
+    const plan =
+      kind === 'map'
+        ? { kind, name: object.name, plan: object.replica.planDelta(new Map(), '', null) }
+        : { kind, name: object.name, entries: object.replica.planDelta(new Map(), '', null) };
+    if (
+      plan.kind === 'map' ? plan.plan.entries.length + plan.plan.claims.length > 0 : plan.entries.length > 0
+    ) {
+      plans.push(plan);
+    }
+  }
+  return plans;
+}
+
+function planObject(channel: ChannelState, object: ObjectDigest): ObjectPlan | undefined {
+  if (object.kind === 'map') {
+    const map = channel.maps.get(object.name);
+    if (map === undefined) return undefined;
+    const plan = map.replica.planDelta(
+      new Map(object.clocks as [NodeId, Timestamp][]),
+      object.from,
+      object.to,
+    );
+    return plan.entries.length + plan.claims.length > 0
+      ? { kind: 'map', name: object.name, plan }
+      : undefined;
+  }
+  const stream = channel.streams.get(object.name);
+  if (stream === undefined) return undefined;
+  const entries = stream.replica.planDelta(
+    new Map(object.clocks as [NodeId, number][]),
+    object.from,
+    object.to,
+  );
+  return entries.length > 0 ? { kind: 'stream', name: object.name, entries } : undefined;
+}

@@ -1,0 +1,85 @@
+import { ErrorCode, ShoalError } from '../errors/shoal-error.js';
+import type { BatchOperation, KeyValueStore } from '../ports/key-value-store.js';
+
+/**
+ * Group commit in front of a {@link KeyValueStore}. Writes made in the same turn of the event
+ * loop (and while a batch is being written) go to the store as one atomic batch; each caller's
+ * promise resolves when the batch holding its write is durable, so "resolved" always means
+ * "survives a crash" while a burst of writes costs one storage round trip, not one each.
+ *
+ * Later writes to one key overwrite earlier ones within a batch (the batch keeps order).
+ * Batches are written one at a time, in order.
+ */
+export class WriteQueue {
+  readonly #store: KeyValueStore;
+  readonly #onError: (error: ShoalError) => void;
+  readonly #trailer: () => BatchOperation[];
+  #pending: BatchOperation[] = [];
+  #waiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
+  #flushing: Promise<void> | undefined;
+  #scheduled = false;
+
+  /**
+   * @param trailer records appended to every batch (the node's clock and change counter), so
+   * they are always at least as new as the data written with them.
+   */
+  constructor(
+    store: KeyValueStore,
+    onError: (error: ShoalError) => void,
+    trailer: () => BatchOperation[] = () => [],
+  ) {
+    this.#store = store;
+    this.#onError = onError;
+    this.#trailer = trailer;
+  }
+
+  /** Operations queued and not yet handed to the store. */
+  get pending(): number {
+    return this.#pending.length;
+  }
+
+  /** Queues operations; the promise resolves once they are durable. */
+  write(...operations: BatchOperation[]): Promise<void> {
+    this.#pending.push(...operations);
+    const done = new Promise<void>((resolve, reject) => this.#waiters.push({ resolve, reject }));
+    this.#schedule();
+    return done;
+  }
+
+  /** Resolves when everything queued so far is durable. */
+  async flush(): Promise<void> {
+    while (this.#pending.length > 0 || this.#flushing !== undefined) {
+      if (this.#flushing === undefined) this.#flushing = this.#writeBatch();
+      await this.#flushing;
+    }
+  }
+
+  #schedule(): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    // A microtask, not a timer: every write of the current turn joins the batch, and the core
+    // stays free of timers of its own.
+    queueMicrotask(() => {
+      this.#scheduled = false;
+      if (this.#flushing === undefined) this.#flushing = this.#writeBatch();
+    });
+  }
+
+  async #writeBatch(): Promise<void> {
+    while (this.#pending.length > 0) {
+      const operations = this.#pending;
+      const waiters = this.#waiters;
+      this.#pending = [];
+      this.#waiters = [];
+      try {
+        await this.#store.batch([...operations, ...this.#trailer()]);
+        for (const waiter of waiters) waiter.resolve();
+      } catch (cause) {
+        const error = new ShoalError(ErrorCode.Storage, `storage write failed: ${String(cause)}`, { cause });
+        this.#onError(error);
+        for (const waiter of waiters) waiter.reject(error);
+      }
+    }
+    this.#flushing = undefined;
+  }
+}

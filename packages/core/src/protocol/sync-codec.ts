@@ -1,0 +1,277 @@
+import { MAX_COUNTER, MAX_WALL, type Timestamp } from '../clock/timestamp.js';
+import { readTimestamp, writeTimestamp } from '../clock/timestamp-codec.js';
+import { decodeValue } from '../codec/decode-value.js';
+import type { StreamEntry } from '../crdt/event-log.js';
+import type { MapEntry } from '../crdt/lww-map.js';
+import type { Value } from '../crdt/value.js';
+import { MAX_NAME_BYTES } from '../ids/channel-id.js';
+import type { NodeId } from '../ids/node-id.js';
+import { type ByteReader, type DecodeResult, readAll } from '../wire/byte-reader.js';
+import { ByteWriter } from '../wire/byte-writer.js';
+import { readNodeId, writeNodeId } from './node-id-codec.js';
+import type {
+  DeltaMessage,
+  DigestMessage,
+  MapDelta,
+  ObjectDelta,
+  ObjectDigest,
+  RangeClaim,
+  StreamDelta,
+} from './sync-messages.js';
+
+/** Largest map key accepted from the wire, in UTF-8 bytes (the local write limit is lower or equal). */
+export const MAX_WIRE_KEY_BYTES = 4096;
+
+/** Range bounds are object ids (`m:` + a name, maybe + NUL) or NodeIds. */
+const MAX_RANGE_BOUND_BYTES = MAX_NAME_BYTES + 3;
+const KIND_MAP = 1;
+const KIND_STREAM = 2;
+const DIGEST_REPLY = 1;
+const DELTA_PUSH = 1;
+const DELTA_FINAL = 2;
+const ENTRY_TOMBSTONE = 1;
+
+/**
+ * A map entry whose value is already encoded: the delta encoder writes `valueBytes` as is, so a
+ * value is encoded once however many chunks and peers it goes to.
+ */
+export interface EncodedMapEntry {
+  readonly entry: MapEntry;
+  readonly valueBytes: Uint8Array | undefined;
+}
+
+/** A delta ready to encode: like {@link DeltaMessage} with map values pre-encoded. */
+export interface OutgoingDelta {
+  readonly channel: string;
+  readonly push: boolean;
+  readonly final: boolean;
+  readonly objects: ReadonlyArray<
+    | {
+        readonly kind: 'map';
+        readonly name: string;
+        readonly claims: readonly RangeClaim[];
+        readonly entries: readonly EncodedMapEntry[];
+      }
+    | StreamDelta
+  >;
+}
+
+/** Encodes a digest body (after the message type byte). */
+export function encodeDigest(message: DigestMessage): Uint8Array {
+  const writer = new ByteWriter(256);
+  writer.writeU8(message.reply ? DIGEST_REPLY : 0).writeString(message.channel);
+  writeRange(writer, message.scopeFrom, message.scopeTo);
+  writer.writeVarint(message.objects.length);
+  for (const object of message.objects) {
+    writer.writeU8(object.kind === 'map' ? KIND_MAP : KIND_STREAM).writeString(object.name);
+    writeRange(writer, object.from, object.to);
+    writer.writeVarint(object.clocks.length);
+    for (const [id, clock] of object.clocks) {
+      writeNodeId(writer, id);
+      if (typeof clock === 'number') writer.writeVarint(clock);
+      else writeTimestamp(writer, clock);
+    }
+  }
+  return writer.finish();
+}
+
+/** Decodes a digest body from untrusted bytes; never throws. */
+export function decodeDigest(bytes: Uint8Array): DecodeResult<DigestMessage> {
+  return readAll(bytes, (reader) => {
+    const flags = reader.readU8();
+    const channel = reader.readString(MAX_NAME_BYTES);
+    const [scopeFrom, scopeTo] = readRange(reader);
+    const objects: ObjectDigest[] = [];
+    const objectCount = reader.readBoundedVarint(reader.remaining);
+    for (let i = 0; i < objectCount; i++) {
+      const kind = readKind(reader);
+      const name = reader.readString(MAX_NAME_BYTES);
+      const [from, to] = readRange(reader);
+      const count = reader.readBoundedVarint(reader.remaining);
+      const clocks: [NodeId, Timestamp | number][] = [];
+      for (let j = 0; j < count; j++) {
+        const id = readNodeId(reader);
+        clocks.push([id, kind === 'map' ? readTimestamp(reader) : reader.readVarint()]);
+      }
+      objects.push({ kind, name, from, to, clocks });
+    }
+    return { type: 'digest', channel, reply: (flags & DIGEST_REPLY) !== 0, scopeFrom, scopeTo, objects };
+  });
+}
+
+/**
+ * Encodes a delta body. Writers are dictionary-coded (a table of ids, then small indexes) and
+ * timestamps delta-coded against the previous entry, so an entry costs a few bytes beyond its
+ * key and value.
+ */
+export function encodeDelta(message: OutgoingDelta): Uint8Array {
+  const writers = new Map<NodeId, number>();
+  const indexOf = (id: NodeId): number => {
+    let index = writers.get(id);
+    if (index === undefined) {
+      index = writers.size;
+      writers.set(id, index);
+    }
+    return index;
+  };
+  const body = new ByteWriter(1024);
+  body.writeVarint(message.objects.length);
+  for (const object of message.objects) {
+    let previousWall = 0;
+    const wallDelta = (wall: number) => {
+      body.writeVarint(zigzag(wall - previousWall));
+      previousWall = wall;
+    };
+    if (object.kind === 'map') {
+      body.writeU8(KIND_MAP).writeString(object.name).writeVarint(object.claims.length);
+      for (const claim of object.claims) {
+        body.writeVarint(indexOf(claim.writer));
+        writeTimestamp(body, claim.from);
+        writeTimestamp(body, claim.to);
+      }
+      body.writeVarint(object.entries.length);
+      for (const { entry, valueBytes } of object.entries) {
+        body.writeString(entry.key).writeVarint(indexOf(entry.writer));
+        wallDelta(entry.wall);
+        body.writeVarint(entry.counter).writeU8(valueBytes === undefined ? ENTRY_TOMBSTONE : 0);
+        if (valueBytes !== undefined) body.writeBytes(valueBytes);
+      }
+    } else {
+      body.writeU8(KIND_STREAM).writeString(object.name).writeVarint(object.entries.length);
+      let previousSeq = 0;
+      for (const entry of object.entries) {
+        body.writeVarint(indexOf(entry.author)).writeVarint(zigzag(entry.seq - previousSeq - 1));
+        previousSeq = entry.seq;
+        wallDelta(entry.wall);
+        body.writeVarint(entry.counter).writeBytes(entry.payload);
+      }
+    }
+  }
+  const writer = new ByteWriter(body.length + 32 + writers.size * 18);
+  writer
+    .writeU8((message.push ? DELTA_PUSH : 0) | (message.final ? DELTA_FINAL : 0))
+    .writeString(message.channel);
+  writer.writeVarint(writers.size);
+  for (const id of writers.keys()) writeNodeId(writer, id);
+  return writer.writeRaw(body.finish()).finish();
+}
+
+/** Decodes a delta body from untrusted bytes; never throws. Values are decoded with their limits. */
+export function decodeDelta(bytes: Uint8Array): DecodeResult<DeltaMessage> {
+  return readAll(bytes, (reader) => {
+    const flags = reader.readU8();
+    const channel = reader.readString(MAX_NAME_BYTES);
+    const writerCount = reader.readBoundedVarint(reader.remaining);
+    const writers: NodeId[] = [];
+    for (let i = 0; i < writerCount; i++) writers.push(readNodeId(reader));
+    const writerAt = (index: number): NodeId =>
+      writers[index] ?? reader.fail(`writer index ${index} out of range`);
+    const objects: ObjectDelta[] = [];
+    const objectCount = reader.readBoundedVarint(reader.remaining);
+    for (let i = 0; i < objectCount; i++) {
+      const kind = readKind(reader);
+      const name = reader.readString(MAX_NAME_BYTES);
+      let previousWall = 0;
+      const readWall = (): number => {
+        const wall = previousWall + unzigzag(reader.readVarint());
+        if (!Number.isInteger(wall) || wall < 0 || wall > MAX_WALL) reader.fail('wall clock out of range');
+        previousWall = wall;
+        return wall;
+      };
+      if (kind === 'map') objects.push(readMapDelta(reader, name, writerAt, readWall));
+      else objects.push(readStreamDelta(reader, name, writerAt, readWall));
+    }
+    return {
+      type: 'delta',
+      channel,
+      push: (flags & DELTA_PUSH) !== 0,
+      final: (flags & DELTA_FINAL) !== 0,
+      objects,
+    };
+  });
+}
+
+function readMapDelta(
+  reader: ByteReader,
+  name: string,
+  writerAt: (index: number) => NodeId,
+  readWall: () => number,
+): MapDelta {
+  const claims: RangeClaim[] = [];
+  const claimCount = reader.readBoundedVarint(reader.remaining);
+  for (let j = 0; j < claimCount; j++) {
+    claims.push({
+      writer: writerAt(reader.readVarint()),
+      from: readTimestamp(reader),
+      to: readTimestamp(reader),
+    });
+  }
+  const entries: MapEntry[] = [];
+  const entryCount = reader.readBoundedVarint(reader.remaining);
+  for (let j = 0; j < entryCount; j++) {
+    const key = reader.readString(MAX_WIRE_KEY_BYTES);
+    const writer = writerAt(reader.readVarint());
+    const wall = readWall();
+    const counter = reader.readBoundedVarint(MAX_COUNTER);
+    entries.push({ key, writer, wall, counter, value: readEntryValue(reader) });
+  }
+  return { kind: 'map', name, claims, entries };
+}
+
+function readStreamDelta(
+  reader: ByteReader,
+  name: string,
+  writerAt: (index: number) => NodeId,
+  readWall: () => number,
+): StreamDelta {
+  const entries: StreamEntry[] = [];
+  const entryCount = reader.readBoundedVarint(reader.remaining);
+  let previousSeq = 0;
+  for (let j = 0; j < entryCount; j++) {
+    const author = writerAt(reader.readVarint());
+    const seq = previousSeq + 1 + unzigzag(reader.readVarint());
+    if (!Number.isSafeInteger(seq) || seq < 1) reader.fail('sequence number out of range');
+    previousSeq = seq;
+    const wall = readWall();
+    const counter = reader.readBoundedVarint(MAX_COUNTER);
+    const payload = reader.readBytes(reader.remaining).slice();
+    entries.push({ author, seq, wall, counter, payload });
+  }
+  return { kind: 'stream', name, entries };
+}
+
+function readEntryValue(reader: ByteReader): Value | undefined {
+  const flags = reader.readU8();
+  if (flags === ENTRY_TOMBSTONE) return undefined;
+  if (flags !== 0) reader.fail(`unknown entry flags ${flags}`);
+  const decoded = decodeValue(reader.readBytes(reader.remaining));
+  return decoded.ok ? decoded.value : reader.fail(`bad value: ${decoded.error}`);
+}
+
+/** A half-open string range [from, to); `to` null means unbounded. */
+function writeRange(writer: ByteWriter, from: string, to: string | null): void {
+  writer.writeString(from).writeU8(to === null ? 0 : 1);
+  if (to !== null) writer.writeString(to);
+}
+
+function readRange(reader: ByteReader): [string, string | null] {
+  const from = reader.readString(MAX_RANGE_BOUND_BYTES);
+  const bounded = reader.readU8();
+  if (bounded > 1) reader.fail('bad range flag');
+  return [from, bounded === 0 ? null : reader.readString(MAX_RANGE_BOUND_BYTES)];
+}
+
+function readKind(reader: ByteReader): 'map' | 'stream' {
+  const kind = reader.readU8();
+  if (kind === KIND_MAP) return 'map';
+  if (kind === KIND_STREAM) return 'stream';
+  return reader.fail(`unknown object kind ${kind}`);
+}
+
+function zigzag(value: number): number {
+  return value >= 0 ? value * 2 : -value * 2 - 1;
+}
+
+function unzigzag(value: number): number {
+  return value % 2 === 0 ? value / 2 : -(value + 1) / 2;
+}

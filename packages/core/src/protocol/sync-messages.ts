@@ -1,0 +1,80 @@
+import type { Timestamp } from '../clock/timestamp.js';
+import type { StreamEntry } from '../crdt/event-log.js';
+import type { MapEntry } from '../crdt/lww-map.js';
+import type { NodeId } from '../ids/node-id.js';
+
+/** Which replicated object a digest or delta part is about. */
+export type ObjectKind = 'map' | 'stream';
+
+/**
+ * Per-writer clocks of one object over the writers in [`from`, `to`) (`to` null = no upper
+ * bound). A digest chunk speaks only for its writer range, so a long digest can be split across
+ * messages and each chunk is answered alone.
+ */
+export interface ObjectDigest {
+  readonly kind: ObjectKind;
+  readonly name: string;
+  readonly from: string;
+  readonly to: string | null;
+  /** Maps: the writer's synced timestamp. Streams: the author's highest contiguous seq. */
+  readonly clocks: ReadonlyArray<readonly [NodeId, Timestamp | number]>;
+}
+
+/**
+ * "Every entry by `writer` with a version in (`from`, `to`] that the sender holds is in this
+ * message (or was superseded there by a newer write)". Lets the receiver advance its own synced
+ * clock for `writer` when `from` does not exceed it.
+ */
+export interface RangeClaim {
+  readonly writer: NodeId;
+  readonly from: Timestamp;
+  readonly to: Timestamp;
+}
+
+/** Entries of one map, with the ranges they complete. */
+export interface MapDelta {
+  readonly kind: 'map';
+  readonly name: string;
+  readonly claims: readonly RangeClaim[];
+  readonly entries: readonly MapEntry[];
+}
+
+/** Entries of one stream. */
+export interface StreamDelta {
+  readonly kind: 'stream';
+  readonly name: string;
+  readonly entries: readonly StreamEntry[];
+}
+
+/** The delta for one object. */
+export type ObjectDelta = MapDelta | StreamDelta;
+
+/** Push-pull anti-entropy request or answer. */
+export interface DigestMessage {
+  readonly type: 'digest';
+  readonly channel: string;
+  /** True when this digest answers one: the receiver sends deltas but no digest back. */
+  readonly reply: boolean;
+  /**
+   * The digest speaks for every object whose id (`m:name` or `s:name`) is in [`scopeFrom`,
+   * `scopeTo`) (`scopeTo` null = no bound): an object in scope but not listed is one the sender
+   * does not have at all. Long digests are split into chunks with disjoint scopes.
+   */
+  readonly scopeFrom: string;
+  readonly scopeTo: string | null;
+  readonly objects: readonly ObjectDigest[];
+}
+
+/** Entries for one channel. */
+export interface DeltaMessage {
+  readonly type: 'delta';
+  readonly channel: string;
+  /** An eager push of fresh writes rather than an answer to a digest. */
+  readonly push: boolean;
+  /** The last chunk of an answer. */
+  readonly final: boolean;
+  readonly objects: readonly ObjectDelta[];
+}
+
+/** Every sync message. */
+export type SyncMessage = DigestMessage | DeltaMessage;

@@ -1,0 +1,106 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { compareVersions } from '../clock/timestamp.js';
+import type { MapEntry } from '../crdt/lww-map.js';
+import type { NodeId } from '../ids/node-id.js';
+import { decodeDelta, encodeDelta } from '../protocol/sync-codec.js';
+import type { MapDelta, StreamDelta } from '../protocol/sync-messages.js';
+import { DeltaChunker } from './delta-chunker.js';
+import { MapReplica } from './map-replica.js';
+import { StreamReplica } from './stream-replica.js';
+
+const writerArb = fc.constantFrom('alice', 'bob', '0123456789abcdef0123456789abcdef') as fc.Arbitrary<NodeId>;
+const entryArb: fc.Arbitrary<MapEntry> = fc.record({
+  key: fc.string({ maxLength: 20 }),
+  value: fc.option(fc.oneof(fc.string({ maxLength: 60 }), fc.integer(), fc.uint8Array({ maxLength: 200 })), {
+    nil: undefined,
+  }),
+  wall: fc.integer({ min: 1_700_000_000_000, max: 1_700_000_100_000 }),
+  counter: fc.integer({ min: 0, max: 300 }),
+  writer: writerArb,
+});
+
+describe('DeltaChunker', () => {
+  it('keeps every chunk within budget, loses no entry, and chains claims so a receiver catches up', () => {
+    fc.assert(
+      fc.property(
+        fc.array(entryArb, { maxLength: 120 }),
+        fc.integer({ min: 400, max: 1500 }),
+        (entries, budget) => {
+          const source = new MapReplica();
+          for (const entry of entries) {
+            source.map.apply(entry);
+            source.raiseClock(entry.writer, entry);
+          }
+          const plan = source.planDelta(new Map(), '', null);
+          const chunker = new DeltaChunker('channel', budget, false);
+          chunker.add({ kind: 'map', name: 'settings', plan });
+          const messages = chunker.finish();
+          expect(chunker.oversized).toBe(0);
+          const target = new MapReplica();
+          messages.forEach((message, index) => {
+            const bytes = encodeDelta(message);
+            expect(bytes.length).toBeLessThanOrEqual(budget);
+            const decoded = decodeDelta(bytes);
+            if (!decoded.ok) throw new Error(decoded.error);
+            expect(decoded.value.final).toBe(index === messages.length - 1);
+            for (const object of decoded.value.objects as MapDelta[]) {
+              target.map.merge(object.entries);
+              for (const claim of object.claims) expect(target.acceptClaim(claim) || true).toBe(true);
+            }
+          });
+          const sorted = (replica: MapReplica) => [...replica.map.allEntries()].sort(compareVersions);
+          expect(sorted(target)).toEqual(sorted(source));
+          expect(target.clocks()).toEqual(source.clocks());
+        },
+      ),
+    );
+  });
+
+  it('does not advance a clock past a lost chunk', () => {
+    const source = new MapReplica();
+    const writer = 'alice' as NodeId;
+    for (let i = 0; i < 200; i++) {
+      const entry: MapEntry = { key: `key-${i}`, value: 'x'.repeat(30), wall: 1000 + i, counter: 0, writer };
+      source.map.apply(entry);
+      source.raiseClock(writer, entry);
+    }
+    const chunker = new DeltaChunker('c', 600, false);
+    chunker.add({ kind: 'map', name: 'm', plan: source.planDelta(new Map(), '', null) });
+    const messages = chunker.finish().map((message) => decodeDelta(encodeDelta(message)));
+    expect(messages.length).toBeGreaterThan(2);
+    const target = new MapReplica();
+    messages.forEach((decoded, index) => {
+      if (index === 1 || !decoded.ok) return; // chunk 1 is lost
+      for (const object of decoded.value.objects as MapDelta[]) {
+        target.map.merge(object.entries);
+        for (const claim of object.claims) target.acceptClaim(claim);
+      }
+    });
+    const first = messages[0];
+    if (!first?.ok) throw new Error('first chunk did not decode');
+    const firstChunkLast = (first.value.objects[0] as MapDelta).entries.at(-1);
+    expect(target.clockOf(writer)).toEqual({ wall: firstChunkLast?.wall, counter: 0 });
+    expect(target.map.size).toBeLessThan(200);
+  });
+
+  it('splits stream entries into useful chunks', () => {
+    const source = new StreamReplica();
+    const author = 'bob' as NodeId;
+    for (let seq = 1; seq <= 100; seq++) {
+      source.log.apply({ author, seq, wall: 5000 + seq, counter: 0, payload: new Uint8Array(40).fill(seq) });
+    }
+    const chunker = new DeltaChunker('c', 500, false);
+    chunker.add({ kind: 'stream', name: 's', entries: source.planDelta(new Map(), '', null) });
+    const target = new StreamReplica();
+    for (const message of chunker.finish()) {
+      const bytes = encodeDelta(message);
+      expect(bytes.length).toBeLessThanOrEqual(500);
+      const decoded = decodeDelta(bytes);
+      if (!decoded.ok) throw new Error(decoded.error);
+      for (const object of decoded.value.objects as StreamDelta[])
+        for (const entry of object.entries) target.log.apply(entry);
+    }
+    expect(target.log.getAll()).toEqual(source.log.getAll());
+  });
+});

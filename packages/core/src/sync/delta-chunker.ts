@@ -1,0 +1,256 @@
+import { compareTimestamps, type Timestamp } from '../clock/timestamp.js';
+import { encodeValue } from '../codec/encode-value.js';
+import type { StreamEntry } from '../crdt/event-log.js';
+import type { MapEntry } from '../crdt/lww-map.js';
+import type { NodeId } from '../ids/node-id.js';
+import type { EncodedMapEntry, OutgoingDelta } from '../protocol/sync-codec.js';
+import type { RangeClaim } from '../protocol/sync-messages.js';
+import { varintSize } from '../wire/byte-writer.js';
+import { utf8Length } from '../wire/utf8-length.js';
+import type { MapDeltaPlan } from './map-replica.js';
+
+/** The delta to send for one object. */
+export type ObjectPlan =
+  | { readonly kind: 'map'; readonly name: string; readonly plan: MapDeltaPlan }
+  | { readonly kind: 'stream'; readonly name: string; readonly entries: readonly StreamEntry[] };
+
+type MutableObject =
+  | { kind: 'map'; name: string; claims: RangeClaim[]; entries: EncodedMapEntry[]; previousWall: number }
+  | { kind: 'stream'; name: string; entries: StreamEntry[]; previousWall: number; previousSeq: number };
+
+// Upper bounds of fixed parts, in bytes.
+const MESSAGE_HEADER = 1 + 3 + 3;
+/** Kind, name (≤ 128 bytes + length), claim and entry counts. */
+const OBJECT_COST = 1 + 2 + 128 + 3 + 3;
+/** Writer index and two timestamps (≤ 7 + 3 bytes each). */
+const CLAIM_COST = 3 + 2 * (7 + 3);
+/** A writer's entry in the message's writer table. */
+const NODE_ID_MAX = 1 + 64;
+
+/**
+ * Splits a delta into messages of at most `budget` bytes each. Every chunk is useful alone:
+ * its entries merge without the others, and a map claim in a chunk covers exactly the entries
+ * of that writer up to the chunk's last one, starting where the previous chunk's claim ended —
+ * so a receiver that lost an earlier chunk merges the entries but does not advance its clock.
+ *
+ * Sizes are computed as the encoder will write them (upper bounds where a varint's width
+ * depends on data not known yet), so no encoded chunk exceeds the budget. An entry too large
+ * for any chunk is skipped and counted in `oversized`; the write-size limit makes that
+ * impossible for entries written through the API.
+ */
+export class DeltaChunker {
+  readonly #channel: string;
+  readonly #budget: number;
+  readonly #push: boolean;
+  readonly #messages: OutgoingDelta[] = [];
+  #objects: MutableObject[] = [];
+  #writers = new Set<NodeId>();
+  /** Writers whose claim's bytes are already counted in this chunk. */
+  #claimReserved = new Set<NodeId>();
+  /** Per writer, the last map entry placed in this chunk (where its claim may end). */
+  readonly #lastStamps = new Map<NodeId, Timestamp>();
+  #size = 0;
+  #current: MutableObject | undefined;
+  oversized = 0;
+
+  constructor(channel: string, budget: number, push: boolean) {
+    this.#channel = channel;
+    this.#budget = budget;
+    this.#push = push;
+    this.#reset();
+  }
+
+  /** Adds one object's delta. */
+  add(object: ObjectPlan): void {
+    if (object.kind === 'stream') {
+      for (const entry of object.entries) this.#addStreamEntry(object.name, entry);
+      return;
+    }
+    this.#addMap(object.name, object.plan);
+  }
+
+  /** Closes the last chunk and returns all messages, the last marked final. */
+  finish(): OutgoingDelta[] {
+    this.#flush();
+    const last = this.#messages.pop();
+    if (last !== undefined) this.#messages.push({ ...last, final: true });
+    return this.#messages;
+  }
+
+  #addMap(name: string, plan: MapDeltaPlan): void {
+    const claims = new Map<NodeId, RangeClaim>(plan.claims.map((claim) => [claim.writer, claim]));
+    // Where the next claim for each writer starts: the end of the previous chunk's claim.
+    const claimFrom = new Map<NodeId, Timestamp>();
+    const closeClaim = (writer: NodeId, upTo: Timestamp | undefined): void => {
+      const claim = claims.get(writer);
+      if (claim === undefined) return;
+      const from = claimFrom.get(writer) ?? claim.from;
+      const to = upTo === undefined || compareTimestamps(upTo, claim.to) > 0 ? claim.to : upTo;
+      if (compareTimestamps(to, from) <= 0) return;
+      if (!this.#claimReserved.has(writer)) {
+        this.#size += this.#objectCost('map', name) + this.#writerCost(writer) + CLAIM_COST;
+      }
+      this.#writers.add(writer);
+      this.#mapObject(name).claims.push({ writer, from, to });
+      claimFrom.set(writer, to);
+    };
+    const cut = (): void => {
+      // Each writer's claim in this chunk ends at its last entry here; the next chunk goes on.
+      for (const [writer, last] of this.#lastStamps) closeClaim(writer, last);
+      this.#flush();
+    };
+    for (const entry of plan.entries) {
+      const valueBytes = entry.value === undefined ? undefined : encodeValue(entry.value);
+      let cost = this.#mapEntryCost(name, entry, valueBytes, claims.has(entry.writer));
+      if (this.#size + cost > this.#budget && this.#hasContent()) {
+        cut();
+        cost = this.#mapEntryCost(name, entry, valueBytes, claims.has(entry.writer));
+      }
+      if (this.#size + cost > this.#budget) {
+        this.oversized++;
+        continue;
+      }
+      if (claims.has(entry.writer)) this.#claimReserved.add(entry.writer);
+      const object = this.#mapObject(name);
+      this.#size += cost;
+      this.#writers.add(entry.writer);
+      this.#lastStamps.set(entry.writer, entry);
+      object.previousWall = entry.wall;
+      object.entries.push({ entry, valueBytes });
+    }
+    for (const claim of plan.claims) {
+      const reserved = this.#claimReserved.has(claim.writer);
+      if (!reserved && this.#size + OBJECT_COST + NODE_ID_MAX + CLAIM_COST > this.#budget) this.#flush();
+      closeClaim(claim.writer, undefined);
+    }
+    this.#lastStamps.clear();
+  }
+
+  #addStreamEntry(name: string, entry: StreamEntry): void {
+    let cost = this.#streamEntryCost(name, entry);
+    if (this.#size + cost > this.#budget && this.#hasContent()) {
+      this.#flush();
+      cost = this.#streamEntryCost(name, entry);
+    }
+    if (this.#size + cost > this.#budget) {
+      this.oversized++;
+      return;
+    }
+    const object = this.#streamObject(name);
+    this.#size += cost;
+    this.#writers.add(entry.author);
+    object.entries.push(entry);
+    object.previousWall = entry.wall;
+    object.previousSeq = entry.seq;
+  }
+
+  #mapEntryCost(name: string, entry: MapEntry, valueBytes: Uint8Array | undefined, claimed: boolean): number {
+    const current = this.#current;
+    const previousWall = current?.kind === 'map' ? current.previousWall : 0;
+    const keyLength = utf8Length(entry.key);
+    return (
+      this.#objectCost('map', name) +
+      varintSize(keyLength) +
+      keyLength +
+      this.#writerCost(entry.writer) +
+      (claimed && !this.#claimReserved.has(entry.writer) ? CLAIM_COST : 0) +
+      3 +
+      varintSize(zigzagSize(entry.wall - previousWall)) +
+      varintSize(entry.counter) +
+      1 +
+      (valueBytes === undefined ? 0 : varintSize(valueBytes.length) + valueBytes.length)
+    );
+  }
+
+  #streamEntryCost(name: string, entry: StreamEntry): number {
+    const current = this.#current;
+    const same = current?.kind === 'stream' && current.name === name;
+    const previousWall = same ? current.previousWall : 0;
+    const previousSeq = same ? current.previousSeq : 0;
+    return (
+      this.#objectCost('stream', name) +
+      this.#writerCost(entry.author) +
+      3 +
+      varintSize(zigzagSize(entry.seq - previousSeq - 1)) +
+      varintSize(zigzagSize(entry.wall - previousWall)) +
+      varintSize(entry.counter) +
+      varintSize(entry.payload.length) +
+      entry.payload.length
+    );
+  }
+
+  #writerCost(writer: NodeId): number {
+    return this.#writers.has(writer) ? 0 : NODE_ID_MAX;
+  }
+
+  /** Bytes an object header costs if the next item of (`kind`, `name`) starts a new object. */
+  #objectCost(kind: 'map' | 'stream', name: string): number {
+    const current = this.#current;
+    return current?.kind === kind && current.name === name ? 0 : OBJECT_COST;
+  }
+
+  #mapObject(name: string): Extract<MutableObject, { kind: 'map' }> {
+    const current = this.#current;
+    if (current?.kind === 'map' && current.name === name) return current;
+    const object: Extract<MutableObject, { kind: 'map' }> = {
+      kind: 'map',
+      name,
+      claims: [],
+      entries: [],
+      previousWall: 0,
+    };
+    this.#objects.push(object);
+    this.#current = object;
+    return object;
+  }
+
+  #streamObject(name: string): Extract<MutableObject, { kind: 'stream' }> {
+    const current = this.#current;
+    if (current?.kind === 'stream' && current.name === name) return current;
+    const object: Extract<MutableObject, { kind: 'stream' }> = {
+      kind: 'stream',
+      name,
+      entries: [],
+      previousWall: 0,
+      previousSeq: 0,
+    };
+    this.#objects.push(object);
+    this.#current = object;
+    return object;
+  }
+
+  #hasContent(): boolean {
+    return this.#objects.some(
+      (object) => object.entries.length > 0 || (object.kind === 'map' && object.claims.length > 0),
+    );
+  }
+
+  #flush(): void {
+    if (this.#hasContent()) {
+      this.#messages.push({
+        channel: this.#channel,
+        push: this.#push,
+        final: false,
+        objects: this.#objects.map((object) =>
+          object.kind === 'map'
+            ? { kind: 'map', name: object.name, claims: object.claims, entries: object.entries }
+            : { kind: 'stream', name: object.name, entries: object.entries },
+        ),
+      });
+    }
+    this.#reset();
+  }
+
+  #reset(): void {
+    this.#objects = [];
+    this.#writers = new Set();
+    this.#claimReserved = new Set();
+    this.#lastStamps.clear();
+    this.#current = undefined;
+    this.#size = MESSAGE_HEADER + varintSize(utf8Length(this.#channel)) + utf8Length(this.#channel);
+  }
+}
+
+function zigzagSize(value: number): number {
+  return value >= 0 ? value * 2 : -value * 2 - 1;
+}
