@@ -15,3 +15,67 @@ export { bytesEqual, compareBytes, concatBytes, startsWith, toHex } from './stor
 export { MemoryStore } from './storage/memory-store.js';
 export { ByteReader, type DecodeResult, readAll } from './wire/byte-reader.js';
 export { ByteWriter, varintSize } from './wire/byte-writer.js';
+export { DEFAULT_MAX_DRIFT_MS, Hlc, type HlcOptions } from './clock/hlc.js';
+export {
+  MAX_COUNTER,
+  MAX_WALL,
+  type Timestamp,
+  type Version,
+  ZERO_TIMESTAMP,
+  compareTimestamps,
+  compareVersions,
+  formatTimestamp,
+} from './clock/timestamp.js';
+export { LwwMap, type MapChange, type MapEntry } from './crdt/lww-map.js';
+export {
+  type ApplyOutcome,
+  EventLog,
+  type EventLogOptions,
+  type MaterializedView,
+  type Materializer,
+  type StreamEntry,
+  compareStreamEntries,
+} from './crdt/event-log.js';
+export { decodeValue } from './codec/decode-value.js';
+export { encodeValue, type UnsupportedValueReason, validateValue } from './codec/encode-value.js';
+export { valueEquals } from './codec/value-equals.js';
+export { DEFAULT_VALUE_LIMITS, MAX_DEPTH_CEILING, type ValueLimits } from './codec/value-limits.js';
+export { cryptoRandom } from './ports/crypto-random.js';
+export { type Aead, AEAD_NONCE_BYTES, AEAD_TAG_BYTES, nobleXChaCha20Poly1305 } from './security/aead.js';
+export { createInvite, type Invite, parseInvite } from './security/invite-token.js';
+export { Keyring, type KeyRef } from './security/keyring.js';
+export {
+  DROP_REASONS,
+  type DropReason,
+  MessageSealer,
+  type MessageSealerOptions,
+  type OpenResult,
+  type SealerStats,
+} from './security/message-sealer.js';
+export { type KeyId, NETWORK_TAG_BYTES, networkTag } from './security/network-key.js';
+export {
+  DEFAULT_SCRYPT_COST,
+  generateSecret,
+  MIN_PASSPHRASE_LENGTH,
+  type NetworkSecret,
+  type ScryptCost,
+  SECRET_BYTES,
+  secretFromBytes,
+  secretFromPassphrase,
+} from './security/network-secret.js';
+export {
+  Coordinator,
+  type CoordinatorOptions,
+  type NodeEvent,
+  type NodeHealth,
+  type NodeState,
+  type ResourceUsage,
+} from './coordinator/coordinator.js';
+export { type CoordinatorConfig, type CoordinatorConfigInput, DEFAULT_LIMITS, type Limits } from './coordinator/config.js';
+export { Channel } from './coordinator/channel.js';
+export { type MapWatchEvent, SharedMap, type WatchOptions } from './coordinator/shared-map.js';
+export { SharedStream, type StreamWatchEvent } from './coordinator/shared-stream.js';
+export { EventStream } from './coordinator/event-stream.js';
+export type { PeerSyncStatus, SyncStats } from './coordinator/sync-engine.js';
+export { lanConfig, localConfig, type MembershipConfig, wanConfig } from './membership/config.js';
+export type { MemberInfo, MemberState } from './membership/member-state.js';

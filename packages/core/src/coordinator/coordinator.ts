@@ -171,7 +171,7 @@ export class Coordinator implements AsyncDisposable {
       timers: this.#timers,
       random: this.#random,
       send: (to, body) => this.#send(to, MessageType.Membership, body),
-      config: { ...lanConfig(), ...options.membership },
+      config: lanConfig(options.membership),
       incarnation: meta.incarnation,
       onIncarnation: (incarnation) => {
         this.#writes.write(incarnationOperation(incarnation)).catch(() => {});
