@@ -3,47 +3,64 @@
  * ports ({@link MessagePort}, {@link TimerPort}, {@link RandomPort}, {@link KeyValueStore}).
  */
 
-export type { Value, ValueObject } from './crdt/value.js';
-export { assert, ErrorCode, isShoalError, ShoalError } from './errors/shoal-error.js';
-export { type ChannelId, isChannelId, isName, MAX_NAME_BYTES, parseChannelId } from './ids/channel-id.js';
-export { isNodeId, MAX_NODE_ID_LENGTH, type NodeId, parseNodeId, randomNodeId } from './ids/node-id.js';
-export type { BatchOperation, KeyValueStore } from './ports/key-value-store.js';
-export type { MessageHandler, MessagePort, PeerHandler } from './ports/message-port.js';
-export { type RandomPort, randomInt, sample } from './ports/random-port.js';
-export type { TimerPort } from './ports/timer-port.js';
-export { bytesEqual, compareBytes, concatBytes, startsWith, toHex } from './storage/bytes.js';
-export { MemoryStore } from './storage/memory-store.js';
-export { ByteReader, type DecodeResult, readAll } from './wire/byte-reader.js';
-export { ByteWriter, varintSize } from './wire/byte-writer.js';
 export { DEFAULT_MAX_DRIFT_MS, Hlc, type HlcOptions } from './clock/hlc.js';
 export {
+  compareTimestamps,
+  compareVersions,
+  formatTimestamp,
   MAX_COUNTER,
   MAX_WALL,
   type Timestamp,
   type Version,
   ZERO_TIMESTAMP,
-  compareTimestamps,
-  compareVersions,
-  formatTimestamp,
 } from './clock/timestamp.js';
-export { LwwMap, type MapChange, type MapEntry } from './crdt/lww-map.js';
+export { decodeValue } from './codec/decode-value.js';
+export { encodeValue, type UnsupportedValueReason, validateValue } from './codec/encode-value.js';
+export { valueEquals } from './codec/value-equals.js';
+export { DEFAULT_VALUE_LIMITS, MAX_DEPTH_CEILING, type ValueLimits } from './codec/value-limits.js';
+export { Channel } from './coordinator/channel.js';
+export {
+  type CoordinatorConfig,
+  type CoordinatorConfigInput,
+  DEFAULT_LIMITS,
+  type Limits,
+} from './coordinator/config.js';
+export {
+  Coordinator,
+  type CoordinatorOptions,
+  type NodeEvent,
+  type NodeHealth,
+  type NodeState,
+  type ResourceUsage,
+} from './coordinator/coordinator.js';
+export { EventStream } from './coordinator/event-stream.js';
+export { type MapWatchEvent, SharedMap, type WatchOptions } from './coordinator/shared-map.js';
+export { SharedStream, type StreamWatchEvent } from './coordinator/shared-stream.js';
+export type { PeerSyncStatus, SyncStats } from './coordinator/sync-engine.js';
 export {
   type ApplyOutcome,
+  compareStreamEntries,
   EventLog,
   type EventLogOptions,
   type MaterializedView,
   type Materializer,
   type StreamEntry,
-  compareStreamEntries,
 } from './crdt/event-log.js';
-export { decodeValue } from './codec/decode-value.js';
-export { encodeValue, type UnsupportedValueReason, validateValue } from './codec/encode-value.js';
-export { valueEquals } from './codec/value-equals.js';
-export { DEFAULT_VALUE_LIMITS, MAX_DEPTH_CEILING, type ValueLimits } from './codec/value-limits.js';
+export { LwwMap, type MapChange, type MapEntry } from './crdt/lww-map.js';
+export type { Value, ValueObject } from './crdt/value.js';
+export { assert, ErrorCode, isShoalError, ShoalError } from './errors/shoal-error.js';
+export { type ChannelId, isChannelId, isName, MAX_NAME_BYTES, parseChannelId } from './ids/channel-id.js';
+export { isNodeId, MAX_NODE_ID_LENGTH, type NodeId, parseNodeId, randomNodeId } from './ids/node-id.js';
+export { lanConfig, localConfig, type MembershipConfig, wanConfig } from './membership/config.js';
+export type { MemberInfo, MemberState } from './membership/member-state.js';
 export { cryptoRandom } from './ports/crypto-random.js';
-export { type Aead, AEAD_NONCE_BYTES, AEAD_TAG_BYTES, nobleXChaCha20Poly1305 } from './security/aead.js';
+export type { BatchOperation, KeyValueStore } from './ports/key-value-store.js';
+export type { MessageHandler, MessagePort, PeerHandler } from './ports/message-port.js';
+export { type RandomPort, randomInt, sample } from './ports/random-port.js';
+export type { TimerPort } from './ports/timer-port.js';
+export { AEAD_NONCE_BYTES, AEAD_TAG_BYTES, type Aead, nobleXChaCha20Poly1305 } from './security/aead.js';
 export { createInvite, type Invite, parseInvite } from './security/invite-token.js';
-export { Keyring, type KeyRef } from './security/keyring.js';
+export { type KeyRef, Keyring } from './security/keyring.js';
 export {
   DROP_REASONS,
   type DropReason,
@@ -63,19 +80,7 @@ export {
   secretFromBytes,
   secretFromPassphrase,
 } from './security/network-secret.js';
-export {
-  Coordinator,
-  type CoordinatorOptions,
-  type NodeEvent,
-  type NodeHealth,
-  type NodeState,
-  type ResourceUsage,
-} from './coordinator/coordinator.js';
-export { type CoordinatorConfig, type CoordinatorConfigInput, DEFAULT_LIMITS, type Limits } from './coordinator/config.js';
-export { Channel } from './coordinator/channel.js';
-export { type MapWatchEvent, SharedMap, type WatchOptions } from './coordinator/shared-map.js';
-export { SharedStream, type StreamWatchEvent } from './coordinator/shared-stream.js';
-export { EventStream } from './coordinator/event-stream.js';
-export type { PeerSyncStatus, SyncStats } from './coordinator/sync-engine.js';
-export { lanConfig, localConfig, type MembershipConfig, wanConfig } from './membership/config.js';
-export type { MemberInfo, MemberState } from './membership/member-state.js';
+export { bytesEqual, compareBytes, concatBytes, startsWith, toHex } from './storage/bytes.js';
+export { MemoryStore } from './storage/memory-store.js';
+export { ByteReader, type DecodeResult, readAll } from './wire/byte-reader.js';
+export { ByteWriter, varintSize } from './wire/byte-writer.js';

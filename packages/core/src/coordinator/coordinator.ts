@@ -448,19 +448,28 @@ export class Coordinator implements AsyncDisposable {
       this.#addPeer(from, port);
       this.#membership.noteAlive(from);
       const envelope = decodeEnvelope(opened.body);
-      if (!envelope.ok) return this.#badMessage(from, envelope.error);
+      if (!envelope.ok) {
+        this.#badMessage(from, envelope.error);
+        return;
+      }
       const { type, body, piggyback } = envelope.value;
       if (piggyback.length > 0) this.#membership.handlePiggyback(from, piggyback);
       switch (type) {
         case MessageType.Digest: {
           const digest = decodeDigest(body);
-          if (!digest.ok) return this.#badMessage(from, digest.error);
+          if (!digest.ok) {
+            this.#badMessage(from, digest.error);
+            return;
+          }
           this.#engine.handleDigest(from, digest.value);
           return;
         }
         case MessageType.Delta: {
           const delta = decodeDelta(body);
-          if (!delta.ok) return this.#badMessage(from, delta.error);
+          if (!delta.ok) {
+            this.#badMessage(from, delta.error);
+            return;
+          }
           this.#engine.handleDelta(from, delta.value);
           return;
         }
