@@ -17,6 +17,8 @@ export default defineConfig({
     },
   },
   test: {
+    // Generous: CI shares two cores between every test file running at once.
+    testTimeout: 30_000,
     projects: [
       ...packages.map((name) => ({
         extends: true as const,

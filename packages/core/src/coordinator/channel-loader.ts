@@ -2,8 +2,13 @@ import type { StreamEntry } from '../crdt/event-log.js';
 import { ErrorCode, ShoalError } from '../errors/shoal-error.js';
 import { MAX_NAME_BYTES } from '../ids/channel-id.js';
 import type { NodeId } from '../ids/node-id.js';
-import { decodeMapRecord, decodeStreamRecord, decodeTimestampRecord } from '../persistence/records.js';
-import { channelMetaKey, channelPrefix, RecordKind } from '../persistence/storage-keys.js';
+import {
+  decodeCounterRecord,
+  decodeMapRecord,
+  decodeStreamRecord,
+  decodeTimestampRecord,
+} from '../persistence/records.js';
+import { channelMetaKey, channelPrefix, channelSyncKey, RecordKind } from '../persistence/storage-keys.js';
 import type { KeyValueStore } from '../ports/key-value-store.js';
 import { readNodeId, writeNodeId } from '../protocol/node-id-codec.js';
 import { type ByteReader, readAll } from '../wire/byte-reader.js';
@@ -54,6 +59,12 @@ export async function loadChannel(
     seen(entry);
   }
   for (const [name, entries] of streams) state.stream(name).load(entries);
+  const synced = await store.get(channelSyncKey(state.name));
+  if (synced !== undefined) {
+    const decoded = decodeCounterRecord(synced);
+    if (!decoded.ok) corrupt(state.name, decoded.error);
+    state.lastSyncedAt = decoded.value;
+  }
   const members = await store.get(channelMetaKey(state.name));
   if (members !== undefined) {
     const decoded = decodeMembers(members);

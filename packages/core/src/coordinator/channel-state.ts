@@ -16,6 +16,8 @@ export class ChannelState {
   readonly streams = new Map<string, StreamObject>();
   /** When non-empty, the only peers this channel syncs with. */
   readonly members = new Set<NodeId>();
+  /** Wall time of the last completed pull from a peer; undefined when it never synced. */
+  lastSyncedAt: number | undefined;
   readonly #context: NodeContext;
 
   constructor(
@@ -71,6 +73,18 @@ export class ChannelState {
     for (const object of this.streams.values())
       all.push({ id: objectId('stream', object.name), kind: 'stream', object });
     return all.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  /** Purges tombstones older than `cutoffWall` in every map; returns how many. */
+  purgeTombstones(cutoffWall: number): number {
+    let purged = 0;
+    for (const map of this.maps.values()) purged += map.purgeTombstones(cutoffWall);
+    return purged;
+  }
+
+  /** Drops map entries older than `cutoffWall` so they are fetched again (see `tombstoneHorizon`). */
+  dropOlderThan(cutoffWall: number): void {
+    for (const map of this.maps.values()) map.dropOlderThan(cutoffWall);
   }
 
   closeWatchers(): void {

@@ -36,6 +36,19 @@ export interface CoordinatorConfig {
   readonly limits: Limits;
   /** Most errors per code reported on `node.errors` per second (the rest are counted). Default 10. */
   readonly errorRateLimit: number;
+  /**
+   * How long a delete is remembered, in ms. Default 30 days. A tombstone older than this is
+   * purged from memory and disk. A replica whose last completed sync is older than this is
+   * *stale*: when it meets a *fresh* peer (one that synced within the horizon) it drops every map
+   * entry older than the horizon before it sends anything, and fetches them again, so a key
+   * deleted (and purged) elsewhere never comes back. Consequences: a stale replica's own writes
+   * older than the horizon that no peer ever received are dropped; and when no fresh replica
+   * exists (every node was cut off from every other for longer than the horizon) a purged delete
+   * can be undone. Set it longer than the longest partition or offline period you expect.
+   */
+  readonly tombstoneHorizon: number;
+  /** How often tombstones older than the horizon are purged, in ms. Default 1 hour. */
+  readonly compactionInterval: number;
 }
 
 /** The default limits. */
@@ -65,12 +78,16 @@ export function resolveConfig(input: CoordinatorConfigInput = {}): CoordinatorCo
     pullTimeout: input.pullTimeout ?? 5 * gossipInterval,
     network: input.network ?? 'shoal',
     errorRateLimit: input.errorRateLimit ?? 10,
+    tombstoneHorizon: input.tombstoneHorizon ?? 30 * 24 * 3600 * 1000,
+    compactionInterval: input.compactionInterval ?? 3600 * 1000,
     limits: { ...DEFAULT_LIMITS, ...input.limits },
   };
   positive('gossipInterval', config.gossipInterval);
   positive('pullTimeout', config.pullTimeout);
   positive('maxDrift', config.maxDrift);
   positive('errorRateLimit', config.errorRateLimit);
+  positive('tombstoneHorizon', config.tombstoneHorizon);
+  positive('compactionInterval', config.compactionInterval);
   if (!Number.isInteger(config.fanout) || config.fanout < 0) invalid('fanout', config.fanout);
   for (const [name, value] of Object.entries(config.limits)) {
     if (!Number.isInteger(value) || value <= 0) invalid(`limits.${name}`, value);

@@ -6,7 +6,8 @@ import type { MembershipConfig } from '../membership/config.js';
 import { lanConfig } from '../membership/config.js';
 import type { MemberInfo } from '../membership/member-state.js';
 import { Membership } from '../membership/membership.js';
-import { channelMetaKey } from '../persistence/storage-keys.js';
+import { encodeCounterRecord } from '../persistence/records.js';
+import { channelMetaKey, channelSyncKey } from '../persistence/storage-keys.js';
 import { WriteQueue } from '../persistence/write-queue.js';
 import { cryptoRandom } from '../ports/crypto-random.js';
 import type { KeyValueStore } from '../ports/key-value-store.js';
@@ -139,6 +140,7 @@ export class Coordinator implements AsyncDisposable {
   #changeSeq: number;
   #badMessages = 0;
   #cancelHello: (() => void) | undefined;
+  #cancelCompaction: (() => void) | undefined;
 
   private constructor(
     options: CoordinatorOptions,
@@ -189,6 +191,9 @@ export class Coordinator implements AsyncDisposable {
       sendDigest: (to, body) => this.#send(to, MessageType.Digest, body),
       sendDelta: (to, body) => this.#send(to, MessageType.Delta, body),
       budget: () => this.#bodyBudget(),
+      isFresh: (channel) => this.#isFresh(channel),
+      meetPeer: (channel, peerFresh) => this.#refreshIfStale(channel, peerFresh),
+      afterPull: (channel) => this.#markSynced(channel, this.#timers.now()),
     });
   }
 
@@ -256,6 +261,7 @@ export class Coordinator implements AsyncDisposable {
     this.#engine.start();
     this.#membership.start();
     this.#announce();
+    this.#compact();
   }
 
   /** Stops gossip and ignores inbound messages until {@link Coordinator.resume}; local reads and writes go on. */
@@ -286,6 +292,7 @@ export class Coordinator implements AsyncDisposable {
     this.#engine.stop();
     this.#membership.stop();
     this.#cancelHello?.();
+    this.#cancelCompaction?.();
     for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe();
     await this.#writes.flush();
     this.#setState('stopped');
@@ -409,6 +416,44 @@ export class Coordinator implements AsyncDisposable {
         this.#writes.write({ type: 'put', key: channelMetaKey(name), value: encodeMembers(state.members) }),
       assertOpen: () => this.#assertOpen(),
     });
+  }
+
+  /** True when `channel` completed a sync within the tombstone horizon. */
+  #isFresh(channel: ChannelState): boolean {
+    const last = channel.lastSyncedAt;
+    return last !== undefined && this.#timers.now() - last <= this.#config.tombstoneHorizon;
+  }
+
+  /**
+   * A replica that has not completed a sync for longer than the tombstone horizon may hold
+   * entries whose deletes were purged elsewhere. When it meets a fresh peer (one that synced
+   * within the horizon, so it has seen every delete it purged), it drops every entry older than
+   * the horizon and fetches the state again, before it sends any entry. Two stale replicas meeting
+   * each other have no such authority and sync as they are (see `tombstoneHorizon`).
+   */
+  #refreshIfStale(channel: ChannelState, peerFresh: boolean): void {
+    if (!peerFresh || channel.lastSyncedAt === undefined || this.#isFresh(channel)) return;
+    const now = this.#timers.now();
+    channel.dropOlderThan(now - this.#config.tombstoneHorizon);
+    this.#markSynced(channel, now);
+  }
+
+  #markSynced(channel: ChannelState, at: number): void {
+    channel.lastSyncedAt = at;
+    this.#writes
+      .write({
+        type: 'put',
+        key: channelSyncKey(channel.name),
+        value: encodeCounterRecord(Math.max(0, Math.floor(at))),
+      })
+      .catch(() => {});
+  }
+
+  /** Purges tombstones older than the horizon, then schedules the next compaction. */
+  #compact(): void {
+    const cutoff = this.#timers.now() - this.#config.tombstoneHorizon;
+    for (const channel of this.#channels.values()) channel.purgeTombstones(cutoff);
+    this.#cancelCompaction = this.#timers.setTimeout(() => this.#compact(), this.#config.compactionInterval);
   }
 
   #context(): NodeContext {

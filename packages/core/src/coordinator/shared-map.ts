@@ -182,6 +182,41 @@ export class MapObject {
     return queue;
   }
 
+  /** Purges tombstones older than `cutoffWall` from memory and disk; returns how many. */
+  purgeTombstones(cutoffWall: number): number {
+    const expired: string[] = [];
+    for (const entry of this.replica.map.allEntries()) {
+      if (entry.value === undefined && entry.wall < cutoffWall) expired.push(entry.key);
+    }
+    for (const key of expired) this.#forget(key);
+    return expired.length;
+  }
+
+  /**
+   * Drops every entry older than `cutoffWall` and resets the synced clocks, so the next sync
+   * fetches the state again (a stale replica rejoining after the tombstone horizon). Watchers
+   * see nothing: the entries that still exist elsewhere come back as ordinary changes.
+   */
+  dropOlderThan(cutoffWall: number): void {
+    const old: string[] = [];
+    for (const entry of this.replica.map.allEntries()) if (entry.wall < cutoffWall) old.push(entry.key);
+    for (const key of old) this.#forget(key);
+    for (const [writer] of this.replica.clocks()) {
+      this.replica.resetClock(writer);
+      this.#context.writes
+        .write({ type: 'delete', key: mapClockKey(this.#channel, this.name, writer) })
+        .catch(() => {});
+    }
+  }
+
+  #forget(key: string): void {
+    this.replica.map.purge(key);
+    this.#changeSeqs.delete(key);
+    this.#context.writes
+      .write({ type: 'delete', key: mapEntryKey(this.#channel, this.name, key) })
+      .catch(() => {});
+  }
+
   /** Ends every watcher (node disposed). */
   closeWatchers(): void {
     for (const watcher of this.#watchers) watcher.close();

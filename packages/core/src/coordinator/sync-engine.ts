@@ -22,6 +22,15 @@ export interface SyncEngineDeps {
   readonly sendDelta: (to: NodeId, body: Uint8Array) => void;
   /** Largest body a message may carry. */
   readonly budget: () => number;
+  /** True when this node completed a sync of `channel` within the tombstone horizon. */
+  readonly isFresh: (channel: ChannelState) => boolean;
+  /**
+   * Called before a peer's digest or delta for `channel` is processed, with whether that peer
+   * is fresh: a stale replica meeting a fresh one refreshes here, before it sends any entry.
+   */
+  readonly meetPeer: (channel: ChannelState, peerFresh: boolean) => void;
+  /** Called when a pull of `channel` completed (its final chunk arrived). */
+  readonly afterPull: (channel: ChannelState) => void;
 }
 
 /** Per peer and channel: how far apart the two replicas were at the last exchange. */
@@ -132,17 +141,19 @@ export class SyncEngine {
     const channel = this.#deps.channels.get(digest.channel);
     if (channel === undefined) {
       // Not joined: an empty final answer lets the asker move on at once.
-      this.#sendDeltas(from, [{ channel: digest.channel, push: false, final: true, objects: [] }]);
+      this.#sendDeltas(from, [
+        { channel: digest.channel, push: false, final: true, fresh: false, objects: [] },
+      ]);
       return;
     }
     if (!channel.allows(from)) return;
+    this.#deps.meetPeer(channel, digest.fresh);
     this.#remember(from, digest);
     const chunker = new DeltaChunker(channel.name, this.#deps.budget(), false);
     for (const plan of planFor(channel, digest)) chunker.add(plan);
     const messages = chunker.finish();
-    if (messages.length === 0)
-      messages.push({ channel: channel.name, push: false, final: true, objects: [] });
-    this.#sendDeltas(from, messages);
+    if (messages.length === 0) messages.push({ channel: channel.name, push: false, final: true, fresh: false, objects: [] });
+    this.#sendDeltas(from, messages, channel);
     if (!digest.reply && this.#startPull(channel.name, from)) this.#sendDigests(from, channel, true);
   }
 
@@ -150,6 +161,7 @@ export class SyncEngine {
   handleDelta(from: NodeId, delta: DeltaMessage): void {
     const channel = this.#deps.channels.get(delta.channel);
     if (channel === undefined || !channel.allows(from)) return;
+    this.#deps.meetPeer(channel, delta.fresh);
     for (const object of delta.objects) {
       this.stats.entriesReceived += object.entries.length;
       if (object.kind === 'map') channel.map(object.name).mergeRemote(object.entries, object.claims);
@@ -158,8 +170,10 @@ export class SyncEngine {
     if (delta.push) return;
     const pull = this.#pulling.get(channel.name);
     if (pull?.peer !== from) return;
-    if (delta.final) this.#pulling.delete(channel.name);
-    else pull.lastProgress = this.#deps.timers.monotonic();
+    if (delta.final) {
+      this.#pulling.delete(channel.name);
+      this.#deps.afterPull(channel);
+    } else pull.lastProgress = this.#deps.timers.monotonic();
   }
 
   /** Queues a local write for the eager push that follows the current turn. */
@@ -266,15 +280,17 @@ export class SyncEngine {
       name: object.name,
       clocks: object.replica.clocks(),
     }));
-    for (const digest of buildDigests(channel.name, sources, reply, this.#deps.budget())) {
+    const fresh = this.#deps.isFresh(channel);
+    for (const digest of buildDigests(channel.name, sources, reply, this.#deps.budget(), fresh)) {
       this.#deps.sendDigest(to, encodeDigest(digest));
       this.stats.digestsSent++;
     }
   }
 
-  #sendDeltas(to: NodeId, messages: readonly OutgoingDelta[]): void {
+  #sendDeltas(to: NodeId, messages: readonly OutgoingDelta[], channel?: ChannelState): void {
+    const fresh = channel !== undefined && this.#deps.isFresh(channel);
     for (const message of messages) {
-      this.#deps.sendDelta(to, encodeDelta(message));
+      this.#deps.sendDelta(to, encodeDelta({ ...message, fresh }));
       this.stats.deltasSent++;
       for (const object of message.objects) this.stats.entriesSent += object.entries.length;
     }
@@ -294,7 +310,7 @@ export class SyncEngine {
       for (const plan of objects.values()) chunker.add(plan);
       const messages = chunker.finish();
       for (const target of targets) {
-        this.#sendDeltas(target, messages);
+        this.#sendDeltas(target, messages, channel);
         this.stats.pushesSent += messages.length;
       }
     }

@@ -56,13 +56,17 @@ describe('LwwMap', () => {
     ]);
   });
 
-  it('purges tombstones only', () => {
+  it('purges entries without change events and keeps counts right', () => {
     const map = new LwwMap();
     map.apply(entry('live', 1, 1));
     map.apply(entry('dead', undefined, 1));
-    expect(map.purge('live')).toBe(false);
+    let changes = 0;
+    map.onChange(() => changes++);
     expect(map.purge('dead')).toBe(true);
+    expect(map.purge('missing')).toBe(false);
     expect(map.entry('dead')).toBeUndefined();
-    expect(map.get('live')).toBe(1);
+    expect([map.size, map.tombstones]).toEqual([1, 0]);
+    expect(map.purge('live')).toBe(true);
+    expect([map.size, map.tombstones, changes]).toEqual([0, 0, 0]);
   });
 });

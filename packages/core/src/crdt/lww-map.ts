@@ -118,12 +118,13 @@ export class LwwMap {
   }
 
   /**
-   * Forgets a tombstone for good (compaction). Only tombstones are removed; a live entry is
-   * never dropped. Returns true when something was removed.
+   * Forgets a key's entry for good, without a change event: compaction of old tombstones, or a
+   * stale replica dropping what it will fetch again. Returns true when something was removed.
    */
   purge(key: string): boolean {
     const entry = this.#entries.get(key);
-    if (entry === undefined || entry.value !== undefined) return false;
+    if (entry === undefined) return false;
+    if (entry.value !== undefined) this.#live--;
     return this.#entries.delete(key);
   }
 

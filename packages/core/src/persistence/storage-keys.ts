@@ -18,6 +18,8 @@ export const RecordKind = {
   StreamEntry: 4,
   /** Channel settings (member list). */
   ChannelMeta: 5,
+  /** When the channel last completed a sync with a peer (wall ms): staleness after a long absence. */
+  ChannelSync: 6,
 } as const;
 
 /** Key of a node metadata record. */
@@ -67,4 +69,9 @@ export function streamEntryKey(channel: string, stream: string, author: string, 
 /** Key of a channel's settings. */
 export function channelMetaKey(channel: string): Uint8Array {
   return channelPrefix(RecordKind.ChannelMeta, channel);
+}
+
+/** Key of a channel's last-sync time. */
+export function channelSyncKey(channel: string): Uint8Array {
+  return channelPrefix(RecordKind.ChannelSync, channel);
 }

@@ -27,8 +27,10 @@ const MAX_RANGE_BOUND_BYTES = MAX_NAME_BYTES + 3;
 const KIND_MAP = 1;
 const KIND_STREAM = 2;
 const DIGEST_REPLY = 1;
+const DIGEST_FRESH = 2;
 const DELTA_PUSH = 1;
 const DELTA_FINAL = 2;
+const DELTA_FRESH = 4;
 const ENTRY_TOMBSTONE = 1;
 
 /**
@@ -45,6 +47,7 @@ export interface OutgoingDelta {
   readonly channel: string;
   readonly push: boolean;
   readonly final: boolean;
+  readonly fresh: boolean;
   readonly objects: ReadonlyArray<
     | {
         readonly kind: 'map';
@@ -59,7 +62,9 @@ export interface OutgoingDelta {
 /** Encodes a digest body (after the message type byte). */
 export function encodeDigest(message: DigestMessage): Uint8Array {
   const writer = new ByteWriter(256);
-  writer.writeU8(message.reply ? DIGEST_REPLY : 0).writeString(message.channel);
+  writer
+    .writeU8((message.reply ? DIGEST_REPLY : 0) | (message.fresh ? DIGEST_FRESH : 0))
+    .writeString(message.channel);
   writeRange(writer, message.scopeFrom, message.scopeTo);
   writer.writeVarint(message.objects.length);
   for (const object of message.objects) {
@@ -95,7 +100,15 @@ export function decodeDigest(bytes: Uint8Array): DecodeResult<DigestMessage> {
       }
       objects.push({ kind, name, from, to, clocks });
     }
-    return { type: 'digest', channel, reply: (flags & DIGEST_REPLY) !== 0, scopeFrom, scopeTo, objects };
+    return {
+      type: 'digest',
+      channel,
+      reply: (flags & DIGEST_REPLY) !== 0,
+      fresh: (flags & DIGEST_FRESH) !== 0,
+      scopeFrom,
+      scopeTo,
+      objects,
+    };
   });
 }
 
@@ -149,7 +162,9 @@ export function encodeDelta(message: OutgoingDelta): Uint8Array {
   }
   const writer = new ByteWriter(body.length + 32 + writers.size * 18);
   writer
-    .writeU8((message.push ? DELTA_PUSH : 0) | (message.final ? DELTA_FINAL : 0))
+    .writeU8(
+      (message.push ? DELTA_PUSH : 0) | (message.final ? DELTA_FINAL : 0) | (message.fresh ? DELTA_FRESH : 0),
+    )
     .writeString(message.channel);
   writer.writeVarint(writers.size);
   for (const id of writers.keys()) writeNodeId(writer, id);
@@ -186,6 +201,7 @@ export function decodeDelta(bytes: Uint8Array): DecodeResult<DeltaMessage> {
       channel,
       push: (flags & DELTA_PUSH) !== 0,
       final: (flags & DELTA_FINAL) !== 0,
+      fresh: (flags & DELTA_FRESH) !== 0,
       objects,
     };
   });

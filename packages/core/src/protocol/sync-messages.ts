@@ -56,6 +56,11 @@ export interface DigestMessage {
   /** True when this digest answers one: the receiver sends deltas but no digest back. */
   readonly reply: boolean;
   /**
+   * True when the sender completed a sync of this channel within the tombstone horizon: it can
+   * be trusted to have every delete a stale receiver might have missed (see `tombstoneHorizon`).
+   */
+  readonly fresh: boolean;
+  /**
    * The digest speaks for every object whose id (`m:name` or `s:name`) is in [`scopeFrom`,
    * `scopeTo`) (`scopeTo` null = no bound): an object in scope but not listed is one the sender
    * does not have at all. Long digests are split into chunks with disjoint scopes.
@@ -73,6 +78,8 @@ export interface DeltaMessage {
   readonly push: boolean;
   /** The last chunk of an answer. */
   readonly final: boolean;
+  /** As {@link DigestMessage.fresh}. */
+  readonly fresh: boolean;
   readonly objects: readonly ObjectDelta[];
 }
 

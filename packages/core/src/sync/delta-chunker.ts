@@ -231,6 +231,8 @@ export class DeltaChunker {
         channel: this.#channel,
         push: this.#push,
         final: false,
+        // Set by the sender, which knows the channel's sync state.
+        fresh: false,
         objects: this.#objects.map((object) =>
           object.kind === 'map'
             ? { kind: 'map', name: object.name, claims: object.claims, entries: object.entries }

@@ -27,6 +27,7 @@ export function buildDigests(
   sources: readonly DigestSource[],
   reply: boolean,
   budget: number,
+  fresh: boolean,
 ): DigestMessage[] {
   const perMessage = Math.max(1, Math.floor((budget - MESSAGE_HEADER - OBJECT_HEADER) / CLOCK_COST));
   const messages: DigestMessage[] = [];
@@ -34,7 +35,7 @@ export function buildDigests(
   let size = MESSAGE_HEADER + utf8Length(channel);
   let scopeFrom = '';
   const close = (scopeTo: string | null) => {
-    messages.push({ type: 'digest', channel, reply, scopeFrom, scopeTo, objects });
+    messages.push({ type: 'digest', channel, reply, fresh, scopeFrom, scopeTo, objects });
     objects = [];
     size = MESSAGE_HEADER + utf8Length(channel);
   };

@@ -46,6 +46,11 @@ export class MapReplica {
     return true;
   }
 
+  /** Forgets what this replica knew of `writer` (it dropped those entries and will refetch them). */
+  resetClock(writer: NodeId): void {
+    this.#clocks.delete(writer);
+  }
+
   /**
    * Applies a received claim after its message's entries were merged. Returns true when the
    * claim advanced the clock.
