@@ -9,6 +9,8 @@ const packages = ['core', 'testkit', 'transport-memory', 'transport-udp', 'stora
 const source = (name: string) => fileURLToPath(new URL(`./packages/${name}/src/index.ts`, import.meta.url));
 
 export default defineConfig({
+  // Node tests run in vite's SSR environment, which takes its own resolve conditions.
+  ssr: { resolve: { conditions: ['@shoal/source'], externalConditions: ['@shoal/source'] } },
   resolve: {
     conditions: ['@shoal/source'],
     alias: {
@@ -28,6 +30,7 @@ export default defineConfig({
         extends: true as const,
         test: { name: 'demo', root: 'apps/demo', include: ['src/**/*.test.ts'] },
       },
+
     ],
   },
 });

@@ -7,11 +7,15 @@ import type { Parameters } from 'fast-check';
  * Use `fc.assert(property, fcParams({ numRuns: 200 }))`. When a property fails, fast-check
  * prints `seed: S, path: P`; rerun with `SEED=S SEED_PATH=P pnpm exec vitest run ...` to replay
  * exactly that counterexample (or `SEED=S` alone to replay the whole run). Without `SEED`,
- * `params` is returned unchanged and fast-check draws a fresh seed as usual.
+ * `params` is returned unchanged and fast-check draws a fresh seed as usual. `RUNS=n` overrides
+ * `numRuns`, to soak a property far longer than CI does.
  *
  * @throws ShoalError `INVALID_ARGUMENT` when `SEED` is set but is not an integer.
  */
-export function fcParams<T = unknown>(params: Parameters<T> = {}): Parameters<T> {
+export function fcParams<T = unknown>(given: Parameters<T> = {}): Parameters<T> {
+  const runs = process.env.RUNS;
+  // RUNS=n overrides numRuns, for soaking a property far longer than CI does.
+  const params = runs === undefined || runs.trim() === '' ? given : { ...given, numRuns: Number(runs) };
   const seed = readSeedEnv();
   if (seed === undefined) return params;
   const path = process.env.SEED_PATH;

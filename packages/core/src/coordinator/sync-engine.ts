@@ -1,11 +1,11 @@
-import type { Timestamp } from '../clock/timestamp.js';
+import { compareTimestamps, type Timestamp, ZERO_TIMESTAMP } from '../clock/timestamp.js';
 import type { NodeId } from '../ids/node-id.js';
 import { type RandomPort, sample } from '../ports/random-port.js';
 import type { TimerPort } from '../ports/timer-port.js';
 import { encodeDelta, encodeDigest, type OutgoingDelta } from '../protocol/sync-codec.js';
 import type { DeltaMessage, DigestMessage, ObjectDigest } from '../protocol/sync-messages.js';
 import { DeltaChunker, type ObjectPlan } from '../sync/delta-chunker.js';
-import { buildDigests } from '../sync/digest-builder.js';
+import { DigestMemory } from '../sync/digest-memory.js';
 import type { ChannelState } from './channel-state.js';
 import { objectId } from './channel-state.js';
 import type { CoordinatorConfig } from './config.js';
@@ -89,7 +89,7 @@ export class SyncEngine {
   };
   readonly #deps: SyncEngineDeps;
   readonly #pulling = new Map<string, { peer: NodeId; lastProgress: number }>();
-  readonly #lastDigests = new Map<string, Map<NodeId, { at: number; message: DigestMessage[] }>>();
+  readonly #memory: DigestMemory;
   readonly #pending = new Map<string, PendingPush>();
   #pushScheduled = false;
   #cancelRound: (() => void) | undefined;
@@ -97,6 +97,7 @@ export class SyncEngine {
 
   constructor(deps: SyncEngineDeps) {
     this.#deps = deps;
+    this.#memory = new DigestMemory(deps.config.limits.maxPeers);
   }
 
   start(): void {
@@ -136,31 +137,44 @@ export class SyncEngine {
     }
   }
 
-  /** Answers a digest: the delta the sender lacks, then (unless pulling) our own digest. */
+  /**
+   * Answers a digest: the delta the sender lacks, then our own digest unless we are already
+   * pulling this channel or the digest shows the sender has nothing we lack.
+   */
   handleDigest(from: NodeId, digest: DigestMessage): void {
     const channel = this.#deps.channels.get(digest.channel);
     if (channel === undefined) {
       // Not joined: an empty final answer lets the asker move on at once.
-      this.#sendDeltas(from, [
-        { channel: digest.channel, push: false, final: true, fresh: false, objects: [] },
-      ]);
+      this.#sendDeltas(from, [emptyFinal(digest.channel, false)]);
       return;
     }
     if (!channel.allows(from)) return;
     this.#deps.meetPeer(channel, digest.fresh);
-    this.#remember(from, digest);
+    const resolved = this.#memory.receive(from, digest, this.#deps.timers.monotonic());
+    if (resolved === undefined) {
+      this.#sendDeltas(from, [emptyFinal(channel.name, true)], channel);
+      return;
+    }
     const chunker = new DeltaChunker(channel.name, this.#deps.budget(), false);
-    for (const plan of planFor(channel, digest)) chunker.add(plan);
+    for (const plan of planFor(channel, resolved.digest)) chunker.add(plan);
     const messages = chunker.finish();
-    if (messages.length === 0) messages.push({ channel: channel.name, push: false, final: true, fresh: false, objects: [] });
+    if (messages.length === 0) messages.push(emptyFinal(channel.name, false));
     this.#sendDeltas(from, messages, channel);
-    if (!digest.reply && this.#startPull(channel.name, from)) this.#sendDigests(from, channel, true);
+    if (digest.reply) return;
+    if (resolved.complete && !lacksAnything(channel, resolved.digest)) return;
+    if (this.#startPull(channel.name, from)) this.#sendDigests(from, channel, true);
   }
 
   /** Merges a delta; a final chunk from the peer we pull from ends the pull. */
   handleDelta(from: NodeId, delta: DeltaMessage): void {
     const channel = this.#deps.channels.get(delta.channel);
     if (channel === undefined || !channel.allows(from)) return;
+    if (delta.unknownBase) {
+      // The peer lost the base our last digest named: start over with a full one.
+      const sent = this.#memory.forgetSent(from, channel.name);
+      if (sent !== undefined) this.#sendDigests(from, channel, sent.reply);
+      return;
+    }
     this.#deps.meetPeer(channel, delta.fresh);
     for (const object of delta.objects) {
       this.stats.entriesReceived += object.entries.length;
@@ -203,33 +217,12 @@ export class SyncEngine {
   syncStatus(channel: ChannelState): PeerSyncStatus[] {
     const now = this.#deps.timers.monotonic();
     const statuses: PeerSyncStatus[] = [];
-    for (const [peer, { at, message }] of this.#lastDigests.get(channel.name) ?? []) {
+    for (const [peer, { at, digest }] of this.#memory.received(channel.name)) {
       let theyLack = 0;
-      let weLackEntries = 0;
-      let weLackWriters = 0;
-      for (const digest of message) {
-        for (const plan of planFor(channel, digest)) {
-          theyLack += plan.kind === 'map' ? plan.plan.entries.length : plan.entries.length;
-        }
-        for (const object of digest.objects) {
-          for (const [writer, clock] of object.clocks) {
-            if (object.kind === 'stream') {
-              const ours = channel.streams.get(object.name)?.replica.log.seqOf(writer) ?? 0;
-              weLackEntries += Math.max(0, (clock as number) - ours);
-            } else {
-              const ours = channel.maps.get(object.name)?.replica.clockOf(writer);
-              const theirs = clock as Timestamp;
-              if (
-                ours === undefined ||
-                theirs.wall > ours.wall ||
-                (theirs.wall === ours.wall && theirs.counter > ours.counter)
-              ) {
-                weLackWriters++;
-              }
-            }
-          }
-        }
+      for (const plan of planFor(channel, digest)) {
+        theyLack += plan.kind === 'map' ? plan.plan.entries.length : plan.entries.length;
       }
+      const { entries: weLackEntries, writers: weLackWriters } = whatWeLack(channel, digest);
       statuses.push({
         peer,
         lastDigestAgo: now - at,
@@ -255,20 +248,6 @@ export class SyncEngine {
     return true;
   }
 
-  #remember(from: NodeId, digest: DigestMessage): void {
-    let byPeer = this.#lastDigests.get(digest.channel);
-    if (byPeer === undefined) {
-      byPeer = new Map();
-      this.#lastDigests.set(digest.channel, byPeer);
-    }
-    const now = this.#deps.timers.monotonic();
-    const previous = byPeer.get(from);
-    // Chunks of one digest arrive together; a chunk starting from scratch begins a new digest.
-    const continues = previous !== undefined && previous.at === now && digest.scopeFrom !== '';
-    byPeer.set(from, { at: now, message: continues ? [...previous.message, digest] : [digest] });
-    if (byPeer.size > this.#deps.config.limits.maxPeers) byPeer.delete(byPeer.keys().next().value as NodeId);
-  }
-
   #eligible(channel: ChannelState): NodeId[] {
     return this.#deps.peers().filter((peer) => channel.allows(peer));
   }
@@ -280,8 +259,8 @@ export class SyncEngine {
       name: object.name,
       clocks: object.replica.clocks(),
     }));
-    const fresh = this.#deps.isFresh(channel);
-    for (const digest of buildDigests(channel.name, sources, reply, this.#deps.budget(), fresh)) {
+    const options = { reply, fresh: this.#deps.isFresh(channel), budget: this.#deps.budget() };
+    for (const digest of this.#memory.outgoing(to, channel.name, sources, options)) {
       this.#deps.sendDigest(to, encodeDigest(digest));
       this.stats.digestsSent++;
     }
@@ -325,6 +304,34 @@ export class SyncEngine {
       this.#scheduleRound(interval * (0.75 + 0.5 * this.#deps.random.next()));
     }, delay);
   }
+}
+
+/** An empty last chunk: "nothing (more) for you", or "I do not know your digest's base". */
+function emptyFinal(channel: string, unknownBase: boolean): OutgoingDelta {
+  return { channel, push: false, final: true, fresh: false, unknownBase, objects: [] };
+}
+
+/** What we lack compared with a peer's whole digest: stream entries, and map writers ahead of us. */
+function whatWeLack(channel: ChannelState, digest: DigestMessage): { entries: number; writers: number } {
+  let entries = 0;
+  let writers = 0;
+  for (const object of digest.objects) {
+    for (const [writer, clock] of object.clocks) {
+      if (object.kind === 'stream') {
+        const ours = channel.streams.get(object.name)?.replica.log.seqOf(writer) ?? 0;
+        entries += Math.max(0, (clock as number) - ours);
+      } else {
+        const ours = channel.maps.get(object.name)?.replica.clockOf(writer) ?? ZERO_TIMESTAMP;
+        if (compareTimestamps(clock as Timestamp, ours) > 0) writers++;
+      }
+    }
+  }
+  return { entries, writers };
+}
+
+function lacksAnything(channel: ChannelState, digest: DigestMessage): boolean {
+  const { entries, writers } = whatWeLack(channel, digest);
+  return entries + writers > 0;
 }
 
 /** What a peer whose digest is `digest` lacks, per object in the digest's scope. */

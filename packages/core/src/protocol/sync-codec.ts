@@ -28,9 +28,12 @@ const KIND_MAP = 1;
 const KIND_STREAM = 2;
 const DIGEST_REPLY = 1;
 const DIGEST_FRESH = 2;
+const DIGEST_BASE = 4;
+const BASE_BYTES = 8;
 const DELTA_PUSH = 1;
 const DELTA_FINAL = 2;
 const DELTA_FRESH = 4;
+const DELTA_UNKNOWN_BASE = 8;
 const ENTRY_TOMBSTONE = 1;
 
 /**
@@ -48,6 +51,7 @@ export interface OutgoingDelta {
   readonly push: boolean;
   readonly final: boolean;
   readonly fresh: boolean;
+  readonly unknownBase?: boolean;
   readonly objects: ReadonlyArray<
     | {
         readonly kind: 'map';
@@ -62,9 +66,9 @@ export interface OutgoingDelta {
 /** Encodes a digest body (after the message type byte). */
 export function encodeDigest(message: DigestMessage): Uint8Array {
   const writer = new ByteWriter(256);
-  writer
-    .writeU8((message.reply ? DIGEST_REPLY : 0) | (message.fresh ? DIGEST_FRESH : 0))
-    .writeString(message.channel);
+  const flags = (message.reply ? DIGEST_REPLY : 0) | (message.fresh ? DIGEST_FRESH : 0);
+  writer.writeU8(flags | (message.base === undefined ? 0 : DIGEST_BASE)).writeString(message.channel);
+  if (message.base !== undefined) writer.writeRaw(message.base.subarray(0, BASE_BYTES));
   writeRange(writer, message.scopeFrom, message.scopeTo);
   writer.writeVarint(message.objects.length);
   for (const object of message.objects) {
@@ -85,6 +89,7 @@ export function decodeDigest(bytes: Uint8Array): DecodeResult<DigestMessage> {
   return readAll(bytes, (reader) => {
     const flags = reader.readU8();
     const channel = reader.readString(MAX_NAME_BYTES);
+    const base = (flags & DIGEST_BASE) === 0 ? undefined : reader.readRaw(BASE_BYTES).slice();
     const [scopeFrom, scopeTo] = readRange(reader);
     const objects: ObjectDigest[] = [];
     const objectCount = reader.readBoundedVarint(reader.remaining);
@@ -107,6 +112,7 @@ export function decodeDigest(bytes: Uint8Array): DecodeResult<DigestMessage> {
       fresh: (flags & DIGEST_FRESH) !== 0,
       scopeFrom,
       scopeTo,
+      ...(base === undefined ? {} : { base }),
       objects,
     };
   });
@@ -161,11 +167,12 @@ export function encodeDelta(message: OutgoingDelta): Uint8Array {
     }
   }
   const writer = new ByteWriter(body.length + 32 + writers.size * 18);
-  writer
-    .writeU8(
-      (message.push ? DELTA_PUSH : 0) | (message.final ? DELTA_FINAL : 0) | (message.fresh ? DELTA_FRESH : 0),
-    )
-    .writeString(message.channel);
+  const flags =
+    (message.push ? DELTA_PUSH : 0) |
+    (message.final ? DELTA_FINAL : 0) |
+    (message.fresh ? DELTA_FRESH : 0) |
+    (message.unknownBase === true ? DELTA_UNKNOWN_BASE : 0);
+  writer.writeU8(flags).writeString(message.channel);
   writer.writeVarint(writers.size);
   for (const id of writers.keys()) writeNodeId(writer, id);
   return writer.writeRaw(body.finish()).finish();
@@ -202,6 +209,7 @@ export function decodeDelta(bytes: Uint8Array): DecodeResult<DeltaMessage> {
       push: (flags & DELTA_PUSH) !== 0,
       final: (flags & DELTA_FINAL) !== 0,
       fresh: (flags & DELTA_FRESH) !== 0,
+      unknownBase: (flags & DELTA_UNKNOWN_BASE) !== 0,
       objects,
     };
   });

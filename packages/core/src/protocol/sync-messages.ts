@@ -67,6 +67,12 @@ export interface DigestMessage {
    */
   readonly scopeFrom: string;
   readonly scopeTo: string | null;
+  /**
+   * When set, an 8-byte fingerprint of the last full clock set this sender sent the receiver:
+   * `objects` then lists only the clocks that moved since, and scope does not apply. A receiver
+   * that does not hold that base answers with `unknownBase` and gets a full digest.
+   */
+  readonly base?: Uint8Array;
   readonly objects: readonly ObjectDigest[];
 }
 
@@ -80,6 +86,8 @@ export interface DeltaMessage {
   readonly final: boolean;
   /** As {@link DigestMessage.fresh}. */
   readonly fresh: boolean;
+  /** The digest this answers named a base the receiver does not hold: send a full digest. */
+  readonly unknownBase: boolean;
   readonly objects: readonly ObjectDelta[];
 }
 

@@ -1,0 +1,13 @@
+import type { NodeStatus } from './node-status.js';
+
+/** What a node process tells its parent over the IPC channel. */
+export type ChildMessage =
+  | { readonly type: 'status'; readonly status: NodeStatus }
+  | { readonly type: 'fatal'; readonly message: string };
+
+/** What the parent tells a node process. */
+export type ParentMessage =
+  /** Turn the periodic sensor writes and chat lines on or off (off lets replicas settle). */
+  | { readonly type: 'writes'; readonly enabled: boolean }
+  /** Leave the group gracefully, close the store, exit 0. */
+  | { readonly type: 'stop' };

@@ -1,0 +1,93 @@
+/**
+ * One demo node as its own process: a UDP transport on 127.0.0.1, an LMDB store in `--data-dir`,
+ * the invite's secret. Started by {@link NodeSupervisor} with an IPC channel; it reports its
+ * {@link NodeStatus} to the parent every `--report-ms` and obeys {@link ParentMessage}s. When
+ * the parent goes away (the IPC channel closes, however it died) it shuts down, so a node is
+ * never orphaned.
+ */
+import { parseArgs } from 'node:util';
+import { DemoWriter } from './demo-writer.js';
+import type { ChildMessage, ParentMessage } from './ipc-messages.js';
+import { nodeStatus } from './node-status.js';
+import { startUdpNode } from './udp-node.js';
+
+const { values } = parseArgs({
+  options: {
+    name: { type: 'string' },
+    id: { type: 'string' },
+    secret: { type: 'string' },
+    'multicast-port': { type: 'string' },
+    'data-dir': { type: 'string' },
+    'write-ms': { type: 'string', default: '500' },
+    'report-ms': { type: 'string', default: '250' },
+  },
+});
+
+function send(message: ChildMessage): void {
+  if (process.connected) process.send?.(message);
+}
+
+function required(name: string, value: string | undefined): string {
+  if (value === undefined) {
+    send({ type: 'fatal', message: `node-process needs --${name}` });
+    process.exit(2);
+  }
+  return value;
+}
+
+const name = required('name', values.name);
+const { node, transport } = await startUdpNode({
+  id: required('id', values.id),
+  secret: required('secret', values.secret),
+  multicastPort: Number(required('multicast-port', values['multicast-port'])),
+  ...(values['data-dir'] === undefined ? {} : { dataDir: values['data-dir'] }),
+});
+const channel = await node.channel('demo');
+const map = channel.map('sensors');
+const stream = channel.stream('chat');
+const writer = new DemoWriter(name, map, stream);
+
+let writing = true;
+let lastCount = 0;
+let lastTime = performance.now();
+
+function fail(error: unknown): never {
+  send({ type: 'fatal', message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+  process.exit(1);
+}
+
+const writeTimer = setInterval(() => {
+  if (writing) writer.tick().catch(fail);
+}, Number(values['write-ms']));
+
+const reportTimer = setInterval(() => {
+  const stats = transport.stats();
+  const count = stats.datagramsSent + stats.datagramsReceived;
+  const now = performance.now();
+  const rate = ((count - lastCount) * 1000) / Math.max(1, now - lastTime);
+  lastCount = count;
+  lastTime = now;
+  send({ type: 'status', status: nodeStatus(node, map, stream, rate) });
+}, Number(values['report-ms']));
+
+let stopping = false;
+async function shutdown(): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  clearInterval(writeTimer);
+  clearInterval(reportTimer);
+  await node.dispose();
+  // Exit explicitly: the node is durable and gone, and nothing else should keep this process up.
+  process.exit(0);
+}
+
+process.on('message', (message: ParentMessage) => {
+  if (message.type === 'writes') writing = message.enabled;
+  else if (message.type === 'stop') shutdown().catch(fail);
+});
+process.on('disconnect', () => {
+  shutdown().catch(fail);
+});
+process.on('SIGTERM', () => {
+  shutdown().catch(fail);
+});

@@ -1,0 +1,106 @@
+import { sha256 } from '@noble/hashes/sha2.js';
+import type { Timestamp } from '../clock/timestamp.js';
+import { writeTimestamp } from '../clock/timestamp-codec.js';
+import type { NodeId } from '../ids/node-id.js';
+import type { ObjectDigest, ObjectKind } from '../protocol/sync-messages.js';
+import { ByteWriter } from '../wire/byte-writer.js';
+
+/** A clock: a map writer's synced timestamp, or a stream author's contiguous seq. */
+export type Clock = Timestamp | number;
+
+/** One object's clocks: its kind and name, and per writer its clock. */
+export interface ObjectClocks {
+  readonly kind: ObjectKind;
+  readonly name: string;
+  readonly clocks: Map<NodeId, Clock>;
+}
+
+/**
+ * Everything a digest says about one channel: per object id (`m:`/`s:` + name), per writer, a
+ * clock. Peers remember the last set they sent each other, so a later digest can name its
+ * base by hash and carry only the clocks that moved since: the cost of a digest then follows
+ * what changed, not how many writers ever wrote.
+ */
+export type ClockSet = Map<string, ObjectClocks>;
+
+/** The object id of a digest object. */
+export function digestObjectId(object: { kind: ObjectKind; name: string }): string {
+  return `${object.kind === 'map' ? 'm' : 's'}:${object.name}`;
+}
+
+/** Folds digest objects (full or partial, in any number of chunks) into `set`. */
+export function addDigestObjects(set: ClockSet, objects: readonly ObjectDigest[]): void {
+  for (const object of objects) {
+    const id = digestObjectId(object);
+    let entry = set.get(id);
+    if (entry === undefined) {
+      entry = { kind: object.kind, name: object.name, clocks: new Map() };
+      set.set(id, entry);
+    }
+    for (const [writer, clock] of object.clocks) entry.clocks.set(writer, clock);
+  }
+}
+
+/** A deep copy of `set`. */
+export function copyClockSet(set: ClockSet): ClockSet {
+  const copy: ClockSet = new Map();
+  for (const [id, object] of set) copy.set(id, { ...object, clocks: new Map(object.clocks) });
+  return copy;
+}
+
+/**
+ * The clocks of `current` that differ from `base`, as digest objects; undefined when a clock
+ * of `base` is missing from `current` (a reset after a stale refresh), which a partial digest
+ * cannot express.
+ */
+export function clockChanges(current: ClockSet, base: ClockSet): ObjectDigest[] | undefined {
+  const changes: ObjectDigest[] = [];
+  for (const [id, object] of base) {
+    const now = current.get(id);
+    for (const writer of object.clocks.keys()) if (now?.clocks.has(writer) !== true) return undefined;
+  }
+  for (const [id, object] of current) {
+    const before = base.get(id)?.clocks;
+    const moved: [NodeId, Clock][] = [];
+    for (const [writer, clock] of object.clocks) {
+      const old = before?.get(writer);
+      if (old === undefined || !sameClock(old, clock)) moved.push([writer, clock]);
+    }
+    if (moved.length > 0 || before === undefined) {
+      changes.push({ kind: object.kind, name: object.name, from: '', to: null, clocks: moved });
+    }
+  }
+  return changes;
+}
+
+/** The set as full digest objects, sorted by object id then writer. */
+export function toDigestObjects(set: ClockSet): ObjectDigest[] {
+  return [...set.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([, object]) => ({
+      kind: object.kind,
+      name: object.name,
+      from: '',
+      to: null,
+      clocks: [...object.clocks].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+    }));
+}
+
+/** An 8-byte fingerprint of the whole set (SHA-256 of its canonical encoding). */
+export function hashClockSet(set: ClockSet): Uint8Array {
+  const writer = new ByteWriter(256);
+  for (const object of toDigestObjects(set)) {
+    writer.writeString(digestObjectId(object)).writeVarint(object.clocks.length);
+    for (const [id, clock] of object.clocks) {
+      writer.writeString(id);
+      if (typeof clock === 'number') writer.writeVarint(clock);
+      else writeTimestamp(writer, clock);
+    }
+  }
+  return sha256(writer.finish()).subarray(0, 8);
+}
+
+function sameClock(a: Clock, b: Clock): boolean {
+  if (typeof a === 'number' || typeof b === 'number') return a === b;
+  return a.wall === b.wall && a.counter === b.counter;
+}
