@@ -1,7 +1,7 @@
 import { Coordinator, type KeyValueStore, MemoryStore, parseNodeId } from '@shoal/core';
+import { nodeTimers } from '@shoal/node';
 import { LmdbStore } from '@shoal/storage-lmdb';
 import { UdpTransport } from '@shoal/transport-udp';
-import { nodeTimers } from './node-timers.js';
 
 /** How to start one node on this machine over UDP. */
 export interface UdpNodeOptions {

@@ -31,6 +31,7 @@ export {
   type NodeEvent,
   type NodeHealth,
   type NodeState,
+  type PortSource,
   type ResourceUsage,
 } from './coordinator/coordinator.js';
 export { EventStream } from './coordinator/event-stream.js';

@@ -36,9 +36,13 @@ import { SyncEngine, type SyncStats } from './sync-engine.js';
 export interface CoordinatorOptions {
   /** This node's id. Default: the id stored in `storage`, or a fresh random 128-bit id. */
   readonly id?: string;
-  /** The transport (or use `ports` to bridge several, e.g. UDP on the LAN plus a WebSocket hub). */
-  readonly port?: MessagePort;
-  readonly ports?: readonly MessagePort[];
+  /**
+   * The transport, or a function that opens it once the node's id is known (a transport that
+   * frames datagrams with the sender's id needs it, and the id may live in `storage`). Use
+   * `ports` to bridge several, e.g. UDP on the LAN plus a WebSocket hub.
+   */
+  readonly port?: PortSource;
+  readonly ports?: readonly PortSource[];
   /** Time and scheduling. */
   readonly timers: TimerPort;
   /** Randomness for peer choice and jitter. Default: the platform CSPRNG. */
@@ -55,6 +59,9 @@ export interface CoordinatorOptions {
   /** SWIM tuning; default {@link lanConfig}. Any field may be overridden alone. */
   readonly membership?: Partial<MembershipConfig>;
 }
+
+/** A transport, or a function opening one for this node's id. */
+export type PortSource = MessagePort | ((id: NodeId) => MessagePort | Promise<MessagePort>);
 
 /** Lifecycle state of a node. */
 export type NodeState = 'created' | 'running' | 'paused' | 'stopped' | 'disposed';
@@ -144,11 +151,12 @@ export class Coordinator implements AsyncDisposable {
 
   private constructor(
     options: CoordinatorOptions,
+    ports: readonly MessagePort[],
     meta: Awaited<ReturnType<typeof loadNodeMeta>>,
     config: CoordinatorConfig,
   ) {
     this.#id = meta.id;
-    this.#ports = options.ports ?? (options.port === undefined ? [] : [options.port]);
+    this.#ports = ports;
     this.#timers = options.timers;
     this.#random = options.random ?? cryptoRandom;
     this.#storage = options.storage as KeyValueStore;
@@ -224,7 +232,11 @@ export class Coordinator implements AsyncDisposable {
     });
     const storage = options.storage ?? new MemoryStore();
     const meta = await loadNodeMeta(storage, options.id, options.random ?? cryptoRandom);
-    return new Coordinator({ ...options, storage }, meta, config);
+    const sources = options.ports ?? (options.port === undefined ? [] : [options.port]);
+    const ports = await Promise.all(
+      sources.map((source) => (typeof source === 'function' ? source(meta.id) : source)),
+    );
+    return new Coordinator({ ...options, storage }, ports, meta, config);
   }
 
   /** This node's id. */

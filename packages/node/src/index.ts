@@ -1,0 +1,6 @@
+/**
+ * @shoal/node: Shoal on Node.js in one call. {@link openNode} wires a UDP transport with LAN
+ * discovery, LMDB storage and Node's clock into a started `Coordinator`.
+ */
+export { nodeTimers } from './node-timers.js';
+export { type OpenNodeOptions, openNode } from './open-node.js';

@@ -1,0 +1,52 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInvite, generateSecret } from '@shoal/core';
+import { describe, expect, it } from 'vitest';
+import { openNode } from './open-node.js';
+
+const loopback = (multicastPort: number) => ({
+  host: '127.0.0.1',
+  interface: '127.0.0.1',
+  multicast: { port: multicastPort, interface: '127.0.0.1' },
+  announceIntervalMs: 200,
+});
+
+async function waitFor(predicate: () => boolean, timeoutMs = 15_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (predicate()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return predicate();
+}
+
+describe('openNode', () => {
+  it('finds a peer on the LAN with no configuration and converges, sealed', async () => {
+    const multicastPort = 40_000 + Math.floor(Math.random() * 20_000);
+    const secret = createInvite({ networkId: 'test-lan', secret: generateSecret() });
+    await using a = await openNode({ secret, udp: loopback(multicastPort) });
+    await using b = await openNode({ secret, udp: loopback(multicastPort) });
+    const onA = (await a.channel('home')).map('settings');
+    const onB = (await b.channel('home')).map('settings');
+    await onA.set('lights', 'on');
+    expect(await waitFor(() => onB.get('lights') === 'on')).toBe(true);
+    expect(a.health().mode).toBe('sealed');
+  });
+
+  it('keeps its id and data in dataDir across a restart', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'shoal-node-'));
+    try {
+      const udp = loopback(40_000 + Math.floor(Math.random() * 20_000));
+      const first = await openNode({ dataDir, udp });
+      const id = first.id;
+      await (await first.channel('c')).map('m').set('kept', 42);
+      await first.dispose();
+      await using again = await openNode({ dataDir, udp });
+      expect(again.id).toBe(id);
+      expect((await again.channel('c')).map('m').get('kept')).toBe(42);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
