@@ -12,6 +12,11 @@ export interface Limits {
   readonly maxKeysPerChannel: number;
   /** Most peers tracked at once; further peers are ignored. Default 1024. */
   readonly maxPeers: number;
+  /**
+   * Bytes held for fragmented messages still incomplete (entries larger than a datagram), all
+   * peers together; beyond it the oldest are dropped. Default 4 MiB.
+   */
+  readonly maxPendingFragmentBytes: number;
 }
 
 /** Tuning of a {@link Coordinator}. Every field is optional; see each default. */
@@ -27,7 +32,8 @@ export interface CoordinatorConfig {
   readonly maxDrift: number;
   /**
    * How long a pull (the answer to our digest) may stay silent before we give up on it and may
-   * pull from someone else, in ms. Default 5 × gossipInterval.
+   * pull from someone else, in ms. Default 2 × gossipInterval: a lost message costs one round,
+   * while a long transfer keeps it alive chunk by chunk.
    */
   readonly pullTimeout: number;
   /** The network's name: its tag goes into every envelope, separating networks that share a LAN. */
@@ -58,6 +64,7 @@ export const DEFAULT_LIMITS: Limits = Object.freeze({
   maxPayloadBytes: 64 * 1024,
   maxKeysPerChannel: 1_000_000,
   maxPeers: 1024,
+  maxPendingFragmentBytes: 4 * 1024 * 1024,
 });
 
 /** User-facing config: any subset, limits merged field by field. */
@@ -75,7 +82,7 @@ export function resolveConfig(input: CoordinatorConfigInput = {}): CoordinatorCo
     gossipInterval,
     fanout: input.fanout ?? 3,
     maxDrift: input.maxDrift ?? 60_000,
-    pullTimeout: input.pullTimeout ?? 5 * gossipInterval,
+    pullTimeout: input.pullTimeout ?? 2 * gossipInterval,
     network: input.network ?? 'shoal',
     errorRateLimit: input.errorRateLimit ?? 10,
     tombstoneHorizon: input.tombstoneHorizon ?? 30 * 24 * 3600 * 1000,

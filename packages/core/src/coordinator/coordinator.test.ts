@@ -106,3 +106,18 @@ describe('Coordinator', () => {
     expect(await resumed.next()).toEqual({ value: undefined, done: true });
   });
 });
+
+describe('values larger than a datagram', () => {
+  it('replicate in fragments under loss', async () => {
+    const { net, nodes } = await cluster(3, { loss: 0.2, maxMessageSize: 1200 });
+    const maps = await Promise.all(nodes.map(async (node) => (await node.channel('c')).map('m')));
+    const big = { blob: 'x'.repeat(40_000), bytes: new Uint8Array(5000).fill(7) };
+    await maps[0]?.set('big', big);
+    await maps[1]?.set('small', 1);
+    const arrived = await net.runUntil(() => maps.every((map) => map.has('big') && map.has('small')), {
+      timeout: 60_000,
+    });
+    expect(arrived).toBe(true);
+    expect(maps[2]?.get('big')).toEqual(big);
+  });
+});

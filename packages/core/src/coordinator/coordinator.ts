@@ -15,6 +15,7 @@ import type { MessagePort } from '../ports/message-port.js';
 import type { RandomPort } from '../ports/random-port.js';
 import type { TimerPort } from '../ports/timer-port.js';
 import { decodeEnvelope, ENVELOPE_OVERHEAD, encodeEnvelope } from '../protocol/envelope.js';
+import { FRAGMENT_HEADER_BYTES, fragment, Reassembler } from '../protocol/fragments.js';
 import { MessageType } from '../protocol/message-type.js';
 import { decodeDelta, decodeDigest } from '../protocol/sync-codec.js';
 import { parseInvite } from '../security/invite-token.js';
@@ -148,6 +149,7 @@ export class Coordinator implements AsyncDisposable {
   #badMessages = 0;
   #cancelHello: (() => void) | undefined;
   #cancelCompaction: (() => void) | undefined;
+  readonly #reassembler: Reassembler;
 
   private constructor(
     options: CoordinatorOptions,
@@ -162,6 +164,13 @@ export class Coordinator implements AsyncDisposable {
     this.#storage = options.storage as KeyValueStore;
     this.#config = config;
     this.#errors = new ErrorReporter(this.#timers, config.errorRateLimit);
+    this.#reassembler = new Reassembler({
+      // One largest value or payload, plus its entry's framing.
+      maxMessageBytes: Math.max(config.limits.maxValueBytes, config.limits.maxPayloadBytes) + 16 * 1024,
+      maxPendingBytes: config.limits.maxPendingFragmentBytes,
+      // Long enough for the pieces of several anti-entropy rounds to meet.
+      timeoutMs: 100 * config.gossipInterval + 10_000,
+    });
     this.#hlc = new Hlc({ wallClock: () => this.#timers.now(), maxDrift: config.maxDrift, last: meta.hlc });
     this.#changeSeq = meta.changeSeq;
     this.#sealer = new MessageSealer({
@@ -420,6 +429,8 @@ export class Coordinator implements AsyncDisposable {
     const state = new ChannelState(this.#context(), name);
     const high = await loadChannel(this.#storage, state);
     this.#hlc.observe(high);
+    // Every own write that ever became durable is at or below the clock's high-water mark.
+    for (const map of state.maps.values()) map.replica.raiseClock(this.#id, this.#hlc.last);
     this.#channels.set(name, state);
     return new Channel({
       state,
@@ -504,41 +515,49 @@ export class Coordinator implements AsyncDisposable {
       if (source !== undefined) port.addPeerAddress?.(from, source);
       this.#addPeer(from, port);
       this.#membership.noteAlive(from);
-      const envelope = decodeEnvelope(opened.body);
-      if (!envelope.ok) {
-        this.#badMessage(from, envelope.error);
-        return;
-      }
-      const { type, body, piggyback } = envelope.value;
-      if (piggyback.length > 0) this.#membership.handlePiggyback(from, piggyback);
-      switch (type) {
-        case MessageType.Digest: {
-          const digest = decodeDigest(body);
-          if (!digest.ok) {
-            this.#badMessage(from, digest.error);
-            return;
-          }
-          this.#engine.handleDigest(from, digest.value);
-          return;
-        }
-        case MessageType.Delta: {
-          const delta = decodeDelta(body);
-          if (!delta.ok) {
-            this.#badMessage(from, delta.error);
-            return;
-          }
-          this.#engine.handleDelta(from, delta.value);
-          return;
-        }
-        case MessageType.Membership:
-          this.#membership.handleMessage(from, body);
-          return;
-        case MessageType.Hello:
-          return; // the peer is known now; nothing else to do
-      }
+      this.#dispatch(from, opened.body, true);
     } catch (error) {
       // A handler bug must not take the node down; count it and tell the application.
       this.#badMessage(from, isShoalError(error) ? error.message : String(error));
+    }
+  }
+
+  /** Handles an authenticated envelope; `whole` is false for one rebuilt from fragments. */
+  #dispatch(from: NodeId, bytes: Uint8Array, mayBeFragment: boolean): void {
+    const envelope = decodeEnvelope(bytes);
+    if (!envelope.ok) {
+      this.#badMessage(from, envelope.error);
+      return;
+    }
+    const { type, body, piggyback } = envelope.value;
+    if (piggyback.length > 0) this.#membership.handlePiggyback(from, piggyback);
+    switch (type) {
+      case MessageType.Digest: {
+        const digest = decodeDigest(body);
+        if (digest.ok) this.#engine.handleDigest(from, digest.value);
+        else this.#badMessage(from, digest.error);
+        return;
+      }
+      case MessageType.Delta: {
+        const delta = decodeDelta(body);
+        if (delta.ok) this.#engine.handleDelta(from, delta.value);
+        else this.#badMessage(from, delta.error);
+        return;
+      }
+      case MessageType.Membership:
+        this.#membership.handleMessage(from, body);
+        return;
+      case MessageType.Hello:
+        return; // the peer is known now; nothing else to do
+      case MessageType.Fragment: {
+        if (!mayBeFragment) {
+          this.#badMessage(from, 'a fragment inside a fragment');
+          return;
+        }
+        const whole = this.#reassembler.add(from, body, this.#timers.monotonic());
+        if (whole !== undefined) this.#dispatch(from, whole, false);
+        return;
+      }
     }
   }
 
@@ -550,9 +569,20 @@ export class Coordinator implements AsyncDisposable {
   #send(to: NodeId, type: MessageType, body: Uint8Array): void {
     const port = this.#peers.get(to) ?? this.#ports[0];
     if (port === undefined || this.#state !== 'running') return;
-    const room = port.maxMessageSize - this.#sealer.overhead - ENVELOPE_OVERHEAD - body.length;
+    const datagram = port.maxMessageSize - this.#sealer.overhead;
+    const room = datagram - ENVELOPE_OVERHEAD - body.length;
     const piggyback = room > 16 ? this.#membership.takePiggyback(room - varintSize(room)) : undefined;
-    port.send(to, this.#sealer.seal(encodeEnvelope(type, body, piggyback)));
+    const envelope = encodeEnvelope(type, body, piggyback);
+    if (envelope.length <= datagram) {
+      port.send(to, this.#sealer.seal(envelope));
+      return;
+    }
+    // Only an entry larger than a datagram gets here. No gossip rides along, so the same content
+    // makes the same fragments every time and retransmissions complete each other.
+    const pieceBytes = datagram - ENVELOPE_OVERHEAD - FRAGMENT_HEADER_BYTES;
+    for (const piece of fragment(encodeEnvelope(type, body), pieceBytes)) {
+      port.send(to, this.#sealer.seal(encodeEnvelope(MessageType.Fragment, piece)));
+    }
   }
 
   /** Largest sync body: the smallest port's datagram, less sealing and envelope, less room for gossip. */

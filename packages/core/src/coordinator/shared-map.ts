@@ -1,4 +1,4 @@
-import type { Timestamp } from '../clock/timestamp.js';
+import { compareTimestamps, type Timestamp } from '../clock/timestamp.js';
 import { decodeValue } from '../codec/decode-value.js';
 import { encodeValue } from '../codec/encode-value.js';
 import { deepFreeze } from '../crdt/deep-freeze.js';
@@ -53,6 +53,8 @@ export class MapObject {
   #localWrite: Promise<void> = Promise.resolve();
   /** True while reloading persisted entries: they are neither re-persisted nor announced. */
   #loading = false;
+  /** The encoding of the value a local write is applying, so it is not encoded twice. */
+  #localBytes: Uint8Array | undefined;
 
   constructor(
     context: NodeContext,
@@ -91,8 +93,9 @@ export class MapObject {
       );
     }
     let stored: Value | undefined;
+    let bytes: Uint8Array | undefined;
     if (value !== undefined) {
-      const bytes = encodeValue(value);
+      bytes = encodeValue(value);
       if (bytes.length > limits.maxValueBytes) {
         throw new ShoalError(
           ErrorCode.LimitExceeded,
@@ -116,23 +119,33 @@ export class MapObject {
         },
       );
     }
+    const self = this.#context.self;
     const stamp = this.#context.hlc.now();
-    const entry: MapEntry = {
-      key,
-      value: stored,
-      wall: stamp.wall,
-      counter: stamp.counter,
-      writer: this.#context.self,
-    };
+    const entry: MapEntry = { key, value: stored, wall: stamp.wall, counter: stamp.counter, writer: self };
+    // Peers see the write only once it is durable: after a crash the node must never have
+    // shown anyone a write it then forgot (its clock could reissue that timestamp).
+    this.replica.withholdAfter(self, this.replica.clockOf(self));
+    this.#localBytes = bytes;
     this.replica.map.apply(entry, true);
-    this.#raiseClock(this.#context.self, stamp);
-    this.#context.pushLocal(this.#channel, { kind: 'map', name: this.name, entry });
-    return this.#localWrite;
+    this.#localBytes = undefined;
+    const durable = this.#localWrite;
+    durable.then(
+      () => {
+        // The own clock is not persisted per write: on reload it is raised to the node's HLC
+        // high-water mark, which vouches for every own write that ever became durable.
+        this.replica.raiseClock(self, stamp);
+        this.replica.withholdAfter(self, this.replica.clockOf(self));
+        this.#context.pushLocal(this.#channel, { kind: 'map', name: this.name, entry });
+      },
+      () => {},
+    );
+    return durable;
   }
 
   /** Merges entries from a peer, then its claims (only for writers whose entries all merged). */
   mergeRemote(entries: readonly MapEntry[], claims: readonly RangeClaim[]): void {
     const refused = new Set<NodeId>();
+    let newest: MapEntry | undefined;
     for (const entry of entries) {
       if (
         this.replica.map.entry(entry.key) === undefined &&
@@ -145,14 +158,17 @@ export class MapObject {
         continue;
       }
       try {
-        this.#context.hlc.receive(entry);
+        this.#context.hlc.check(entry);
       } catch (error) {
         refused.add(entry.writer);
         this.#context.reportError(error as ShoalError);
         continue;
       }
+      if (newest === undefined || compareTimestamps(entry, newest) > 0) newest = entry;
       this.replica.map.apply(entry);
     }
+    // One clock update per message: the clock then orders after everything merged.
+    if (newest !== undefined) this.#context.hlc.receive(newest);
     for (const claim of claims) {
       if (refused.has(claim.writer)) continue;
       if (this.replica.acceptClaim(claim)) this.#persistClock(claim.writer);
@@ -227,9 +243,14 @@ export class MapObject {
     const cursor = this.#context.nextChangeSeq();
     this.#changeSeqs.set(change.key, cursor);
     const entry = change.entry;
+    const valueBytes = change.local
+      ? this.#localBytes
+      : entry.value === undefined
+        ? undefined
+        : encodeValue(entry.value);
     const record = encodeMapRecord(
       { channel: this.#channel, map: this.name, ...entry, changeSeq: cursor },
-      entry.value === undefined ? undefined : encodeValue(entry.value),
+      valueBytes,
     );
     const durable = this.#context.writes.write({
       type: 'put',
@@ -239,10 +260,6 @@ export class MapObject {
     if (change.local) this.#localWrite = durable;
     else durable.catch(() => {}); // reported by the write queue's error path
     for (const watcher of this.#watchers) watcher.push(toEvent(entry, cursor, change.local));
-  }
-
-  #raiseClock(writer: NodeId, stamp: { wall: number; counter: number }): void {
-    if (this.replica.raiseClock(writer, stamp)) this.#persistClock(writer);
   }
 
   #persistClock(writer: NodeId): void {

@@ -1,3 +1,4 @@
+import { compareTimestamps } from '../clock/timestamp.js';
 import type { MaterializedView, Materializer, StreamEntry } from '../crdt/event-log.js';
 import { ErrorCode, ShoalError } from '../errors/shoal-error.js';
 import { encodeStreamRecord } from '../persistence/records.js';
@@ -29,6 +30,8 @@ export class StreamObject {
   #loading = false;
   /** True while a local append is being applied, so its reveal is marked local. */
   #appending = false;
+  /** This node's own highest seq known durable: peers are offered nothing above it. */
+  #durableSeq = 0;
 
   constructor(
     context: NodeContext,
@@ -46,6 +49,7 @@ export class StreamObject {
     for (const { entry } of entries) this.replica.log.apply(entry);
     this.#loading = false;
     this.#arrivals.push(...entries.slice().sort((a, b) => a.cursor - b.cursor));
+    this.#durableSeq = this.replica.log.seqOf(this.#context.self);
   }
 
   append(payload: Uint8Array): Promise<void> {
@@ -63,24 +67,39 @@ export class StreamObject {
         },
       );
     }
-    const entry = this.replica.log.nextEntry(this.#context.self, this.#context.hlc.now(), payload.slice());
+    const self = this.#context.self;
+    const entry = this.replica.log.nextEntry(self, this.#context.hlc.now(), payload.slice());
+    // Peers see the entry only once it is durable, so a crash can never make this node reuse a
+    // seq some peer already holds (see MapObject.write).
+    this.replica.withholdAfter(self, this.#durableSeq);
     this.#appending = true;
     this.replica.log.apply(entry);
     this.#appending = false;
-    this.#context.pushLocal(this.#channel, { kind: 'stream', name: this.name, entry });
-    return this.#localWrite;
+    const durable = this.#localWrite;
+    durable.then(
+      () => {
+        this.#durableSeq = Math.max(this.#durableSeq, entry.seq);
+        this.replica.withholdAfter(self, this.#durableSeq);
+        this.#context.pushLocal(this.#channel, { kind: 'stream', name: this.name, entry });
+      },
+      () => {},
+    );
+    return durable;
   }
 
   mergeRemote(entries: readonly StreamEntry[]): void {
+    let newest: StreamEntry | undefined;
     for (const entry of entries) {
       try {
-        this.#context.hlc.receive(entry);
+        this.#context.hlc.check(entry);
       } catch (error) {
         this.#context.reportError(error as ShoalError);
         continue;
       }
+      if (newest === undefined || compareTimestamps(entry, newest) > 0) newest = entry;
       this.replica.log.apply(entry);
     }
+    if (newest !== undefined) this.#context.hlc.receive(newest);
   }
 
   watch(options: WatchOptions = {}): AsyncIterableIterator<StreamWatchEvent> {

@@ -15,7 +15,8 @@ export class WriteQueue {
   readonly #onError: (error: ShoalError) => void;
   readonly #trailer: () => BatchOperation[];
   #pending: BatchOperation[] = [];
-  #waiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
+  /** The promise every write queued into the next batch shares. */
+  #next = deferred();
   #flushing: Promise<void> | undefined;
   #scheduled = false;
 
@@ -40,10 +41,9 @@ export class WriteQueue {
 
   /** Queues operations; the promise resolves once they are durable. */
   write(...operations: BatchOperation[]): Promise<void> {
-    this.#pending.push(...operations);
-    const done = new Promise<void>((resolve, reject) => this.#waiters.push({ resolve, reject }));
+    for (const operation of operations) this.#pending.push(operation);
     this.#schedule();
-    return done;
+    return this.#next.promise;
   }
 
   /** Resolves when everything queued so far is durable. */
@@ -68,18 +68,36 @@ export class WriteQueue {
   async #writeBatch(): Promise<void> {
     while (this.#pending.length > 0) {
       const operations = this.#pending;
-      const waiters = this.#waiters;
+      const batch = this.#next;
       this.#pending = [];
-      this.#waiters = [];
+      this.#next = deferred();
       try {
         await this.#store.batch([...operations, ...this.#trailer()]);
-        for (const waiter of waiters) waiter.resolve();
+        batch.resolve();
       } catch (cause) {
         const error = new ShoalError(ErrorCode.Storage, `storage write failed: ${String(cause)}`, { cause });
         this.#onError(error);
-        for (const waiter of waiters) waiter.reject(error);
+        batch.reject(error);
       }
     }
     this.#flushing = undefined;
   }
+}
+
+interface Deferred {
+  readonly promise: Promise<void>;
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+function deferred(): Deferred {
+  let resolve!: () => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<void>((yes, no) => {
+    resolve = yes;
+    reject = no;
+  });
+  // Callers that ignore a failed write must not crash the process: failures reach onError.
+  promise.catch(() => {});
+  return { promise, resolve, reject };
 }

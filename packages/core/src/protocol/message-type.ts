@@ -13,6 +13,8 @@ export const MessageType = {
   Membership: 3,
   /** Discovery announcement: "I am here", sent to multicast groups and bootstrap peers. */
   Hello: 4,
+  /** A piece of an envelope too large for one datagram (an entry bigger than a datagram). */
+  Fragment: 5,
 } as const;
 
 /** One of the {@link MessageType} values. */

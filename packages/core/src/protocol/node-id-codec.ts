@@ -32,3 +32,8 @@ export function readNodeId(reader: ByteReader): NodeId {
   if (!isNodeId(id)) reader.fail('malformed NodeId');
   return id;
 }
+
+/** Bytes {@link writeNodeId} writes for `id`. */
+export function nodeIdSize(id: NodeId): number {
+  return GENERATED_ID.test(id) ? 17 : 1 + id.length;
+}

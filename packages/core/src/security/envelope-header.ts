@@ -1,4 +1,5 @@
-import { isNodeId, MAX_NODE_ID_LENGTH, type NodeId } from '../ids/node-id.js';
+import type { NodeId } from '../ids/node-id.js';
+import { readNodeId, writeNodeId } from '../protocol/node-id-codec.js';
 import type { ByteReader } from '../wire/byte-reader.js';
 import type { ByteWriter } from '../wire/byte-writer.js';
 import { AEAD_NONCE_BYTES } from './aead.js';
@@ -35,13 +36,15 @@ export type EnvelopeHeader = {
 
 /**
  * Writes the header (see docs/security.md for the grammar):
- * `version u8, mode u8, network tag [8], (sealed: key id u32 BE), sender (varint length + ASCII),
+ * `version u8, mode u8, network tag [8], (sealed: key id u32 BE), sender (a NodeId: 0 + 16 raw
+ * bytes for a generated 32-hex id, else varint length + ASCII),
  * epoch varint, counter varint, (sealed: nonce [24])`.
  */
 export function writeEnvelopeHeader(writer: ByteWriter, header: EnvelopeHeader): void {
   writer.writeU8(ENVELOPE_VERSION).writeU8(header.mode).writeRaw(header.networkTag);
   if (header.mode === EnvelopeMode.Sealed) writer.writeU32(header.keyId);
-  writer.writeString(header.sender).writeVarint(header.epoch).writeVarint(header.counter);
+  writeNodeId(writer, header.sender);
+  writer.writeVarint(header.epoch).writeVarint(header.counter);
   if (header.mode === EnvelopeMode.Sealed) writer.writeRaw(header.nonce);
 }
 
@@ -57,8 +60,7 @@ export function readEnvelopeHeader(reader: ByteReader): EnvelopeHeader {
     reader.fail(`unknown envelope mode ${mode}`);
   const networkTag = reader.readRaw(NETWORK_TAG_BYTES);
   const keyId = mode === EnvelopeMode.Sealed ? reader.readU32() : 0;
-  const sender = reader.readString(MAX_NODE_ID_LENGTH);
-  if (!isNodeId(sender)) reader.fail('malformed sender id');
+  const sender = readNodeId(reader);
   const epoch = reader.readVarint();
   const counter = reader.readVarint();
   if (mode === EnvelopeMode.Open) return { mode, networkTag, sender, epoch, counter };

@@ -3,6 +3,7 @@ import { encodeValue } from '../codec/encode-value.js';
 import type { StreamEntry } from '../crdt/event-log.js';
 import type { MapEntry } from '../crdt/lww-map.js';
 import type { NodeId } from '../ids/node-id.js';
+import { nodeIdSize } from '../protocol/node-id-codec.js';
 import type { EncodedMapEntry, OutgoingDelta } from '../protocol/sync-codec.js';
 import type { RangeClaim } from '../protocol/sync-messages.js';
 import { varintSize } from '../wire/byte-writer.js';
@@ -20,12 +21,10 @@ type MutableObject =
 
 // Upper bounds of fixed parts, in bytes.
 const MESSAGE_HEADER = 1 + 3 + 3;
-/** Kind, name (≤ 128 bytes + length), claim and entry counts. */
-const OBJECT_COST = 1 + 2 + 128 + 3 + 3;
+/** An object's claim and entry counts (varints). */
+const OBJECT_COUNTS = 3 + 3;
 /** Writer index and two timestamps (≤ 7 + 3 bytes each). */
 const CLAIM_COST = 3 + 2 * (7 + 3);
-/** A writer's entry in the message's writer table. */
-const NODE_ID_MAX = 1 + 64;
 
 /**
  * Splits a delta into messages of at most `budget` bytes each. Every chunk is useful alone:
@@ -34,9 +33,9 @@ const NODE_ID_MAX = 1 + 64;
  * so a receiver that lost an earlier chunk merges the entries but does not advance its clock.
  *
  * Sizes are computed as the encoder will write them (upper bounds where a varint's width
- * depends on data not known yet), so no encoded chunk exceeds the budget. An entry too large
- * for any chunk is skipped and counted in `oversized`; the write-size limit makes that
- * impossible for entries written through the API.
+ * depends on data not known yet), so no encoded chunk exceeds the budget, except that an entry
+ * too large for any chunk travels alone in an oversized message (counted in `oversized`),
+ * which the sender fragments.
  */
 export class DeltaChunker {
   readonly #channel: string;
@@ -106,10 +105,9 @@ export class DeltaChunker {
         cut();
         cost = this.#mapEntryCost(name, entry, valueBytes, claims.has(entry.writer));
       }
-      if (this.#size + cost > this.#budget) {
-        this.oversized++;
-        continue;
-      }
+      // An entry larger than a whole chunk travels alone in an oversized message, which the
+      // sender fragments: skipping it would let this chunk's claim vouch for an entry it lacks.
+      if (this.#size + cost > this.#budget) this.oversized++;
       if (claims.has(entry.writer)) this.#claimReserved.add(entry.writer);
       const object = this.#mapObject(name);
       this.#size += cost;
@@ -120,7 +118,8 @@ export class DeltaChunker {
     }
     for (const claim of plan.claims) {
       const reserved = this.#claimReserved.has(claim.writer);
-      if (!reserved && this.#size + OBJECT_COST + NODE_ID_MAX + CLAIM_COST > this.#budget) this.#flush();
+      const cost = this.#objectCost('map', name) + this.#writerCost(claim.writer) + CLAIM_COST;
+      if (!reserved && this.#size + cost > this.#budget) this.#flush();
       closeClaim(claim.writer, undefined);
     }
     this.#lastStamps.clear();
@@ -132,10 +131,7 @@ export class DeltaChunker {
       this.#flush();
       cost = this.#streamEntryCost(name, entry);
     }
-    if (this.#size + cost > this.#budget) {
-      this.oversized++;
-      return;
-    }
+    if (this.#size + cost > this.#budget) this.oversized++;
     const object = this.#streamObject(name);
     this.#size += cost;
     this.#writers.add(entry.author);
@@ -180,13 +176,15 @@ export class DeltaChunker {
   }
 
   #writerCost(writer: NodeId): number {
-    return this.#writers.has(writer) ? 0 : NODE_ID_MAX;
+    return this.#writers.has(writer) ? 0 : nodeIdSize(writer);
   }
 
   /** Bytes an object header costs if the next item of (`kind`, `name`) starts a new object. */
   #objectCost(kind: 'map' | 'stream', name: string): number {
     const current = this.#current;
-    return current?.kind === kind && current.name === name ? 0 : OBJECT_COST;
+    if (current?.kind === kind && current.name === name) return 0;
+    const nameBytes = utf8Length(name);
+    return 1 + varintSize(nameBytes) + nameBytes + OBJECT_COUNTS;
   }
 
   #mapObject(name: string): Extract<MutableObject, { kind: 'map' }> {

@@ -1,6 +1,8 @@
 import type { Timestamp } from '../clock/timestamp.js';
 import type { NodeId } from '../ids/node-id.js';
+import { nodeIdSize } from '../protocol/node-id-codec.js';
 import type { DigestMessage, ObjectDigest, ObjectKind } from '../protocol/sync-messages.js';
+import { varintSize } from '../wire/byte-writer.js';
 import { utf8Length } from '../wire/utf8-length.js';
 
 /** One object's digest input: its id (`m:`/`s:` + name) and per-writer clocks sorted by writer. */
@@ -12,9 +14,23 @@ export interface DigestSource {
 }
 
 // Upper bounds, in bytes, as the digest encoder writes them.
-const MESSAGE_HEADER = 1 + 2 + 128 + 2 * (2 + 131) + 1 + 3;
-const OBJECT_HEADER = 1 + 2 + 128 + 2 * (2 + 66) + 1 + 3;
-const CLOCK_COST = 1 + 64 + 10;
+/** Flags, optional base, object count. */
+const MESSAGE_FIXED = 1 + 8 + 3;
+/** A clock: a timestamp (≤ 7 + 3 bytes) or a seq. */
+const CLOCK_VALUE = 10;
+/** An object's writer range when it is split: two writer ids with their flags. */
+const SPLIT_RANGE = 2 * (2 + 64);
+
+function nameCost(name: string): number {
+  const bytes = utf8Length(name);
+  return varintSize(bytes) + bytes;
+}
+
+function objectCost(source: DigestSource, clocks: DigestSource['clocks'], split: boolean): number {
+  let cost = 1 + nameCost(source.name) + 2 + 3 + (split ? SPLIT_RANGE : 0);
+  for (const [writer] of clocks) cost += nodeIdSize(writer) + CLOCK_VALUE;
+  return cost;
+}
 
 /**
  * Splits a channel's digest into messages of at most `budget` bytes. Each message says which
@@ -29,18 +45,20 @@ export function buildDigests(
   budget: number,
   fresh: boolean,
 ): DigestMessage[] {
-  const perMessage = Math.max(1, Math.floor((budget - MESSAGE_HEADER - OBJECT_HEADER) / CLOCK_COST));
+  const longestId = sources.reduce((max, source) => Math.max(max, utf8Length(source.id)), 0);
+  // Scope bounds are object ids (the upper one maybe with a NUL appended).
+  const header = MESSAGE_FIXED + nameCost(channel) + 2 * (1 + varintSize(longestId + 1) + longestId + 1);
   const messages: DigestMessage[] = [];
   let objects: ObjectDigest[] = [];
-  let size = MESSAGE_HEADER + utf8Length(channel);
+  let size = header;
   let scopeFrom = '';
   const close = (scopeTo: string | null) => {
     messages.push({ type: 'digest', channel, reply, fresh, scopeFrom, scopeTo, objects });
     objects = [];
-    size = MESSAGE_HEADER + utf8Length(channel);
+    size = header;
   };
   for (const source of sources) {
-    const cost = OBJECT_HEADER + source.clocks.length * CLOCK_COST;
+    const cost = objectCost(source, source.clocks, false);
     if (size + cost > budget && objects.length > 0) {
       close(source.id);
       scopeFrom = source.id;
@@ -50,10 +68,20 @@ export function buildDigests(
       size += cost;
       continue;
     }
-    // Too many writers for one message: split them into writer ranges.
-    for (let start = 0; start < source.clocks.length; start += perMessage) {
-      const slice = source.clocks.slice(start, start + perMessage);
-      const next = source.clocks[start + perMessage];
+    // Too many writers for one message: split them into writer ranges, each filling a message.
+    let start = 0;
+    while (start < source.clocks.length) {
+      let end = start;
+      let sliceCost = objectCost(source, [], true);
+      while (end < source.clocks.length) {
+        const [writer] = source.clocks[end] as readonly [NodeId, unknown];
+        const clockCost = nodeIdSize(writer) + CLOCK_VALUE;
+        if (end > start && size + sliceCost + clockCost > budget) break;
+        sliceCost += clockCost;
+        end++;
+      }
+      const slice = source.clocks.slice(start, end);
+      const next = source.clocks[end];
       const from = start === 0 ? '' : (slice[0]?.[0] ?? '');
       objects.push({
         kind: source.kind,
@@ -62,11 +90,12 @@ export function buildDigests(
         to: next === undefined ? null : next[0],
         clocks: slice,
       });
+      start = end;
       if (next !== undefined) {
         // The object continues in the next message: both scopes include it.
         close(`${source.id}\u0000`);
         scopeFrom = source.id;
-      } else size += OBJECT_HEADER + slice.length * CLOCK_COST;
+      } else size += sliceCost;
     }
   }
   close(null);

@@ -7,7 +7,7 @@ import type { RangeClaim } from '../protocol/sync-messages.js';
 export interface MapDeltaPlan {
   /** Per writer, in writer order: the range this replica can vouch for, if the peer is behind it. */
   readonly claims: RangeClaim[];
-  /** Entries newer than the peer's clocks, sorted by (writer, version). */
+  /** Entries newer than the peer's clocks, sorted by writer, then version. */
   readonly entries: MapEntry[];
 }
 
@@ -28,6 +28,17 @@ export interface MapDeltaPlan {
 export class MapReplica {
   readonly map = new LwwMap();
   readonly #clocks = new Map<NodeId, Timestamp>();
+  /** Own writes newer than this are not durable yet: they are not offered to peers. */
+  #withheld: { writer: NodeId; after: Timestamp } | undefined;
+
+  /**
+   * Withholds `writer`'s entries newer than `after` from every plan, until raised again: a
+   * node's own write must be durable before any peer sees it, or a crash could let it reissue
+   * the same timestamp for another value.
+   */
+  withholdAfter(writer: NodeId, after: Timestamp): void {
+    this.#withheld = { writer, after };
+  }
 
   /** The synced clock of `writer` (zero when none). */
   clockOf(writer: NodeId): Timestamp {
@@ -69,11 +80,12 @@ export class MapReplica {
     const inRange = (writer: NodeId) => writer >= from && (to === null || writer < to);
     const entries: MapEntry[] = [];
     for (const entry of this.map.allEntries()) {
-      if (!inRange(entry.writer)) continue;
+      if (!inRange(entry.writer) || this.#isWithheld(entry)) continue;
       const known = remote.get(entry.writer);
       if (known === undefined || compareTimestamps(entry, known) > 0) entries.push(entry);
     }
-    entries.sort(compareVersions);
+    // By writer, then version: a chunk then names few writers, and claims chain per writer.
+    entries.sort(byWriterThenVersion);
     const claims: RangeClaim[] = [];
     for (const [writer, clock] of this.clocks()) {
       if (!inRange(writer)) continue;
@@ -82,4 +94,18 @@ export class MapReplica {
     }
     return { claims, entries };
   }
+
+  #isWithheld(entry: MapEntry): boolean {
+    const withheld = this.#withheld;
+    return (
+      withheld !== undefined &&
+      entry.writer === withheld.writer &&
+      compareTimestamps(entry, withheld.after) > 0
+    );
+  }
+}
+
+function byWriterThenVersion(a: MapEntry, b: MapEntry): number {
+  if (a.writer !== b.writer) return a.writer < b.writer ? -1 : 1;
+  return compareVersions(a, b);
 }

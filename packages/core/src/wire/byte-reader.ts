@@ -80,6 +80,17 @@ export class ByteReader {
   /** Varint byte length (at most `maxBytes`) then strict UTF-8. */
   readString(maxBytes: number): string {
     const bytes = this.readBytes(maxBytes);
+    // Fast path for short ASCII (keys, names, ids): no decoder call.
+    if (bytes.length <= 32) {
+      let ascii = '';
+      let i = 0;
+      for (; i < bytes.length; i++) {
+        const byte = bytes[i] as number;
+        if (byte >= 0x80) break;
+        ascii += String.fromCharCode(byte);
+      }
+      if (i === bytes.length) return ascii;
+    }
     try {
       return utf8.decode(bytes);
     } catch {

@@ -60,6 +60,22 @@ export class ByteWriter {
 
   /** Varint byte length, then UTF-8. */
   writeString(value: string): this {
+    // Fast path for short ASCII (keys, names, ids): no temporary array.
+    if (value.length < 128) {
+      this.#reserve(1 + value.length);
+      const start = this.#length;
+      let i = 0;
+      for (; i < value.length; i++) {
+        const code = value.charCodeAt(i);
+        if (code >= 0x80) break;
+        this.#buffer[start + 1 + i] = code;
+      }
+      if (i === value.length) {
+        this.#buffer[start] = value.length;
+        this.#length = start + 1 + value.length;
+        return this;
+      }
+    }
     return this.writeBytes(utf8.encode(value));
   }
 
