@@ -1,0 +1,212 @@
+import {
+  Coordinator,
+  generateSecret,
+  type KeyValueStore,
+  MemoryStore,
+  type NodeId,
+  randomNodeId,
+  type SharedMap,
+  type SharedStream,
+  valueEquals,
+} from '@shoal/core';
+import { SimulatedNetwork } from '@shoal/transport-memory';
+import { recordingPort, type SentMessage } from './shoal-traffic.js';
+import type { MapWrite, Pair, PairSetup, Side, Subject, SyncOutcome } from './subject.js';
+import { mapWrites } from './workload-data.js';
+
+/** One-way delay of the simulated link, ms; round trips are measured in units of twice this. */
+const LATENCY = 10;
+/** A UDP datagram that survives common MTUs, as the task's transports use. */
+const MAX_MESSAGE_SIZE = 1200;
+const CHANNEL = 'bench';
+/** Writes happen while the peers are apart, so eager push is off: only anti-entropy syncs. */
+const CONFIG = { fanout: 0 };
+
+/**
+ * Shoal: two Coordinators on a lossless {@link SimulatedNetwork} with fixed latency. Between
+ * syncs the two nodes are partitioned (and virtual time stands still), so every sync is a
+ * reconnect. Bytes are every datagram sent from the heal until both replicas hold the same
+ * state, plus the answers already under way then; open mode unless `sealed`.
+ */
+export function shoalSubject(sealed: boolean): Subject {
+  return {
+    name: sealed ? 'Shoal (sealed)' : 'Shoal',
+    maxKeys: Number.POSITIVE_INFINITY,
+    pair: (setup) => ShoalPair.create(setup, sealed),
+  };
+}
+
+interface Node {
+  readonly id: NodeId;
+  readonly coordinator: Coordinator;
+  readonly map: SharedMap;
+  readonly stream: SharedStream;
+}
+
+class ShoalPair implements Pair {
+  readonly #net: SimulatedNetwork;
+  readonly #nodes: Record<Side, Node>;
+  readonly #log: SentMessage[];
+  /** Keys written since the last sync: converged once both sides agree on each. */
+  readonly #pending = new Set<string>();
+
+  private constructor(net: SimulatedNetwork, nodes: Record<Side, Node>, log: SentMessage[]) {
+    this.#net = net;
+    this.#nodes = nodes;
+    this.#log = log;
+  }
+
+  static async create(setup: PairSetup, sealed: boolean): Promise<ShoalPair> {
+    const net = new SimulatedNetwork({ seed: 1, latency: LATENCY, maxMessageSize: MAX_MESSAGE_SIZE });
+    const ids = new Set<NodeId>();
+    const idRandom = net.random('bench-ids');
+    const freshId = () => {
+      const id = randomNodeId(idRandom);
+      ids.add(id);
+      return id;
+    };
+    const secret = sealed ? generateSecret() : undefined;
+    const log: SentMessage[] = [];
+    const node = async (seed?: (storage: KeyValueStore) => Promise<void>): Promise<Node> => {
+      const id = freshId();
+      const storage = net.storage(id);
+      const coordinator = await Coordinator.create({
+        id,
+        port: recordingPort(net.connect(id), id, () => net.now(), log),
+        timers: net.timersFor(id),
+        random: net.random(id),
+        storage,
+        config: CONFIG,
+        ...(secret === undefined ? {} : { secret }),
+      });
+      await seed?.(storage);
+      const channel = await coordinator.channel(CHANNEL);
+      return { id, coordinator, map: channel.map('m'), stream: channel.stream('log') };
+    };
+    const a = await node(setup.writers > 1 ? (store) => seedWriters(store, setup, freshId) : undefined);
+    if (setup.writers === 1) await writeAll(a, mapWrites(0, setup.keys));
+    const b = await node();
+    net.partition([a.id], [b.id]);
+    await a.coordinator.start();
+    await b.coordinator.start();
+    const pair = new ShoalPair(net, { a, b }, log);
+    if (setup.synced) await pair.sync();
+    return pair;
+  }
+
+  async write(side: Side, writes: readonly MapWrite[]): Promise<void> {
+    await writeAll(this.#nodes[side], writes);
+    for (const { key } of writes) this.#pending.add(key);
+  }
+
+  async append(side: Side, payloads: readonly string[]): Promise<void> {
+    const node = this.#nodes[side];
+    const encoder = new TextEncoder();
+    for (const payload of payloads) void node.stream.append(encoder.encode(payload));
+    await node.coordinator.flush();
+  }
+
+  async sync(): Promise<SyncOutcome> {
+    const { a, b } = this.#nodes;
+    const first = this.#log.length;
+    this.#net.heal();
+    const started = performance.now();
+    if (!(await this.#net.runUntil(() => this.#converged(), { timeout: 600_000 }))) {
+      throw new Error('Shoal did not converge within 600 virtual seconds');
+    }
+    const ms = performance.now() - started;
+    const convergedAt = this.#net.now();
+    // Answers already under way when the replicas converged belong to this exchange.
+    await this.#net.runFor(LATENCY);
+    this.#net.partition([a.id], [b.id]);
+    const last = this.#log.length;
+    // Drain what is still in flight, so no leftover answer leaks into the next sync.
+    await this.#net.runFor(3 * LATENCY);
+    const sent = this.#log
+      .slice(first, last)
+      .filter((m) => m.time <= convergedAt || (m.answer && m.time <= convergedAt + LATENCY));
+    return summarize(sent, convergedAt, ms);
+  }
+
+  async dispose(): Promise<void> {
+    this.#net.heal();
+    await Promise.all([
+      this.#nodes.a.coordinator.dispose(),
+      this.#nodes.b.coordinator.dispose(),
+      this.#net.runFor(5_000),
+    ]);
+  }
+
+  #converged(): boolean {
+    const { a, b } = this.#nodes;
+    if (a.map.size !== b.map.size || a.stream.size !== b.stream.size) return false;
+    for (const key of this.#pending) {
+      const ours = a.map.get(key);
+      const theirs = b.map.get(key);
+      if (ours === undefined || theirs === undefined || !valueEquals(ours, theirs)) return false;
+      this.#pending.delete(key);
+    }
+    return true;
+  }
+}
+
+/** Local writes, one `set` per key, then wait until all are durable. */
+async function writeAll(node: Node, writes: readonly MapWrite[]): Promise<void> {
+  for (const { key, value } of writes) void node.map.set(key, { v: value.v, s: value.s });
+  await node.coordinator.flush();
+}
+
+/**
+ * Gives a node's disk the records it would hold after syncing with `setup.writers` writers.
+ * Syncing each short-lived writer through the protocol would cost O(writers × keys) set-up
+ * time (each newcomer writer is first sent the whole map); a node persists exactly the
+ * entries and per-writer synced clocks that such syncs leave, so each writer writes on its own
+ * store and its records are copied (the node's own identity records are kept).
+ */
+async function seedWriters(store: KeyValueStore, setup: PairSetup, freshId: () => NodeId): Promise<void> {
+  const net = new SimulatedNetwork({ seed: 2 });
+  const perWriter = Math.ceil(setup.keys / setup.writers);
+  for (let w = 0; w < setup.writers; w++) {
+    const storage = new MemoryStore();
+    const id = freshId();
+    const writer = await Coordinator.create({ id, timers: net.timersFor(id), storage, config: CONFIG });
+    const map = (await writer.channel(CHANNEL)).map('m');
+    for (const { key, value } of mapWrites(w * perWriter, Math.min(setup.keys, (w + 1) * perWriter))) {
+      void map.set(key, { v: value.v, s: value.s });
+    }
+    await writer.flush();
+    for await (const [key, value] of storage.scan(new Uint8Array())) {
+      if ((await store.get(key)) === undefined) await store.put(key, value);
+    }
+    await writer.dispose();
+  }
+}
+
+function summarize(sent: readonly SentMessage[], convergedAt: number, ms: number): SyncOutcome {
+  const breakdown: Record<string, number> = {
+    'digest body': 0,
+    'delta body': 0,
+    'envelope headers': 0,
+    membership: 0,
+  };
+  let bytes = 0;
+  let messages = 0;
+  let firstSync = Number.POSITIVE_INFINITY;
+  for (const m of sent) {
+    // Sealed envelopes cannot be told apart; their total is what that mode reports.
+    if (m.kind === 'membership' || m.kind === 'hello') {
+      breakdown.membership = (breakdown.membership ?? 0) + m.size;
+      continue;
+    }
+    bytes += m.size - m.piggyback;
+    messages++;
+    firstSync = Math.min(firstSync, m.time);
+    breakdown.membership = (breakdown.membership ?? 0) + m.piggyback;
+    if (m.kind === 'sealed') continue;
+    const key = m.kind === 'digest' ? 'digest body' : 'delta body';
+    breakdown[key] = (breakdown[key] ?? 0) + m.body;
+    breakdown['envelope headers'] = (breakdown['envelope headers'] ?? 0) + m.size - m.body - m.piggyback;
+  }
+  const roundTrips = messages === 0 ? 0 : (convergedAt - firstSync) / (2 * LATENCY);
+  return { bytes, messages, roundTrips, ms, breakdown };
+}

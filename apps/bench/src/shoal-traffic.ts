@@ -1,0 +1,69 @@
+import { ByteReader, type MessagePort, type NodeId } from '@shoal/core';
+
+/** What a Shoal datagram carried, read from its open-mode envelope. */
+export type MessageKind = 'digest' | 'delta' | 'membership' | 'hello' | 'sealed';
+
+/** One datagram a node sent. */
+export interface SentMessage {
+  readonly time: number;
+  readonly from: NodeId;
+  readonly kind: MessageKind;
+  readonly size: number;
+  /** Sync body bytes (digest or delta, after the message type and piggyback). */
+  readonly body: number;
+  /** Membership gossip riding along on the message. */
+  readonly piggyback: number;
+  /** A reply digest, or a delta answering a digest: part of an exchange already under way. */
+  readonly answer: boolean;
+}
+
+// Numbers from the wire protocol (protocol/message-type.ts, security/envelope-header.ts,
+// protocol/sync-codec.ts); copied because they are wire constants, not exported API.
+const KINDS: Record<number, MessageKind> = { 1: 'digest', 2: 'delta', 3: 'membership', 4: 'hello' };
+const MODE_OPEN = 0;
+const NETWORK_TAG_BYTES = 8;
+const DIGEST_REPLY = 1;
+const DELTA_PUSH = 1;
+
+/**
+ * Wraps a node's port to log every datagram it sends, by message kind. The simulated
+ * network's own counters give totals only; splitting digests, deltas, membership and headers
+ * is what tells where the bytes go.
+ */
+export function recordingPort(
+  port: MessagePort,
+  self: NodeId,
+  now: () => number,
+  log: SentMessage[],
+): MessagePort {
+  return {
+    maxMessageSize: port.maxMessageSize,
+    send(to, bytes) {
+      log.push({ time: now(), ...classify(self, bytes) });
+      port.send(to, bytes);
+    },
+    onMessage: (handler) => port.onMessage(handler),
+    onPeer: (handler) => port.onPeer(handler),
+    close: () => port.close(),
+  };
+}
+
+function classify(from: NodeId, bytes: Uint8Array): Omit<SentMessage, 'time'> {
+  const reader = new ByteReader(bytes);
+  reader.readU8();
+  if (reader.readU8() !== MODE_OPEN) {
+    return { from, kind: 'sealed', size: bytes.length, body: 0, piggyback: 0, answer: false };
+  }
+  reader.readRaw(NETWORK_TAG_BYTES);
+  reader.readBytes(reader.remaining);
+  reader.readVarint();
+  reader.readVarint();
+  reader.readU8();
+  const kind = KINDS[reader.readU8()] ?? 'hello';
+  const piggyback = reader.readBytes(reader.remaining).length;
+  const body = reader.remaining;
+  const flags = body > 0 ? reader.readU8() : 0;
+  const answer =
+    (kind === 'digest' && (flags & DIGEST_REPLY) !== 0) || (kind === 'delta' && (flags & DELTA_PUSH) === 0);
+  return { from, kind, size: bytes.length, body, piggyback, answer };
+}
