@@ -19,7 +19,7 @@ export interface SentMessage {
 
 // Numbers from the wire protocol (protocol/message-type.ts, security/envelope-header.ts,
 // protocol/sync-codec.ts); copied because they are wire constants, not exported API.
-const KINDS: Record<number, MessageKind> = { 1: 'digest', 2: 'delta', 3: 'membership', 4: 'hello' };
+const KINDS: Record<number, MessageKind> = { 1: 'digest', 2: 'delta', 3: 'membership', 4: 'hello', 5: 'delta' };
 const MODE_OPEN = 0;
 const NETWORK_TAG_BYTES = 8;
 const DIGEST_REPLY = 1;
@@ -55,7 +55,9 @@ function classify(from: NodeId, bytes: Uint8Array): Omit<SentMessage, 'time'> {
     return { from, kind: 'sealed', size: bytes.length, body: 0, piggyback: 0, answer: false };
   }
   reader.readRaw(NETWORK_TAG_BYTES);
-  reader.readBytes(reader.remaining);
+  // The sender NodeId: 0 then 16 raw bytes for a generated id, else length-prefixed ASCII.
+  const idLength = reader.readU8();
+  reader.readRaw(idLength === 0 ? 16 : idLength);
   reader.readVarint();
   reader.readVarint();
   reader.readU8();
