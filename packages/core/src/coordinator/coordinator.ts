@@ -210,7 +210,10 @@ export class Coordinator implements AsyncDisposable {
       budget: () => this.#bodyBudget(),
       isFresh: (channel) => this.#isFresh(channel),
       meetPeer: (channel, peerFresh) => this.#refreshIfStale(channel, peerFresh),
-      afterPull: (channel) => this.#markSynced(channel, this.#timers.now()),
+      afterPull: (channel, peerFresh) => {
+        // A stale replica becomes fresh only through a fresh peer (or its own refresh).
+        if (peerFresh || !this.#isStale(channel)) this.#markSynced(channel, this.#timers.now());
+      },
     });
   }
 
@@ -441,6 +444,11 @@ export class Coordinator implements AsyncDisposable {
     });
   }
 
+  /** True when `channel` synced once, but not within the tombstone horizon. */
+  #isStale(channel: ChannelState): boolean {
+    return channel.lastSyncedAt !== undefined && !this.#isFresh(channel);
+  }
+
   /** True when `channel` completed a sync within the tombstone horizon. */
   #isFresh(channel: ChannelState): boolean {
     const last = channel.lastSyncedAt;
@@ -522,7 +530,7 @@ export class Coordinator implements AsyncDisposable {
     }
   }
 
-  /** Handles an authenticated envelope; `whole` is false for one rebuilt from fragments. */
+  /** Handles an authenticated envelope; `mayBeFragment` is false for one rebuilt from fragments. */
   #dispatch(from: NodeId, bytes: Uint8Array, mayBeFragment: boolean): void {
     const envelope = decodeEnvelope(bytes);
     if (!envelope.ok) {

@@ -146,7 +146,16 @@ export class MapObject {
   mergeRemote(entries: readonly MapEntry[], claims: readonly RangeClaim[]): void {
     const refused = new Set<NodeId>();
     let newest: MapEntry | undefined;
+    const limits = this.#context.config.limits;
     for (const entry of entries) {
+      if (utf8Length(entry.key) > limits.maxKeyBytes) {
+        // A peer over our limits is not obeyed: its entry (and its claims) are dropped.
+        refused.add(entry.writer);
+        this.#context.reportError(
+          new ShoalError(ErrorCode.LimitExceeded, `dropped a remote key over maxKeyBytes`),
+        );
+        continue;
+      }
       if (
         this.replica.map.entry(entry.key) === undefined &&
         this.#countKeys() >= this.#context.config.limits.maxKeysPerChannel

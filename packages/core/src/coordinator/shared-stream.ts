@@ -90,6 +90,12 @@ export class StreamObject {
   mergeRemote(entries: readonly StreamEntry[]): void {
     let newest: StreamEntry | undefined;
     for (const entry of entries) {
+      if (entry.payload.length > this.#context.config.limits.maxPayloadBytes) {
+        this.#context.reportError(
+          new ShoalError(ErrorCode.LimitExceeded, 'dropped a remote entry over maxPayloadBytes'),
+        );
+        continue;
+      }
       try {
         this.#context.hlc.check(entry);
       } catch (error) {

@@ -29,8 +29,8 @@ export interface SyncEngineDeps {
    * is fresh: a stale replica meeting a fresh one refreshes here, before it sends any entry.
    */
   readonly meetPeer: (channel: ChannelState, peerFresh: boolean) => void;
-  /** Called when a pull of `channel` completed (its final chunk arrived). */
-  readonly afterPull: (channel: ChannelState) => void;
+  /** Called when a pull of `channel` completed (its final chunk arrived), with the peer's freshness. */
+  readonly afterPull: (channel: ChannelState, peerFresh: boolean) => void;
 }
 
 /** Per peer and channel: how far apart the two replicas were at the last exchange. */
@@ -143,11 +143,9 @@ export class SyncEngine {
    */
   handleDigest(from: NodeId, digest: DigestMessage): void {
     const channel = this.#deps.channels.get(digest.channel);
-    if (channel === undefined) {
-      // Not joined: an empty final answer lets the asker move on at once.
-      this.#sendDeltas(from, [emptyFinal(digest.channel, false)]);
-      return;
-    }
+    // Not joined: no answer (the asker's pull times out); an answer would let it count a
+    // sync of a channel we do not hold as completed.
+    if (channel === undefined) return;
     if (!channel.allows(from)) return;
     this.#deps.meetPeer(channel, digest.fresh);
     const resolved = this.#memory.receive(from, digest, this.#deps.timers.monotonic());
@@ -186,7 +184,7 @@ export class SyncEngine {
     if (pull?.peer !== from) return;
     if (delta.final) {
       this.#pulling.delete(channel.name);
-      this.#deps.afterPull(channel);
+      this.#deps.afterPull(channel, delta.fresh);
     } else pull.lastProgress = this.#deps.timers.monotonic();
   }
 
