@@ -39,7 +39,13 @@ export function recordingPort(
   return {
     maxMessageSize: port.maxMessageSize,
     send(to, bytes) {
-      log.push({ time: now(), ...classify(self, bytes) });
+      let kind: Omit<SentMessage, 'time'>;
+      try {
+        kind = classify(self, bytes);
+      } catch (error) {
+        throw new Error(`bench could not classify a datagram of ${bytes.length} bytes: ${String(error)}`);
+      }
+      log.push({ time: now(), ...kind });
       port.send(to, bytes);
     },
     onMessage: (handler) => port.onMessage(handler),

@@ -127,6 +127,7 @@ function oneDelta(replica: MapReplica): Uint8Array {
     channel: 'bench',
     push: false,
     final: true,
+    fresh: false,
     objects: [
       {
         kind: 'map',
@@ -142,7 +143,7 @@ function oneDelta(replica: MapReplica): Uint8Array {
   return encodeDelta(message);
 }
 
-function decodeAll(messages: readonly Uint8Array[]): MapEntry[][] {
+function decodeAll(messages: readonly Uint8Array[]): (readonly MapEntry[])[] {
   return messages.flatMap((bytes) => {
     const decoded = decodeDelta(bytes);
     if (!decoded.ok) throw new Error(decoded.error);

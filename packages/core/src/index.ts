@@ -58,6 +58,7 @@ export { cryptoRandom } from './ports/crypto-random.js';
 export type { BatchOperation, KeyValueStore } from './ports/key-value-store.js';
 export type { MessageHandler, MessagePort, PeerHandler } from './ports/message-port.js';
 export { type RandomPort, randomInt, sample } from './ports/random-port.js';
+export { SeededRandom } from './ports/seeded-random.js';
 export type { TimerPort } from './ports/timer-port.js';
 export { AEAD_NONCE_BYTES, AEAD_TAG_BYTES, type Aead, nobleXChaCha20Poly1305 } from './security/aead.js';
 export { createInvite, type Invite, parseInvite } from './security/invite-token.js';

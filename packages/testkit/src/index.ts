@@ -2,6 +2,9 @@
  * @shoal/testkit: test-only helpers shared by every Shoal package: port conformance suites,
  * a seeded random source, manual timers and fast-check replay parameters.
  */
+
+export { SeededRandom } from '@shoal/core';
+export { settleMicrotasks } from '@shoal/transport-memory';
 export { fcParams, simulationSeed } from './fc-params.js';
 export {
   describeKeyValueStoreConformance,
@@ -16,5 +19,3 @@ export {
   type MessagePortConformanceOptions,
   type MessagePortFixture,
 } from './message-port-conformance.js';
-export { SeededRandom } from './seeded-random.js';
-export { settleMicrotasks } from './settle-microtasks.js';

@@ -1,5 +1,5 @@
 import { ErrorCode, ShoalError, type TimerPort } from '@shoal/core';
-import { settleMicrotasks } from './settle-microtasks.js';
+import { settleMicrotasks } from '@shoal/transport-memory';
 
 /** Wall clock at monotonic time 0 unless told otherwise: 2026-01-01T00:00:00Z. */
 export const DEFAULT_EPOCH = Date.UTC(2026, 0, 1);

@@ -10,6 +10,7 @@ export {
   type SimulatedNetworkOptions,
 } from './network-options.js';
 export type { NetworkStats, NodeStats } from './network-stats.js';
+export { settleMicrotasks } from './settle-microtasks.js';
 export { type RunUntilOptions, SimulatedNetwork } from './simulated-network.js';
 export type { SimulatedPort } from './simulated-port.js';
 export type { DropReason, TraceEntry } from './trace-entry.js';

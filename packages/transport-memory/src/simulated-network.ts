@@ -6,6 +6,7 @@ import {
   type PeerHandler,
   parseNodeId,
   type RandomPort,
+  SeededRandom,
   ShoalError,
   type TimerPort,
 } from '@shoal/core';
@@ -19,7 +20,6 @@ import {
   type SimulatedNetworkOptions,
 } from './network-options.js';
 import { addStats, emptyStats, type NetworkStats, type NodeStats } from './network-stats.js';
-import { RandomStream } from './random-stream.js';
 import { settleMicrotasks } from './settle-microtasks.js';
 import { PortEndpoint, type PortHost, type SimulatedPort } from './simulated-port.js';
 import type { DropReason, TraceEntry } from './trace-entry.js';
@@ -28,7 +28,7 @@ interface NodeState {
   readonly id: NodeId;
   readonly stats: NodeStats;
   readonly disk: MemoryStore;
-  readonly random: RandomStream;
+  readonly random: SeededRandom;
   port: PortEndpoint | undefined;
   crashed: boolean;
   paused: boolean;
@@ -92,7 +92,7 @@ export interface RunUntilOptions {
  */
 export class SimulatedNetwork {
   readonly #options: ResolvedOptions;
-  readonly #faults: RandomStream;
+  readonly #faults: SeededRandom;
   readonly #queue = new EventQueue<SimEvent>();
   readonly #nodes = new Map<NodeId, NodeState>();
   readonly #links = new LinkFaults();
@@ -107,7 +107,7 @@ export class SimulatedNetwork {
   /** @throws ShoalError `INVALID_ARGUMENT` when an option is out of range. */
   constructor(options: SimulatedNetworkOptions = {}) {
     this.#options = resolveOptions(options);
-    this.#faults = new RandomStream(this.#options.seed).fork('network');
+    this.#faults = new SeededRandom(this.#options.seed).fork('network');
     this.#host = {
       transmit: (from, to, bytes) => this.#transmit(from, to, bytes),
       replayPeers: (port, handler) => this.#replayPeers(port, handler),
@@ -356,7 +356,7 @@ export class SimulatedNetwork {
         id,
         stats: emptyStats(),
         disk: new MemoryStore(),
-        random: new RandomStream(this.#options.seed).fork(`node:${id}`),
+        random: new SeededRandom(this.#options.seed).fork(`node:${id}`),
         port: undefined,
         crashed: false,
         paused: false,

@@ -1,6 +1,6 @@
+import { fcParams } from '@shoal/testkit';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fcParams } from './fc-params.js';
 import { SeededRandom } from './seeded-random.js';
 
 function draw(random: SeededRandom, count: number): number[] {

@@ -1,4 +1,5 @@
-import { ErrorCode, type RandomPort, ShoalError } from '@shoal/core';
+import { ErrorCode, ShoalError } from '../errors/shoal-error.js';
+import type { RandomPort } from './random-port.js';
 
 /**
  * A fast, seeded {@link RandomPort}: sfc32 (Chris Doty-Humphrey's "small fast chaotic" PRNG,
