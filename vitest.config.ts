@@ -30,7 +30,6 @@ export default defineConfig({
         extends: true as const,
         test: { name: 'demo', root: 'apps/demo', include: ['src/**/*.test.ts'] },
       },
-
     ],
   },
 });

@@ -19,7 +19,13 @@ export interface SentMessage {
 
 // Numbers from the wire protocol (protocol/message-type.ts, security/envelope-header.ts,
 // protocol/sync-codec.ts); copied because they are wire constants, not exported API.
-const KINDS: Record<number, MessageKind> = { 1: 'digest', 2: 'delta', 3: 'membership', 4: 'hello', 5: 'delta' };
+const KINDS: Record<number, MessageKind> = {
+  1: 'digest',
+  2: 'delta',
+  3: 'membership',
+  4: 'hello',
+  5: 'delta',
+};
 const MODE_OPEN = 0;
 const NETWORK_TAG_BYTES = 8;
 const DIGEST_REPLY = 1;
