@@ -170,12 +170,10 @@ describe('a node on LmdbStore in a simulated cluster', () => {
     await disposed;
   }, 30_000);
 
-  // KNOWN CORE BUG (reported, not fixed here): a local append is pushed to peers before it is
-  // durable. If the process dies in between, the restarted node reissues the same seq with
-  // another payload; peers keep the first entry, the author keeps the second, and the replicas
-  // never converge (EventLog.apply answers 'conflict' and the entry is dropped). `it.fails`
-  // keeps the suite green while the bug stands; flip it to `it` once core fixes it.
-  it.fails('never reuses a stream seq a crash cut off before it was durable', async () => {
+  // Regression: a local append must not reach peers before it is durable. If it did and the
+  // process died in between, the restarted node would reissue the same seq with another payload;
+  // peers would keep the first entry, the author the second, and the replicas would never converge.
+  it('never reuses a stream seq a crash cut off before it was durable', async () => {
     const seed = Number(process.env.SEED ?? 7);
     const net = new SimulatedNetwork({ seed, latency: 5 });
     const path = join(root.path, 'stalled');
