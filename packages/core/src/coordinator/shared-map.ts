@@ -235,7 +235,7 @@ export class MapObject {
   }
 
   #forget(key: string): void {
-    this.replica.map.purge(key);
+    this.replica.purge(key);
     this.#changeSeqs.delete(key);
     this.#context.writes
       .write({ type: 'delete', key: mapEntryKey(this.#channel, this.name, key) })

@@ -25,6 +25,8 @@ export interface MapChange {
   /** True when the change was written on this replica, false when merged from a peer. */
   readonly local: boolean;
   readonly entry: MapEntry;
+  /** The entry this change replaced (the loser of the merge), if the key had one. */
+  readonly replaced: MapEntry | undefined;
 }
 
 /**
@@ -104,6 +106,7 @@ export class LwwMap {
         writer: entry.writer,
         local,
         entry,
+        replaced: current,
       };
       for (const listener of this.#listeners) listener(change);
     }

@@ -8,6 +8,7 @@ import { MAX_NAME_BYTES } from '../ids/channel-id.js';
 import type { NodeId } from '../ids/node-id.js';
 import { type ByteReader, type DecodeResult, readAll } from '../wire/byte-reader.js';
 import { ByteWriter } from '../wire/byte-writer.js';
+import { readMapClock, writeMapClock } from './map-clock-codec.js';
 import { readNodeId, writeNodeId } from './node-id-codec.js';
 import type {
   DeltaMessage,
@@ -78,7 +79,7 @@ export function encodeDigest(message: DigestMessage): Uint8Array {
     for (const [id, clock] of object.clocks) {
       writeNodeId(writer, id);
       if (typeof clock === 'number') writer.writeVarint(clock);
-      else writeTimestamp(writer, clock);
+      else writeMapClock(writer, clock);
     }
   }
   return writer.finish();
@@ -101,7 +102,7 @@ export function decodeDigest(bytes: Uint8Array): DecodeResult<DigestMessage> {
       const clocks: [NodeId, Timestamp | number][] = [];
       for (let j = 0; j < count; j++) {
         const id = readNodeId(reader);
-        clocks.push([id, kind === 'map' ? readTimestamp(reader) : reader.readVarint()]);
+        clocks.push([id, kind === 'map' ? readMapClock(reader) : reader.readVarint()]);
       }
       objects.push({ kind, name, from, to, clocks });
     }

@@ -2,6 +2,7 @@ import type { Timestamp } from '../clock/timestamp.js';
 import type { StreamEntry } from '../crdt/event-log.js';
 import type { MapEntry } from '../crdt/lww-map.js';
 import type { NodeId } from '../ids/node-id.js';
+import type { MapClock } from '../sync/held-beyond.js';
 
 /** Which replicated object a digest or delta part is about. */
 export type ObjectKind = 'map' | 'stream';
@@ -16,8 +17,11 @@ export interface ObjectDigest {
   readonly name: string;
   readonly from: string;
   readonly to: string | null;
-  /** Maps: the writer's synced timestamp. Streams: the author's highest contiguous seq. */
-  readonly clocks: ReadonlyArray<readonly [NodeId, Timestamp | number]>;
+  /**
+   * Maps: the writer's synced timestamp, with a summary of entries held beyond it. Streams: the
+   * author's highest contiguous seq.
+   */
+  readonly clocks: ReadonlyArray<readonly [NodeId, MapClock | number]>;
 }
 
 /**

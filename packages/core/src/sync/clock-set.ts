@@ -1,12 +1,12 @@
 import { sha256 } from '@noble/hashes/sha2.js';
-import type { Timestamp } from '../clock/timestamp.js';
-import { writeTimestamp } from '../clock/timestamp-codec.js';
 import type { NodeId } from '../ids/node-id.js';
+import { writeMapClock } from '../protocol/map-clock-codec.js';
 import type { ObjectDigest, ObjectKind } from '../protocol/sync-messages.js';
 import { ByteWriter } from '../wire/byte-writer.js';
+import type { MapClock } from './held-beyond.js';
 
-/** A clock: a map writer's synced timestamp, or a stream author's contiguous seq. */
-export type Clock = Timestamp | number;
+/** A clock: a map writer's synced timestamp (and what is held beyond it), or a stream author's seq. */
+export type Clock = MapClock | number;
 
 /** One object's clocks: its kind and name, and per writer its clock. */
 export interface ObjectClocks {
@@ -94,7 +94,7 @@ export function hashClockSet(set: ClockSet): Uint8Array {
     for (const [id, clock] of object.clocks) {
       writer.writeString(id);
       if (typeof clock === 'number') writer.writeVarint(clock);
-      else writeTimestamp(writer, clock);
+      else writeMapClock(writer, clock);
     }
   }
   return sha256(writer.finish()).subarray(0, 8);
@@ -102,5 +102,15 @@ export function hashClockSet(set: ClockSet): Uint8Array {
 
 function sameClock(a: Clock, b: Clock): boolean {
   if (typeof a === 'number' || typeof b === 'number') return a === b;
-  return a.wall === b.wall && a.counter === b.counter;
+  if (a.wall !== b.wall || a.counter !== b.counter) return false;
+  const x = a.beyond;
+  const y = b.beyond;
+  if (x === undefined || y === undefined) return x === y;
+  return (
+    x.count === y.count &&
+    x.sum1 === y.sum1 &&
+    x.sum2 === y.sum2 &&
+    x.max.wall === y.max.wall &&
+    x.max.counter === y.max.counter
+  );
 }

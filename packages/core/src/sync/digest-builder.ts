@@ -1,23 +1,27 @@
-import type { Timestamp } from '../clock/timestamp.js';
 import type { NodeId } from '../ids/node-id.js';
+import { MAP_CLOCK_MAX_BYTES } from '../protocol/map-clock-codec.js';
 import { nodeIdSize } from '../protocol/node-id-codec.js';
 import type { DigestMessage, ObjectDigest, ObjectKind } from '../protocol/sync-messages.js';
 import { varintSize } from '../wire/byte-writer.js';
 import { utf8Length } from '../wire/utf8-length.js';
+import type { MapClock } from './held-beyond.js';
 
 /** One object's digest input: its id (`m:`/`s:` + name) and per-writer clocks sorted by writer. */
 export interface DigestSource {
   readonly id: string;
   readonly kind: ObjectKind;
   readonly name: string;
-  readonly clocks: ReadonlyArray<readonly [NodeId, Timestamp | number]>;
+  readonly clocks: ReadonlyArray<readonly [NodeId, MapClock | number]>;
 }
 
 // Upper bounds, in bytes, as the digest encoder writes them.
 /** Flags, optional base, object count. */
 const MESSAGE_FIXED = 1 + 8 + 3;
-/** A clock: a timestamp (≤ 7 + 3 bytes) or a seq. */
-const CLOCK_VALUE = 10;
+/** Most bytes a clock takes: a seq, a map clock, or one with what is held beyond it. */
+function clockBytes(clock: DigestSource['clocks'][number][1]): number {
+  if (typeof clock === 'number') return 9;
+  return clock.beyond === undefined ? 10 : MAP_CLOCK_MAX_BYTES;
+}
 /** An object's writer range when it is split: two writer ids with their flags. */
 const SPLIT_RANGE = 2 * (2 + 64);
 
@@ -28,7 +32,7 @@ function nameCost(name: string): number {
 
 function objectCost(source: DigestSource, clocks: DigestSource['clocks'], split: boolean): number {
   let cost = 1 + nameCost(source.name) + 2 + 3 + (split ? SPLIT_RANGE : 0);
-  for (const [writer] of clocks) cost += nodeIdSize(writer) + CLOCK_VALUE;
+  for (const [writer, clock] of clocks) cost += nodeIdSize(writer) + clockBytes(clock);
   return cost;
 }
 
@@ -74,8 +78,8 @@ export function buildDigests(
       let end = start;
       let sliceCost = objectCost(source, [], true);
       while (end < source.clocks.length) {
-        const [writer] = source.clocks[end] as readonly [NodeId, unknown];
-        const clockCost = nodeIdSize(writer) + CLOCK_VALUE;
+        const [writer, clock] = source.clocks[end] as DigestSource['clocks'][number];
+        const clockCost = nodeIdSize(writer) + clockBytes(clock);
         if (end > start && size + sliceCost + clockCost > budget) break;
         sliceCost += clockCost;
         end++;

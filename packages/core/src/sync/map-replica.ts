@@ -2,6 +2,7 @@ import { compareTimestamps, compareVersions, type Timestamp, ZERO_TIMESTAMP } fr
 import { LwwMap, type MapEntry } from '../crdt/lww-map.js';
 import type { NodeId } from '../ids/node-id.js';
 import type { RangeClaim } from '../protocol/sync-messages.js';
+import { HeldBeyondSum, type MapClock } from './held-beyond.js';
 
 /** What one peer should receive for one map: entries it may lack and the ranges they complete. */
 export interface MapDeltaPlan {
@@ -28,6 +29,16 @@ export interface MapDeltaPlan {
 export class MapReplica {
   readonly map = new LwwMap();
   readonly #clocks = new Map<NodeId, Timestamp>();
+  /** Per writer, the entries held beyond its synced clock (by key). */
+  readonly #beyond = new Map<NodeId, Map<string, MapEntry>>();
+
+  constructor() {
+    this.map.onChange((change) => {
+      const replaced = change.replaced;
+      if (replaced !== undefined) this.#beyond.get(replaced.writer)?.delete(replaced.key);
+      this.#trackIfBeyond(change.entry);
+    });
+  }
   /** Own writes newer than this are not durable yet: they are not offered to peers. */
   #withheld: { writer: NodeId; after: Timestamp } | undefined;
 
@@ -45,21 +56,59 @@ export class MapReplica {
     return this.#clocks.get(writer) ?? ZERO_TIMESTAMP;
   }
 
-  /** Every synced clock, sorted by writer: the digest. */
-  clocks(): Array<[NodeId, Timestamp]> {
-    return [...this.#clocks].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  /**
+   * Every writer's clock, sorted by writer: the digest. A writer whose entries are held beyond
+   * its synced clock also carries a {@link HeldBeyond} summary of them (own entries not yet
+   * durable are left out, as everywhere).
+   */
+  clocks(): Array<[NodeId, MapClock]> {
+    const writers = new Set<NodeId>([...this.#clocks.keys(), ...this.#beyond.keys()]);
+    const clocks: Array<[NodeId, MapClock]> = [];
+    for (const writer of writers) {
+      const clock = this.clockOf(writer);
+      const sum = new HeldBeyondSum();
+      for (const entry of this.#beyond.get(writer)?.values() ?? [])
+        if (!this.#isWithheld(entry)) sum.add(entry);
+      const beyond = sum.summary();
+      if (beyond === undefined && !this.#clocks.has(writer)) continue;
+      clocks.push([writer, beyond === undefined ? clock : { ...clock, beyond }]);
+    }
+    return clocks.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  }
+
+  /** Forgets one key's entry for good (compaction, stale refresh). */
+  purge(key: string): void {
+    const entry = this.map.entry(key);
+    if (entry !== undefined) this.#beyond.get(entry.writer)?.delete(key);
+    this.map.purge(key);
   }
 
   /** Raises a writer's synced clock (own writes, reloaded state); returns true when it moved. */
   raiseClock(writer: NodeId, stamp: Timestamp): boolean {
     if (compareTimestamps(stamp, this.clockOf(writer)) <= 0) return false;
     this.#clocks.set(writer, { wall: stamp.wall, counter: stamp.counter });
+    const beyond = this.#beyond.get(writer);
+    if (beyond !== undefined) {
+      for (const [key, entry] of beyond) if (compareTimestamps(entry, stamp) <= 0) beyond.delete(key);
+      if (beyond.size === 0) this.#beyond.delete(writer);
+    }
     return true;
   }
 
   /** Forgets what this replica knew of `writer` (it dropped those entries and will refetch them). */
   resetClock(writer: NodeId): void {
     this.#clocks.delete(writer);
+    for (const entry of this.map.allEntries()) if (entry.writer === writer) this.#trackIfBeyond(entry);
+  }
+
+  #trackIfBeyond(entry: MapEntry): void {
+    if (compareTimestamps(entry, this.clockOf(entry.writer)) <= 0) return;
+    let beyond = this.#beyond.get(entry.writer);
+    if (beyond === undefined) {
+      beyond = new Map();
+      this.#beyond.set(entry.writer, beyond);
+    }
+    beyond.set(entry.key, entry);
   }
 
   /**
@@ -76,22 +125,44 @@ export class MapReplica {
    * Every entry newer than the peer's clock for its writer is included, vouched-for or not, so
    * an entry that reached only this replica (by push) still spreads.
    */
-  planDelta(remote: ReadonlyMap<NodeId, Timestamp>, from: string, to: string | null): MapDeltaPlan {
+  planDelta(remote: ReadonlyMap<NodeId, MapClock>, from: string, to: string | null): MapDeltaPlan {
     const inRange = (writer: NodeId) => writer >= from && (to === null || writer < to);
     const entries: MapEntry[] = [];
+    // Per writer the peer holds entries beyond its clock for: ours in that span, and their sum.
+    const spans = new Map<NodeId, { sum: HeldBeyondSum; entries: MapEntry[] }>();
     for (const entry of this.map.allEntries()) {
       if (!inRange(entry.writer) || this.#isWithheld(entry)) continue;
       const known = remote.get(entry.writer);
-      if (known === undefined || compareTimestamps(entry, known) > 0) entries.push(entry);
+      if (known !== undefined && compareTimestamps(entry, known) <= 0) continue;
+      if (known?.beyond !== undefined && compareTimestamps(entry, known.beyond.max) <= 0) {
+        let span = spans.get(entry.writer);
+        if (span === undefined) {
+          span = { sum: new HeldBeyondSum(), entries: [] };
+          spans.set(entry.writer, span);
+        }
+        span.sum.add(entry);
+        span.entries.push(entry);
+        continue;
+      }
+      entries.push(entry);
+    }
+    // Where the peer holds exactly what we hold in its span, it needs none of it again.
+    for (const [writer, known] of remote) {
+      if (known.beyond === undefined || !inRange(writer)) continue;
+      const span = spans.get(writer);
+      if (span === undefined ? known.beyond.count === 0 : span.sum.matches(known.beyond)) continue;
+      if (span !== undefined) entries.push(...span.entries);
     }
     // By writer, then version: a chunk then names few writers, and claims chain per writer.
     entries.sort(byWriterThenVersion);
     const claims: RangeClaim[] = [];
-    for (const [writer, clock] of this.clocks()) {
+    for (const [writer, clock] of this.#clocks) {
       if (!inRange(writer)) continue;
       const known = remote.get(writer) ?? ZERO_TIMESTAMP;
-      if (compareTimestamps(clock, known) > 0) claims.push({ writer, from: known, to: clock });
+      if (compareTimestamps(clock, known) > 0)
+        claims.push({ writer, from: { wall: known.wall, counter: known.counter }, to: clock });
     }
+    claims.sort((a, b) => (a.writer < b.writer ? -1 : a.writer > b.writer ? 1 : 0));
     return { claims, entries };
   }
 

@@ -1,0 +1,76 @@
+import type { Timestamp } from '../clock/timestamp.js';
+import { compareTimestamps } from '../clock/timestamp.js';
+import type { MapEntry } from '../crdt/lww-map.js';
+
+/**
+ * A summary of the entries of one writer that a replica holds beyond its synced clock for that
+ * writer (typically received by eager push): how many, the newest, and a 64-bit additive
+ * fingerprint. A peer answering a digest compares it with the same summary over its own entries
+ * of that writer in (clock, max]: when they match, the asker already holds exactly those, so the
+ * answer carries only newer entries plus a claim that lets the asker's clock catch up — instead
+ * of resending everything beyond the clock on every round.
+ */
+export interface HeldBeyond {
+  readonly max: Timestamp;
+  readonly count: number;
+  /** Two 32-bit lanes of the sum of entry hashes, mod 2^32 each. */
+  readonly sum1: number;
+  readonly sum2: number;
+}
+
+/** A map writer's clock in a digest: the synced timestamp, plus what is held beyond it. */
+export interface MapClock extends Timestamp {
+  readonly beyond?: HeldBeyond;
+}
+
+/** Accumulates a {@link HeldBeyond} entry by entry, in any order. */
+export class HeldBeyondSum {
+  #max: Timestamp | undefined;
+  #count = 0;
+  #sum1 = 0;
+  #sum2 = 0;
+
+  add(entry: MapEntry): void {
+    const [hash1, hash2] = entryHash(entry);
+    this.#sum1 = (this.#sum1 + hash1) >>> 0;
+    this.#sum2 = (this.#sum2 + hash2) >>> 0;
+    this.#count++;
+    if (this.#max === undefined || compareTimestamps(entry, this.#max) > 0) {
+      this.#max = { wall: entry.wall, counter: entry.counter };
+    }
+  }
+
+  get count(): number {
+    return this.#count;
+  }
+
+  /** The summary, or undefined when nothing was added. */
+  summary(): HeldBeyond | undefined {
+    if (this.#max === undefined) return undefined;
+    return { max: this.#max, count: this.#count, sum1: this.#sum1, sum2: this.#sum2 };
+  }
+
+  /** True when this sum covers exactly the entries `other` summarizes (up to 2^-64 luck). */
+  matches(other: HeldBeyond): boolean {
+    return this.#count === other.count && this.#sum1 === other.sum1 && this.#sum2 === other.sum2;
+  }
+}
+
+/** Two independent 32-bit FNV-1a style hashes of (key, wall, counter). */
+function entryHash(entry: MapEntry): [number, number] {
+  let a = 0x811c9dc5;
+  let b = 0x01000193 ^ 0x5bd1e995;
+  const mix = (code: number) => {
+    a = Math.imul(a ^ code, 0x01000193);
+    b = Math.imul(b ^ code, 0x5bd1e995) ^ (b >>> 15);
+  };
+  for (let i = 0; i < entry.key.length; i++) mix(entry.key.charCodeAt(i));
+  mix(0xffff);
+  mix((entry.wall % 0x1_0000_0000) >>> 0);
+  mix(Math.floor(entry.wall / 0x1_0000_0000));
+  mix(entry.counter);
+  // A final avalanche so sums of nearby inputs do not correlate.
+  a = Math.imul(a ^ (a >>> 16), 0x85ebca6b) >>> 0;
+  b = Math.imul(b ^ (b >>> 13), 0xc2b2ae35) >>> 0;
+  return [a, b];
+}

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import type { MapEntry } from '../crdt/lww-map.js';
+import type { NodeId } from '../ids/node-id.js';
+import type { MapClock } from './held-beyond.js';
+import { MapReplica } from './map-replica.js';
+
+const w = 'writer' as NodeId;
+const entry = (key: string, wall: number): MapEntry => ({ key, value: key, wall, counter: 0, writer: w });
+
+function clocksOf(replica: MapReplica): Map<NodeId, MapClock> {
+  return new Map(replica.clocks());
+}
+
+describe('MapReplica', () => {
+  it('summarizes entries held beyond a synced clock, and forgets them once a claim covers them', () => {
+    const replica = new MapReplica();
+    replica.map.merge([entry('a', 10), entry('b', 20)]);
+    expect(clocksOf(replica).get(w)?.beyond).toMatchObject({ count: 2, max: { wall: 20, counter: 0 } });
+    expect(
+      replica.acceptClaim({ writer: w, from: { wall: 0, counter: 0 }, to: { wall: 20, counter: 0 } }),
+    ).toBe(true);
+    expect(clocksOf(replica).get(w)).toEqual({ wall: 20, counter: 0 });
+  });
+
+  it('does not resend what a peer already holds beyond its clock, yet lets its clock catch up', () => {
+    const source = new MapReplica();
+    source.map.merge([entry('a', 10), entry('b', 20), entry('c', 30)]);
+    source.raiseClock(w, { wall: 30, counter: 0 });
+    const peer = new MapReplica(); // got a and b by eager push: unclaimed
+    peer.map.merge([entry('a', 10), entry('b', 20)]);
+    const plan = source.planDelta(clocksOf(peer), '', null);
+    expect(plan.entries.map((e) => e.key)).toEqual(['c']);
+    expect(plan.claims).toEqual([{ writer: w, from: { wall: 0, counter: 0 }, to: { wall: 30, counter: 0 } }]);
+    peer.map.merge(plan.entries);
+    for (const claim of plan.claims) peer.acceptClaim(claim);
+    expect(peer.clockOf(w)).toEqual({ wall: 30, counter: 0 });
+    expect(source.planDelta(clocksOf(peer), '', null).entries).toEqual([]);
+  });
+
+  it('resends the whole span when the peer holds something else there', () => {
+    const source = new MapReplica();
+    source.map.merge([entry('a', 10), entry('b', 20)]);
+    source.raiseClock(w, { wall: 20, counter: 0 });
+    const peer = new MapReplica();
+    peer.map.merge([entry('b', 20)]); // lacks a, but its max is as high
+    expect(source.planDelta(clocksOf(peer), '', null).entries.map((e) => e.key)).toEqual(['a', 'b']);
+  });
+});
