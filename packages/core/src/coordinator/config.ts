@@ -32,7 +32,7 @@ export interface CoordinatorConfig {
   readonly maxDrift: number;
   /**
    * How long a pull (the answer to our digest) may stay silent before we give up on it and may
-   * pull from someone else, in ms. Default 2 × gossipInterval: a lost message costs one round,
+   * pull from someone else, in ms. Default 1 × gossipInterval: a lost message costs one round,
    * while a long transfer keeps it alive chunk by chunk.
    */
   readonly pullTimeout: number;
@@ -82,7 +82,7 @@ export function resolveConfig(input: CoordinatorConfigInput = {}): CoordinatorCo
     gossipInterval,
     fanout: input.fanout ?? 3,
     maxDrift: input.maxDrift ?? 60_000,
-    pullTimeout: input.pullTimeout ?? 2 * gossipInterval,
+    pullTimeout: input.pullTimeout ?? gossipInterval,
     network: input.network ?? 'shoal',
     errorRateLimit: input.errorRateLimit ?? 10,
     tombstoneHorizon: input.tombstoneHorizon ?? 30 * 24 * 3600 * 1000,

@@ -142,8 +142,12 @@ export class MapObject {
     return durable;
   }
 
-  /** Merges entries from a peer, then its claims (only for writers whose entries all merged). */
-  mergeRemote(entries: readonly MapEntry[], claims: readonly RangeClaim[]): void {
+  /**
+   * Merges entries from a peer, then its claims (only for writers whose entries all merged).
+   * Returns the entries that were new here and won.
+   */
+  mergeRemote(entries: readonly MapEntry[], claims: readonly RangeClaim[]): MapEntry[] {
+    const applied: MapEntry[] = [];
     const refused = new Set<NodeId>();
     let newest: MapEntry | undefined;
     const limits = this.#context.config.limits;
@@ -174,7 +178,7 @@ export class MapObject {
         continue;
       }
       if (newest === undefined || compareTimestamps(entry, newest) > 0) newest = entry;
-      this.replica.map.apply(entry);
+      if (this.replica.map.apply(entry)) applied.push(entry);
     }
     // One clock update per message: the clock then orders after everything merged.
     if (newest !== undefined) this.#context.hlc.receive(newest);
@@ -182,6 +186,7 @@ export class MapObject {
       if (refused.has(claim.writer)) continue;
       if (this.replica.acceptClaim(claim)) this.#persistClock(claim.writer);
     }
+    return applied;
   }
 
   /** Live changes (and, with `since`, a replay first). */

@@ -87,7 +87,9 @@ export class StreamObject {
     return durable;
   }
 
-  mergeRemote(entries: readonly StreamEntry[]): void {
+  /** Merges entries from a peer; returns the ones that were new here. */
+  mergeRemote(entries: readonly StreamEntry[]): StreamEntry[] {
+    const fresh: StreamEntry[] = [];
     let newest: StreamEntry | undefined;
     for (const entry of entries) {
       if (entry.payload.length > this.#context.config.limits.maxPayloadBytes) {
@@ -103,9 +105,11 @@ export class StreamObject {
         continue;
       }
       if (newest === undefined || compareTimestamps(entry, newest) > 0) newest = entry;
-      this.replica.log.apply(entry);
+      const outcome = this.replica.log.apply(entry);
+      if (outcome === 'applied' || outcome === 'held') fresh.push(entry);
     }
     if (newest !== undefined) this.#context.hlc.receive(newest);
+    return fresh;
   }
 
   watch(options: WatchOptions = {}): AsyncIterableIterator<StreamWatchEvent> {

@@ -62,7 +62,7 @@ export interface SyncStats {
 type PendingPush = Map<string, ObjectPlan & { entries: unknown[] }>;
 
 /**
- * Push-pull anti-entropy plus eager push (DESIGN.md §4).
+ * Push-pull anti-entropy plus eager push with relay (DESIGN.md §4).
  *
  * Every `gossipInterval` (±25% jitter) the engine sends, for each channel, its digest to one
  * random peer. The peer answers with the delta we lack (always ending with a `final` chunk,
@@ -74,8 +74,9 @@ type PendingPush = Map<string, ObjectPlan & { entries: unknown[] }>;
  * answers other peers' digests without asking for data. A newcomer is therefore served the
  * whole state once, by one peer, however many peers notice it at once.
  *
- * Local writes are pushed at once (after the current turn, so a burst travels together) to
- * `fanout` random peers; anti-entropy repairs whatever the push lost.
+ * Local writes are pushed (once durable, after the current turn, so a burst travels together)
+ * to `fanout` random peers, and a peer that receives a push of entries new to it pushes them on
+ * once; anti-entropy repairs whatever the pushes lost.
  */
 export class SyncEngine {
   readonly stats: SyncStats = {
@@ -176,8 +177,15 @@ export class SyncEngine {
     this.#deps.meetPeer(channel, delta.fresh);
     for (const object of delta.objects) {
       this.stats.entriesReceived += object.entries.length;
-      if (object.kind === 'map') channel.map(object.name).mergeRemote(object.entries, object.claims);
-      else channel.stream(object.name).mergeRemote(object.entries);
+      const fresh =
+        object.kind === 'map'
+          ? channel.map(object.name).mergeRemote(object.entries, object.claims)
+          : channel.stream(object.name).mergeRemote(object.entries);
+      // Rumor mongering (Demers et al. 1987): an entry that arrived by push and was new here is
+      // pushed on once, so a write reaches everyone in a few network delays even when some
+      // pushes are lost; anti-entropy remains the guarantee. Answers to digests are not relayed.
+      if (delta.push)
+        for (const entry of fresh) this.pushLocal(channel.name, object.kind, object.name, entry);
     }
     if (delta.push) return;
     const pull = this.#pulling.get(channel.name);
