@@ -5,61 +5,15 @@
  * Run: pnpm exec tsx packages/core/bench/sealing.bench.ts
  * Results and their interpretation: packages/core/bench/SEALING.md.
  */
-import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { hchacha } from '@noble/ciphers/chacha.js';
-import { u32 } from '@noble/ciphers/utils.js';
 import { randomBytes } from '@noble/hashes/utils.js';
+// The OpenSSL-backed implementation @shoal/node ships (imported by path: a bench, not a dependency).
+import { nodeXChaCha20Poly1305 } from '../../node/src/node-aead.js';
 import type { NodeId } from '../src/ids/node-id.js';
 import { type Aead, nobleXChaCha20Poly1305 } from '../src/security/aead.js';
 import { Keyring } from '../src/security/keyring.js';
 import { MessageSealer } from '../src/security/message-sealer.js';
 import { DEFAULT_SCRYPT_COST, generateSecret, secretFromPassphrase } from '../src/security/network-secret.js';
-
-// "expand 32-byte k", the ChaCha constants, as little-endian words.
-const SIGMA = new Uint32Array([0x61707865, 0x3320646e, 0x79622d32, 0x6b206574]);
-
-/** XChaCha20 subkey (HChaCha20 of key and the first 16 nonce bytes, draft-irtf-cfrg-xchacha §2.3). */
-function subkey(key: Uint8Array, nonce: Uint8Array): { key: Uint8Array; iv: Uint8Array } {
-  const out = new Uint32Array(8);
-  hchacha(SIGMA, u32(key.slice()), u32(nonce.slice(0, 16)), out);
-  const iv = new Uint8Array(12);
-  iv.set(nonce.subarray(16, 24), 4);
-  return { key: new Uint8Array(out.buffer), iv };
-}
-
-/** XChaCha20-Poly1305 with node:crypto's (OpenSSL) ChaCha20-Poly1305 and noble's HChaCha20. */
-const nodeXChaCha20Poly1305: Aead = {
-  seal(key, nonce, plaintext, aad) {
-    const derived = subkey(key, nonce);
-    const cipher = createCipheriv('chacha20-poly1305', derived.key, derived.iv, { authTagLength: 16 });
-    cipher.setAAD(aad, { plaintextLength: plaintext.length });
-    const head = cipher.update(plaintext);
-    const tail = cipher.final();
-    const out = new Uint8Array(head.length + tail.length + 16);
-    out.set(head, 0);
-    out.set(tail, head.length);
-    out.set(cipher.getAuthTag(), head.length + tail.length);
-    return out;
-  },
-  open(key, nonce, ciphertext, aad) {
-    if (ciphertext.length < 16) return undefined;
-    const derived = subkey(key, nonce);
-    const decipher = createDecipheriv('chacha20-poly1305', derived.key, derived.iv, { authTagLength: 16 });
-    decipher.setAuthTag(ciphertext.subarray(ciphertext.length - 16));
-    decipher.setAAD(aad, { plaintextLength: ciphertext.length - 16 });
-    const head = decipher.update(ciphertext.subarray(0, ciphertext.length - 16));
-    try {
-      const tail = decipher.final();
-      const out = new Uint8Array(head.length + tail.length);
-      out.set(head, 0);
-      out.set(tail, head.length);
-      return out;
-    } catch {
-      return undefined;
-    }
-  },
-};
 
 /** Operations per second of `fn` over about `ms` (after a short warm-up). */
 function rate(fn: () => void, ms: number): number {

@@ -2,5 +2,6 @@
  * @shoal/node: Shoal on Node.js in one call. {@link openNode} wires a UDP transport with LAN
  * discovery, LMDB storage and Node's clock into a started `Coordinator`.
  */
+export { nodeXChaCha20Poly1305 } from './node-aead.js';
 export { nodeTimers } from './node-timers.js';
 export { type OpenNodeOptions, openNode } from './open-node.js';

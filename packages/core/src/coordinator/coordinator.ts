@@ -18,6 +18,7 @@ import { decodeEnvelope, ENVELOPE_OVERHEAD, encodeEnvelope } from '../protocol/e
 import { FRAGMENT_HEADER_BYTES, fragment, Reassembler } from '../protocol/fragments.js';
 import { MessageType } from '../protocol/message-type.js';
 import { decodeDelta, decodeDigest } from '../protocol/sync-codec.js';
+import type { Aead } from '../security/aead.js';
 import { parseInvite } from '../security/invite-token.js';
 import { Keyring } from '../security/keyring.js';
 import { MessageSealer, type SealerStats } from '../security/message-sealer.js';
@@ -57,6 +58,11 @@ export interface CoordinatorOptions {
    */
   readonly secret?: Uint8Array | string | Keyring;
   readonly config?: CoordinatorConfigInput;
+  /**
+   * The XChaCha20-Poly1305 implementation that seals messages. Default: `@noble/ciphers` (pure
+   * JS, every platform); `@shoal/node` passes a faster OpenSSL-backed one.
+   */
+  readonly aead?: Aead;
   /** SWIM tuning; default {@link lanConfig}. Any field may be overridden alone. */
   readonly membership?: Partial<MembershipConfig>;
 }
@@ -178,6 +184,7 @@ export class Coordinator implements AsyncDisposable {
       self: this.#id,
       epoch: meta.epoch,
       keyring: keyringFrom(options.secret, config.network),
+      ...(options.aead === undefined ? {} : { aead: options.aead }),
     });
     this.#writes = new WriteQueue(
       this.#storage,
