@@ -26,6 +26,12 @@ export interface CoordinatorConfig {
    * Each round is jittered by ±25% so nodes do not fall into lock-step.
    */
   readonly gossipInterval: number;
+  /**
+   * The longest wait between rounds of a channel where nothing moves, in ms: idle rounds double
+   * the wait from `gossipInterval` up to this. Default 8 × gossipInterval. Set it equal to
+   * `gossipInterval` to disable the backoff.
+   */
+  readonly idleGossipInterval: number;
   /** Peers an eager push of a local write goes to at once. Default 3. */
   readonly fanout: number;
   /** A remote timestamp further ahead of our wall clock than this is refused, in ms. Default 60 000. */
@@ -80,6 +86,7 @@ export function resolveConfig(input: CoordinatorConfigInput = {}): CoordinatorCo
   const gossipInterval = input.gossipInterval ?? 200;
   const config: CoordinatorConfig = {
     gossipInterval,
+    idleGossipInterval: input.idleGossipInterval ?? 8 * gossipInterval,
     fanout: input.fanout ?? 3,
     maxDrift: input.maxDrift ?? 60_000,
     pullTimeout: input.pullTimeout ?? gossipInterval,
@@ -91,6 +98,7 @@ export function resolveConfig(input: CoordinatorConfigInput = {}): CoordinatorCo
   };
   positive('gossipInterval', config.gossipInterval);
   positive('pullTimeout', config.pullTimeout);
+  positive('idleGossipInterval', config.idleGossipInterval);
   positive('maxDrift', config.maxDrift);
   positive('errorRateLimit', config.errorRateLimit);
   positive('tombstoneHorizon', config.tombstoneHorizon);

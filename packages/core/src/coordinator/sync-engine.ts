@@ -6,6 +6,7 @@ import { encodeDelta, encodeDigest, type OutgoingDelta } from '../protocol/sync-
 import type { DeltaMessage, DigestMessage, ObjectDigest } from '../protocol/sync-messages.js';
 import { DeltaChunker, type ObjectPlan } from '../sync/delta-chunker.js';
 import { DigestMemory } from '../sync/digest-memory.js';
+import { IdleBackoff } from '../sync/idle-backoff.js';
 import type { ChannelState } from './channel-state.js';
 import { objectId } from './channel-state.js';
 import type { CoordinatorConfig } from './config.js';
@@ -77,6 +78,10 @@ type PendingPush = Map<string, ObjectPlan & { entries: unknown[] }>;
  * Local writes are pushed (once durable, after the current turn, so a burst travels together)
  * to `fanout` random peers, and a peer that receives a push of entries new to it pushes them on
  * once; anti-entropy repairs whatever the pushes lost.
+ *
+ * A channel where nothing moves backs its rounds off, doubling up to `idleGossipInterval`; any
+ * write, entry sent or received, new peer, or digest showing we lack something restores the
+ * full rate at once.
  */
 export class SyncEngine {
   readonly stats: SyncStats = {
@@ -91,6 +96,7 @@ export class SyncEngine {
   readonly #deps: SyncEngineDeps;
   readonly #pulling = new Map<string, { peer: NodeId; lastProgress: number }>();
   readonly #memory: DigestMemory;
+  readonly #idle: IdleBackoff;
   readonly #pending = new Map<string, PendingPush>();
   #pushScheduled = false;
   #cancelRound: (() => void) | undefined;
@@ -99,6 +105,7 @@ export class SyncEngine {
   constructor(deps: SyncEngineDeps) {
     this.#deps = deps;
     this.#memory = new DigestMemory(deps.config.limits.maxPeers);
+    this.#idle = new IdleBackoff(deps.config.gossipInterval, deps.config.idleGossipInterval);
   }
 
   start(): void {
@@ -116,6 +123,7 @@ export class SyncEngine {
   /** A peer appeared: start a round soon rather than at the next tick, so joins are quick. */
   peerUp(): void {
     if (!this.#running) return;
+    this.#idle.activeAll();
     this.#cancelRound?.();
     this.#scheduleRound(this.#deps.random.next() * (this.#deps.config.gossipInterval / 4));
   }
@@ -131,6 +139,7 @@ export class SyncEngine {
         this.#pulling.delete(channel.name);
         this.stats.pullsTimedOut++;
       }
+      if (!this.#idle.due(channel.name, now)) continue;
       const [peer] = sample(this.#deps.random, this.#eligible(channel), 1);
       if (peer === undefined) continue;
       this.#sendDigests(peer, channel, false);
@@ -150,6 +159,7 @@ export class SyncEngine {
     if (!channel.allows(from)) return;
     this.#deps.meetPeer(channel, digest.fresh);
     const resolved = this.#memory.receive(from, digest, this.#deps.timers.monotonic());
+    if (resolved !== undefined && lacksAnything(channel, resolved.digest)) this.#idle.active(channel.name);
     if (resolved === undefined) {
       this.#sendDeltas(from, [emptyFinal(channel.name, true)], channel);
       return;
@@ -175,6 +185,7 @@ export class SyncEngine {
       return;
     }
     this.#deps.meetPeer(channel, delta.fresh);
+    if (delta.objects.some((object) => object.entries.length > 0)) this.#idle.active(channel.name);
     for (const object of delta.objects) {
       this.stats.entriesReceived += object.entries.length;
       const fresh =
@@ -198,6 +209,7 @@ export class SyncEngine {
 
   /** Queues a local write for the eager push that follows the current turn. */
   pushLocal(channel: string, kind: 'map' | 'stream', name: string, entry: unknown): void {
+    this.#idle.active(channel);
     let pending = this.#pending.get(channel);
     if (pending === undefined) {
       pending = new Map();
@@ -277,7 +289,10 @@ export class SyncEngine {
     for (const message of messages) {
       this.#deps.sendDelta(to, encodeDelta({ ...message, fresh }));
       this.stats.deltasSent++;
-      for (const object of message.objects) this.stats.entriesSent += object.entries.length;
+      for (const object of message.objects) {
+        this.stats.entriesSent += object.entries.length;
+        if (object.entries.length > 0) this.#idle.active(message.channel);
+      }
     }
   }
 
