@@ -30,7 +30,7 @@ import {
   parseNodeId,
   type SyncStats,
 } from '@shoal/core';
-import { nodeTimers } from '@shoal/node';
+import { nodeTimers, nodeXChaCha20Poly1305 } from '@shoal/node';
 import { UdpTransport, type UdpTransportStats } from '@shoal/transport-udp';
 
 const SELF = fileURLToPath(import.meta.url);
@@ -112,6 +112,7 @@ async function runChild(): Promise<void> {
     id,
     port: transport,
     timers: nodeTimers,
+    aead: nodeXChaCha20Poly1305,
     storage: new MemoryStore(),
     ...(values.secret === undefined ? {} : { secret: values.secret }),
   });
