@@ -156,6 +156,7 @@ export class Coordinator implements AsyncDisposable {
   #cancelHello: (() => void) | undefined;
   #cancelCompaction: (() => void) | undefined;
   readonly #reassembler: Reassembler;
+  #deltaCompression = 1;
 
   private constructor(
     options: CoordinatorOptions,
@@ -215,6 +216,9 @@ export class Coordinator implements AsyncDisposable {
       sendDigest: (to, body) => this.#send(to, MessageType.Digest, body),
       sendDelta: (to, body) => this.#send(to, MessageType.Delta, body),
       budget: () => this.#bodyBudget(),
+      // Aim a little under the observed ratio, and never beyond 3×, so chunks rarely need fragments.
+      deltaBudget: () =>
+        Math.floor(this.#bodyBudget() * Math.min(3, Math.max(1, this.#deltaCompression * 0.8))),
       isFresh: (channel) => this.#isFresh(channel),
       meetPeer: (channel, peerFresh) => this.#refreshIfStale(channel, peerFresh),
       afterPull: (channel, peerFresh) => {
@@ -588,6 +592,10 @@ export class Coordinator implements AsyncDisposable {
     const room = datagram - ENVELOPE_OVERHEAD - body.length;
     const piggyback = room > 16 ? this.#membership.takePiggyback(room - varintSize(room)) : undefined;
     const envelope = encodeEnvelope(type, body, piggyback);
+    if (type === MessageType.Delta && body.length >= 512) {
+      // How well deltas compress lately (an exponential moving average of raw ÷ sent).
+      this.#deltaCompression = 0.8 * this.#deltaCompression + 0.2 * (body.length / envelope.length);
+    }
     if (envelope.length <= datagram) {
       port.send(to, this.#sealer.seal(envelope));
       return;

@@ -23,6 +23,12 @@ export interface SyncEngineDeps {
   readonly sendDelta: (to: NodeId, body: Uint8Array) => void;
   /** Largest body a message may carry. */
   readonly budget: () => number;
+  /**
+   * Largest raw delta body to pack into one message: above `budget` when deltas have been
+   * compressing well, so one datagram carries more entries (a chunk that does not compress
+   * enough is fragmented, never lost).
+   */
+  readonly deltaBudget: () => number;
   /** True when this node completed a sync of `channel` within the tombstone horizon. */
   readonly isFresh: (channel: ChannelState) => boolean;
   /**
@@ -164,7 +170,7 @@ export class SyncEngine {
       this.#sendDeltas(from, [emptyFinal(channel.name, true)], channel);
       return;
     }
-    const chunker = new DeltaChunker(channel.name, this.#deps.budget(), false);
+    const chunker = new DeltaChunker(channel.name, this.#deps.deltaBudget(), false);
     for (const plan of planFor(channel, resolved.digest)) chunker.add(plan);
     const messages = chunker.finish();
     if (messages.length === 0) messages.push(emptyFinal(channel.name, false));
@@ -306,7 +312,7 @@ export class SyncEngine {
       if (channel === undefined) continue;
       const targets = sample(this.#deps.random, this.#eligible(channel), this.#deps.config.fanout);
       if (targets.length === 0) continue;
-      const chunker = new DeltaChunker(name, this.#deps.budget(), true);
+      const chunker = new DeltaChunker(name, this.#deps.deltaBudget(), true);
       for (const plan of objects.values()) chunker.add(plan);
       const messages = chunker.finish();
       for (const target of targets) {

@@ -1,3 +1,4 @@
+import { deflateSync, inflateSync } from 'fflate';
 import { type DecodeResult, readAll } from '../wire/byte-reader.js';
 import { ByteWriter, varintSize } from '../wire/byte-writer.js';
 import { MessageType, PROTOCOL_VERSION } from './message-type.js';
@@ -13,29 +14,60 @@ export interface Envelope {
 /** Bytes the envelope adds to a body without piggyback. */
 export const ENVELOPE_OVERHEAD = 3;
 
+/** Set in the type byte when the body is deflated (RFC 1951), preceded by its raw length. */
+const COMPRESSED = 0x80;
+/** Bodies shorter than this are never worth compressing. */
+const MIN_COMPRESSIBLE = 128;
+/** The largest body a compressed envelope may inflate to: no decompression bombs. */
+export const MAX_INFLATED_BYTES = 1024 * 1024;
+
 /**
- * Writes `[version u8][type u8][piggyback length varint][piggyback][body]`. The sealing layer
- * wraps these bytes; they are the plaintext of every datagram.
+ * Writes `[version u8][type u8][piggyback length varint][piggyback][body]`. A digest or delta
+ * body of at least 128 bytes that deflates smaller is sent deflated: the type byte gets its high bit and the body
+ * becomes `[raw length varint][deflate data]`. The sealing layer wraps these bytes.
  */
 export function encodeEnvelope(type: MessageType, body: Uint8Array, piggyback?: Uint8Array): Uint8Array {
+  let payload = body;
+  let flags = 0;
+  const compressible = type === MessageType.Delta || type === MessageType.Digest;
+  if (compressible && body.length >= MIN_COMPRESSIBLE && body.length <= MAX_INFLATED_BYTES) {
+    const deflated = deflateSync(body, { level: 6 });
+    if (deflated.length + varintSize(body.length) < body.length) {
+      payload = new ByteWriter(deflated.length + 4).writeVarint(body.length).writeRaw(deflated).finish();
+      flags = COMPRESSED;
+    }
+  }
   const extra = piggyback?.length ?? 0;
-  const writer = new ByteWriter(2 + varintSize(extra) + extra + body.length);
-  writer.writeU8(PROTOCOL_VERSION).writeU8(type);
+  const writer = new ByteWriter(2 + varintSize(extra) + extra + payload.length);
+  writer.writeU8(PROTOCOL_VERSION).writeU8(type | flags);
   if (piggyback === undefined) writer.writeVarint(0);
   else writer.writeBytes(piggyback);
-  return writer.writeRaw(body).finish();
+  return writer.writeRaw(payload).finish();
 }
 
 const KNOWN_TYPES = new Set<number>(Object.values(MessageType));
 
-/** Reads an envelope from authenticated bytes; unknown versions and types are refused. */
+/**
+ * Reads an envelope from authenticated bytes; unknown versions and types are refused, and a
+ * compressed body must inflate to exactly its stated length, at most {@link MAX_INFLATED_BYTES}.
+ */
 export function decodeEnvelope(bytes: Uint8Array): DecodeResult<Envelope> {
   return readAll(bytes, (reader) => {
     const version = reader.readU8();
     if (version !== PROTOCOL_VERSION) reader.fail(`unsupported protocol version ${version}`);
-    const type = reader.readU8();
+    const tagged = reader.readU8();
+    const type = tagged & ~COMPRESSED;
     if (!KNOWN_TYPES.has(type)) reader.fail(`unknown message type ${type}`);
     const piggyback = reader.readBytes(reader.remaining);
-    return { type: type as MessageType, piggyback, body: reader.readRaw(reader.remaining) };
+    if ((tagged & COMPRESSED) === 0) {
+      return { type: type as MessageType, piggyback, body: reader.readRaw(reader.remaining) };
+    }
+    const length = reader.readBoundedVarint(MAX_INFLATED_BYTES);
+    const out = new Uint8Array(length);
+    const body = inflateSync(reader.readRaw(reader.remaining), { out });
+    // fflate fills at most `out`; a shorter or longer stream is a lie about the length.
+    if (body.length !== length || body.buffer !== out.buffer)
+      reader.fail('compressed body does not match its length');
+    return { type: type as MessageType, piggyback, body };
   });
 }

@@ -129,8 +129,8 @@ export function readAll<T>(bytes: Uint8Array, decode: (reader: ByteReader) => T)
     reader.expectEnd();
     return { ok: true, value };
   } catch (error) {
-    if (error instanceof OutOfBounds || error instanceof RangeError)
-      return { ok: false, error: error.message };
-    throw error;
+    // Bounds failures are expected on hostile input; anything else (a library's own error, or a
+    // decoder bug) must not escape into a network handler either.
+    return { ok: false, error: error instanceof Error ? error.message : String(error) };
   }
 }
