@@ -291,7 +291,10 @@ export class UdpTransport implements MessagePort {
       this.#stats.ownDropped++;
       return;
     }
-    if (this.#peers.markSeen(from)) this.#peerHandlers.emit(from, 'up');
+    if (this.#peers.markSeen(from)) {
+      this.#announcer.reset();
+      this.#peerHandlers.emit(from, 'up');
+    }
     // A handler may have closed the transport; nothing runs after close.
     if (this.#closed) return;
     this.#stats.messagesDelivered++;
