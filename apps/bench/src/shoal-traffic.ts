@@ -73,7 +73,8 @@ function classify(from: NodeId, bytes: Uint8Array): Omit<SentMessage, 'time'> {
   reader.readVarint();
   reader.readVarint();
   reader.readU8();
-  const kind = KINDS[reader.readU8()] ?? 'hello';
+  // The high bit of the type byte marks a deflated body (protocol/envelope.ts).
+  const kind = KINDS[reader.readU8() & 0x7f] ?? 'hello';
   const piggyback = reader.readBytes(reader.remaining).length;
   const body = reader.remaining;
   const flags = body > 0 ? reader.readU8() : 0;
