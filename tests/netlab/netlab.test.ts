@@ -217,13 +217,7 @@ describe.skipIf(unavailable !== undefined)(`netlab (namespaces ${prefix}-*)`, ()
         const secret = invite();
         const nodes = lab.start([1, 2, 3].map((index) => ({ index, secret })));
         const [n1, n2, n3] = nodes as [LabNode, LabNode, LabNode];
-        const explain = explainAll(nodes);
-        await waitUntil(
-          'initial discovery and convergence',
-          () => allAlive(nodes) && converged(nodes, { keys: 9, stream: 6 }),
-          explain,
-          STEP_MS,
-        );
+        const explain = await discoverAndConverge(nodes);
         netlab('partition', '1', '2,3');
         const cut = Date.now();
         const notAlive = (from: LabNode, to: LabNode) => {
@@ -289,13 +283,7 @@ describe.skipIf(unavailable !== undefined)(`netlab (namespaces ${prefix}-*)`, ()
         const secret = invite();
         const nodes = lab.start([1, 2, 3].map((index) => ({ index, secret })));
         const [n1, n2, n3] = nodes as [LabNode, LabNode, LabNode];
-        const explain = explainAll(nodes);
-        await waitUntil(
-          'initial discovery and convergence',
-          () => allAlive(nodes) && converged(nodes, { keys: 9, stream: 6 }),
-          explain,
-          STEP_MS,
-        );
+        const explain = await discoverAndConverge(nodes);
         const viewOf2 = (from: LabNode) =>
           from.latest?.members.find((m) => m.id === n2.id)?.state ?? 'unknown';
         netlab('pause', '2');
@@ -422,3 +410,15 @@ describe.skipIf(unavailable !== undefined)(`netlab (namespaces ${prefix}-*)`, ()
     );
   });
 });
+
+/** Waits until every node sees every other alive and all hold the initial 9 keys and 6 entries. */
+async function discoverAndConverge(nodes: readonly LabNode[]): Promise<() => string> {
+  const explain = explainAll(nodes);
+  await waitUntil(
+    'initial discovery and convergence',
+    () => allAlive(nodes) && converged(nodes, { keys: 9, stream: 6 }),
+    explain,
+    STEP_MS,
+  );
+  return explain;
+}
