@@ -41,10 +41,7 @@ export class SimFleet {
       const id = `node-${name.toLowerCase()}`;
       const node = await Coordinator.create({
         id,
-        port: net.connect(id),
-        timers: net.timersFor(id),
-        random: net.random(id),
-        storage: net.storage(id),
+        ...net.nodePorts(id),
         secret,
       });
       await node.start();

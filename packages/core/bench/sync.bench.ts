@@ -51,10 +51,7 @@ async function addNode(cluster: Cluster, id: string, fanout: number): Promise<vo
   const { net } = cluster;
   const node = await Coordinator.create({
     id,
-    port: net.connect(id),
-    timers: net.timersFor(id),
-    random: net.random(id),
-    storage: net.storage(id),
+    ...net.nodePorts(id),
     secret: SECRET,
     config: { gossipInterval: GOSSIP_INTERVAL, fanout },
   });

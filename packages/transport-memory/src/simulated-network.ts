@@ -194,6 +194,25 @@ export class SimulatedNetwork {
   }
 
   /**
+   * Everything a node needs from the simulation, ready to spread into `Coordinator.create`:
+   * `Coordinator.create({ id, ...net.nodePorts(id) })`. Connects the node (so call it again
+   * after a crash and restart, as for {@link SimulatedNetwork.connect}).
+   */
+  nodePorts(id: string): {
+    port: SimulatedPort;
+    timers: TimerPort;
+    random: RandomPort;
+    storage: KeyValueStore;
+  } {
+    return {
+      port: this.connect(id),
+      timers: this.timersFor(id),
+      random: this.random(id),
+      storage: this.storage(id),
+    };
+  }
+
+  /**
    * Splits the network: nodes in different groups cannot exchange messages, in either
    * direction, including messages already in flight. Nodes listed in no group form one more
    * group together. Replaces any previous partition; {@link SimulatedNetwork.heal} removes it.

@@ -7,10 +7,7 @@ const config = { tombstoneHorizon: 10_000, compactionInterval: 1_000 };
 async function boot(net: SimulatedNetwork, id: string): Promise<Coordinator> {
   const node = await Coordinator.create({
     id,
-    port: net.connect(id),
-    timers: net.timersFor(id),
-    random: net.random(id),
-    storage: net.storage(id),
+    ...net.nodePorts(id),
     config,
   });
   await node.start();

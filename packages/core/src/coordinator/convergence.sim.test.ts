@@ -106,10 +106,7 @@ async function simulate(seed: number, loss: number, ops: readonly Op[]): Promise
     const id = NODES[index] as string;
     const node = await Coordinator.create({
       id,
-      port: net.connect(id),
-      timers: net.timersFor(id),
-      random: net.random(id),
-      storage: net.storage(id),
+      ...net.nodePorts(id),
     });
     await node.start();
     const channel = await node.channel('sim');

@@ -11,10 +11,7 @@ async function cluster(size: number, options: ConstructorParameters<typeof Simul
     nodes.push(
       await Coordinator.create({
         id,
-        port: net.connect(id),
-        timers: net.timersFor(id),
-        random: net.random(id),
-        storage: net.storage(id),
+        ...net.nodePorts(id),
       }),
     );
   }

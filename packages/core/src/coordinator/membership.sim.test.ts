@@ -8,10 +8,7 @@ const IDS = ['a', 'b', 'c', 'd'];
 async function boot(net: SimulatedNetwork, id: string): Promise<Coordinator> {
   const node = await Coordinator.create({
     id,
-    port: net.connect(id),
-    timers: net.timersFor(id),
-    random: net.random(id),
-    storage: net.storage(id),
+    ...net.nodePorts(id),
   });
   await node.start();
   return node;

@@ -10,7 +10,7 @@ const biome = `${root}node_modules/.bin/biome`;
 
 /** Lints `source` as if it were a file in packages/core/src; returns biome's exit code and output. */
 async function lintAsCore(name: string, source: string): Promise<{ code: number; output: string }> {
-  const file = fileURLToPath(new URL(`./${name}`, import.meta.url));
+  const file = fileURLToPath(new URL(`../src/${name}`, import.meta.url));
   await writeFile(file, source);
   try {
     const { stdout, stderr } = await run(biome, ['lint', '--max-diagnostics=50', file], { cwd: root });
