@@ -67,9 +67,6 @@ function classify(from: NodeId, bytes: Uint8Array): Omit<SentMessage, 'time'> {
     return { from, kind: 'sealed', size: bytes.length, body: 0, piggyback: 0, answer: false };
   }
   reader.readRaw(NETWORK_TAG_BYTES);
-  // The sender NodeId: 0 then 16 raw bytes for a generated id, else length-prefixed ASCII.
-  const idLength = reader.readU8();
-  reader.readRaw(idLength === 0 ? 16 : idLength);
   reader.readVarint();
   reader.readVarint();
   reader.readU8();

@@ -78,10 +78,11 @@ function roundTrip(mode: 'sealed' | 'open', aead: Aead, body: Uint8Array, pooled
       ...(pooled ? {} : { randomBytes }),
     });
   // A generated-size (32-character) node id, as Shoal's own ids are.
-  const sender = make('0123456789abcdef0123456789abcdef');
+  const senderId = '0123456789abcdef0123456789abcdef' as NodeId;
+  const sender = make(senderId);
   const receiver = make('receiver');
   return () => {
-    if (!receiver.open(sender.seal(body)).ok) throw new Error('round trip failed');
+    if (!receiver.open(sender.seal(body), senderId).ok) throw new Error('round trip failed');
   };
 }
 

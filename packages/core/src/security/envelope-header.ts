@@ -1,5 +1,3 @@
-import type { NodeId } from '../ids/node-id.js';
-import { readNodeId, writeNodeId } from '../protocol/node-id-codec.js';
 import type { ByteReader } from '../wire/byte-reader.js';
 import type { ByteWriter } from '../wire/byte-writer.js';
 import { AEAD_NONCE_BYTES } from './aead.js';
@@ -10,7 +8,7 @@ import { NETWORK_TAG_BYTES } from './network-key.js';
  * Envelope format version. Part of the protocol: a receiver drops any other version with
  * reason `version`. Only ever incremented.
  */
-export const ENVELOPE_VERSION = 1;
+export const ENVELOPE_VERSION = 2;
 
 /** Envelope modes on the wire. Values are part of the protocol: only append. */
 export const EnvelopeMode = {
@@ -26,7 +24,6 @@ export type EnvelopeMode = (typeof EnvelopeMode)[keyof typeof EnvelopeMode];
 /** The decoded header of an envelope; `keyId` and `nonce` exist only when sealed. */
 export type EnvelopeHeader = {
   readonly networkTag: Uint8Array;
-  readonly sender: NodeId;
   readonly epoch: number;
   readonly counter: number;
 } & (
@@ -35,23 +32,22 @@ export type EnvelopeHeader = {
 );
 
 /**
- * Writes the header (see docs/security.md for the grammar):
- * `version u8, mode u8, network tag [8], (sealed: key id u32 BE), sender (a NodeId: 0 + 16 raw
- * bytes for a generated 32-hex id, else varint length + ASCII),
- * epoch varint, counter varint, (sealed: nonce [24])`.
+ * Writes the header (see docs/protocol.md §4 for the grammar):
+ * `version u8, mode u8, network tag [8], (sealed: key id u32 BE), epoch varint, counter varint,
+ * (sealed: nonce [24])`. The sender is not written: every transport reports who sent a message,
+ * and sealing binds that id as associated data (ADR 0010), so it would only repeat 17 bytes.
  */
 export function writeEnvelopeHeader(writer: ByteWriter, header: EnvelopeHeader): void {
   writer.writeU8(ENVELOPE_VERSION).writeU8(header.mode).writeRaw(header.networkTag);
   if (header.mode === EnvelopeMode.Sealed) writer.writeU32(header.keyId);
-  writeNodeId(writer, header.sender);
   writer.writeVarint(header.epoch).writeVarint(header.counter);
   if (header.mode === EnvelopeMode.Sealed) writer.writeRaw(header.nonce);
 }
 
 /**
  * Reads a header written by {@link writeEnvelopeHeader}, version byte included, failing (through
- * the reader, so wrap it in `readAll`) on another version, an unknown mode, a malformed sender
- * or any out-of-range field.
+ * the reader, so wrap it in `readAll`) on another version, an unknown mode or any out-of-range
+ * field.
  */
 export function readEnvelopeHeader(reader: ByteReader): EnvelopeHeader {
   if (reader.readU8() !== ENVELOPE_VERSION) reader.fail('unsupported envelope version');
@@ -60,9 +56,8 @@ export function readEnvelopeHeader(reader: ByteReader): EnvelopeHeader {
     reader.fail(`unknown envelope mode ${mode}`);
   const networkTag = reader.readRaw(NETWORK_TAG_BYTES);
   const keyId = mode === EnvelopeMode.Sealed ? reader.readU32() : 0;
-  const sender = readNodeId(reader);
   const epoch = reader.readVarint();
   const counter = reader.readVarint();
-  if (mode === EnvelopeMode.Open) return { mode, networkTag, sender, epoch, counter };
-  return { mode, networkTag, keyId, sender, epoch, counter, nonce: reader.readRaw(AEAD_NONCE_BYTES) };
+  if (mode === EnvelopeMode.Open) return { mode, networkTag, epoch, counter };
+  return { mode, networkTag, keyId, epoch, counter, nonce: reader.readRaw(AEAD_NONCE_BYTES) };
 }

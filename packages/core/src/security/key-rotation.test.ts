@@ -5,12 +5,16 @@ import { Keyring } from './keyring.js';
 import { MessageSealer } from './message-sealer.js';
 import { generateSecret } from './network-secret.js';
 
+const ids = new WeakMap<MessageSealer, NodeId>();
+
 function node(self: string, keyring: Keyring): MessageSealer {
-  return new MessageSealer({ networkId: 'home', self: self as NodeId, epoch: 0, keyring });
+  const sealer = new MessageSealer({ networkId: 'home', self: self as NodeId, epoch: 0, keyring });
+  ids.set(sealer, self as NodeId);
+  return sealer;
 }
 
 function talk(from: MessageSealer, to: MessageSealer): boolean {
-  return to.open(from.seal(Uint8Array.of(1, 2, 3))).ok;
+  return to.open(from.seal(Uint8Array.of(1, 2, 3)), ids.get(from) as NodeId).ok;
 }
 
 describe('key rotation (memberlist-style encrypted transition)', () => {
@@ -38,7 +42,7 @@ describe('key rotation (memberlist-style encrypted transition)', () => {
     expect(ringA.remove(k1)).toBe(true);
     expect(ringB.remove(k1)).toBe(true);
     expect(bothTalk()).toBe(true);
-    expect(a.open(sealedWithK1)).toEqual({ ok: false, reason: 'unknown-key' });
+    expect(a.open(sealedWithK1, 'c' as NodeId)).toEqual({ ok: false, reason: 'unknown-key' });
   });
 
   it('shows why the order matters: a primary its peer lacks is unreadable', () => {
@@ -48,7 +52,7 @@ describe('key rotation (memberlist-style encrypted transition)', () => {
     const b = node('b', new Keyring('home', [k1]));
     ringA.add(generateSecret());
     ringA.setPrimary(ringA.keyIds[1] as number);
-    expect(b.open(a.seal(Uint8Array.of(1)))).toEqual({ ok: false, reason: 'unknown-key' });
+    expect(b.open(a.seal(Uint8Array.of(1)), 'a' as NodeId)).toEqual({ ok: false, reason: 'unknown-key' });
     expect(talk(b, a)).toBe(true);
   });
 });

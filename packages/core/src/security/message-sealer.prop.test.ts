@@ -60,12 +60,12 @@ describe('MessageSealer properties', () => {
     // Random tails behind a plausible prefix reach the deeper header fields, not just the version check.
     const inputs = fc.oneof(
       fc.uint8Array({ maxLength: 200 }),
-      fc.uint8Array({ maxLength: 200 }).map((rest) => Uint8Array.of(1, 1, ...tag, ...rest)),
-      fc.uint8Array({ maxLength: 200 }).map((rest) => Uint8Array.of(1, 0, ...tag, ...rest)),
+      fc.uint8Array({ maxLength: 200 }).map((rest) => Uint8Array.of(2, 1, ...tag, ...rest)),
+      fc.uint8Array({ maxLength: 200 }).map((rest) => Uint8Array.of(2, 0, ...tag, ...rest)),
     );
     fc.assert(
       fc.property(inputs, (bytes) => {
-        expect(receiver.open(bytes).ok).toBe(false);
+        expect(receiver.open(bytes, 'alice' as NodeId).ok).toBe(false);
       }),
       { numRuns: 2000 },
     );
@@ -78,13 +78,13 @@ describe('MessageSealer properties', () => {
         const receiver = bob();
         const envelope = alice.seal(body);
         for (let length = 0; length < envelope.length; length++) {
-          expect(receiver.open(envelope.subarray(0, length)).ok).toBe(false);
+          expect(receiver.open(envelope.subarray(0, length), id).ok).toBe(false);
         }
         const bit = seed % (envelope.length * 8);
         const flipped = envelope.slice();
         flipped[bit >> 3] = (flipped[bit >> 3] as number) ^ (1 << (bit & 7));
-        expect(receiver.open(flipped).ok).toBe(false);
-        expect(receiver.open(envelope).ok).toBe(true);
+        expect(receiver.open(flipped, id).ok).toBe(false);
+        expect(receiver.open(envelope, id).ok).toBe(true);
       }),
       { numRuns: 100 },
     );
@@ -97,10 +97,10 @@ describe('MessageSealer properties', () => {
     for (let bit = 0; bit < envelope.length * 8; bit++) {
       const flipped = envelope.slice();
       flipped[bit >> 3] = (flipped[bit >> 3] as number) ^ (1 << (bit & 7));
-      expect(receiver.open(flipped).ok).toBe(false);
+      expect(receiver.open(flipped, 'alice' as NodeId).ok).toBe(false);
     }
     expect(receiver.stats().dropped['auth-failed']).toBeGreaterThan(0);
-    expect(receiver.open(envelope).ok).toBe(true);
+    expect(receiver.open(envelope, 'alice' as NodeId).ok).toBe(true);
   });
 
   it('accepts reordered and duplicated deliveries within the window exactly once', () => {
@@ -114,7 +114,7 @@ describe('MessageSealer properties', () => {
           const sent = Array.from({ length: 64 }, (_, i) => alice.seal(Uint8Array.of(i)));
           const accepted = new Set<number>();
           for (const pick of picks) {
-            const result = receiver.open(sent[pick] as Uint8Array);
+            const result = receiver.open(sent[pick] as Uint8Array, 'alice' as NodeId);
             if (accepted.has(pick)) expect(result).toEqual({ ok: false, reason: 'replay' });
             else expect(result.ok).toBe(true);
             accepted.add(pick);
@@ -130,11 +130,11 @@ describe('MessageSealer properties', () => {
         fc.pre(k1.some((byte, i) => byte !== k2[i]));
         const envelope = pair('sealed', k1, 'alice' as NodeId).alice.seal(body);
         const other = pair('sealed', k2, 'alice' as NodeId).bob();
-        expect(other.open(envelope)).toEqual({ ok: false, reason: 'unknown-key' });
+        expect(other.open(envelope, 'alice' as NodeId)).toEqual({ ok: false, reason: 'unknown-key' });
         // Relabelled with the receiver's key id, it reaches the AEAD and fails there.
         const relabelled = envelope.slice();
         new DataView(relabelled.buffer).setUint32(10, new Keyring(NETWORK, [k2]).primaryKeyId);
-        expect(other.open(relabelled)).toEqual({ ok: false, reason: 'auth-failed' });
+        expect(other.open(relabelled, 'alice' as NodeId)).toEqual({ ok: false, reason: 'auth-failed' });
       }),
       { numRuns: 50 },
     );

@@ -33,15 +33,18 @@ describe('MessageSealer', () => {
     };
     const work = sealer({ networkId: 'work', keyring: new Keyring('work', [secret]) });
     const home = sealer({ self: bob, aead: counting });
-    expect(home.open(work.seal(body))).toEqual({ ok: false, reason: 'wrong-network' });
+    expect(home.open(work.seal(body), alice)).toEqual({ ok: false, reason: 'wrong-network' });
     expect(opens).toBe(0);
   });
 
   it('never accepts open traffic when sealed, nor sealed traffic when open', () => {
     const open = sealer({ keyring: 'open' });
     expect(open.mode).toBe('open');
-    expect(sealer({ self: bob }).open(open.seal(body))).toEqual({ ok: false, reason: 'mode-mismatch' });
-    expect(sealer({ self: bob, keyring: 'open' }).open(sealer().seal(body))).toEqual({
+    expect(sealer({ self: bob }).open(open.seal(body), alice)).toEqual({
+      ok: false,
+      reason: 'mode-mismatch',
+    });
+    expect(sealer({ self: bob, keyring: 'open' }).open(sealer().seal(body), alice)).toEqual({
       ok: false,
       reason: 'mode-mismatch',
     });
@@ -52,20 +55,29 @@ describe('MessageSealer', () => {
     expect(Buffer.from(envelope).includes(Buffer.from(body))).toBe(true);
   });
 
-  it('refuses a header sender that differs from the transport sender', () => {
-    expect(sealer({ self: bob }).open(sealer().seal(body), bob)).toEqual({
-      ok: false,
-      reason: 'sender-mismatch',
-    });
+  it('refuses a sealed message the transport attributes to another sender', () => {
+    const receiver = sealer({ self: 'carol' as NodeId });
+    const envelope = sealer().seal(body);
+    expect(receiver.open(envelope, bob)).toEqual({ ok: false, reason: 'auth-failed' });
+    expect(receiver.open(envelope, alice)).toMatchObject({ ok: true, sender: alice });
+  });
+
+  it('writes no sender id: the header is the same size for any id', () => {
+    const short = sealer({ keyring: 'open', self: 'a' as NodeId }).seal(body);
+    const long = sealer({ keyring: 'open', self: 'x'.repeat(64) as NodeId }).seal(body);
+    expect(long.length).toBe(short.length);
   });
 
   it('drops another version, empty input and non-bytes as such', () => {
     const receiver = sealer({ self: bob });
     const envelope = sealer().seal(body);
-    envelope[0] = 2;
-    expect(receiver.open(envelope)).toEqual({ ok: false, reason: 'version' });
-    expect(receiver.open(new Uint8Array())).toEqual({ ok: false, reason: 'malformed' });
-    expect(receiver.open('hello' as unknown as Uint8Array)).toEqual({ ok: false, reason: 'malformed' });
+    envelope[0] = 3;
+    expect(receiver.open(envelope, alice)).toEqual({ ok: false, reason: 'version' });
+    expect(receiver.open(new Uint8Array(), alice)).toEqual({ ok: false, reason: 'malformed' });
+    expect(receiver.open('hello' as unknown as Uint8Array, alice)).toEqual({
+      ok: false,
+      reason: 'malformed',
+    });
   });
 
   it('survives an injected Aead that throws', () => {
@@ -75,7 +87,7 @@ describe('MessageSealer', () => {
         throw new Error('boom');
       },
     };
-    expect(sealer({ self: bob, aead: throwing }).open(sealer().seal(body))).toEqual({
+    expect(sealer({ self: bob, aead: throwing }).open(sealer().seal(body), alice)).toEqual({
       ok: false,
       reason: 'auth-failed',
     });
@@ -85,19 +97,19 @@ describe('MessageSealer', () => {
     const receiver = sealer({ self: bob });
     const before = sealer({ epoch: 1 });
     const late = before.seal(body);
-    expect(receiver.open(before.seal(body)).ok).toBe(true);
+    expect(receiver.open(before.seal(body), alice).ok).toBe(true);
     const restarted = sealer({ epoch: 2 });
-    expect(receiver.open(restarted.seal(body))).toMatchObject({ ok: true, epoch: 2, counter: 0 });
-    expect(receiver.open(late)).toEqual({ ok: false, reason: 'replay' });
+    expect(receiver.open(restarted.seal(body), alice)).toMatchObject({ ok: true, epoch: 2, counter: 0 });
+    expect(receiver.open(late, alice)).toEqual({ ok: false, reason: 'replay' });
   });
 
   it('counts sealed, opened and dropped messages by reason', () => {
     const sender = sealer();
     const receiver = sealer({ self: bob });
     const envelope = sender.seal(body);
-    receiver.open(envelope);
-    receiver.open(envelope);
-    receiver.open(new Uint8Array([1]));
+    receiver.open(envelope, alice);
+    receiver.open(envelope, alice);
+    receiver.open(new Uint8Array([2]), alice);
     expect(sender.stats().sealed).toBe(1);
     const stats = receiver.stats();
     expect(stats.opened).toBe(1);
@@ -146,7 +158,7 @@ describe('MessageSealer.overhead', () => {
         expect(sender.seal(new Uint8Array(size)).length - size).toBeLessThanOrEqual(sender.overhead);
       }
     }
-    expect(sealer({ self: 'f'.repeat(32) as NodeId }).overhead).toBe(103);
-    expect(sealer({ self: 'f'.repeat(32) as NodeId, keyring: 'open' }).overhead).toBe(59);
+    expect(sealer({ self: 'f'.repeat(32) as NodeId }).overhead).toBe(70);
+    expect(sealer({ self: 'f'.repeat(32) as NodeId, keyring: 'open' }).overhead).toBe(26);
   });
 });

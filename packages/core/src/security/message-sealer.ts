@@ -1,5 +1,6 @@
 import { ErrorCode, ShoalError } from '../errors/shoal-error.js';
 import { isNodeId, type NodeId } from '../ids/node-id.js';
+import { nodeIdBytes } from '../protocol/node-id-codec.js';
 import { bytesEqual } from '../storage/bytes.js';
 import { readAll } from '../wire/byte-reader.js';
 import { ByteWriter } from '../wire/byte-writer.js';
@@ -27,8 +28,6 @@ export type DropReason =
   | 'wrong-network'
   /** A sealed envelope at an open node, or an open one at a sealed node. */
   | 'mode-mismatch'
-  /** The header names a sender other than the one the transport reported. */
-  | 'sender-mismatch'
   /** Sealed with a key this node's keyring does not hold (rotation not finished?). */
   | 'unknown-key'
   /** Already seen, or too old for the sender's replay window. */
@@ -42,7 +41,6 @@ export const DROP_REASONS: readonly DropReason[] = [
   'version',
   'wrong-network',
   'mode-mismatch',
-  'sender-mismatch',
   'unknown-key',
   'replay',
   'auth-failed',
@@ -71,7 +69,7 @@ export interface SealerStats {
 export interface MessageSealerOptions {
   /** The network's name; its tag goes into every header. Must match `keyring.networkId`. */
   readonly networkId: string;
-  /** This node's id, written as the sender of every sealed message. */
+  /** This node's id, bound (as associated data, not written) into every sealed message. */
   readonly self: NodeId;
   /**
    * This node's boot counter: persisted by the caller and incremented on every start, so
@@ -95,18 +93,20 @@ export interface MessageSealerOptions {
  *
  * Sealed mode: the body is encrypted with XChaCha20-Poly1305 under the keyring's primary key
  * and a fresh random 24-byte nonce (the extended nonce makes random nonces safe: collision
- * odds stay negligible for 2^80 messages); the whole header is the associated data, so a
- * forged sender, network tag, key id, epoch or counter fails authentication.
+ * odds stay negligible for 2^80 messages). The associated data is the sender's id followed by
+ * the whole header, so a forged sender, network tag, key id, epoch or counter fails
+ * authentication. The sender's id is not sent: the transport reports it (ADR 0010).
  *
  * Open mode: the same header with no key id or nonce, the body in the clear, nothing
  * authenticated. Sealed and open nodes never accept each other's envelopes.
  *
  * {@link open} is total: it returns a result for any bytes and never throws. It checks bounds,
- * version, network tag, mode, sender, key id and the replay window before any crypto, and
- * moves the replay window only after authentication succeeds.
+ * version, network tag, mode, key id and the replay window before any crypto, and moves the
+ * replay window only after authentication succeeds.
  */
 export class MessageSealer {
-  readonly #self: NodeId;
+  /** This node's id as {@link nodeIdBytes} writes it: the first part of every seal's associated data. */
+  readonly #selfBytes: Uint8Array;
   readonly #epoch: number;
   readonly #tag: Uint8Array;
   readonly #keyring: Keyring | undefined;
@@ -136,7 +136,7 @@ export class MessageSealer {
         `keyring belongs to network ${JSON.stringify(options.keyring.networkId)}, not ${JSON.stringify(options.networkId)}`,
       );
     }
-    this.#self = options.self;
+    this.#selfBytes = nodeIdBytes(options.self);
     this.#epoch = options.epoch;
     this.#tag = networkTag(options.networkId);
     this.#keyring = options.keyring === 'open' ? undefined : options.keyring;
@@ -159,7 +159,7 @@ export class MessageSealer {
    */
   get overhead(): number {
     const varints = 2 * 8;
-    const fixed = 2 + NETWORK_TAG_BYTES + 1 + this.#self.length + varints;
+    const fixed = 2 + NETWORK_TAG_BYTES + varints;
     return this.#keyring === undefined ? fixed : fixed + 4 + AEAD_NONCE_BYTES + AEAD_TAG_BYTES;
   }
 
@@ -174,7 +174,6 @@ export class MessageSealer {
     }
     const common = {
       networkTag: this.#tag,
-      sender: this.#self,
       epoch: this.#epoch,
       counter: this.#counter++,
     };
@@ -187,17 +186,18 @@ export class MessageSealer {
     const { keyId, key } = this.#keyring.primaryKey();
     const nonce = this.#randomBytes(AEAD_NONCE_BYTES);
     writeEnvelopeHeader(writer, { ...common, mode: EnvelopeMode.Sealed, keyId, nonce });
-    const header = writer.finish();
-    return writer.writeRaw(this.#aead.seal(key, nonce, body, header)).finish();
+    const aad = concat(this.#selfBytes, writer.finish());
+    return writer.writeRaw(this.#aead.seal(key, nonce, body, aad)).finish();
   }
 
   /**
-   * Unwraps a received envelope. `expectedSender`, when given (the transport's idea of who sent
-   * it), must equal the sender in the header. Never throws; every refusal is counted in
-   * {@link stats} and leaves the replay window unchanged.
+   * Unwraps an envelope that the transport reports came from `sender`. A sealed envelope
+   * authenticates that claim (a relabelled message fails as `auth-failed`); an open one takes
+   * it on trust. Never throws; every refusal is counted in {@link stats} and leaves the replay
+   * window unchanged.
    */
-  open(bytes: Uint8Array, expectedSender?: NodeId): OpenResult {
-    const result = this.#open(bytes, expectedSender);
+  open(bytes: Uint8Array, sender: NodeId): OpenResult {
+    const result = this.#open(bytes, sender);
     if (result.ok) this.#opened++;
     else this.#dropped[result.reason]++;
     return result;
@@ -213,7 +213,7 @@ export class MessageSealer {
     return this.#replay.trackedSenders;
   }
 
-  #open(bytes: Uint8Array, expectedSender: NodeId | undefined): OpenResult {
+  #open(bytes: Uint8Array, sender: NodeId): OpenResult {
     if (!(bytes instanceof Uint8Array) || bytes.length === 0) return drop('malformed');
     if (bytes[0] !== ENVELOPE_VERSION) return drop('version');
     const decoded = readAll(bytes, (reader) => {
@@ -226,17 +226,18 @@ export class MessageSealer {
     if (!bytesEqual(header.networkTag, this.#tag)) return drop('wrong-network');
     const sealed = header.mode === EnvelopeMode.Sealed;
     if (sealed !== (this.#keyring !== undefined)) return drop('mode-mismatch');
-    if (expectedSender !== undefined && header.sender !== expectedSender) return drop('sender-mismatch');
-    if (!this.#replay.check(header.sender, header.epoch, header.counter)) return drop('replay');
-    const body = this.#decrypt(header, bytes.subarray(0, headerLength), payload);
+    if (!isNodeId(sender)) return drop('malformed');
+    if (!this.#replay.check(sender, header.epoch, header.counter)) return drop('replay');
+    const body = this.#decrypt(header, sender, bytes.subarray(0, headerLength), payload);
     if (typeof body === 'string') return drop(body);
-    this.#replay.accept(header.sender, header.epoch, header.counter);
-    return { ok: true, sender: header.sender, body, epoch: header.epoch, counter: header.counter };
+    this.#replay.accept(sender, header.epoch, header.counter);
+    return { ok: true, sender, body, epoch: header.epoch, counter: header.counter };
   }
 
   #decrypt(
     header: EnvelopeHeader,
-    aad: Uint8Array,
+    sender: NodeId,
+    headerBytes: Uint8Array,
     payload: Uint8Array,
   ): Uint8Array | 'unknown-key' | 'malformed' | 'auth-failed' {
     if (header.mode === EnvelopeMode.Open || this.#keyring === undefined) return payload.slice();
@@ -244,12 +245,20 @@ export class MessageSealer {
     if (key === undefined) return 'unknown-key';
     if (payload.length < AEAD_TAG_BYTES) return 'malformed';
     try {
+      const aad = concat(nodeIdBytes(sender), headerBytes);
       return this.#aead.open(key.key, header.nonce, payload, aad) ?? 'auth-failed';
     } catch {
       // An injected Aead that throws despite its contract must not make open() throw.
       return 'auth-failed';
     }
   }
+}
+
+function concat(first: Uint8Array, second: Uint8Array): Uint8Array {
+  const joined = new Uint8Array(first.length + second.length);
+  joined.set(first);
+  joined.set(second, first.length);
+  return joined;
 }
 
 function drop(reason: DropReason): OpenResult {
