@@ -169,16 +169,23 @@ async function seedWriters(store: KeyValueStore, setup: PairSetup, freshId: () =
   for (let w = 0; w < setup.writers; w++) {
     const storage = new MemoryStore();
     const id = freshId();
-    const writer = await Coordinator.create({ id, timers: net.timersFor(id), storage, config: CONFIG });
+    // Kept open past the writer's dispose, which stores its own synced clock on the way out.
+    const kept = new Proxy(storage, {
+      get: (target, property) => {
+        if (property === 'close') return async () => {};
+        const member = Reflect.get(target, property, target);
+        return typeof member === 'function' ? member.bind(target) : member;
+      },
+    });
+    const writer = await Coordinator.create({ id, timers: net.timersFor(id), storage: kept, config: CONFIG });
     const map = (await writer.channel(CHANNEL)).map('m');
     for (const { key, value } of mapWrites(w * perWriter, Math.min(setup.keys, (w + 1) * perWriter))) {
       void map.set(key, { v: value.v, s: value.s });
     }
-    await writer.flush();
+    await writer.dispose();
     for await (const [key, value] of storage.scan(new Uint8Array())) {
       if ((await store.get(key)) === undefined) await store.put(key, value);
     }
-    await writer.dispose();
   }
 }
 

@@ -118,7 +118,7 @@ function replicaOf(entries: readonly MapEntry[]): MapReplica {
 function chunked(replica: MapReplica): Uint8Array[] {
   const chunker = new DeltaChunker('bench', CHUNK_BUDGET, false);
   chunker.add({ kind: 'map', name: 'kv', plan: replica.planDelta(new Map(), '', null) });
-  return chunker.finish().map(encodeDelta);
+  return chunker.finish().map((message) => encodeDelta(message));
 }
 
 function oneDelta(replica: MapReplica): Uint8Array {

@@ -6,8 +6,8 @@ import type { MembershipConfig } from '../membership/config.js';
 import { lanConfig } from '../membership/config.js';
 import type { MemberInfo } from '../membership/member-state.js';
 import { Membership } from '../membership/membership.js';
-import { encodeCounterRecord } from '../persistence/records.js';
-import { channelMetaKey, channelSyncKey } from '../persistence/storage-keys.js';
+import { encodeCounterRecord, encodeTimestampRecord } from '../persistence/records.js';
+import { channelMetaKey, channelSyncKey, mapClockKey } from '../persistence/storage-keys.js';
 import { WriteQueue } from '../persistence/write-queue.js';
 import { cryptoRandom } from '../ports/crypto-random.js';
 import type { KeyValueStore } from '../ports/key-value-store.js';
@@ -208,6 +208,7 @@ export class Coordinator implements AsyncDisposable {
     });
     this.#membership.onEvent((event) => this.#onMembership(event));
     this.#engine = new SyncEngine({
+      self: this.#id,
       channels: this.#channels,
       timers: this.#timers,
       random: this.#random,
@@ -333,10 +334,26 @@ export class Coordinator implements AsyncDisposable {
     this.#setState('stopped');
   }
 
-  /** Stops, ends every `watch()`, and closes the ports and the storage. Idempotent. */
+  /**
+   * Stops, ends every `watch()`, and closes the ports and the storage. Idempotent. Before
+   * closing, each map's own synced clock is stored (it is otherwise rebuilt from the clock's
+   * high-water mark on load), so a copy of the store loaded by another node (a restored backup,
+   * a seeded replica) vouches for this node's writes instead of resending them.
+   */
   async dispose(): Promise<void> {
     if (this.#state === 'disposed') return;
     await this.stop();
+    // Own writes raise the own clock once durable: settle them before reading it.
+    await this.#writes.flush();
+    for (const channel of this.#channels.values()) {
+      for (const [name, map] of channel.maps) {
+        const clock = encodeTimestampRecord(map.replica.clockOf(this.#id));
+        this.#writes
+          .write({ type: 'put', key: mapClockKey(channel.name, name, this.#id), value: clock })
+          .catch(() => {});
+      }
+    }
+    await this.#writes.flush();
     for (const channel of this.#channels.values()) channel.closeWatchers();
     this.#setState('disposed');
     await Promise.allSettled(this.#ports.map((port) => port.close()));
@@ -552,13 +569,13 @@ export class Coordinator implements AsyncDisposable {
     if (piggyback.length > 0) this.#membership.handlePiggyback(from, piggyback);
     switch (type) {
       case MessageType.Digest: {
-        const digest = decodeDigest(body);
+        const digest = decodeDigest(body, { sender: from, receiver: this.#id });
         if (digest.ok) this.#engine.handleDigest(from, digest.value);
         else this.#badMessage(from, digest.error);
         return;
       }
       case MessageType.Delta: {
-        const delta = decodeDelta(body);
+        const delta = decodeDelta(body, { sender: from, receiver: this.#id });
         if (delta.ok) this.#engine.handleDelta(from, delta.value);
         else this.#badMessage(from, delta.error);
         return;

@@ -2,8 +2,14 @@ import { compareTimestamps, type Timestamp, ZERO_TIMESTAMP } from '../clock/time
 import type { NodeId } from '../ids/node-id.js';
 import { type RandomPort, sample } from '../ports/random-port.js';
 import type { TimerPort } from '../ports/timer-port.js';
-import { encodeDelta, encodeDigest, type OutgoingDelta } from '../protocol/sync-codec.js';
-import type { DeltaMessage, DigestMessage, ObjectDigest } from '../protocol/sync-messages.js';
+import type { MessagePeers } from '../protocol/node-id-codec.js';
+import {
+  encodeDelta,
+  encodeDigest,
+  type OutgoingDelta,
+  type OutgoingObject,
+} from '../protocol/sync-codec.js';
+import type { DeltaMessage, DigestMessage, ObjectDelta, ObjectDigest } from '../protocol/sync-messages.js';
 import { DeltaChunker, type ObjectPlan } from '../sync/delta-chunker.js';
 import { DigestMemory } from '../sync/digest-memory.js';
 import { IdleBackoff } from '../sync/idle-backoff.js';
@@ -13,6 +19,8 @@ import type { CoordinatorConfig } from './config.js';
 
 /** How the engine reaches the rest of the node. */
 export interface SyncEngineDeps {
+  /** This node: the sender of everything the engine encodes. */
+  readonly self: NodeId;
   readonly channels: ReadonlyMap<string, ChannelState>;
   readonly timers: TimerPort;
   readonly random: RandomPort;
@@ -72,9 +80,11 @@ type PendingPush = Map<string, ObjectPlan & { entries: unknown[] }>;
  * Push-pull anti-entropy plus eager push with relay (DESIGN.md §4).
  *
  * Every `gossipInterval` (±25% jitter) the engine sends, for each channel, its digest to one
- * random peer. The peer answers with the delta we lack (always ending with a `final` chunk,
- * possibly empty) and, unless it is already pulling that channel from someone, its own digest;
- * we answer that with the delta it lacks. So one round trip reconciles both directions.
+ * random peer, with the entries it believes that peer lacks attached when they fit the same
+ * message. The peer merges those, then answers with the delta we lack (always ending with a
+ * `final` chunk, possibly empty) and, unless it is already pulling that channel from someone or
+ * lacks nothing we hold, its own digest; we answer that with the delta it lacks. So one round
+ * trip reconciles both directions, and a reconnect after a few changes costs two messages.
  *
  * A node pulls each channel from at most one peer at a time: while a pull is in flight (until
  * its final chunk, or `pullTimeout` of silence) it starts no other round for that channel and
@@ -100,7 +110,14 @@ export class SyncEngine {
     pullsTimedOut: 0,
   };
   readonly #deps: SyncEngineDeps;
-  readonly #pulling = new Map<string, { peer: NodeId; lastProgress: number }>();
+  /**
+   * Per channel, the pull in flight: from whom, when it last made progress, and the entries our
+   * digest carried, which count as held by the peer once its final answer shows it took them.
+   */
+  readonly #pulling = new Map<
+    string,
+    { peer: NodeId; lastProgress: number; attached?: readonly OutgoingObject[] }
+  >();
   readonly #memory: DigestMemory;
   readonly #idle: IdleBackoff;
   readonly #pending = new Map<string, PendingPush>();
@@ -148,8 +165,12 @@ export class SyncEngine {
       if (!this.#idle.due(channel.name, now)) continue;
       const [peer] = sample(this.#deps.random, this.#eligible(channel), 1);
       if (peer === undefined) continue;
-      this.#sendDigests(peer, channel, false);
-      this.#pulling.set(channel.name, { peer, lastProgress: now });
+      const attached = this.#sendDigests(peer, channel, false, true);
+      this.#pulling.set(channel.name, {
+        peer,
+        lastProgress: now,
+        ...(attached === undefined ? {} : { attached }),
+      });
     }
   }
 
@@ -164,6 +185,7 @@ export class SyncEngine {
     if (channel === undefined) return;
     if (!channel.allows(from)) return;
     this.#deps.meetPeer(channel, digest.fresh);
+    if (digest.attached !== undefined) this.#merge(channel, digest.attached, false);
     const resolved = this.#memory.receive(from, digest, this.#deps.timers.monotonic());
     if (resolved !== undefined && lacksAnything(channel, resolved.digest)) this.#idle.active(channel.name);
     if (resolved === undefined) {
@@ -177,7 +199,7 @@ export class SyncEngine {
     this.#sendDeltas(from, messages, channel);
     if (digest.reply) return;
     if (resolved.complete && !lacksAnything(channel, resolved.digest)) return;
-    if (this.#startPull(channel.name, from)) this.#sendDigests(from, channel, true);
+    if (this.#startPull(channel.name, from)) this.#sendDigests(from, channel, true, false);
   }
 
   /** Merges a delta; a final chunk from the peer we pull from ends the pull. */
@@ -186,13 +208,26 @@ export class SyncEngine {
     if (channel === undefined || !channel.allows(from)) return;
     if (delta.unknownBase) {
       // The peer lost the base our last digest named: start over with a full one.
-      const sent = this.#memory.forgetSent(from, channel.name);
-      if (sent !== undefined) this.#sendDigests(from, channel, sent.reply);
+      const sent = this.#memory.forgetBases(from, channel.name);
+      if (sent !== undefined) this.#sendDigests(from, channel, sent.reply, false);
       return;
     }
     this.#deps.meetPeer(channel, delta.fresh);
-    if (delta.objects.some((object) => object.entries.length > 0)) this.#idle.active(channel.name);
-    for (const object of delta.objects) {
+    this.#merge(channel, delta.objects, delta.push);
+    if (delta.push) return;
+    const pull = this.#pulling.get(channel.name);
+    if (pull?.peer !== from) return;
+    if (delta.final) {
+      this.#pulling.delete(channel.name);
+      if (pull.attached !== undefined) this.#memory.noteSent(from, channel.name, pull.attached);
+      this.#deps.afterPull(channel, delta.fresh);
+    } else pull.lastProgress = this.#deps.timers.monotonic();
+  }
+
+  /** Merges received entries; `push`: they came by eager push, and those new here are relayed. */
+  #merge(channel: ChannelState, objects: readonly ObjectDelta[], push: boolean): void {
+    if (objects.some((object) => object.entries.length > 0)) this.#idle.active(channel.name);
+    for (const object of objects) {
       this.stats.entriesReceived += object.entries.length;
       const fresh =
         object.kind === 'map'
@@ -201,16 +236,8 @@ export class SyncEngine {
       // Rumor mongering (Demers et al. 1987): an entry that arrived by push and was new here is
       // pushed on once, so a write reaches everyone in a few network delays even when some
       // pushes are lost; anti-entropy remains the guarantee. Answers to digests are not relayed.
-      if (delta.push)
-        for (const entry of fresh) this.pushLocal(channel.name, object.kind, object.name, entry);
+      if (push) for (const entry of fresh) this.pushLocal(channel.name, object.kind, object.name, entry);
     }
-    if (delta.push) return;
-    const pull = this.#pulling.get(channel.name);
-    if (pull?.peer !== from) return;
-    if (delta.final) {
-      this.#pulling.delete(channel.name);
-      this.#deps.afterPull(channel, delta.fresh);
-    } else pull.lastProgress = this.#deps.timers.monotonic();
   }
 
   /** Queues a local write for the eager push that follows the current turn. */
@@ -276,7 +303,16 @@ export class SyncEngine {
     return this.#deps.peers().filter((peer) => channel.allows(peer));
   }
 
-  #sendDigests(to: NodeId, channel: ChannelState, reply: boolean): void {
+  /**
+   * Sends our digest of `channel` to `to`. `attach`: when the digest fits one message, add the
+   * entries we believe `to` lacks, if they fit the same message; returns those entries.
+   */
+  #sendDigests(
+    to: NodeId,
+    channel: ChannelState,
+    reply: boolean,
+    attach: boolean,
+  ): readonly OutgoingObject[] | undefined {
     const sources = channel.objects().map(({ id, kind, object }) => ({
       id,
       kind,
@@ -284,22 +320,58 @@ export class SyncEngine {
       clocks: object.replica.clocks(),
     }));
     const options = { reply, fresh: this.#deps.isFresh(channel), budget: this.#deps.budget() };
-    for (const digest of this.#memory.outgoing(to, channel.name, sources, options)) {
-      this.#deps.sendDigest(to, encodeDigest(digest));
+    const digests = this.#memory.outgoing(to, channel.name, sources, options);
+    const peers = this.#peers(to);
+    let attached: readonly OutgoingObject[] | undefined;
+    for (const digest of digests) {
+      let body = encodeDigest(digest, peers);
+      if (attach && digests.length === 1) attached = this.#attachment(to, channel, body.length);
+      if (attached !== undefined) {
+        body = encodeDigest(digest, peers, attached);
+        this.#countSent(channel.name, attached);
+      }
+      this.#deps.sendDigest(to, body);
       this.stats.digestsSent++;
     }
+    return attached;
+  }
+
+  /**
+   * The entries `to` lacks by what we believe it holds, when there are some and they fit one
+   * message beside a digest of `digestBytes`; else undefined (the exchange fetches them).
+   */
+  #attachment(to: NodeId, channel: ChannelState, digestBytes: number): readonly OutgoingObject[] | undefined {
+    const believed = this.#memory.believed(to, channel.name);
+    if (believed === undefined) return undefined;
+    const plans = planFor(channel, believed);
+    if (plans.length === 0) return undefined;
+    const chunker = new DeltaChunker(channel.name, this.#deps.deltaBudget() - digestBytes, false);
+    for (const plan of plans) chunker.add(plan);
+    const messages = chunker.finish();
+    return messages.length === 1 && chunker.oversized === 0 ? messages[0]?.objects : undefined;
   }
 
   #sendDeltas(to: NodeId, messages: readonly OutgoingDelta[], channel?: ChannelState): void {
     const fresh = channel !== undefined && this.#deps.isFresh(channel);
+    const peers = this.#peers(to);
     for (const message of messages) {
-      this.#deps.sendDelta(to, encodeDelta({ ...message, fresh }));
+      this.#deps.sendDelta(to, encodeDelta({ ...message, fresh }, peers));
       this.stats.deltasSent++;
-      for (const object of message.objects) {
-        this.stats.entriesSent += object.entries.length;
-        if (object.entries.length > 0) this.#idle.active(message.channel);
-      }
+      this.#countSent(message.channel, message.objects);
+      // Optimistic: if this is lost, the peer's pull times out and its next digest corrects us.
+      this.#memory.noteSent(to, message.channel, message.objects);
     }
+  }
+
+  #countSent(channel: string, objects: readonly OutgoingObject[]): void {
+    for (const object of objects) {
+      this.stats.entriesSent += object.entries.length;
+      if (object.entries.length > 0) this.#idle.active(channel);
+    }
+  }
+
+  #peers(to: NodeId): MessagePeers {
+    return { sender: this.#deps.self, receiver: to };
   }
 
   #flushPushes(): void {

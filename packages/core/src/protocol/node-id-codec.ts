@@ -1,6 +1,6 @@
 import { isNodeId, MAX_NODE_ID_LENGTH, type NodeId } from '../ids/node-id.js';
 import type { ByteReader } from '../wire/byte-reader.js';
-import type { ByteWriter } from '../wire/byte-writer.js';
+import { ByteWriter } from '../wire/byte-writer.js';
 
 const GENERATED_ID = /^[0-9a-f]{32}$/;
 const HEX = '0123456789abcdef';
@@ -20,7 +20,41 @@ export function writeNodeId(writer: ByteWriter, id: NodeId): void {
 
 /** Reads a NodeId written by {@link writeNodeId}; fails on anything that is not a valid id. */
 export function readNodeId(reader: ByteReader): NodeId {
-  const length = reader.readBoundedVarint(MAX_NODE_ID_LENGTH);
+  return readNodeIdAfter(reader, reader.readBoundedVarint(MAX_NODE_ID_LENGTH));
+}
+
+/** The two nodes a sync message travels between, which its ids may name in one byte. */
+export interface MessagePeers {
+  readonly sender: NodeId;
+  readonly receiver: NodeId;
+}
+
+// Above any id length, so they cannot be mistaken for the start of a written id.
+const SENDER_MARK = 0x7f;
+const RECEIVER_MARK = 0x7e;
+
+/**
+ * Writes `id` as {@link writeNodeId} does, except that the message's own sender or receiver
+ * takes one byte: most ids in a sync message are one of the two (a node's own writes, the
+ * clock it reports for the peer), and every transport already says who they are. Without
+ * `peers` every id is written in full.
+ */
+export function writePeerNodeId(writer: ByteWriter, id: NodeId, peers: MessagePeers | undefined): void {
+  if (id === peers?.sender) writer.writeU8(SENDER_MARK);
+  else if (id === peers?.receiver) writer.writeU8(RECEIVER_MARK);
+  else writeNodeId(writer, id);
+}
+
+/** Reads an id written by {@link writePeerNodeId} for the same `peers` (without: full ids only). */
+export function readPeerNodeId(reader: ByteReader, peers: MessagePeers | undefined): NodeId {
+  const length = reader.readBoundedVarint(SENDER_MARK);
+  if (length === SENDER_MARK && peers !== undefined) return peers.sender;
+  if (length === RECEIVER_MARK && peers !== undefined) return peers.receiver;
+  if (length > MAX_NODE_ID_LENGTH) reader.fail('malformed NodeId');
+  return readNodeIdAfter(reader, length);
+}
+
+function readNodeIdAfter(reader: ByteReader, length: number): NodeId {
   if (length === 0) {
     const raw = reader.readRaw(16);
     let hex = '';
@@ -36,4 +70,11 @@ export function readNodeId(reader: ByteReader): NodeId {
 /** Bytes {@link writeNodeId} writes for `id`. */
 export function nodeIdSize(id: NodeId): number {
   return GENERATED_ID.test(id) ? 17 : 1 + id.length;
+}
+
+/** `id` as {@link writeNodeId} writes it, alone: what binds a sender into sealed associated data. */
+export function nodeIdBytes(id: NodeId): Uint8Array {
+  const writer = new ByteWriter(nodeIdSize(id));
+  writeNodeId(writer, id);
+  return writer.finish();
 }

@@ -9,7 +9,7 @@ import type { NodeId } from '../ids/node-id.js';
 import { type ByteReader, type DecodeResult, readAll } from '../wire/byte-reader.js';
 import { ByteWriter } from '../wire/byte-writer.js';
 import { readMapClock, writeMapClock } from './map-clock-codec.js';
-import { readNodeId, writeNodeId } from './node-id-codec.js';
+import { type MessagePeers, readPeerNodeId, writePeerNodeId } from './node-id-codec.js';
 import type {
   DeltaMessage,
   DigestMessage,
@@ -30,6 +30,7 @@ const KIND_STREAM = 2;
 const DIGEST_REPLY = 1;
 const DIGEST_FRESH = 2;
 const DIGEST_BASE = 4;
+const DIGEST_ATTACHED = 8;
 const BASE_BYTES = 8;
 const DELTA_PUSH = 1;
 const DELTA_FINAL = 2;
@@ -46,6 +47,16 @@ export interface EncodedMapEntry {
   readonly valueBytes: Uint8Array | undefined;
 }
 
+/** One object's entries ready to encode: like {@link ObjectDelta} with map values pre-encoded. */
+export type OutgoingObject =
+  | {
+      readonly kind: 'map';
+      readonly name: string;
+      readonly claims: readonly RangeClaim[];
+      readonly entries: readonly EncodedMapEntry[];
+    }
+  | StreamDelta;
+
 /** A delta ready to encode: like {@link DeltaMessage} with map values pre-encoded. */
 export interface OutgoingDelta {
   readonly channel: string;
@@ -53,59 +64,68 @@ export interface OutgoingDelta {
   readonly final: boolean;
   readonly fresh: boolean;
   readonly unknownBase?: boolean;
-  readonly objects: ReadonlyArray<
-    | {
-        readonly kind: 'map';
-        readonly name: string;
-        readonly claims: readonly RangeClaim[];
-        readonly entries: readonly EncodedMapEntry[];
-      }
-    | StreamDelta
-  >;
+  readonly objects: readonly OutgoingObject[];
 }
 
-/** Encodes a digest body (after the message type byte). */
-export function encodeDigest(message: DigestMessage): Uint8Array {
+/**
+ * Encodes a digest body (after the message type byte) from `peers.sender` to `peers.receiver`.
+ * `attached` entries, when any, travel in the same message, before the digest is acted on: a
+ * node opening a round sends what it believes the peer lacks along with its clocks, so a
+ * reconnect after a few changes costs one round trip. A relative digest (one with a `base`)
+ * writes no scope or writer ranges: they are whole by definition.
+ */
+export function encodeDigest(
+  message: DigestMessage,
+  peers: MessagePeers | undefined,
+  attached: readonly OutgoingObject[] = [],
+): Uint8Array {
   const writer = new ByteWriter(256);
-  const flags = (message.reply ? DIGEST_REPLY : 0) | (message.fresh ? DIGEST_FRESH : 0);
-  writer.writeU8(flags | (message.base === undefined ? 0 : DIGEST_BASE)).writeString(message.channel);
+  const relative = message.base !== undefined;
+  const flags =
+    (message.reply ? DIGEST_REPLY : 0) |
+    (message.fresh ? DIGEST_FRESH : 0) |
+    (relative ? DIGEST_BASE : 0) |
+    (attached.length > 0 ? DIGEST_ATTACHED : 0);
+  writer.writeU8(flags).writeString(message.channel);
   if (message.base !== undefined) writer.writeRaw(message.base.subarray(0, BASE_BYTES));
-  writeRange(writer, message.scopeFrom, message.scopeTo);
+  else writeRange(writer, message.scopeFrom, message.scopeTo);
   writer.writeVarint(message.objects.length);
   for (const object of message.objects) {
     writer.writeU8(object.kind === 'map' ? KIND_MAP : KIND_STREAM).writeString(object.name);
-    writeRange(writer, object.from, object.to);
+    if (!relative) writeRange(writer, object.from, object.to);
     writer.writeVarint(object.clocks.length);
     for (const [id, clock] of object.clocks) {
-      writeNodeId(writer, id);
+      writePeerNodeId(writer, id, peers);
       if (typeof clock === 'number') writer.writeVarint(clock);
       else writeMapClock(writer, clock);
     }
   }
+  if (attached.length > 0) writeDeltaObjects(writer, attached, peers);
   return writer.finish();
 }
 
-/** Decodes a digest body from untrusted bytes; never throws. */
-export function decodeDigest(bytes: Uint8Array): DecodeResult<DigestMessage> {
+/** Decodes a digest body that `peers.sender` sent `peers.receiver`, from untrusted bytes; never throws. */
+export function decodeDigest(bytes: Uint8Array, peers?: MessagePeers): DecodeResult<DigestMessage> {
   return readAll(bytes, (reader) => {
     const flags = reader.readU8();
     const channel = reader.readString(MAX_NAME_BYTES);
     const base = (flags & DIGEST_BASE) === 0 ? undefined : reader.readRaw(BASE_BYTES).slice();
-    const [scopeFrom, scopeTo] = readRange(reader);
+    const [scopeFrom, scopeTo] = base === undefined ? readRange(reader) : ['', null];
     const objects: ObjectDigest[] = [];
     const objectCount = reader.readBoundedVarint(reader.remaining);
     for (let i = 0; i < objectCount; i++) {
       const kind = readKind(reader);
       const name = reader.readString(MAX_NAME_BYTES);
-      const [from, to] = readRange(reader);
+      const [from, to] = base === undefined ? readRange(reader) : ['', null];
       const count = reader.readBoundedVarint(reader.remaining);
       const clocks: [NodeId, Timestamp | number][] = [];
       for (let j = 0; j < count; j++) {
-        const id = readNodeId(reader);
+        const id = readPeerNodeId(reader, peers);
         clocks.push([id, kind === 'map' ? readMapClock(reader) : reader.readVarint()]);
       }
       objects.push({ kind, name, from, to, clocks });
     }
+    const attached = (flags & DIGEST_ATTACHED) === 0 ? undefined : readDeltaObjects(reader, peers);
     return {
       type: 'digest',
       channel,
@@ -115,16 +135,35 @@ export function decodeDigest(bytes: Uint8Array): DecodeResult<DigestMessage> {
       scopeTo,
       ...(base === undefined ? {} : { base }),
       objects,
+      ...(attached === undefined ? {} : { attached }),
     };
   });
 }
 
 /**
- * Encodes a delta body. Writers are dictionary-coded (a table of ids, then small indexes) and
- * timestamps delta-coded against the previous entry, so an entry costs a few bytes beyond its
- * key and value.
+ * Encodes a delta body from `peers.sender` to `peers.receiver` (without `peers`, ids in full). Writers are dictionary-coded (a
+ * table of ids, then small indexes; the two peers themselves take a byte each) and timestamps
+ * delta-coded against the previous entry, so an entry costs a few bytes beyond its key and
+ * value.
  */
-export function encodeDelta(message: OutgoingDelta): Uint8Array {
+export function encodeDelta(message: OutgoingDelta, peers?: MessagePeers): Uint8Array {
+  const flags =
+    (message.push ? DELTA_PUSH : 0) |
+    (message.final ? DELTA_FINAL : 0) |
+    (message.fresh ? DELTA_FRESH : 0) |
+    (message.unknownBase === true ? DELTA_UNKNOWN_BASE : 0);
+  const writer = new ByteWriter(1024);
+  writer.writeU8(flags).writeString(message.channel);
+  writeDeltaObjects(writer, message.objects, peers);
+  return writer.finish();
+}
+
+/** Writes `writer-count node-id* count x-object*` (docs/protocol.md §6.3). */
+function writeDeltaObjects(
+  out: ByteWriter,
+  objects: readonly OutgoingObject[],
+  peers: MessagePeers | undefined,
+): void {
   const writers = new Map<NodeId, number>();
   const indexOf = (id: NodeId): number => {
     let index = writers.get(id);
@@ -135,9 +174,10 @@ export function encodeDelta(message: OutgoingDelta): Uint8Array {
     return index;
   };
   const body = new ByteWriter(1024);
-  body.writeVarint(message.objects.length);
-  for (const object of message.objects) {
-    let previousWall = 0;
+  body.writeVarint(objects.length);
+  for (const object of objects) {
+    // Walls are delta-coded from the first claim's start (entries follow it closely), else 0.
+    let previousWall = object.kind === 'map' ? (object.claims[0]?.from.wall ?? 0) : 0;
     const wallDelta = (wall: number) => {
       body.writeVarint(zigzag(wall - previousWall));
       previousWall = wall;
@@ -147,7 +187,7 @@ export function encodeDelta(message: OutgoingDelta): Uint8Array {
       for (const claim of object.claims) {
         body.writeVarint(indexOf(claim.writer));
         writeTimestamp(body, claim.from);
-        writeTimestamp(body, claim.to);
+        body.writeVarint(zigzag(claim.to.wall - claim.from.wall)).writeVarint(claim.to.counter);
       }
       body.writeVarint(object.entries.length);
       for (const { entry, valueBytes } of object.entries) {
@@ -167,43 +207,17 @@ export function encodeDelta(message: OutgoingDelta): Uint8Array {
       }
     }
   }
-  const writer = new ByteWriter(body.length + 32 + writers.size * 18);
-  const flags =
-    (message.push ? DELTA_PUSH : 0) |
-    (message.final ? DELTA_FINAL : 0) |
-    (message.fresh ? DELTA_FRESH : 0) |
-    (message.unknownBase === true ? DELTA_UNKNOWN_BASE : 0);
-  writer.writeU8(flags).writeString(message.channel);
-  writer.writeVarint(writers.size);
-  for (const id of writers.keys()) writeNodeId(writer, id);
-  return writer.writeRaw(body.finish()).finish();
+  out.writeVarint(writers.size);
+  for (const id of writers.keys()) writePeerNodeId(out, id, peers);
+  out.writeRaw(body.finish());
 }
 
-/** Decodes a delta body from untrusted bytes; never throws. Values are decoded with their limits. */
-export function decodeDelta(bytes: Uint8Array): DecodeResult<DeltaMessage> {
+/** Decodes a delta body that `peers.sender` sent `peers.receiver`, from untrusted bytes; never throws. Values are decoded with their limits. */
+export function decodeDelta(bytes: Uint8Array, peers?: MessagePeers): DecodeResult<DeltaMessage> {
   return readAll(bytes, (reader) => {
     const flags = reader.readU8();
     const channel = reader.readString(MAX_NAME_BYTES);
-    const writerCount = reader.readBoundedVarint(reader.remaining);
-    const writers: NodeId[] = [];
-    for (let i = 0; i < writerCount; i++) writers.push(readNodeId(reader));
-    const writerAt = (index: number): NodeId =>
-      writers[index] ?? reader.fail(`writer index ${index} out of range`);
-    const objects: ObjectDelta[] = [];
-    const objectCount = reader.readBoundedVarint(reader.remaining);
-    for (let i = 0; i < objectCount; i++) {
-      const kind = readKind(reader);
-      const name = reader.readString(MAX_NAME_BYTES);
-      let previousWall = 0;
-      const readWall = (): number => {
-        const wall = previousWall + unzigzag(reader.readVarint());
-        if (!Number.isInteger(wall) || wall < 0 || wall > MAX_WALL) reader.fail('wall clock out of range');
-        previousWall = wall;
-        return wall;
-      };
-      if (kind === 'map') objects.push(readMapDelta(reader, name, writerAt, readWall));
-      else objects.push(readStreamDelta(reader, name, writerAt, readWall));
-    }
+    const objects = readDeltaObjects(reader, peers);
     return {
       type: 'delta',
       channel,
@@ -216,21 +230,47 @@ export function decodeDelta(bytes: Uint8Array): DecodeResult<DeltaMessage> {
   });
 }
 
-function readMapDelta(
-  reader: ByteReader,
-  name: string,
-  writerAt: (index: number) => NodeId,
-  readWall: () => number,
-): MapDelta {
+function readDeltaObjects(reader: ByteReader, peers: MessagePeers | undefined): ObjectDelta[] {
+  const writerCount = reader.readBoundedVarint(reader.remaining);
+  const writers: NodeId[] = [];
+  for (let i = 0; i < writerCount; i++) writers.push(readPeerNodeId(reader, peers));
+  const writerAt = (index: number): NodeId =>
+    writers[index] ?? reader.fail(`writer index ${index} out of range`);
+  const objects: ObjectDelta[] = [];
+  const objectCount = reader.readBoundedVarint(reader.remaining);
+  for (let i = 0; i < objectCount; i++) {
+    const kind = readKind(reader);
+    const name = reader.readString(MAX_NAME_BYTES);
+    if (kind === 'map') objects.push(readMapDelta(reader, name, writerAt));
+    else objects.push(readStreamDelta(reader, name, writerAt, wallReader(reader, 0)));
+  }
+  return objects;
+}
+
+/** Reads delta-coded walls, starting from `start`; each must stay a valid wall clock. */
+function wallReader(reader: ByteReader, start: number): () => number {
+  let previousWall = start;
+  return () => {
+    previousWall = checkedWall(reader, previousWall + unzigzag(reader.readVarint()));
+    return previousWall;
+  };
+}
+
+function checkedWall(reader: ByteReader, wall: number): number {
+  if (!Number.isInteger(wall) || wall < 0 || wall > MAX_WALL) reader.fail('wall clock out of range');
+  return wall;
+}
+
+function readMapDelta(reader: ByteReader, name: string, writerAt: (index: number) => NodeId): MapDelta {
   const claims: RangeClaim[] = [];
   const claimCount = reader.readBoundedVarint(reader.remaining);
   for (let j = 0; j < claimCount; j++) {
-    claims.push({
-      writer: writerAt(reader.readVarint()),
-      from: readTimestamp(reader),
-      to: readTimestamp(reader),
-    });
+    const writer = writerAt(reader.readVarint());
+    const from = readTimestamp(reader);
+    const wall = checkedWall(reader, from.wall + unzigzag(reader.readVarint()));
+    claims.push({ writer, from, to: { wall, counter: reader.readBoundedVarint(MAX_COUNTER) } });
   }
+  const readWall = wallReader(reader, claims[0]?.from.wall ?? 0);
   const entries: MapEntry[] = [];
   const entryCount = reader.readBoundedVarint(reader.remaining);
   for (let j = 0; j < entryCount; j++) {

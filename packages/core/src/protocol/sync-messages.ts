@@ -78,6 +78,11 @@ export interface DigestMessage {
    */
   readonly base?: Uint8Array;
   readonly objects: readonly ObjectDigest[];
+  /**
+   * Entries the sender believed the receiver lacks, sent along with the digest (with claims, as
+   * in an answer): merged before the digest is answered. Absent when none.
+   */
+  readonly attached?: readonly ObjectDelta[];
 }
 
 /** Entries for one channel. */

@@ -1,21 +1,40 @@
+import { compareTimestamps, ZERO_TIMESTAMP } from '../clock/timestamp.js';
 import type { NodeId } from '../ids/node-id.js';
-import type { DigestMessage } from '../protocol/sync-messages.js';
+import type { DigestMessage, ObjectDigest, RangeClaim, StreamDelta } from '../protocol/sync-messages.js';
 import { bytesEqual } from '../storage/bytes.js';
 import {
   addDigestObjects,
   type ClockSet,
   clockChanges,
   copyClockSet,
+  digestObjectId,
   hashClockSet,
   toDigestObjects,
 } from './clock-set.js';
 import { buildDigests, type DigestSource } from './digest-builder.js';
+import type { MapClock } from './held-beyond.js';
 
 interface Received {
   at: number;
   clocks: ClockSet;
   /** True once the set holds a whole digest (every chunk of a full one, or a rebuilt one). */
   complete: boolean;
+  /**
+   * While a chunked full digest arrives: where the chunks received without a gap from the first
+   * end (chunks are sent in order; one lost or reordered leaves the set incomplete).
+   */
+  reach?: Reach;
+  /** {@link hashClockSet} of `clocks`, once computed (only complete sets are ever hashed). */
+  hash?: Uint8Array;
+}
+
+/**
+ * The end of a chunk: its scope's upper bound and, when an object was split there by writer
+ * ranges (`scope` is that object's id plus NUL), the writer the next chunk's part starts at.
+ */
+interface Reach {
+  readonly scope: string;
+  readonly writer: string | null;
 }
 
 interface Sent {
@@ -23,6 +42,11 @@ interface Sent {
   readonly hash: Uint8Array;
   readonly reply: boolean;
 }
+
+/** What {@link DigestMemory.noteSent} needs of a sent object: map claims, stream entries. */
+export type SentObject =
+  | { readonly kind: 'map'; readonly name: string; readonly claims: readonly RangeClaim[] }
+  | StreamDelta;
 
 /** A digest as the engine processes it: whole, whatever form it travelled in. */
 export interface ResolvedDigest {
@@ -33,16 +57,25 @@ export interface ResolvedDigest {
 
 /**
  * What each peer last told us of each channel, and what we last told it: the peer memory that
- * makes a digest cost what changed. A digest names the last full clock set its sender sent (an
- * 8-byte hash) and carries only the clocks that moved since; the receiver rebuilds the whole
- * digest from the set it kept. Either side forgetting (a restart, a lost chunk) only costs one
- * full digest: the receiver answers `unknownBase` and the sender starts over.
+ * makes a digest cost what changed. A digest names a whole clock set both sides hold (by an
+ * 8-byte hash) and carries only the clocks that differ from it; the receiver rebuilds the whole
+ * digest from the set it kept. The base is either the last set the sender sent, or the last set
+ * it received from the receiver, whichever differs less from its clocks now: after a sync both
+ * replicas hold about what the more advanced one said, so either side's next digest is small.
+ * Either side forgetting (a restart, a lost chunk) only costs one full digest: the receiver
+ * answers `unknownBase` and the sender starts over.
+ *
+ * It also keeps what we *believe* each peer holds: its last whole digest, advanced by the claims
+ * we sent it since. A node opening a round attaches the entries the peer lacks by that belief,
+ * so a reconnect after a few changes costs one round trip. The belief is only an optimisation:
+ * claims are checked by their receiver, and the digest exchange still repairs what it misses.
  *
  * Memory is bounded: at most `maxPeers` peers are remembered per channel, oldest first out.
  */
 export class DigestMemory {
   readonly #received = new Map<string, Map<NodeId, Received>>();
   readonly #sent = new Map<string, Map<NodeId, Sent>>();
+  readonly #believed = new Map<string, Map<NodeId, ClockSet>>();
   readonly #maxPeers: number;
 
   constructor(maxPeers: number) {
@@ -57,12 +90,12 @@ export class DigestMemory {
     const byPeer = peerMap(this.#received, digest.channel);
     const known = byPeer.get(from);
     if (digest.base !== undefined) {
-      if (known === undefined || !known.complete || !bytesEqual(hashClockSet(known.clocks), digest.base)) {
-        return undefined;
-      }
-      const clocks = copyClockSet(known.clocks);
+      const base = this.#baseNamed(from, digest.channel, digest.base);
+      if (base === undefined) return undefined;
+      const clocks = copyClockSet(base);
       addDigestObjects(clocks, digest.objects);
       this.#remember(byPeer, from, { at: now, clocks, complete: true });
+      this.#remember(peerMap(this.#believed, digest.channel), from, copyClockSet(clocks));
       const { base: _base, ...rest } = digest;
       return {
         digest: { ...rest, scopeFrom: '', scopeTo: null, objects: toDigestObjects(clocks) },
@@ -73,33 +106,65 @@ export class DigestMemory {
     const first = digest.scopeFrom === '';
     const clocks: ClockSet = first || known === undefined ? new Map() : known.clocks;
     addDigestObjects(clocks, digest.objects);
+    const contiguous = first || (known?.reach !== undefined && continues(known.reach, digest));
+    const complete = contiguous && digest.scopeTo === null;
     this.#remember(byPeer, from, {
       at: now,
       clocks,
-      complete: (first || known?.complete === true) && digest.scopeTo === null,
+      complete,
+      ...(contiguous && digest.scopeTo !== null ? { reach: reachOf(digest, digest.scopeTo) } : {}),
     });
+    if (complete) this.#remember(peerMap(this.#believed, digest.channel), from, copyClockSet(clocks));
     return { digest, complete: first && digest.scopeTo === null };
+  }
+
+  /**
+   * What we believe `peer` holds of `channel`, as a whole digest (for planning what to attach
+   * to our next digest), or undefined when it never sent us a whole one.
+   */
+  believed(peer: NodeId, channel: string): DigestMessage | undefined {
+    const clocks = this.#believed.get(channel)?.get(peer);
+    if (clocks === undefined) return undefined;
+    return wholeDigest(channel, clocks);
+  }
+
+  /**
+   * Advances our belief of what `peer` holds by the entries we just sent it: each map claim as
+   * its receiver applies it (`c ≥ from ⇒ c := max(c, to)`), each stream entry that extends the
+   * author's contiguous run. Optimistic (the message may be lost); the peer's next digest
+   * replaces the belief with what it really holds.
+   */
+  noteSent(peer: NodeId, channel: string, objects: readonly SentObject[]): void {
+    const clocks = this.#believed.get(channel)?.get(peer);
+    if (clocks === undefined) return;
+    for (const object of objects) {
+      const id = digestObjectId(object);
+      let known = clocks.get(id);
+      if (known === undefined) {
+        known = { kind: object.kind, name: object.name, clocks: new Map() };
+        clocks.set(id, known);
+      }
+      const writerClocks = known.clocks;
+      if (object.kind === 'map') {
+        for (const claim of object.claims) {
+          const clock = (writerClocks.get(claim.writer) as MapClock | undefined) ?? ZERO_TIMESTAMP;
+          if (compareTimestamps(clock, claim.from) < 0 || compareTimestamps(claim.to, clock) <= 0) continue;
+          // What the peer holds beyond its old clock is unknown now: leave the summary out.
+          writerClocks.set(claim.writer, { wall: claim.to.wall, counter: claim.to.counter });
+        }
+      } else {
+        for (const entry of object.entries) {
+          const seq = (writerClocks.get(entry.author) as number | undefined) ?? 0;
+          if (entry.seq === seq + 1) writerClocks.set(entry.author, entry.seq);
+        }
+      }
+    }
   }
 
   /** Each peer's last whole digest of `channel`, with when it came. */
   *received(channel: string): IterableIterator<[NodeId, { at: number; digest: DigestMessage }]> {
     for (const [peer, received] of this.#received.get(channel) ?? []) {
-      if (!received.complete) continue;
-      yield [
-        peer,
-        {
-          at: received.at,
-          digest: {
-            type: 'digest',
-            channel,
-            reply: false,
-            fresh: false,
-            scopeFrom: '',
-            scopeTo: null,
-            objects: toDigestObjects(received.clocks),
-          },
-        },
-      ];
+      if (received.complete) yield [peer, { at: received.at, digest: wholeDigest(channel, received.clocks) }];
     }
   }
 
@@ -125,10 +190,10 @@ export class DigestMemory {
       })),
     );
     const byPeer = peerMap(this.#sent, channel);
-    const last = byPeer.get(to);
-    const changes = last === undefined ? undefined : clockChanges(current, last.clocks);
+    const base = this.#closestBase(to, channel, current);
     this.#remember(byPeer, to, { clocks: current, hash: hashClockSet(current), reply: options.reply });
-    if (last !== undefined && changes !== undefined) {
+    if (base !== undefined) {
+      const changes = base.changes;
       const relative: DigestMessage = {
         type: 'digest',
         channel,
@@ -136,7 +201,7 @@ export class DigestMemory {
         fresh: options.fresh,
         scopeFrom: '',
         scopeTo: null,
-        base: last.hash,
+        base: base.hash,
         objects: changes,
       };
       const [single] = buildDigests(
@@ -151,11 +216,50 @@ export class DigestMemory {
     return buildDigests(channel, sources, options.reply, options.budget, options.fresh);
   }
 
-  /** Forgets what we sent `to` about `channel` (it did not know our base); returns what it was. */
-  forgetSent(to: NodeId, channel: string): { reply: boolean } | undefined {
+  /**
+   * Of the two sets `peer` may hold as a base (what we last sent it, what it last sent us), the
+   * one from which `current` differs in fewer clocks, with those differences.
+   */
+  #closestBase(
+    peer: NodeId,
+    channel: string,
+    current: ClockSet,
+  ): { hash: Uint8Array; changes: ObjectDigest[] } | undefined {
+    let best: { hash: Uint8Array; changes: ObjectDigest[] } | undefined;
+    let bestCount = Number.POSITIVE_INFINITY;
+    const consider = (clocks: ClockSet, hash: () => Uint8Array) => {
+      const changes = clockChanges(current, clocks);
+      if (changes === undefined) return;
+      const count = changes.reduce((sum, object) => sum + object.clocks.length + 1, 0);
+      if (count < bestCount) {
+        best = { hash: hash(), changes };
+        bestCount = count;
+      }
+    };
+    const sent = this.#sent.get(channel)?.get(peer);
+    if (sent !== undefined) consider(sent.clocks, () => sent.hash);
+    const received = this.#received.get(channel)?.get(peer);
+    if (received?.complete === true) consider(received.clocks, () => receivedHash(received));
+    return best;
+  }
+
+  /** The set, sent to or received from `peer`, whose hash is `hash`. */
+  #baseNamed(peer: NodeId, channel: string, hash: Uint8Array): ClockSet | undefined {
+    const received = this.#received.get(channel)?.get(peer);
+    if (received?.complete === true && bytesEqual(receivedHash(received), hash)) return received.clocks;
+    const sent = this.#sent.get(channel)?.get(peer);
+    return sent !== undefined && bytesEqual(sent.hash, hash) ? sent.clocks : undefined;
+  }
+
+  /**
+   * Forgets every base shared with `to` for `channel` (it did not know the one we named, so it
+   * lost its memory); returns whether the digest it refused was a reply.
+   */
+  forgetBases(to: NodeId, channel: string): { reply: boolean } | undefined {
     const byPeer = this.#sent.get(channel);
     const sent = byPeer?.get(to);
     byPeer?.delete(to);
+    this.#received.get(channel)?.delete(to);
     return sent;
   }
 
@@ -164,6 +268,40 @@ export class DigestMemory {
     byPeer.set(peer, value);
     if (byPeer.size > this.#maxPeers) byPeer.delete(byPeer.keys().next().value as NodeId);
   }
+}
+
+/**
+ * True when chunk `digest` starts exactly where the previous one ended: at its scope bound, or,
+ * for an object split across the two (the bound is its id plus NUL), at the same object and
+ * the writer its previous part stopped before.
+ */
+function continues(reach: Reach, digest: DigestMessage): boolean {
+  if (reach.writer === null) return digest.scopeFrom === reach.scope;
+  if (`${digest.scopeFrom}\u0000` !== reach.scope) return false;
+  const part = digest.objects.find((object) => digestObjectId(object) === digest.scopeFrom);
+  return part?.from === reach.writer;
+}
+
+function reachOf(digest: DigestMessage, scopeTo: string): Reach {
+  const split = digest.objects.find((object) => `${digestObjectId(object)}\u0000` === scopeTo);
+  return { scope: scopeTo, writer: split?.to ?? null };
+}
+
+function receivedHash(received: Received): Uint8Array {
+  received.hash ??= hashClockSet(received.clocks);
+  return received.hash;
+}
+
+function wholeDigest(channel: string, clocks: ClockSet): DigestMessage {
+  return {
+    type: 'digest',
+    channel,
+    reply: false,
+    fresh: false,
+    scopeFrom: '',
+    scopeTo: null,
+    objects: toDigestObjects(clocks),
+  };
 }
 
 function peerMap<T>(maps: Map<string, Map<NodeId, T>>, channel: string): Map<NodeId, T> {

@@ -1,0 +1,176 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { encodeValue } from '../codec/encode-value.js';
+import type { NodeId } from '../ids/node-id.js';
+import type { MapClock } from '../sync/held-beyond.js';
+import type { MessagePeers } from './node-id-codec.js';
+import { decodeDelta, decodeDigest, encodeDelta, encodeDigest, type OutgoingObject } from './sync-codec.js';
+import type { DigestMessage, ObjectDelta, ObjectDigest } from './sync-messages.js';
+
+const peers: MessagePeers = {
+  sender: 'alice' as NodeId,
+  receiver: '0123456789abcdef0123456789abcdef' as NodeId,
+};
+const writerArb = fc.constantFrom(
+  peers.sender,
+  peers.receiver,
+  'carol' as NodeId,
+  'fedcba9876543210fedcba9876543210' as NodeId,
+);
+const wallArb = fc.integer({ min: 0, max: 2 ** 48 - 1 });
+const stampArb = fc.record({ wall: wallArb, counter: fc.integer({ min: 0, max: 65535 }) });
+const mapClockArb: fc.Arbitrary<MapClock> = fc.oneof(
+  stampArb,
+  fc.record({
+    wall: wallArb,
+    counter: fc.integer({ min: 0, max: 65535 }),
+    beyond: fc.record({
+      max: stampArb,
+      count: fc.nat(),
+      sum1: fc.integer({ min: 0, max: 2 ** 32 - 1 }),
+      sum2: fc.integer({ min: 0, max: 2 ** 32 - 1 }),
+    }),
+  }),
+);
+const nameArb = fc.string({ maxLength: 8 });
+
+function objectDigestArb(relative: boolean): fc.Arbitrary<ObjectDigest> {
+  const range = relative
+    ? fc.constant(['', null] as const)
+    : fc.tuple(nameArb, fc.option(nameArb, { nil: null }));
+  const kindAndClocks = fc.oneof(
+    fc.record({
+      kind: fc.constant('map' as const),
+      clocks: fc.uniqueArray(fc.tuple(writerArb, mapClockArb), { selector: ([id]) => id, maxLength: 4 }),
+    }),
+    fc.record({
+      kind: fc.constant('stream' as const),
+      clocks: fc.uniqueArray(fc.tuple(writerArb, fc.nat()), { selector: ([id]) => id, maxLength: 4 }),
+    }),
+  );
+  return fc
+    .tuple(kindAndClocks, nameArb, range)
+    .map(([{ kind, clocks }, name, [from, to]]) => ({ kind, name, from, to, clocks }));
+}
+
+const attachedArb: fc.Arbitrary<ObjectDelta[]> = fc.array(
+  fc.oneof(
+    fc.record({
+      kind: fc.constant('map' as const),
+      name: nameArb,
+      claims: fc.array(fc.record({ writer: writerArb, from: stampArb, to: stampArb }), { maxLength: 3 }),
+      entries: fc.array(
+        fc.record({
+          key: fc.string({ maxLength: 6 }),
+          writer: writerArb,
+          wall: wallArb,
+          counter: fc.integer({ min: 0, max: 65535 }),
+          value: fc.option(fc.oneof(fc.string({ maxLength: 10 }), fc.integer()), { nil: undefined }),
+        }),
+        { maxLength: 4 },
+      ),
+    }),
+    fc.record({
+      kind: fc.constant('stream' as const),
+      name: nameArb,
+      entries: fc.array(
+        fc.record({
+          author: writerArb,
+          seq: fc.integer({ min: 1, max: 2 ** 40 }),
+          wall: wallArb,
+          counter: fc.integer({ min: 0, max: 65535 }),
+          payload: fc.uint8Array({ maxLength: 8 }),
+        }),
+        { maxLength: 4 },
+      ),
+    }),
+  ),
+  { maxLength: 3 },
+);
+
+const digestArb: fc.Arbitrary<DigestMessage> = fc.boolean().chain((relative) =>
+  fc.record({
+    type: fc.constant('digest' as const),
+    channel: nameArb,
+    reply: fc.boolean(),
+    fresh: fc.boolean(),
+    scopeFrom: relative ? fc.constant('') : nameArb,
+    scopeTo: relative ? fc.constant(null) : fc.option(nameArb, { nil: null }),
+    objects: fc.array(objectDigestArb(relative), { maxLength: 3 }),
+    ...(relative ? { base: fc.uint8Array({ minLength: 8, maxLength: 8 }) } : {}),
+  }),
+);
+
+function outgoing(objects: readonly ObjectDelta[]): OutgoingObject[] {
+  return objects.map((object) =>
+    object.kind === 'stream'
+      ? object
+      : {
+          ...object,
+          entries: object.entries.map((entry) => ({
+            entry,
+            valueBytes: entry.value === undefined ? undefined : encodeValue(entry.value),
+          })),
+        },
+  );
+}
+
+describe('sync codec', () => {
+  it('round-trips digests, relative or full, with entries attached or not', () => {
+    fc.assert(
+      fc.property(digestArb, attachedArb, (digest, attached) => {
+        const decoded = decodeDigest(encodeDigest(digest, peers, outgoing(attached)), peers);
+        expect(decoded).toEqual({ ok: true, value: attached.length > 0 ? { ...digest, attached } : digest });
+      }),
+    );
+  });
+
+  it('round-trips deltas, and the two peers cost one byte each wherever they appear', () => {
+    fc.assert(
+      fc.property(attachedArb, fc.boolean(), fc.boolean(), (objects, push, final) => {
+        const delta = {
+          channel: 'c',
+          push,
+          final,
+          fresh: false,
+          unknownBase: false,
+          objects: outgoing(objects),
+        };
+        const bytes = encodeDelta(delta, peers);
+        expect(decodeDelta(bytes, peers)).toEqual({
+          ok: true,
+          value: { type: 'delta', channel: 'c', push, final, fresh: false, unknownBase: false, objects },
+        });
+        const full = encodeDelta(delta);
+        expect(decodeDelta(full).ok).toBe(true);
+        const ids = new Set(
+          objects.flatMap((o) =>
+            o.kind === 'map'
+              ? [...o.claims, ...o.entries].map((x) => x.writer)
+              : o.entries.map((x) => x.author),
+          ),
+        );
+        // Full forms: 'alice' is 6 bytes, a generated id 17; marked, each is 1.
+        const saved = (ids.has(peers.sender) ? 5 : 0) + (ids.has(peers.receiver) ? 16 : 0);
+        expect(full.length - bytes.length).toBe(saved);
+      }),
+    );
+  });
+
+  it('never throws on arbitrary bytes or truncations, and never reads a peer mark without peers', () => {
+    fc.assert(
+      fc.property(digestArb, attachedArb, fc.uint8Array({ maxLength: 64 }), (digest, attached, noise) => {
+        const bytes = encodeDigest(digest, peers, outgoing(attached));
+        for (let length = 0; length < bytes.length; length++) {
+          expect(decodeDigest(bytes.subarray(0, length), peers).ok).toBe(false);
+        }
+        expect(() => decodeDigest(noise, peers)).not.toThrow();
+        expect(() => decodeDelta(noise, peers)).not.toThrow();
+        const marked = digest.objects.some((o) =>
+          o.clocks.some(([id]) => id === peers.sender || id === peers.receiver),
+        );
+        if (marked) expect(decodeDigest(bytes).ok).toBe(false);
+      }),
+    );
+  });
+});

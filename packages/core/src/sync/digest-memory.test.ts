@@ -1,0 +1,115 @@
+import { describe, expect, it } from 'vitest';
+import type { NodeId } from '../ids/node-id.js';
+import type { DigestMessage } from '../protocol/sync-messages.js';
+import type { DigestSource } from './digest-builder.js';
+import { DigestMemory } from './digest-memory.js';
+
+const alice = 'alice' as NodeId;
+const bob = 'bob' as NodeId;
+const CHANNEL = 'c';
+const options = { reply: false, fresh: true, budget: 1200 };
+
+/** A map `m` whose writers w0..w{n-1} each have clock (1000 + i, 0). */
+function mapSource(writers: number, bump: Record<string, number> = {}): DigestSource {
+  const clocks = Array.from({ length: writers }, (_, i) => {
+    const id = `w${String(i).padStart(4, '0')}` as NodeId;
+    return [id, { wall: 1000 + i + (bump[id] ?? 0), counter: 0 }] as const;
+  });
+  return { id: 'm:m', kind: 'map', name: 'm', clocks };
+}
+
+function clocksOf(digest: DigestMessage): number {
+  return digest.objects.reduce((sum, object) => sum + object.clocks.length, 0);
+}
+
+describe('DigestMemory', () => {
+  it('sends a digest relative to what the peer last sent us, once our clocks caught up with it', () => {
+    const atAlice = new DigestMemory(8);
+    const atBob = new DigestMemory(8);
+    // Alice's full digest of 200 writers takes several chunks; Bob keeps the whole set.
+    const full = atAlice.outgoing(bob, CHANNEL, [mapSource(200)], options);
+    expect(full.length).toBeGreaterThan(1);
+    for (const chunk of full) expect(atBob.receive(alice, chunk, 0)).toBeDefined();
+    // Bob now holds what Alice has, plus one newer clock: his digest names her set as its base.
+    const [relative, ...rest] = atBob.outgoing(alice, CHANNEL, [mapSource(200, { w0007: 5 })], options);
+    expect(rest).toEqual([]);
+    expect(relative?.base).toBeDefined();
+    expect(clocksOf(relative as DigestMessage)).toBe(1);
+    // Alice resolves it against the set she sent.
+    const resolved = atAlice.receive(bob, relative as DigestMessage, 1);
+    expect(resolved?.complete).toBe(true);
+    expect(clocksOf(resolved?.digest as DigestMessage)).toBe(200);
+    const bumped = resolved?.digest.objects[0]?.clocks.find(([id]) => id === 'w0007');
+    expect(bumped?.[1]).toEqual({ wall: 1012, counter: 0 });
+  });
+
+  it('never treats a chunked digest with a gap as whole', () => {
+    const atAlice = new DigestMemory(8);
+    const atBob = new DigestMemory(8);
+    const full = atAlice.outgoing(bob, CHANNEL, [mapSource(200)], options);
+    expect(full.length).toBeGreaterThan(2);
+    full.forEach((chunk, index) => {
+      if (index !== 1) atBob.receive(alice, chunk, 0);
+    });
+    expect([...atBob.received(CHANNEL)]).toEqual([]);
+    // So Bob has no base in common with Alice but what he sent: a full digest again.
+    const next = atBob.outgoing(alice, CHANNEL, [mapSource(200)], options);
+    expect(next[0]?.base).toBeUndefined();
+  });
+
+  it('answers a base it does not hold with undefined, and forgets its bases when told', () => {
+    const atAlice = new DigestMemory(8);
+    atAlice.outgoing(bob, CHANNEL, [mapSource(3)], options);
+    const relative = atAlice.outgoing(
+      bob,
+      CHANNEL,
+      [mapSource(3, { w0001: 1 })],
+      options,
+    )[0] as DigestMessage;
+    expect(relative.base).toBeDefined();
+    expect(new DigestMemory(8).receive(alice, relative, 0)).toBeUndefined();
+    expect(atAlice.forgetBases(bob, CHANNEL)).toMatchObject({ reply: false });
+    expect(atAlice.outgoing(bob, CHANNEL, [mapSource(3)], options)[0]?.base).toBeUndefined();
+  });
+
+  it('advances its belief of a peer by the claims it accepts, as the peer would', () => {
+    const atAlice = new DigestMemory(8);
+    const atBob = new DigestMemory(8);
+    for (const chunk of atBob.outgoing(alice, CHANNEL, [mapSource(2)], options))
+      atAlice.receive(bob, chunk, 0);
+    const w0 = 'w0000' as NodeId;
+    const w1 = 'w0001' as NodeId;
+    atAlice.noteSent(bob, CHANNEL, [
+      {
+        kind: 'map',
+        name: 'm',
+        claims: [
+          // Starts at Bob's clock for w0 (1000): accepted.
+          { writer: w0, from: { wall: 1000, counter: 0 }, to: { wall: 1500, counter: 2 } },
+          // Starts beyond Bob's clock for w1 (1001): a gap, refused.
+          { writer: w1, from: { wall: 1200, counter: 0 }, to: { wall: 1300, counter: 0 } },
+        ],
+      },
+      {
+        kind: 'stream',
+        name: 's',
+        entries: [1, 2, 4].map((seq) => ({
+          author: w0,
+          seq,
+          wall: 1,
+          counter: 0,
+          payload: new Uint8Array(),
+        })),
+      },
+    ]);
+    const believed = atAlice.believed(bob, CHANNEL);
+    const map = believed?.objects.find((object) => object.kind === 'map');
+    expect(map?.clocks).toEqual([
+      [w0, { wall: 1500, counter: 2 }],
+      [w1, { wall: 1001, counter: 0 }],
+    ]);
+    const stream = believed?.objects.find((object) => object.kind === 'stream');
+    expect(stream?.clocks).toEqual([[w0, 2]]);
+    expect(atAlice.believed(alice, CHANNEL)).toBeUndefined();
+  });
+});
