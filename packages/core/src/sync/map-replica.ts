@@ -31,6 +31,13 @@ export class MapReplica {
   readonly #clocks = new Map<NodeId, Timestamp>();
   /** Per writer, the entries held beyond its synced clock (by key). */
   readonly #beyond = new Map<NodeId, Map<string, MapEntry>>();
+  /**
+   * Per writer with entries beyond its clock, the newest one tracked while they were tracked in
+   * version order (null once one came out of order). In order, raising the clock removes a
+   * prefix and stops at the first newer entry: a burst of own writes awaiting durability is
+   * then linear, not quadratic.
+   */
+  readonly #beyondNewest = new Map<NodeId, Timestamp | null>();
 
   constructor() {
     this.map.onChange((change) => {
@@ -89,8 +96,15 @@ export class MapReplica {
     this.#clocks.set(writer, { wall: stamp.wall, counter: stamp.counter });
     const beyond = this.#beyond.get(writer);
     if (beyond !== undefined) {
-      for (const [key, entry] of beyond) if (compareTimestamps(entry, stamp) <= 0) beyond.delete(key);
-      if (beyond.size === 0) this.#beyond.delete(writer);
+      const inOrder = this.#beyondNewest.get(writer) !== null;
+      for (const [key, entry] of beyond) {
+        if (compareTimestamps(entry, stamp) <= 0) beyond.delete(key);
+        else if (inOrder) break;
+      }
+      if (beyond.size === 0) {
+        this.#beyond.delete(writer);
+        this.#beyondNewest.delete(writer);
+      }
     }
     return true;
   }
@@ -108,6 +122,11 @@ export class MapReplica {
       beyond = new Map();
       this.#beyond.set(entry.writer, beyond);
     }
+    const newest = this.#beyondNewest.get(entry.writer);
+    const inOrder = newest === undefined || (newest !== null && compareTimestamps(entry, newest) > 0);
+    this.#beyondNewest.set(entry.writer, inOrder ? { wall: entry.wall, counter: entry.counter } : null);
+    // Re-inserted, so the map's iteration order stays the order of tracking.
+    beyond.delete(entry.key);
     beyond.set(entry.key, entry);
   }
 
