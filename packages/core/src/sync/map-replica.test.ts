@@ -1,7 +1,9 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { compareTimestamps } from '../clock/timestamp.js';
 import type { MapEntry } from '../crdt/lww-map.js';
 import type { NodeId } from '../ids/node-id.js';
-import type { MapClock } from './held-beyond.js';
+import { HeldBeyondSum, type MapClock } from './held-beyond.js';
 import { MapReplica } from './map-replica.js';
 
 const w = 'writer' as NodeId;
@@ -44,5 +46,34 @@ describe('MapReplica', () => {
     const peer = new MapReplica();
     peer.map.merge([entry('b', 20)]); // lacks a, but its max is as high
     expect(source.planDelta(clocksOf(peer), '', null).entries.map((e) => e.key)).toEqual(['a', 'b']);
+  });
+
+  it('summarizes exactly the live entries beyond each clock, whatever order entries and raises come in', () => {
+    const writers = ['a', 'b'] as NodeId[];
+    const stamp = fc.record({
+      wall: fc.integer({ min: 1, max: 40 }),
+      counter: fc.integer({ min: 0, max: 2 }),
+    });
+    const op = fc.oneof(
+      fc.record({ key: fc.constantFrom('k1', 'k2', 'k3', 'k4'), writer: fc.constantFrom(...writers), stamp }),
+      fc.record({ raise: fc.constantFrom(...writers), stamp }),
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 40 }), (ops) => {
+        const replica = new MapReplica();
+        for (const next of ops) {
+          if ('raise' in next) replica.raiseClock(next.raise, next.stamp);
+          else replica.map.merge([{ key: next.key, value: 1, writer: next.writer, ...next.stamp }]);
+        }
+        const clocks = clocksOf(replica);
+        for (const writer of writers) {
+          const expected = new HeldBeyondSum();
+          for (const held of replica.map.allEntries())
+            if (held.writer === writer && compareTimestamps(held, replica.clockOf(writer)) > 0)
+              expected.add(held);
+          expect(clocks.get(writer)?.beyond).toEqual(expected.summary());
+        }
+      }),
+    );
   });
 });
