@@ -32,8 +32,17 @@ export function shoalSubject(sealed: boolean): Subject {
   return {
     name: sealed ? 'Shoal (sealed)' : 'Shoal',
     maxKeys: Number.POSITIVE_INFINITY,
-    pair: (setup) => ShoalPair.create(setup, sealed),
+    pair: (setup) => ShoalPair.create(setup, sealed, false),
   };
+}
+
+/**
+ * A Shoal pair (open mode) where `b` starts as a copy of `a`'s store (as a restored backup
+ * would), so the two hold the same state but have never exchanged a message: no peer memory.
+ * `setup.synced` is ignored.
+ */
+export function shoalClonedPair(setup: PairSetup): Promise<Pair> {
+  return ShoalPair.create(setup, false, true);
 }
 
 interface Node {
@@ -56,7 +65,7 @@ class ShoalPair implements Pair {
     this.#log = log;
   }
 
-  static async create(setup: PairSetup, sealed: boolean): Promise<ShoalPair> {
+  static async create(setup: PairSetup, sealed: boolean, clone: boolean): Promise<ShoalPair> {
     const net = new SimulatedNetwork({ seed: 1, latency: LATENCY, maxMessageSize: MAX_MESSAGE_SIZE });
     const ids = new Set<NodeId>();
     const idRandom = net.random('bench-ids');
@@ -67,8 +76,7 @@ class ShoalPair implements Pair {
     };
     const secret = sealed ? generateSecret() : undefined;
     const log: SentMessage[] = [];
-    const node = async (seed?: (storage: KeyValueStore) => Promise<void>): Promise<Node> => {
-      const id = freshId();
+    const node = async (seed?: (storage: KeyValueStore) => Promise<void>, id = freshId()): Promise<Node> => {
       const storage = net.storage(id);
       const coordinator = await Coordinator.create({
         id,
@@ -83,14 +91,19 @@ class ShoalPair implements Pair {
       const channel = await coordinator.channel(CHANNEL);
       return { id, coordinator, map: channel.map('m'), stream: channel.stream('log') };
     };
-    const a = await node(setup.writers > 1 ? (store) => seedWriters(store, setup, freshId) : undefined);
+    let a = await node(setup.writers > 1 ? (store) => seedWriters(store, setup, freshId) : undefined);
     if (setup.writers === 1) await writeAll(a, mapWrites(0, setup.keys));
-    const b = await node();
+    if (clone) {
+      // A restart stores a's own synced clock, so the copy taken then vouches for a's writes.
+      await a.coordinator.dispose();
+      a = await node(undefined, a.id);
+    }
+    const b = await node(clone ? (store) => copyMissing(net.storage(a.id), store) : undefined);
     net.partition([a.id], [b.id]);
     await a.coordinator.start();
     await b.coordinator.start();
     const pair = new ShoalPair(net, { a, b }, log);
-    if (setup.synced) await pair.sync();
+    if (setup.synced && !clone) await pair.sync();
     return pair;
   }
 
@@ -183,9 +196,14 @@ async function seedWriters(store: KeyValueStore, setup: PairSetup, freshId: () =
       void map.set(key, { v: value.v, s: value.s });
     }
     await writer.dispose();
-    for await (const [key, value] of storage.scan(new Uint8Array())) {
-      if ((await store.get(key)) === undefined) await store.put(key, value);
-    }
+    await copyMissing(storage, store);
+  }
+}
+
+/** Copies every record of `from` that `to` lacks (the node's own identity records are kept). */
+async function copyMissing(from: KeyValueStore, to: KeyValueStore): Promise<void> {
+  for await (const [key, value] of from.scan(new Uint8Array())) {
+    if ((await to.get(key)) === undefined) await to.put(key, value);
   }
 }
 

@@ -77,6 +77,12 @@ export interface SyncStats {
 type PendingPush = Map<string, ObjectPlan & { entries: unknown[] }>;
 
 /**
+ * Most chunks a round sends ahead of its digest on belief alone. Beyond that the ordinary
+ * exchange (the peer asks for what it lacks) costs half a round trip more but nothing wasted.
+ */
+const MAX_ATTACHED_CHUNKS = 16;
+
+/**
  * Push-pull anti-entropy plus eager push with relay (DESIGN.md §4).
  *
  * Every `gossipInterval` (±25% jitter) the engine sends, for each channel, its digest to one
@@ -215,6 +221,8 @@ export class SyncEngine {
     this.#deps.meetPeer(channel, delta.fresh);
     this.#merge(channel, delta.objects, delta.push);
     if (delta.push) return;
+    // The peer answered a digest of ours: it holds what we last sent it.
+    if (delta.final) this.#memory.delivered(from, channel.name);
     const pull = this.#pulling.get(channel.name);
     if (pull?.peer !== from) return;
     if (delta.final) {
@@ -291,10 +299,16 @@ export class SyncEngine {
     return this.#pulling.has(channel);
   }
 
+  /**
+   * Records a pull of `channel` from `peer` unless one from another peer is in flight. One from
+   * the same peer is replaced: that peer just spoke without answering it, so it was most likely
+   * lost (at worst the peer answers twice).
+   */
   #startPull(channel: string, peer: NodeId): boolean {
     const pull = this.#pulling.get(channel);
     const now = this.#deps.timers.monotonic();
-    if (pull !== undefined && now - pull.lastProgress < this.#deps.config.pullTimeout) return false;
+    if (pull !== undefined && pull.peer !== peer && now - pull.lastProgress < this.#deps.config.pullTimeout)
+      return false;
     this.#pulling.set(channel, { peer, lastProgress: now });
     return true;
   }
@@ -322,44 +336,54 @@ export class SyncEngine {
     const options = { reply, fresh: this.#deps.isFresh(channel), budget: this.#deps.budget() };
     const digests = this.#memory.outgoing(to, channel.name, sources, options);
     const peers = this.#peers(to);
-    let attached: readonly OutgoingObject[] | undefined;
+    let attached: OutgoingDelta[] | undefined;
     for (const digest of digests) {
       let body = encodeDigest(digest, peers);
       if (attach && digests.length === 1) attached = this.#attachment(to, channel, body.length);
-      if (attached !== undefined) {
-        body = encodeDigest(digest, peers, attached);
-        this.#countSent(channel.name, attached);
+      const last = attached?.pop();
+      if (attached !== undefined && last !== undefined) {
+        // Earlier chunks go ahead as plain (non-final) deltas, so an in-order link delivers
+        // them before the digest is answered; the last rides in the digest itself.
+        this.#sendDeltas(to, attached, channel, false);
+        body = encodeDigest(digest, peers, last.objects);
+        this.#countSent(channel.name, last.objects);
+        attached.push(last);
       }
       this.#deps.sendDigest(to, body);
       this.stats.digestsSent++;
     }
-    return attached;
+    return attached?.flatMap((message) => message.objects);
   }
 
   /**
-   * The entries `to` lacks by what we believe it holds, when there are some and they fit one
-   * message beside a digest of `digestBytes`; else undefined (the exchange fetches them).
+   * The chunks `to` lacks by what we believe it holds, each small enough to ride beside a digest
+   * of `digestBytes`, when there are some and at most {@link MAX_ATTACHED_CHUNKS}; else
+   * undefined (the exchange fetches them: a belief gone stale should not cost much).
    */
-  #attachment(to: NodeId, channel: ChannelState, digestBytes: number): readonly OutgoingObject[] | undefined {
+  #attachment(to: NodeId, channel: ChannelState, digestBytes: number): OutgoingDelta[] | undefined {
     const believed = this.#memory.believed(to, channel.name);
     if (believed === undefined) return undefined;
     const plans = planFor(channel, believed);
     if (plans.length === 0) return undefined;
     const chunker = new DeltaChunker(channel.name, this.#deps.deltaBudget() - digestBytes, false);
     for (const plan of plans) chunker.add(plan);
-    const messages = chunker.finish();
-    return messages.length === 1 && chunker.oversized === 0 ? messages[0]?.objects : undefined;
+    const messages = chunker.finish().map((message) => ({ ...message, final: false }));
+    return messages.length <= MAX_ATTACHED_CHUNKS && chunker.oversized === 0 ? messages : undefined;
   }
 
-  #sendDeltas(to: NodeId, messages: readonly OutgoingDelta[], channel?: ChannelState): void {
+  /**
+   * Sends delta chunks to `to`. `believed`: count them as held by `to` at once (answers: if one
+   * is lost, the peer's pull times out and its next digest corrects the belief); chunks sent
+   * ahead of a digest are counted only once the peer's final answer shows it took them.
+   */
+  #sendDeltas(to: NodeId, messages: readonly OutgoingDelta[], channel?: ChannelState, believed = true): void {
     const fresh = channel !== undefined && this.#deps.isFresh(channel);
     const peers = this.#peers(to);
     for (const message of messages) {
       this.#deps.sendDelta(to, encodeDelta({ ...message, fresh }, peers));
       this.stats.deltasSent++;
       this.#countSent(message.channel, message.objects);
-      // Optimistic: if this is lost, the peer's pull times out and its next digest corrects us.
-      this.#memory.noteSent(to, message.channel, message.objects);
+      if (believed) this.#memory.noteSent(to, message.channel, message.objects);
     }
   }
 

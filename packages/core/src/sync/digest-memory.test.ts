@@ -60,6 +60,7 @@ describe('DigestMemory', () => {
   it('answers a base it does not hold with undefined, and forgets its bases when told', () => {
     const atAlice = new DigestMemory(8);
     atAlice.outgoing(bob, CHANNEL, [mapSource(3)], options);
+    atAlice.delivered(bob, CHANNEL);
     const relative = atAlice.outgoing(
       bob,
       CHANNEL,
@@ -111,5 +112,20 @@ describe('DigestMemory', () => {
     const stream = believed?.objects.find((object) => object.kind === 'stream');
     expect(stream?.clocks).toEqual([[w0, 2]]);
     expect(atAlice.believed(alice, CHANNEL)).toBeUndefined();
+  });
+
+  it('names only sets the peer answered, yet resolves any of its last few sent sets', () => {
+    const atAlice = new DigestMemory(8);
+    const atBob = new DigestMemory(8);
+    const first = atAlice.outgoing(bob, CHANNEL, [mapSource(3)], options);
+    for (const chunk of first) atBob.receive(alice, chunk, 0);
+    // Not answered yet: the next digest cannot lean on the first.
+    expect(atAlice.outgoing(bob, CHANNEL, [mapSource(3, { w0001: 1 })], options)[0]?.base).toBeUndefined();
+    atAlice.delivered(bob, CHANNEL);
+    // Bob's own digest names the set he received from Alice; she resolves it though she has
+    // sent another since (lost on the way, say).
+    const fromBob = atBob.outgoing(alice, CHANNEL, [mapSource(3, { w0002: 1 })], options)[0] as DigestMessage;
+    expect(fromBob.base).toBeDefined();
+    expect(atAlice.receive(bob, fromBob, 1)?.complete).toBe(true);
   });
 });

@@ -37,11 +37,25 @@ interface Reach {
   readonly writer: string | null;
 }
 
-interface Sent {
+/** One clock set we sent a peer. */
+interface SentSet {
   readonly clocks: ClockSet;
   readonly hash: Uint8Array;
-  readonly reply: boolean;
+  /** True once the peer answered after it was sent: only such a set is named as a base. */
+  delivered: boolean;
 }
+
+/**
+ * The last few sets we sent a peer, newest first. Older ones stay: if the newest digest was
+ * lost, the peer still holds an older one and may name it as the base of its own digest.
+ */
+interface Sent {
+  readonly reply: boolean;
+  readonly sets: readonly SentSet[];
+}
+
+/** How many sets sent to each peer are kept. */
+const SENT_SETS = 3;
 
 /** What {@link DigestMemory.noteSent} needs of a sent object: map claims, stream entries. */
 export type SentObject =
@@ -191,7 +205,14 @@ export class DigestMemory {
     );
     const byPeer = peerMap(this.#sent, channel);
     const base = this.#closestBase(to, channel, current);
-    this.#remember(byPeer, to, { clocks: current, hash: hashClockSet(current), reply: options.reply });
+    const hash = hashClockSet(current);
+    const earlier = byPeer.get(to)?.sets ?? [];
+    const same = earlier.find((set) => bytesEqual(set.hash, hash));
+    const others = earlier.filter((set) => set !== same);
+    this.#remember(byPeer, to, {
+      reply: options.reply,
+      sets: [{ clocks: current, hash, delivered: same?.delivered ?? false }, ...others].slice(0, SENT_SETS),
+    });
     if (base !== undefined) {
       const changes = base.changes;
       const relative: DigestMessage = {
@@ -217,8 +238,17 @@ export class DigestMemory {
   }
 
   /**
-   * Of the two sets `peer` may hold as a base (what we last sent it, what it last sent us), the
-   * one from which `current` differs in fewer clocks, with those differences.
+   * Notes that `peer` answered a digest of ours for `channel` (its final chunk arrived): the
+   * newest set we sent it reached it, so it may serve as a base.
+   */
+  delivered(peer: NodeId, channel: string): void {
+    const newest = this.#sent.get(channel)?.get(peer)?.sets[0];
+    if (newest !== undefined) newest.delivered = true;
+  }
+
+  /**
+   * Of the sets `peer` is known to hold (those we sent it that it answered, the last it sent
+   * us), the one from which `current` differs in fewer clocks, with those differences.
    */
   #closestBase(
     peer: NodeId,
@@ -236,8 +266,8 @@ export class DigestMemory {
         bestCount = count;
       }
     };
-    const sent = this.#sent.get(channel)?.get(peer);
-    if (sent !== undefined) consider(sent.clocks, () => sent.hash);
+    for (const set of this.#sent.get(channel)?.get(peer)?.sets ?? [])
+      if (set.delivered) consider(set.clocks, () => set.hash);
     const received = this.#received.get(channel)?.get(peer);
     if (received?.complete === true) consider(received.clocks, () => receivedHash(received));
     return best;
@@ -247,8 +277,10 @@ export class DigestMemory {
   #baseNamed(peer: NodeId, channel: string, hash: Uint8Array): ClockSet | undefined {
     const received = this.#received.get(channel)?.get(peer);
     if (received?.complete === true && bytesEqual(receivedHash(received), hash)) return received.clocks;
-    const sent = this.#sent.get(channel)?.get(peer);
-    return sent !== undefined && bytesEqual(sent.hash, hash) ? sent.clocks : undefined;
+    return this.#sent
+      .get(channel)
+      ?.get(peer)
+      ?.sets.find((set) => bytesEqual(set.hash, hash))?.clocks;
   }
 
   /**
@@ -260,7 +292,7 @@ export class DigestMemory {
     const sent = byPeer?.get(to);
     byPeer?.delete(to);
     this.#received.get(channel)?.delete(to);
-    return sent;
+    return sent === undefined ? undefined : { reply: sent.reply };
   }
 
   #remember<T>(byPeer: Map<NodeId, T>, peer: NodeId, value: T): void {
