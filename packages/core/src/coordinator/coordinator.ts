@@ -156,7 +156,8 @@ export class Coordinator implements AsyncDisposable {
   #cancelHello: (() => void) | undefined;
   #cancelCompaction: (() => void) | undefined;
   readonly #reassembler: Reassembler;
-  #deltaCompression = 1;
+  /** How well delta bodies deflate lately (raw ÷ sent); starts where typical JSON-ish data lands. */
+  #deltaCompression = 2;
 
   private constructor(
     options: CoordinatorOptions,
@@ -217,9 +218,11 @@ export class Coordinator implements AsyncDisposable {
       sendDigest: (to, body) => this.#send(to, MessageType.Digest, body),
       sendDelta: (to, body) => this.#send(to, MessageType.Delta, body),
       budget: () => this.#bodyBudget(),
-      // Aim a little under the observed ratio, and never beyond 3×, so chunks rarely need fragments.
+      // Aim a little under the observed ratio (the budget keeps room for gossip, which a full
+      // chunk leaves out), and never beyond 5×, so chunks rarely need fragments. Bigger chunks
+      // deflate better: 9.5 B per small map entry at 3.3 KB, 11.8 B at 1.1 KB.
       deltaBudget: () =>
-        Math.floor(this.#bodyBudget() * Math.min(3, Math.max(1, this.#deltaCompression * 0.8))),
+        Math.floor(this.#bodyBudget() * Math.min(5, Math.max(1, this.#deltaCompression * 0.9))),
       isFresh: (channel) => this.#isFresh(channel),
       meetPeer: (channel, peerFresh) => this.#refreshIfStale(channel, peerFresh),
       afterPull: (channel, peerFresh) => {
