@@ -181,8 +181,10 @@ export class SyncEngine {
   }
 
   /**
-   * Answers a digest: the delta the sender lacks, then our own digest unless we are already
-   * pulling this channel or the digest shows the sender has nothing we lack.
+   * Answers a digest: the delta the sender lacks, then, once its last chunk is in, our own
+   * digest unless we are already pulling this channel or the digest shows the sender has
+   * nothing we lack. Only the answer to the last chunk is `final`, and earlier chunks that need
+   * nothing get no answer: one final ends the sender's pull.
    */
   handleDigest(from: NodeId, digest: DigestMessage): void {
     const channel = this.#deps.channels.get(digest.channel);
@@ -200,12 +202,18 @@ export class SyncEngine {
     }
     const chunker = new DeltaChunker(channel.name, this.#deps.deltaBudget(), false);
     for (const plan of planFor(channel, resolved.digest)) chunker.add(plan);
+    const last = digest.scopeTo === null;
     const messages = chunker.finish();
-    if (messages.length === 0) messages.push(emptyFinal(channel.name, false));
-    this.#sendDeltas(from, messages, channel);
-    if (digest.reply) return;
-    if (resolved.complete && !lacksAnything(channel, resolved.digest)) return;
-    if (this.#startPull(channel.name, from)) this.#sendDigests(from, channel, true, false);
+    if (last && messages.length === 0) messages.push(emptyFinal(channel.name, false));
+    this.#sendDeltas(
+      from,
+      last ? messages : messages.map((message) => ({ ...message, final: false })),
+      channel,
+    );
+    if (digest.reply || !last) return;
+    if (resolved.whole !== undefined && !lacksAnything(channel, resolved.whole)) return;
+    // The peer we pull from started a new exchange: our pull went unanswered, ask again.
+    if (this.#startPull(channel.name, from, true)) this.#sendDigests(from, channel, true, false);
   }
 
   /** Merges a delta; a final chunk from the peer we pull from ends the pull. */
@@ -300,14 +308,15 @@ export class SyncEngine {
   }
 
   /**
-   * Records a pull of `channel` from `peer` unless one from another peer is in flight. One from
-   * the same peer is replaced: that peer just spoke without answering it, so it was most likely
-   * lost (at worst the peer answers twice).
+   * Records a pull of `channel` from `peer` unless one is in flight. With `restart`, one from
+   * the same peer is replaced: that peer started a new exchange without answering it, so it was
+   * most likely lost (at worst the peer answers twice).
    */
-  #startPull(channel: string, peer: NodeId): boolean {
+  #startPull(channel: string, peer: NodeId, restart: boolean): boolean {
     const pull = this.#pulling.get(channel);
     const now = this.#deps.timers.monotonic();
-    if (pull !== undefined && pull.peer !== peer && now - pull.lastProgress < this.#deps.config.pullTimeout)
+    const replaceable = restart && pull?.peer === peer;
+    if (pull !== undefined && !replaceable && now - pull.lastProgress < this.#deps.config.pullTimeout)
       return false;
     this.#pulling.set(channel, { peer, lastProgress: now });
     return true;

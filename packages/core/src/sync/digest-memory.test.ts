@@ -29,7 +29,10 @@ describe('DigestMemory', () => {
     // Alice's full digest of 200 writers takes several chunks; Bob keeps the whole set.
     const full = atAlice.outgoing(bob, CHANNEL, [mapSource(200)], options);
     expect(full.length).toBeGreaterThan(1);
-    for (const chunk of full) expect(atBob.receive(alice, chunk, 0)).toBeDefined();
+    const wholes = full.map((chunk) => atBob.receive(alice, chunk, 0)?.whole);
+    // Only the last chunk completes the set, and then the whole of it is known.
+    expect(wholes.slice(0, -1).every((whole) => whole === undefined)).toBe(true);
+    expect(clocksOf(wholes.at(-1) as DigestMessage)).toBe(200);
     // Bob now holds what Alice has, plus one newer clock: his digest names her set as its base.
     const [relative, ...rest] = atBob.outgoing(alice, CHANNEL, [mapSource(200, { w0007: 5 })], options);
     expect(rest).toEqual([]);
@@ -37,7 +40,7 @@ describe('DigestMemory', () => {
     expect(clocksOf(relative as DigestMessage)).toBe(1);
     // Alice resolves it against the set she sent.
     const resolved = atAlice.receive(bob, relative as DigestMessage, 1);
-    expect(resolved?.complete).toBe(true);
+    expect(resolved?.whole).toBe(resolved?.digest);
     expect(clocksOf(resolved?.digest as DigestMessage)).toBe(200);
     const bumped = resolved?.digest.objects[0]?.clocks.find(([id]) => id === 'w0007');
     expect(bumped?.[1]).toEqual({ wall: 1012, counter: 0 });
@@ -48,9 +51,10 @@ describe('DigestMemory', () => {
     const atBob = new DigestMemory(8);
     const full = atAlice.outgoing(bob, CHANNEL, [mapSource(200)], options);
     expect(full.length).toBeGreaterThan(2);
-    full.forEach((chunk, index) => {
-      if (index !== 1) atBob.receive(alice, chunk, 0);
-    });
+    const wholes = full.map((chunk, index) =>
+      index === 1 ? undefined : atBob.receive(alice, chunk, 0)?.whole,
+    );
+    expect(wholes.every((whole) => whole === undefined)).toBe(true);
     expect([...atBob.received(CHANNEL)]).toEqual([]);
     // So Bob has no base in common with Alice but what he sent: a full digest again.
     const next = atBob.outgoing(alice, CHANNEL, [mapSource(200)], options);
@@ -126,6 +130,6 @@ describe('DigestMemory', () => {
     // sent another since (lost on the way, say).
     const fromBob = atBob.outgoing(alice, CHANNEL, [mapSource(3, { w0002: 1 })], options)[0] as DigestMessage;
     expect(fromBob.base).toBeDefined();
-    expect(atAlice.receive(bob, fromBob, 1)?.complete).toBe(true);
+    expect(atAlice.receive(bob, fromBob, 1)?.whole).toBeDefined();
   });
 });

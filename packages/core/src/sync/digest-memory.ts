@@ -64,9 +64,13 @@ export type SentObject =
 
 /** A digest as the engine processes it: whole, whatever form it travelled in. */
 export interface ResolvedDigest {
+  /** The message, rebuilt whole when it was relative; one chunk of a long digest stays a chunk. */
   readonly digest: DigestMessage;
-  /** True when `digest` covers every object the sender holds (not one chunk of several). */
-  readonly complete: boolean;
+  /**
+   * Everything the sender holds, when known after this message: the digest itself when it
+   * came whole, all chunks when this one completed a gap-free run; else undefined.
+   */
+  readonly whole: DigestMessage | undefined;
 }
 
 /**
@@ -111,10 +115,8 @@ export class DigestMemory {
       this.#remember(byPeer, from, { at: now, clocks, complete: true });
       this.#remember(peerMap(this.#believed, digest.channel), from, copyClockSet(clocks));
       const { base: _base, ...rest } = digest;
-      return {
-        digest: { ...rest, scopeFrom: '', scopeTo: null, objects: toDigestObjects(clocks) },
-        complete: true,
-      };
+      const rebuilt = { ...rest, scopeFrom: '', scopeTo: null, objects: toDigestObjects(clocks) };
+      return { digest: rebuilt, whole: rebuilt };
     }
     // A full digest, maybe one chunk of several: chunks after the first add to the first's set.
     const first = digest.scopeFrom === '';
@@ -129,7 +131,13 @@ export class DigestMemory {
       ...(contiguous && digest.scopeTo !== null ? { reach: reachOf(digest, digest.scopeTo) } : {}),
     });
     if (complete) this.#remember(peerMap(this.#believed, digest.channel), from, copyClockSet(clocks));
-    return { digest, complete: first && digest.scopeTo === null };
+    if (!complete) return { digest, whole: undefined };
+    return {
+      digest,
+      whole: first
+        ? digest
+        : { ...wholeDigest(digest.channel, clocks), reply: digest.reply, fresh: digest.fresh },
+    };
   }
 
   /**
