@@ -437,7 +437,7 @@ export class SimulatedNetwork {
     const to = this.#node(toId);
     from.stats.sent++;
     from.stats.bytesSent += bytes.length;
-    this.#trace({ type: 'send', time: this.#time, from: from.id, to: to.id, size: bytes.length });
+    this.#trace('send', from, to, bytes.length);
     const cut = this.#links.cut(from.id, to.id);
     if (cut !== undefined) {
       this.#drop(from, to, bytes.length, cut);
@@ -483,7 +483,7 @@ export class SimulatedNetwork {
     }
     to.stats.delivered++;
     to.stats.bytesDelivered += bytes.length;
-    this.#trace({ type: 'deliver', time: this.#time, from: from.id, to: to.id, size: bytes.length });
+    this.#trace('deliver', from, to, bytes.length);
     port.dispatchMessage(from.id, bytes);
   }
 
@@ -547,7 +547,7 @@ export class SimulatedNetwork {
 
   #drop(from: NodeState, to: NodeState, size: number, reason: DropReason): void {
     from.stats.dropped++;
-    this.#trace({ type: 'drop', time: this.#time, from: from.id, to: to.id, size, reason });
+    this.#trace('drop', from, to, size, reason);
   }
 
   /** Tells every other connected node that `node` went up or down. */
@@ -592,7 +592,12 @@ export class SimulatedNetwork {
     this.#options.onError?.(error, { node: node?.id, source });
   }
 
-  #trace(entry: TraceEntry): void {
+  /** Reports one step of a message; builds the entry only when someone listens (most runs). */
+  #trace(type: TraceEntry['type'], from: NodeState, to: NodeState, size: number, reason?: DropReason): void {
+    if (this.#traceListeners.size === 0) return;
+    const base = { time: this.#time, from: from.id, to: to.id, size };
+    const entry: TraceEntry =
+      type === 'drop' ? { type, ...base, reason: reason as DropReason } : { type, ...base };
     for (const listener of this.#traceListeners) listener(entry);
   }
 }

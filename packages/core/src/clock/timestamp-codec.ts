@@ -1,5 +1,5 @@
 import type { ByteReader } from '../wire/byte-reader.js';
-import type { ByteWriter } from '../wire/byte-writer.js';
+import { type ByteWriter, varintSize } from '../wire/byte-writer.js';
 import { MAX_COUNTER, MAX_WALL, type Timestamp } from './timestamp.js';
 
 /** Writes a timestamp as two varints: wall ms (≤ 7 bytes) and counter (usually 1 byte). */
@@ -12,4 +12,9 @@ export function readTimestamp(reader: ByteReader): Timestamp {
   const wall = reader.readBoundedVarint(MAX_WALL);
   const counter = reader.readBoundedVarint(MAX_COUNTER);
   return { wall, counter };
+}
+
+/** Bytes {@link writeTimestamp} writes for `stamp`. */
+export function timestampSize(stamp: Timestamp): number {
+  return varintSize(stamp.wall) + varintSize(stamp.counter);
 }

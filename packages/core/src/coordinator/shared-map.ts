@@ -7,7 +7,7 @@ import type { Value } from '../crdt/value.js';
 import { ErrorCode, ShoalError } from '../errors/shoal-error.js';
 import type { NodeId } from '../ids/node-id.js';
 import { encodeMapRecord, encodeTimestampRecord } from '../persistence/records.js';
-import { mapClockKey, mapEntryKey } from '../persistence/storage-keys.js';
+import { MapEntryKeys, mapClockKey } from '../persistence/storage-keys.js';
 import type { RangeClaim } from '../protocol/sync-messages.js';
 import { MapReplica } from '../sync/map-replica.js';
 import { utf8Length } from '../wire/utf8-length.js';
@@ -49,6 +49,7 @@ export class MapObject {
   readonly #watchers = new Set<AsyncQueue<MapWatchEvent>>();
   readonly #context: NodeContext;
   readonly #channel: string;
+  readonly #keys: MapEntryKeys;
   readonly #countKeys: () => number;
   #localWrite: Promise<void> = Promise.resolve();
   /** True while reloading persisted entries: they are neither re-persisted nor announced. */
@@ -64,6 +65,7 @@ export class MapObject {
   ) {
     this.#context = context;
     this.#channel = channel;
+    this.#keys = new MapEntryKeys(channel, name);
     this.#countKeys = countKeys;
     this.replica.map.onChange((change) => this.#changed(change));
   }
@@ -242,9 +244,7 @@ export class MapObject {
   #forget(key: string): void {
     this.replica.purge(key);
     this.#changeSeqs.delete(key);
-    this.#context.writes
-      .write({ type: 'delete', key: mapEntryKey(this.#channel, this.name, key) })
-      .catch(() => {});
+    this.#context.writes.write({ type: 'delete', key: this.#keys.key(key) }).catch(() => {});
   }
 
   /** Ends every watcher (node disposed). */
@@ -262,17 +262,14 @@ export class MapObject {
       : entry.value === undefined
         ? undefined
         : encodeValue(entry.value);
-    const record = encodeMapRecord(
-      { channel: this.#channel, map: this.name, ...entry, changeSeq: cursor },
-      valueBytes,
-    );
+    const record = encodeMapRecord(entry, cursor, valueBytes);
     const durable = this.#context.writes.write({
       type: 'put',
-      key: mapEntryKey(this.#channel, this.name, entry.key),
+      key: this.#keys.key(entry.key),
       value: record,
     });
+    // A remote entry's failed write needs no handler here: the write queue reports it.
     if (change.local) this.#localWrite = durable;
-    else durable.catch(() => {}); // reported by the write queue's error path
     for (const watcher of this.#watchers) watcher.push(toEvent(entry, cursor, change.local));
   }
 

@@ -2,7 +2,7 @@ import { compareTimestamps } from '../clock/timestamp.js';
 import type { MaterializedView, Materializer, StreamEntry } from '../crdt/event-log.js';
 import { ErrorCode, ShoalError } from '../errors/shoal-error.js';
 import { encodeStreamRecord } from '../persistence/records.js';
-import { streamEntryKey } from '../persistence/storage-keys.js';
+import { StreamEntryKeys } from '../persistence/storage-keys.js';
 import { StreamReplica } from '../sync/stream-replica.js';
 import { AsyncQueue } from './async-queue.js';
 import type { NodeContext } from './node-context.js';
@@ -25,6 +25,7 @@ export class StreamObject {
   readonly #watchers = new Set<AsyncQueue<StreamWatchEvent>>();
   readonly #context: NodeContext;
   readonly #channel: string;
+  readonly #keys: StreamEntryKeys;
   #localWrite: Promise<void> = Promise.resolve();
   /** True while reloading persisted entries: they are neither re-persisted nor announced. */
   #loading = false;
@@ -40,6 +41,7 @@ export class StreamObject {
   ) {
     this.#context = context;
     this.#channel = channel;
+    this.#keys = new StreamEntryKeys(channel, name);
     this.replica.log.onEntry((entry) => this.#revealed(entry));
   }
 
@@ -141,11 +143,11 @@ export class StreamObject {
     this.#arrivals.push({ entry, cursor });
     const durable = this.#context.writes.write({
       type: 'put',
-      key: streamEntryKey(this.#channel, this.name, entry.author, entry.seq),
-      value: encodeStreamRecord({ channel: this.#channel, stream: this.name, ...entry, changeSeq: cursor }),
+      key: this.#keys.key(entry.author, entry.seq),
+      value: encodeStreamRecord(entry, cursor),
     });
+    // A remote entry's failed write needs no handler here: the write queue reports it.
     if (this.#appending) this.#localWrite = durable;
-    else durable.catch(() => {});
     for (const watcher of this.#watchers) watcher.push({ entry, cursor, local: this.#appending });
   }
 }

@@ -1,13 +1,13 @@
-import type { Timestamp } from '../clock/timestamp.js';
-import { readTimestamp, writeTimestamp } from '../clock/timestamp-codec.js';
+import type { Timestamp, Version } from '../clock/timestamp.js';
+import { readTimestamp, timestampSize, writeTimestamp } from '../clock/timestamp-codec.js';
 import { decodeValue } from '../codec/decode-value.js';
 import type { Value } from '../crdt/value.js';
 import { MAX_NAME_BYTES } from '../ids/channel-id.js';
 import { isNodeId, type NodeId } from '../ids/node-id.js';
-import { readNodeId, writeNodeId } from '../protocol/node-id-codec.js';
+import { nodeIdBytes, readNodeId } from '../protocol/node-id-codec.js';
 import { MAX_WIRE_KEY_BYTES } from '../protocol/sync-codec.js';
 import { type ByteReader, type DecodeResult, readAll } from '../wire/byte-reader.js';
-import { ByteWriter } from '../wire/byte-writer.js';
+import { ByteWriter, varintSize } from '../wire/byte-writer.js';
 
 /** A map entry as stored: its object path, version, local change seq and encoded value. */
 export interface StoredMapEntry {
@@ -33,14 +33,28 @@ export interface StoredStreamEntry {
   readonly payload: Uint8Array;
 }
 
-/** Encodes a map entry record value (the path lives in the key). */
-export function encodeMapRecord(entry: StoredMapEntry, valueBytes: Uint8Array | undefined): Uint8Array {
-  const writer = new ByteWriter(32 + (valueBytes?.length ?? 0));
-  writeTimestamp(writer, entry);
-  writeNodeId(writer, entry.writer);
-  writer.writeVarint(entry.changeSeq).writeU8(valueBytes === undefined ? 1 : 0);
-  if (valueBytes !== undefined) writer.writeRaw(valueBytes);
-  return writer.finish();
+/** Encodes a map entry record value (the path lives in the key): version, change seq, value. */
+export function encodeMapRecord(
+  entry: Version,
+  changeSeq: number,
+  valueBytes: Uint8Array | undefined,
+): Uint8Array {
+  const writer = writerBytes(entry.writer);
+  const size = timestampSize(entry) + writer.length + varintSize(changeSeq) + 1 + (valueBytes?.length ?? 0);
+  const record = new ByteWriter(size);
+  writeTimestamp(record, entry);
+  record.writeRaw(writer).writeVarint(changeSeq);
+  if (valueBytes === undefined) return record.writeU8(1).finish();
+  return record.writeU8(0).writeRaw(valueBytes).finish();
+}
+
+/** The last writer id encoded: records come in runs of one writer (a delta is sorted by writer). */
+let lastWriter: { readonly id: NodeId; readonly bytes: Uint8Array } | undefined;
+
+/** `id` as the node-id codec writes it, remembered for the next record of the same writer. */
+function writerBytes(id: NodeId): Uint8Array {
+  if (lastWriter?.id !== id) lastWriter = { id, bytes: nodeIdBytes(id) };
+  return lastWriter.bytes;
 }
 
 /** Decodes a map entry record from its key and value; fails on anything malformed. */
@@ -63,11 +77,15 @@ export function decodeMapRecord(key: Uint8Array, value: Uint8Array): DecodeResul
   });
 }
 
-/** Encodes a stream entry record value. */
-export function encodeStreamRecord(entry: StoredStreamEntry): Uint8Array {
-  const writer = new ByteWriter(16 + entry.payload.length);
-  writeTimestamp(writer, entry);
-  return writer.writeVarint(entry.changeSeq).writeRaw(entry.payload).finish();
+/** Encodes a stream entry record value: stamp, change seq, payload (the path lives in the key). */
+export function encodeStreamRecord(
+  entry: Timestamp & { readonly payload: Uint8Array },
+  changeSeq: number,
+): Uint8Array {
+  const size = timestampSize(entry) + varintSize(changeSeq) + entry.payload.length;
+  const record = new ByteWriter(size);
+  writeTimestamp(record, entry);
+  return record.writeVarint(changeSeq).writeRaw(entry.payload).finish();
 }
 
 /** Decodes a stream entry record from its key and value. */
@@ -92,9 +110,9 @@ export function decodeStreamRecord(key: Uint8Array, value: Uint8Array): DecodeRe
 
 /** Encodes a timestamp record (synced clocks, the HLC high-water mark). */
 export function encodeTimestampRecord(stamp: Timestamp): Uint8Array {
-  const writer = new ByteWriter(12);
-  writeTimestamp(writer, stamp);
-  return writer.finish();
+  const record = new ByteWriter(timestampSize(stamp));
+  writeTimestamp(record, stamp);
+  return record.finish();
 }
 
 /** Decodes a timestamp record. */
@@ -104,7 +122,7 @@ export function decodeTimestampRecord(bytes: Uint8Array): DecodeResult<Timestamp
 
 /** Encodes a counter record (epoch, incarnation, change seq). */
 export function encodeCounterRecord(value: number): Uint8Array {
-  return new ByteWriter(9).writeVarint(value).finish();
+  return new ByteWriter(varintSize(value)).writeVarint(value).finish();
 }
 
 /** Decodes a counter record. */

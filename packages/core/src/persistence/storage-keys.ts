@@ -1,4 +1,5 @@
-import { ByteWriter } from '../wire/byte-writer.js';
+import { ByteWriter, varintSize } from '../wire/byte-writer.js';
+import { utf8Length } from '../wire/utf8-length.js';
 
 /**
  * The key layout of everything Shoal persists in a {@link KeyValueStore}. One prefix byte per
@@ -36,12 +37,25 @@ export function channelPrefix(kind: number, channel: string, object?: string): U
 
 /** Key of a map entry. */
 export function mapEntryKey(channel: string, map: string, key: string): Uint8Array {
-  return new ByteWriter(64)
-    .writeU8(RecordKind.MapEntry)
-    .writeString(channel)
-    .writeString(map)
-    .writeString(key)
-    .finish();
+  return new MapEntryKeys(channel, map).key(key);
+}
+
+/** Builds the keys of one map's entries, as {@link mapEntryKey} does, encoding the path once. */
+export class MapEntryKeys {
+  readonly #prefix: Uint8Array;
+
+  constructor(channel: string, map: string) {
+    this.#prefix = channelPrefix(RecordKind.MapEntry, channel, map);
+  }
+
+  /** Key of the entry of `key`. */
+  key(key: string): Uint8Array {
+    const length = utf8Length(key);
+    return new ByteWriter(this.#prefix.length + varintSize(length) + length)
+      .writeRaw(this.#prefix)
+      .writeString(key)
+      .finish();
+  }
 }
 
 /** Key of a map's synced clock for `writer`. */
@@ -56,14 +70,40 @@ export function mapClockKey(channel: string, map: string, writer: string): Uint8
 
 /** Key of a stream entry; seq is big-endian so a scan returns an author's entries in order. */
 export function streamEntryKey(channel: string, stream: string, author: string, seq: number): Uint8Array {
-  return new ByteWriter(64)
-    .writeU8(RecordKind.StreamEntry)
-    .writeString(channel)
-    .writeString(stream)
-    .writeString(author)
-    .writeU32(Math.floor(seq / 0x1_0000_0000))
-    .writeU32(seq % 0x1_0000_0000)
-    .finish();
+  return new StreamEntryKeys(channel, stream).key(author, seq);
+}
+
+/**
+ * Builds the keys of one stream's entries, as {@link streamEntryKey} does, but encodes the
+ * path (channel, stream, author) once and not per entry: persisting a long run of one
+ * author's entries then costs one small allocation per key.
+ */
+export class StreamEntryKeys {
+  readonly #prefix: Uint8Array;
+  #author: string | undefined;
+  #authorPrefix: Uint8Array = new Uint8Array();
+
+  constructor(channel: string, stream: string) {
+    this.#prefix = channelPrefix(RecordKind.StreamEntry, channel, stream);
+  }
+
+  /** Key of `author`'s entry `seq`. */
+  key(author: string, seq: number): Uint8Array {
+    if (author !== this.#author) {
+      // Entries come in runs of one author (a delta is sorted by author), so one is remembered.
+      const length = utf8Length(author);
+      this.#author = author;
+      this.#authorPrefix = new ByteWriter(this.#prefix.length + varintSize(length) + length)
+        .writeRaw(this.#prefix)
+        .writeString(author)
+        .finish();
+    }
+    return new ByteWriter(this.#authorPrefix.length + 8)
+      .writeRaw(this.#authorPrefix)
+      .writeU32(Math.floor(seq / 0x1_0000_0000))
+      .writeU32(seq % 0x1_0000_0000)
+      .finish();
+  }
 }
 
 /** Key of a channel's settings. */

@@ -39,7 +39,10 @@ export class WriteQueue {
     return this.#pending.length;
   }
 
-  /** Queues operations; the promise resolves once they are durable. */
+  /**
+   * Queues operations; the promise resolves once they are durable. A caller may ignore the
+   * promise: a failed batch reaches `onError`, and never surfaces as an unhandled rejection.
+   */
   write(...operations: BatchOperation[]): Promise<void> {
     for (const operation of operations) this.#pending.push(operation);
     this.#schedule();

@@ -1,21 +1,28 @@
 import { ErrorCode, ShoalError } from '../errors/shoal-error.js';
 import type { BatchOperation, KeyValueStore } from '../ports/key-value-store.js';
-import { compareBytes, startsWith, toHex } from './bytes.js';
+import { SlabCopies } from './slab-copies.js';
+
+/** Bytes per `String.fromCharCode` call: far below any engine's argument-count limit. */
+const CHARS_PER_CALL = 4096;
 
 /**
  * A {@link KeyValueStore} held in memory: fast, and gone with the process. Tests and
  * simulations use it; a `SimulatedNetwork` keeps one per node across simulated crashes.
  * All writes are "durable" for the lifetime of the object.
+ *
+ * Keys are held as Latin-1 strings, one char per byte: building one is a single native call,
+ * and strings of chars below 256 compare exactly as their bytes do unsigned, so `scan` sorts
+ * with the engine's own string order. Values are held as {@link SlabCopies}.
  */
 export class MemoryStore implements KeyValueStore {
-  readonly #entries = new Map<string, { key: Uint8Array; value: Uint8Array }>();
-  #sorted: { key: Uint8Array; value: Uint8Array }[] | undefined;
+  readonly #entries = new Map<string, Uint8Array>();
+  readonly #copies = new SlabCopies();
+  #sorted: [string, Uint8Array][] | undefined;
   #closed = false;
 
   async get(key: Uint8Array): Promise<Uint8Array | undefined> {
     this.#checkOpen();
-    const entry = this.#entries.get(toHex(key));
-    return entry === undefined ? undefined : entry.value.slice();
+    return this.#entries.get(latin1(key))?.slice();
   }
 
   async put(key: Uint8Array, value: Uint8Array): Promise<void> {
@@ -38,10 +45,15 @@ export class MemoryStore implements KeyValueStore {
 
   async *scan(prefix: Uint8Array): AsyncIterable<[Uint8Array, Uint8Array]> {
     this.#checkOpen();
-    this.#sorted ??= [...this.#entries.values()].sort((a, b) => compareBytes(a.key, b.key));
-    // Snapshot: writes during iteration do not disturb the order seen.
-    for (const entry of this.#sorted) {
-      if (startsWith(entry.key, prefix)) yield [entry.key.slice(), entry.value.slice()];
+    this.#sorted ??= [...this.#entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const sorted = this.#sorted;
+    // Snapshot: writes during iteration do not disturb what is seen. Keys sharing the prefix
+    // sit together in key order, from the first key not below the prefix itself.
+    const start = latin1(prefix);
+    for (let i = lowerBound(sorted, start); i < sorted.length; i++) {
+      const [text, value] = sorted[i] as [string, Uint8Array];
+      if (!text.startsWith(start)) return;
+      yield [latin1Bytes(text), value.slice()];
     }
   }
 
@@ -55,15 +67,60 @@ export class MemoryStore implements KeyValueStore {
   }
 
   #put(key: Uint8Array, value: Uint8Array): void {
-    this.#entries.set(toHex(key), { key: key.slice(), value: value.slice() });
+    const text = latin1(key);
+    const old = this.#entries.get(text);
+    if (old !== undefined) this.#copies.drop(old);
+    this.#entries.set(text, this.#copies.copy(value));
     this.#sorted = undefined;
+    if (this.#copies.wasteful) this.#compact();
   }
 
   #delete(key: Uint8Array): void {
-    if (this.#entries.delete(toHex(key))) this.#sorted = undefined;
+    const text = latin1(key);
+    const old = this.#entries.get(text);
+    if (old === undefined) return;
+    this.#copies.drop(old);
+    this.#entries.delete(text);
+    this.#sorted = undefined;
+  }
+
+  /** Moves every value to fresh slabs, leaving dropped bytes behind (a scan's snapshot keeps its own). */
+  #compact(): void {
+    this.#copies.reset();
+    for (const [text, value] of this.#entries) this.#entries.set(text, this.#copies.copy(value));
   }
 
   #checkOpen(): void {
     if (this.#closed) throw new ShoalError(ErrorCode.Closed, 'MemoryStore is closed');
   }
+}
+
+/** The string with one char per byte of `bytes`. */
+function latin1(bytes: Uint8Array): string {
+  if (bytes.length <= CHARS_PER_CALL) return String.fromCharCode.apply(null, bytes as unknown as number[]);
+  let text = '';
+  for (let start = 0; start < bytes.length; start += CHARS_PER_CALL) {
+    const part = bytes.subarray(start, start + CHARS_PER_CALL);
+    text += String.fromCharCode.apply(null, part as unknown as number[]);
+  }
+  return text;
+}
+
+/** The bytes of a string built by {@link latin1}. */
+function latin1Bytes(text: string): Uint8Array {
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  return bytes;
+}
+
+/** Index of the first entry whose key is not below `text`. */
+function lowerBound(sorted: readonly [string, Uint8Array][], text: string): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if ((sorted[mid] as [string, Uint8Array])[0] < text) low = mid + 1;
+    else high = mid;
+  }
+  return low;
 }

@@ -4,15 +4,18 @@ const utf8 = new TextEncoder();
  * Appends binary fields to a growing buffer. The wire format's building blocks: unsigned
  * LEB128 varints, fixed-width big-endian integers, length-prefixed bytes and strings.
  * Every `writeX` has a matching `readX` on {@link ByteReader}.
+ *
+ * Sized exactly (`new ByteWriter(size)` for a record of known size), it allocates once and
+ * `finish` hands over that array without a copy: persistence writes a record per merged entry.
  */
 export class ByteWriter {
   #buffer: Uint8Array;
-  #view: DataView;
+  /** Made on first use: a DataView moves a small array's storage off the engine's fast heap. */
+  #view: DataView | undefined;
   #length = 0;
 
   constructor(initialCapacity = 64) {
     this.#buffer = new Uint8Array(initialCapacity);
-    this.#view = new DataView(this.#buffer.buffer);
   }
 
   /** Bytes written so far. */
@@ -28,6 +31,7 @@ export class ByteWriter {
 
   writeU32(value: number): this {
     this.#reserve(4);
+    this.#view ??= new DataView(this.#buffer.buffer, this.#buffer.byteOffset, this.#buffer.byteLength);
     this.#view.setUint32(this.#length, value);
     this.#length += 4;
     return this;
@@ -35,7 +39,7 @@ export class ByteWriter {
 
   /** Unsigned LEB128 of a safe integer in [0, 2^53). */
   writeVarint(value: number): this {
-    this.#reserve(8);
+    this.#reserve(varintSize(value));
     let rest = value;
     while (rest >= 0x80) {
       this.#buffer[this.#length++] = (rest % 0x80) | 0x80;
@@ -79,20 +83,23 @@ export class ByteWriter {
     return this.writeBytes(utf8.encode(value));
   }
 
-  /** A copy of the bytes written. */
+  /**
+   * The bytes written, owned by the caller: the buffer itself when it is exactly full (any later
+   * write would move to a new one), else a copy.
+   */
   finish(): Uint8Array {
-    return this.#buffer.slice(0, this.#length);
+    return this.#length === this.#buffer.length ? this.#buffer : this.#buffer.slice(0, this.#length);
   }
 
   #reserve(extra: number): void {
     const needed = this.#length + extra;
     if (needed <= this.#buffer.length) return;
-    let capacity = this.#buffer.length * 2;
+    let capacity = Math.max(16, this.#buffer.length * 2);
     while (capacity < needed) capacity *= 2;
     const grown = new Uint8Array(capacity);
     grown.set(this.#buffer.subarray(0, this.#length));
     this.#buffer = grown;
-    this.#view = new DataView(grown.buffer);
+    this.#view = undefined;
   }
 }
 

@@ -1,0 +1,136 @@
+import { fcParams } from '@shoal/testkit';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { encodeValue } from '../codec/encode-value.js';
+import type { NodeId } from '../ids/node-id.js';
+import { writeNodeId } from '../protocol/node-id-codec.js';
+import { valueArb } from '../test-support/crdt-arbitraries.js';
+import { ByteWriter } from '../wire/byte-writer.js';
+import { decodeMapRecord, decodeStreamRecord, encodeMapRecord, encodeStreamRecord } from './records.js';
+import { MapEntryKeys, mapEntryKey, RecordKind, StreamEntryKeys, streamEntryKey } from './storage-keys.js';
+
+// Names and keys with multi-byte UTF-8, which a string's length does not size.
+const nameArb = fc.string({ unit: 'binary', maxLength: 40 });
+// Lone surrogates too: they are written as U+FFFD (so read back changed), as the wire writer does.
+const rawNameArb = fc.oneof(
+  nameArb,
+  fc.tuple(nameArb, fc.constantFrom('\uD800', '\uDFFF', '\uD83D\uDE00')).map(([name, odd]) => name + odd),
+);
+const writerArb = fc.oneof(
+  fc.constantFrom('a', 'node-7'),
+  fc.stringMatching(/^[0-9a-f]{32}$/),
+) as fc.Arbitrary<NodeId>;
+const stampArb = fc.record({
+  wall: fc.integer({ min: 0, max: 2 ** 48 - 1 }),
+  counter: fc.integer({ min: 0, max: 0xffff }),
+});
+const seqArb = fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER });
+const changeSeqArb = fc.nat();
+
+/** The layout every persisted record was written in, built with the wire writer: the reference. */
+function referenceKey(kind: number, ...parts: string[]): ByteWriter {
+  const writer = new ByteWriter().writeU8(kind);
+  for (const part of parts) writer.writeString(part);
+  return writer;
+}
+
+describe('persisted records', () => {
+  it('map entry keys keep the layout already on disk, from any builder', () => {
+    fc.assert(
+      fc.property(
+        nameArb,
+        nameArb,
+        fc.array(nameArb, { minLength: 1, maxLength: 5 }),
+        (channel, map, keys) => {
+          const builder = new MapEntryKeys(channel, map);
+          for (const key of keys) {
+            const expected = referenceKey(RecordKind.MapEntry, channel, map, key).finish();
+            expect(builder.key(key)).toEqual(expected);
+            expect(mapEntryKey(channel, map, key)).toEqual(expected);
+          }
+        },
+      ),
+      fcParams(),
+    );
+  });
+
+  it('stream entry keys keep the layout already on disk, whatever the order of authors', () => {
+    fc.assert(
+      fc.property(
+        rawNameArb,
+        rawNameArb,
+        fc.array(fc.tuple(writerArb, seqArb), { minLength: 1, maxLength: 8 }),
+        (channel, stream, entries) => {
+          const builder = new StreamEntryKeys(channel, stream);
+          for (const [author, seq] of entries) {
+            const expected = referenceKey(RecordKind.StreamEntry, channel, stream, author)
+              .writeU32(Math.floor(seq / 0x1_0000_0000))
+              .writeU32(seq % 0x1_0000_0000)
+              .finish();
+            expect(builder.key(author, seq)).toEqual(expected);
+            expect(streamEntryKey(channel, stream, author, seq)).toEqual(expected);
+          }
+        },
+      ),
+      fcParams(),
+    );
+  });
+
+  it('a map record round-trips, and keeps the layout already on disk', () => {
+    fc.assert(
+      fc.property(
+        nameArb,
+        nameArb,
+        nameArb,
+        stampArb,
+        writerArb,
+        changeSeqArb,
+        fc.option(valueArb, { nil: undefined }),
+        (channel, map, key, stamp, writer, changeSeq, value) => {
+          const valueBytes = value === undefined ? undefined : encodeValue(value);
+          const record = encodeMapRecord({ ...stamp, writer }, changeSeq, valueBytes);
+          const reference = new ByteWriter().writeVarint(stamp.wall).writeVarint(stamp.counter);
+          writeNodeId(reference, writer);
+          reference.writeVarint(changeSeq).writeU8(valueBytes === undefined ? 1 : 0);
+          if (valueBytes !== undefined) reference.writeRaw(valueBytes);
+          expect(record).toEqual(reference.finish());
+          const decoded = decodeMapRecord(mapEntryKey(channel, map, key), record);
+          expect(decoded).toEqual({
+            ok: true,
+            value: { channel, map, key, ...stamp, writer, changeSeq, value },
+          });
+        },
+      ),
+      fcParams(),
+    );
+  });
+
+  it('a stream record round-trips, and keeps the layout already on disk', () => {
+    fc.assert(
+      fc.property(
+        nameArb,
+        nameArb,
+        writerArb,
+        seqArb,
+        stampArb,
+        changeSeqArb,
+        fc.uint8Array({ maxLength: 300 }),
+        (channel, stream, author, seq, stamp, changeSeq, payload) => {
+          const record = encodeStreamRecord({ ...stamp, payload }, changeSeq);
+          const reference = new ByteWriter()
+            .writeVarint(stamp.wall)
+            .writeVarint(stamp.counter)
+            .writeVarint(changeSeq)
+            .writeRaw(payload);
+          expect(record).toEqual(reference.finish());
+          const decoded = decodeStreamRecord(streamEntryKey(channel, stream, author, seq), record);
+          expect(decoded).toEqual({
+            ok: true,
+            value: { channel, stream, author, seq, ...stamp, changeSeq, payload },
+          });
+        },
+      ),
+      fcParams(),
+    );
+  });
+});
