@@ -9,6 +9,7 @@ import {
   type SharedStream,
   valueEquals,
 } from '@shoal/core';
+import { nodeXChaCha20Poly1305, nodeZlibCompression } from '@shoal/node';
 import { SimulatedNetwork } from '@shoal/transport-memory';
 import { recordingPort, type SentMessage } from './shoal-traffic.js';
 import type { MapWrite, Pair, PairSetup, Side, Subject, SyncOutcome } from './subject.js';
@@ -85,6 +86,9 @@ class ShoalPair implements Pair {
         random: net.random(id),
         storage,
         config: CONFIG,
+        // As `openNode` runs on Node.
+        compression: nodeZlibCompression,
+        aead: nodeXChaCha20Poly1305,
         ...(secret === undefined ? {} : { secret }),
       });
       await seed?.(storage);

@@ -3,5 +3,6 @@
  * discovery, LMDB storage and Node's clock into a started `Coordinator`.
  */
 export { nodeXChaCha20Poly1305 } from './node-aead.js';
+export { nodeZlibCompression } from './node-compression.js';
 export { nodeTimers } from './node-timers.js';
 export { type OpenNodeOptions, openNode } from './open-node.js';

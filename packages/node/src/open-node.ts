@@ -9,6 +9,7 @@ import {
 import { LmdbStore } from '@shoal/storage-lmdb';
 import { UdpTransport, type UdpTransportOptions } from '@shoal/transport-udp';
 import { nodeXChaCha20Poly1305 } from './node-aead.js';
+import { nodeZlibCompression } from './node-compression.js';
 import { nodeTimers } from './node-timers.js';
 
 /** Options of {@link openNode}. Everything is optional: `openNode()` joins the LAN in open mode. */
@@ -32,7 +33,8 @@ export interface OpenNodeOptions {
 /**
  * Opens and starts a node on this machine the way most apps want it: UDP with multicast
  * discovery (zero configuration on a LAN), LMDB storage in `dataDir`, Node's clock, and
- * OpenSSL-backed sealing ({@link nodeXChaCha20Poly1305}). The node
+ * OpenSSL-backed sealing ({@link nodeXChaCha20Poly1305}) and zlib compression
+ * ({@link nodeZlibCompression}). The node
  * owns the transport and the store: `node.dispose()` (or `await using`) closes both.
  *
  * @throws ShoalError as {@link Coordinator.create} and {@link LmdbStore.open} do (a locked or
@@ -51,6 +53,7 @@ export async function openNode(options: OpenNodeOptions = {}): Promise<Coordinat
       },
       timers: nodeTimers,
       aead: nodeXChaCha20Poly1305,
+      compression: nodeZlibCompression,
       storage,
       ...(options.secret === undefined ? {} : { secret: options.secret }),
       ...(options.config === undefined ? {} : { config: options.config }),

@@ -14,6 +14,7 @@ import type { KeyValueStore } from '../ports/key-value-store.js';
 import type { MessagePort } from '../ports/message-port.js';
 import type { RandomPort } from '../ports/random-port.js';
 import type { TimerPort } from '../ports/timer-port.js';
+import { type Compression, fflateCompression } from '../protocol/compression.js';
 import { decodeEnvelope, ENVELOPE_OVERHEAD, encodeEnvelope } from '../protocol/envelope.js';
 import { FRAGMENT_HEADER_BYTES, fragment, Reassembler } from '../protocol/fragments.js';
 import { MessageType } from '../protocol/message-type.js';
@@ -63,6 +64,11 @@ export interface CoordinatorOptions {
    * JS, every platform); `@shoal/node` passes a faster OpenSSL-backed one.
    */
   readonly aead?: Aead;
+  /**
+   * The DEFLATE implementation for message bodies. Default: `fflate` (pure JS, every
+   * platform); `@shoal/node` passes Node's zlib, about twice as fast.
+   */
+  readonly compression?: Compression;
   /** SWIM tuning; default {@link lanConfig}. Any field may be overridden alone. */
   readonly membership?: Partial<MembershipConfig>;
 }
@@ -158,6 +164,7 @@ export class Coordinator implements AsyncDisposable {
   readonly #reassembler: Reassembler;
   /** How well delta bodies deflate lately (raw ÷ sent); starts where typical JSON-ish data lands. */
   #deltaCompression = 2;
+  readonly #compression: Compression;
 
   private constructor(
     options: CoordinatorOptions,
@@ -171,6 +178,7 @@ export class Coordinator implements AsyncDisposable {
     this.#random = options.random ?? cryptoRandom;
     this.#storage = options.storage as KeyValueStore;
     this.#config = config;
+    this.#compression = options.compression ?? fflateCompression;
     this.#errors = new ErrorReporter(this.#timers, config.errorRateLimit);
     this.#reassembler = new Reassembler({
       // One largest value or payload, plus its entry's framing.
@@ -563,7 +571,7 @@ export class Coordinator implements AsyncDisposable {
 
   /** Handles an authenticated envelope; `mayBeFragment` is false for one rebuilt from fragments. */
   #dispatch(from: NodeId, bytes: Uint8Array, mayBeFragment: boolean): void {
-    const envelope = decodeEnvelope(bytes);
+    const envelope = decodeEnvelope(bytes, this.#compression);
     if (!envelope.ok) {
       this.#badMessage(from, envelope.error);
       return;
@@ -611,7 +619,7 @@ export class Coordinator implements AsyncDisposable {
     const datagram = port.maxMessageSize - this.#sealer.overhead;
     const room = datagram - ENVELOPE_OVERHEAD - body.length;
     const piggyback = room > 16 ? this.#membership.takePiggyback(room - varintSize(room)) : undefined;
-    const envelope = encodeEnvelope(type, body, piggyback);
+    const envelope = encodeEnvelope(type, body, piggyback, this.#compression);
     if (type === MessageType.Delta && body.length >= 512) {
       // How well deltas compress lately (an exponential moving average of raw ÷ sent).
       this.#deltaCompression = 0.8 * this.#deltaCompression + 0.2 * (body.length / envelope.length);
@@ -623,7 +631,7 @@ export class Coordinator implements AsyncDisposable {
     // Only an entry larger than a datagram gets here. No gossip rides along, so the same content
     // makes the same fragments every time and retransmissions complete each other.
     const pieceBytes = datagram - ENVELOPE_OVERHEAD - FRAGMENT_HEADER_BYTES;
-    for (const piece of fragment(encodeEnvelope(type, body), pieceBytes)) {
+    for (const piece of fragment(encodeEnvelope(type, body, undefined, this.#compression), pieceBytes)) {
       port.send(to, this.#sealer.seal(encodeEnvelope(MessageType.Fragment, piece)));
     }
   }

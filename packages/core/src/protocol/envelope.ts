@@ -1,6 +1,6 @@
-import { deflateSync, inflateSync } from 'fflate';
 import { type DecodeResult, readAll } from '../wire/byte-reader.js';
 import { ByteWriter, varintSize } from '../wire/byte-writer.js';
+import { type Compression, fflateCompression } from './compression.js';
 import { MessageType, PROTOCOL_VERSION } from './message-type.js';
 
 /** A decoded inner envelope: what was inside a sealed (or open) datagram. */
@@ -26,12 +26,17 @@ export const MAX_INFLATED_BYTES = 1024 * 1024;
  * body of at least 128 bytes that deflates smaller is sent deflated: the type byte gets its high bit and the body
  * becomes `[raw length varint][deflate data]`. The sealing layer wraps these bytes.
  */
-export function encodeEnvelope(type: MessageType, body: Uint8Array, piggyback?: Uint8Array): Uint8Array {
+export function encodeEnvelope(
+  type: MessageType,
+  body: Uint8Array,
+  piggyback?: Uint8Array,
+  compression: Compression = fflateCompression,
+): Uint8Array {
   let payload = body;
   let flags = 0;
   const compressible = type === MessageType.Delta || type === MessageType.Digest;
   if (compressible && body.length >= MIN_COMPRESSIBLE && body.length <= MAX_INFLATED_BYTES) {
-    const deflated = deflateSync(body, { level: 6 });
+    const deflated = compression.deflate(body);
     if (deflated.length + varintSize(body.length) < body.length) {
       payload = new ByteWriter(deflated.length + 4).writeVarint(body.length).writeRaw(deflated).finish();
       flags = COMPRESSED;
@@ -51,7 +56,10 @@ const KNOWN_TYPES = new Set<number>(Object.values(MessageType));
  * Reads an envelope from authenticated bytes; unknown versions and types are refused, and a
  * compressed body must inflate to exactly its stated length, at most {@link MAX_INFLATED_BYTES}.
  */
-export function decodeEnvelope(bytes: Uint8Array): DecodeResult<Envelope> {
+export function decodeEnvelope(
+  bytes: Uint8Array,
+  compression: Compression = fflateCompression,
+): DecodeResult<Envelope> {
   return readAll(bytes, (reader) => {
     const version = reader.readU8();
     if (version !== PROTOCOL_VERSION) reader.fail(`unsupported protocol version ${version}`);
@@ -63,11 +71,8 @@ export function decodeEnvelope(bytes: Uint8Array): DecodeResult<Envelope> {
       return { type: type as MessageType, piggyback, body: reader.readRaw(reader.remaining) };
     }
     const length = reader.readBoundedVarint(MAX_INFLATED_BYTES);
-    const out = new Uint8Array(length);
-    const body = inflateSync(reader.readRaw(reader.remaining), { out });
-    // fflate fills at most `out`; a shorter or longer stream is a lie about the length.
-    if (body.length !== length || body.buffer !== out.buffer)
-      reader.fail('compressed body does not match its length');
+    const body = compression.inflate(reader.readRaw(reader.remaining), length);
+    if (body === undefined) return reader.fail('compressed body does not match its length');
     return { type: type as MessageType, piggyback, body };
   });
 }

@@ -9,9 +9,8 @@ const utf8 = new TextEncoder();
  * `finish` hands over that array without a copy: persistence writes a record per merged entry.
  */
 export class ByteWriter {
+  // No DataView: making one moves a small array's storage off the engine's fast heap.
   #buffer: Uint8Array;
-  /** Made on first use: a DataView moves a small array's storage off the engine's fast heap. */
-  #view: DataView | undefined;
   #length = 0;
 
   constructor(initialCapacity = 64) {
@@ -31,8 +30,12 @@ export class ByteWriter {
 
   writeU32(value: number): this {
     this.#reserve(4);
-    this.#view ??= new DataView(this.#buffer.buffer, this.#buffer.byteOffset, this.#buffer.byteLength);
-    this.#view.setUint32(this.#length, value);
+    const buffer = this.#buffer;
+    const at = this.#length;
+    buffer[at] = value >>> 24;
+    buffer[at + 1] = (value >>> 16) & 0xff;
+    buffer[at + 2] = (value >>> 8) & 0xff;
+    buffer[at + 3] = value & 0xff;
     this.#length += 4;
     return this;
   }
@@ -99,7 +102,6 @@ export class ByteWriter {
     const grown = new Uint8Array(capacity);
     grown.set(this.#buffer.subarray(0, this.#length));
     this.#buffer = grown;
-    this.#view = undefined;
   }
 }
 

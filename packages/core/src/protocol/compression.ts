@@ -1,0 +1,33 @@
+import { deflateSync, inflateSync } from 'fflate';
+
+/**
+ * Raw DEFLATE (RFC 1951) for message bodies, as a port: every implementation produces streams
+ * any other can inflate, so nodes using different ones interoperate.
+ */
+export interface Compression {
+  /** `bytes` deflated (level 6 or equivalent). */
+  deflate(bytes: Uint8Array): Uint8Array;
+  /**
+   * `bytes` inflated, when they inflate to exactly `length` bytes; else undefined (corrupt
+   * data, or a stream that would grow past `length`: no decompression bombs). Never throws.
+   */
+  inflate(bytes: Uint8Array, length: number): Uint8Array | undefined;
+}
+
+/**
+ * {@link Compression} by `fflate` (pure JS, every platform): core's default. `@shoal/node`
+ * passes one backed by Node's zlib, about twice as fast.
+ */
+export const fflateCompression: Compression = {
+  deflate: (bytes) => deflateSync(bytes, { level: 6 }),
+  inflate(bytes, length) {
+    const out = new Uint8Array(length);
+    try {
+      const inflated = inflateSync(bytes, { out });
+      // fflate fills at most `out`; a shorter or longer stream is a lie about the length.
+      return inflated.length === length && inflated.buffer === out.buffer ? inflated : undefined;
+    } catch {
+      return undefined;
+    }
+  },
+};
