@@ -29,6 +29,8 @@ describe('Coordinator', () => {
       await net.runUntil(() => maps.every((map) => map.get('lights') !== undefined), { timeout: 5000 }),
     ).toBe(true);
     expect(maps[2]?.get('lights')).toEqual({ on: true, level: 3 });
+    // A value that came over the network is handed out frozen, as a local one is.
+    expect(Object.isFrozen(maps[2]?.get('lights'))).toBe(true);
   });
 
   it('makes a write visible elsewhere in about one network delay with eager push', async () => {
@@ -81,6 +83,7 @@ describe('Coordinator', () => {
     const { net, nodes } = await cluster(1);
     const map = (await nodes[0]!.channel('c')).map('m');
     await map.set('kept', 'yes');
+    await map.set('object', { deep: ['a'] });
     net.crash('node-0');
     net.restart('node-0');
     const again = await Coordinator.create({
@@ -90,7 +93,10 @@ describe('Coordinator', () => {
       storage: net.storage('node-0'),
     });
     expect(again.id).toBe('node-0');
-    expect((await again.channel('c')).map('m').get('kept')).toBe('yes');
+    const reloaded = (await again.channel('c')).map('m');
+    expect(reloaded.get('kept')).toBe('yes');
+    // Values loaded from storage are frozen, as every value a map hands out is.
+    expect(Object.isFrozen((reloaded.get('object') as { deep: string[] }).deep)).toBe(true);
   });
 
   it('refuses bad writes with a clear code and changes nothing', async () => {

@@ -1,6 +1,7 @@
 import { MAX_COUNTER, MAX_WALL, type Timestamp } from '../clock/timestamp.js';
 import { readTimestamp, writeTimestamp } from '../clock/timestamp-codec.js';
 import { decodeValue } from '../codec/decode-value.js';
+import { deepFreeze } from '../crdt/deep-freeze.js';
 import type { StreamEntry } from '../crdt/event-log.js';
 import type { MapEntry } from '../crdt/lww-map.js';
 import type { Value } from '../crdt/value.js';
@@ -310,7 +311,8 @@ function readEntryValue(reader: ByteReader): Value | undefined {
   if (flags === ENTRY_TOMBSTONE) return undefined;
   if (flags !== 0) reader.fail(`unknown entry flags ${flags}`);
   const decoded = decodeValue(reader.readBytes(reader.remaining));
-  return decoded.ok ? decoded.value : reader.fail(`bad value: ${decoded.error}`);
+  // Frozen here, once: the map hands remote values out as it does its own.
+  return decoded.ok ? deepFreeze(decoded.value) : reader.fail(`bad value: ${decoded.error}`);
 }
 
 /** A half-open string range [from, to); `to` null means unbounded. */
