@@ -11,6 +11,7 @@ import { type ByteReader, type DecodeResult, readAll } from '../wire/byte-reader
 import { ByteWriter } from '../wire/byte-writer.js';
 import { readMapClock, writeMapClock } from './map-clock-codec.js';
 import { type MessagePeers, readPeerNodeId, writePeerNodeId } from './node-id-codec.js';
+import { readStamp, stampCursor, unzigzag, writeStamp, zigzag } from './stamp-coding.js';
 import type {
   DeltaMessage,
   DigestMessage,
@@ -177,12 +178,7 @@ function writeDeltaObjects(
   const body = new ByteWriter(1024);
   body.writeVarint(objects.length);
   for (const object of objects) {
-    // Walls are delta-coded from the first claim's start (entries follow it closely), else 0.
-    let previousWall = object.kind === 'map' ? (object.claims[0]?.from.wall ?? 0) : 0;
-    const wallDelta = (wall: number) => {
-      body.writeVarint(zigzag(wall - previousWall));
-      previousWall = wall;
-    };
+    const cursor = stampCursor(object.kind === 'map' ? object.claims[0]?.from : undefined);
     if (object.kind === 'map') {
       body.writeU8(KIND_MAP).writeString(object.name).writeVarint(object.claims.length);
       for (const claim of object.claims) {
@@ -193,8 +189,8 @@ function writeDeltaObjects(
       body.writeVarint(object.entries.length);
       for (const { entry, valueBytes } of object.entries) {
         body.writeString(entry.key).writeVarint(indexOf(entry.writer));
-        wallDelta(entry.wall);
-        body.writeVarint(entry.counter).writeU8(valueBytes === undefined ? ENTRY_TOMBSTONE : 0);
+        writeStamp(body, cursor, entry);
+        body.writeU8(valueBytes === undefined ? ENTRY_TOMBSTONE : 0);
         if (valueBytes !== undefined) body.writeBytes(valueBytes);
       }
     } else {
@@ -203,8 +199,8 @@ function writeDeltaObjects(
       for (const entry of object.entries) {
         body.writeVarint(indexOf(entry.author)).writeVarint(zigzag(entry.seq - previousSeq - 1));
         previousSeq = entry.seq;
-        wallDelta(entry.wall);
-        body.writeVarint(entry.counter).writeBytes(entry.payload);
+        writeStamp(body, cursor, entry);
+        body.writeBytes(entry.payload);
       }
     }
   }
@@ -243,18 +239,9 @@ function readDeltaObjects(reader: ByteReader, peers: MessagePeers | undefined): 
     const kind = readKind(reader);
     const name = reader.readString(MAX_NAME_BYTES);
     if (kind === 'map') objects.push(readMapDelta(reader, name, writerAt));
-    else objects.push(readStreamDelta(reader, name, writerAt, wallReader(reader, 0)));
+    else objects.push(readStreamDelta(reader, name, writerAt));
   }
   return objects;
-}
-
-/** Reads delta-coded walls, starting from `start`; each must stay a valid wall clock. */
-function wallReader(reader: ByteReader, start: number): () => number {
-  let previousWall = start;
-  return () => {
-    previousWall = checkedWall(reader, previousWall + unzigzag(reader.readVarint()));
-    return previousWall;
-  };
 }
 
 function checkedWall(reader: ByteReader, wall: number): number {
@@ -271,25 +258,20 @@ function readMapDelta(reader: ByteReader, name: string, writerAt: (index: number
     const wall = checkedWall(reader, from.wall + unzigzag(reader.readVarint()));
     claims.push({ writer, from, to: { wall, counter: reader.readBoundedVarint(MAX_COUNTER) } });
   }
-  const readWall = wallReader(reader, claims[0]?.from.wall ?? 0);
+  const cursor = stampCursor(claims[0]?.from);
   const entries: MapEntry[] = [];
   const entryCount = reader.readBoundedVarint(reader.remaining);
   for (let j = 0; j < entryCount; j++) {
     const key = reader.readString(MAX_WIRE_KEY_BYTES);
     const writer = writerAt(reader.readVarint());
-    const wall = readWall();
-    const counter = reader.readBoundedVarint(MAX_COUNTER);
+    const { wall, counter } = readStamp(reader, cursor);
     entries.push({ key, writer, wall, counter, value: readEntryValue(reader) });
   }
   return { kind: 'map', name, claims, entries };
 }
 
-function readStreamDelta(
-  reader: ByteReader,
-  name: string,
-  writerAt: (index: number) => NodeId,
-  readWall: () => number,
-): StreamDelta {
+function readStreamDelta(reader: ByteReader, name: string, writerAt: (index: number) => NodeId): StreamDelta {
+  const cursor = stampCursor();
   const entries: StreamEntry[] = [];
   const entryCount = reader.readBoundedVarint(reader.remaining);
   let previousSeq = 0;
@@ -298,8 +280,7 @@ function readStreamDelta(
     const seq = previousSeq + 1 + unzigzag(reader.readVarint());
     if (!Number.isSafeInteger(seq) || seq < 1) reader.fail('sequence number out of range');
     previousSeq = seq;
-    const wall = readWall();
-    const counter = reader.readBoundedVarint(MAX_COUNTER);
+    const { wall, counter } = readStamp(reader, cursor);
     const payload = reader.readBytes(reader.remaining).slice();
     entries.push({ author, seq, wall, counter, payload });
   }
@@ -333,12 +314,4 @@ function readKind(reader: ByteReader): 'map' | 'stream' {
   if (kind === KIND_MAP) return 'map';
   if (kind === KIND_STREAM) return 'stream';
   return reader.fail(`unknown object kind ${kind}`);
-}
-
-function zigzag(value: number): number {
-  return value >= 0 ? value * 2 : -value * 2 - 1;
-}
-
-function unzigzag(value: number): number {
-  return value % 2 === 0 ? value / 2 : -(value + 1) / 2;
 }

@@ -4,6 +4,7 @@ import type { StreamEntry } from '../crdt/event-log.js';
 import type { MapEntry } from '../crdt/lww-map.js';
 import type { NodeId } from '../ids/node-id.js';
 import { nodeIdSize } from '../protocol/node-id-codec.js';
+import { type StampCursor, stampCursor, stampSize, zigzag } from '../protocol/stamp-coding.js';
 import type { EncodedMapEntry, OutgoingDelta } from '../protocol/sync-codec.js';
 import type { RangeClaim } from '../protocol/sync-messages.js';
 import { varintSize } from '../wire/byte-writer.js';
@@ -16,8 +17,8 @@ export type ObjectPlan =
   | { readonly kind: 'stream'; readonly name: string; readonly entries: readonly StreamEntry[] };
 
 type MutableObject =
-  | { kind: 'map'; name: string; claims: RangeClaim[]; entries: EncodedMapEntry[]; previousWall: number }
-  | { kind: 'stream'; name: string; entries: StreamEntry[]; previousWall: number; previousSeq: number };
+  | { kind: 'map'; name: string; claims: RangeClaim[]; entries: EncodedMapEntry[]; cursor: StampCursor }
+  | { kind: 'stream'; name: string; entries: StreamEntry[]; cursor: StampCursor; previousSeq: number };
 
 // Upper bounds of fixed parts, in bytes.
 const MESSAGE_HEADER = 1 + 3 + 3;
@@ -113,7 +114,9 @@ export class DeltaChunker {
       this.#size += cost;
       this.#writers.add(entry.writer);
       this.#lastStamps.set(entry.writer, entry);
-      object.previousWall = entry.wall;
+      // The encoder starts a map object's cursor at its first claim, which is not known yet:
+      // from zero, the first entry's size is overestimated, never under.
+      object.cursor = { wall: entry.wall, counter: entry.counter };
       object.entries.push({ entry, valueBytes });
     }
     for (const claim of plan.claims) {
@@ -136,13 +139,13 @@ export class DeltaChunker {
     this.#size += cost;
     this.#writers.add(entry.author);
     object.entries.push(entry);
-    object.previousWall = entry.wall;
+    object.cursor = { wall: entry.wall, counter: entry.counter };
     object.previousSeq = entry.seq;
   }
 
   #mapEntryCost(name: string, entry: MapEntry, valueBytes: Uint8Array | undefined, claimed: boolean): number {
     const current = this.#current;
-    const previousWall = current?.kind === 'map' ? current.previousWall : 0;
+    const cursor = current?.kind === 'map' ? current.cursor : stampCursor();
     const keyLength = utf8Length(entry.key);
     return (
       this.#objectCost('map', name) +
@@ -151,8 +154,7 @@ export class DeltaChunker {
       this.#writerCost(entry.writer) +
       (claimed && !this.#claimReserved.has(entry.writer) ? CLAIM_COST : 0) +
       3 +
-      varintSize(zigzagSize(entry.wall - previousWall)) +
-      varintSize(entry.counter) +
+      stampSize(cursor, entry) +
       1 +
       (valueBytes === undefined ? 0 : varintSize(valueBytes.length) + valueBytes.length)
     );
@@ -161,15 +163,14 @@ export class DeltaChunker {
   #streamEntryCost(name: string, entry: StreamEntry): number {
     const current = this.#current;
     const same = current?.kind === 'stream' && current.name === name;
-    const previousWall = same ? current.previousWall : 0;
+    const cursor = same ? current.cursor : stampCursor();
     const previousSeq = same ? current.previousSeq : 0;
     return (
       this.#objectCost('stream', name) +
       this.#writerCost(entry.author) +
       3 +
-      varintSize(zigzagSize(entry.seq - previousSeq - 1)) +
-      varintSize(zigzagSize(entry.wall - previousWall)) +
-      varintSize(entry.counter) +
+      varintSize(zigzag(entry.seq - previousSeq - 1)) +
+      stampSize(cursor, entry) +
       varintSize(entry.payload.length) +
       entry.payload.length
     );
@@ -195,7 +196,7 @@ export class DeltaChunker {
       name,
       claims: [],
       entries: [],
-      previousWall: 0,
+      cursor: stampCursor(),
     };
     this.#objects.push(object);
     this.#current = object;
@@ -209,7 +210,7 @@ export class DeltaChunker {
       kind: 'stream',
       name,
       entries: [],
-      previousWall: 0,
+      cursor: stampCursor(),
       previousSeq: 0,
     };
     this.#objects.push(object);
@@ -249,8 +250,4 @@ export class DeltaChunker {
     this.#current = undefined;
     this.#size = MESSAGE_HEADER + varintSize(utf8Length(this.#channel)) + utf8Length(this.#channel);
   }
-}
-
-function zigzagSize(value: number): number {
-  return value >= 0 ? value * 2 : -value * 2 - 1;
 }
