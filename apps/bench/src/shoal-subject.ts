@@ -1,8 +1,10 @@
 import {
   Coordinator,
   generateSecret,
+  Keyring,
   type KeyValueStore,
   MemoryStore,
+  MessageSealer,
   type NodeId,
   randomNodeId,
   type SharedMap,
@@ -20,6 +22,8 @@ const LATENCY = 10;
 /** A UDP datagram that survives common MTUs, as the task's transports use. */
 const MAX_MESSAGE_SIZE = 1200;
 const CHANNEL = 'bench';
+/** The default network name (`config.network`). */
+const NETWORK = 'shoal';
 /** Writes happen while the peers are apart, so eager push is off: only anti-entropy syncs. */
 const CONFIG = { fanout: 0 };
 
@@ -76,12 +80,22 @@ class ShoalPair implements Pair {
       return id;
     };
     const secret = sealed ? generateSecret() : undefined;
+    const observer =
+      secret === undefined
+        ? undefined
+        : new MessageSealer({
+            networkId: NETWORK,
+            self: 'bench-observer' as NodeId,
+            epoch: 0,
+            keyring: new Keyring(NETWORK, [secret]),
+            aead: nodeXChaCha20Poly1305,
+          });
     const log: SentMessage[] = [];
     const node = async (seed?: (storage: KeyValueStore) => Promise<void>, id = freshId()): Promise<Node> => {
       const storage = net.storage(id);
       const coordinator = await Coordinator.create({
         id,
-        port: recordingPort(net.connect(id), id, () => net.now(), log),
+        port: recordingPort(net.connect(id), id, () => net.now(), log, observer),
         timers: net.timersFor(id),
         random: net.random(id),
         storage,
@@ -222,7 +236,6 @@ function summarize(sent: readonly SentMessage[], convergedAt: number, ms: number
   let messages = 0;
   let firstSync = Number.POSITIVE_INFINITY;
   for (const m of sent) {
-    // Sealed envelopes cannot be told apart; their total is what that mode reports.
     if (m.kind === 'membership' || m.kind === 'hello') {
       breakdown.membership = (breakdown.membership ?? 0) + m.size;
       continue;
@@ -231,7 +244,6 @@ function summarize(sent: readonly SentMessage[], convergedAt: number, ms: number
     messages++;
     firstSync = Math.min(firstSync, m.time);
     breakdown.membership = (breakdown.membership ?? 0) + m.piggyback;
-    if (m.kind === 'sealed') continue;
     const key = m.kind === 'digest' ? 'digest body' : 'delta body';
     breakdown[key] = (breakdown[key] ?? 0) + m.body;
     breakdown['envelope headers'] = (breakdown['envelope headers'] ?? 0) + m.size - m.body - m.piggyback;

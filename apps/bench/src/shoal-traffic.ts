@@ -1,7 +1,7 @@
-import { ByteReader, type MessagePort, type NodeId } from '@shoal/core';
+import { ByteReader, type MessagePort, type MessageSealer, type NodeId } from '@shoal/core';
 
-/** What a Shoal datagram carried, read from its open-mode envelope. */
-export type MessageKind = 'digest' | 'delta' | 'membership' | 'hello' | 'sealed';
+/** What a Shoal datagram carried, read from its envelope. */
+export type MessageKind = 'digest' | 'delta' | 'membership' | 'hello';
 
 /** One datagram a node sent. */
 export interface SentMessage {
@@ -26,7 +26,6 @@ const KINDS: Record<number, MessageKind> = {
   4: 'hello',
   5: 'delta',
 };
-const MODE_OPEN = 0;
 const NETWORK_TAG_BYTES = 8;
 const DIGEST_REPLY = 1;
 const DELTA_PUSH = 1;
@@ -34,20 +33,22 @@ const DELTA_PUSH = 1;
 /**
  * Wraps a node's port to log every datagram it sends, by message kind. The simulated
  * network's own counters give totals only; splitting digests, deltas, membership and headers
- * is what tells where the bytes go.
+ * is what tells where the bytes go. Sealed datagrams are opened by `observer`, a sealer that
+ * holds the network's key (each datagram is seen once, so its replay window accepts them all).
  */
 export function recordingPort(
   port: MessagePort,
   self: NodeId,
   now: () => number,
   log: SentMessage[],
+  observer?: MessageSealer,
 ): MessagePort {
   return {
     maxMessageSize: port.maxMessageSize,
     send(to, bytes) {
       let kind: Omit<SentMessage, 'time'>;
       try {
-        kind = classify(self, bytes);
+        kind = classify(self, bytes, observer);
       } catch (error) {
         throw new Error(`bench could not classify a datagram of ${bytes.length} bytes: ${String(error)}`);
       }
@@ -60,15 +61,12 @@ export function recordingPort(
   };
 }
 
-function classify(from: NodeId, bytes: Uint8Array): Omit<SentMessage, 'time'> {
-  const reader = new ByteReader(bytes);
-  reader.readU8();
-  if (reader.readU8() !== MODE_OPEN) {
-    return { from, kind: 'sealed', size: bytes.length, body: 0, piggyback: 0, answer: false };
-  }
-  reader.readRaw(NETWORK_TAG_BYTES);
-  reader.readVarint();
-  reader.readVarint();
+function classify(
+  from: NodeId,
+  bytes: Uint8Array,
+  observer: MessageSealer | undefined,
+): Omit<SentMessage, 'time'> {
+  const reader = new ByteReader(innerEnvelope(from, bytes, observer));
   reader.readU8();
   // The high bit of the type byte marks a deflated body (protocol/envelope.ts).
   const kind = KINDS[reader.readU8() & 0x7f] ?? 'hello';
@@ -78,4 +76,18 @@ function classify(from: NodeId, bytes: Uint8Array): Omit<SentMessage, 'time'> {
   const answer =
     (kind === 'digest' && (flags & DIGEST_REPLY) !== 0) || (kind === 'delta' && (flags & DELTA_PUSH) === 0);
   return { from, kind, size: bytes.length, body, piggyback, answer };
+}
+
+/** The inner envelope of a datagram: after the open header, or what the observer opens. */
+function innerEnvelope(from: NodeId, bytes: Uint8Array, observer: MessageSealer | undefined): Uint8Array {
+  if (observer !== undefined) {
+    const opened = observer.open(bytes, from);
+    if (!opened.ok) throw new Error(`the observer could not open it: ${opened.reason}`);
+    return opened.body;
+  }
+  const reader = new ByteReader(bytes);
+  reader.readRaw(2 + NETWORK_TAG_BYTES);
+  reader.readVarint();
+  reader.readVarint();
+  return reader.readRaw(reader.remaining);
 }
