@@ -127,6 +127,8 @@ export class SyncEngine {
   readonly #memory: DigestMemory;
   readonly #idle: IdleBackoff;
   readonly #pending = new Map<string, PendingPush>();
+  /** Per channel, when entries were last pushed (own writes or relays). */
+  readonly #lastPush = new Map<string, number>();
   #pushScheduled = false;
   #cancelRound: (() => void) | undefined;
   #running = false;
@@ -370,6 +372,12 @@ export class SyncEngine {
    * undefined (the exchange fetches them: a belief gone stale should not cost much).
    */
   #attachment(to: NodeId, channel: ChannelState, digestBytes: number): OutgoingDelta[] | undefined {
+    // While pushes are spreading fresh entries, the peer most likely holds what it lacks by our
+    // belief (pushes move no clock): attaching would send each write twice. The ordinary
+    // exchange, with its summaries of entries held beyond a clock, sends only claims then.
+    const pushed = this.#lastPush.get(channel.name);
+    if (pushed !== undefined && this.#deps.timers.monotonic() - pushed < this.#deps.config.gossipInterval)
+      return undefined;
     const believed = this.#memory.believed(to, channel.name);
     if (believed === undefined) return undefined;
     const plans = planFor(channel, believed);
@@ -417,6 +425,7 @@ export class SyncEngine {
       if (channel === undefined) continue;
       const targets = sample(this.#deps.random, this.#eligible(channel), this.#deps.config.fanout);
       if (targets.length === 0) continue;
+      this.#lastPush.set(name, this.#deps.timers.monotonic());
       const chunker = new DeltaChunker(name, this.#deps.deltaBudget(), true);
       for (const plan of objects.values()) chunker.add(plan);
       const messages = chunker.finish();
