@@ -1,4 +1,5 @@
 import { ByteReader, type MessagePort, type MessageSealer, type NodeId } from '@shoal/core';
+import { nodeZlibCompression } from '@shoal/node';
 
 /** What a Shoal datagram carried, read from its envelope. */
 export type MessageKind = 'digest' | 'delta' | 'membership' | 'hello';
@@ -69,10 +70,11 @@ function classify(
   const reader = new ByteReader(innerEnvelope(from, bytes, observer));
   reader.readU8();
   // The high bit of the type byte marks a deflated body (protocol/envelope.ts).
-  const kind = KINDS[reader.readU8() & 0x7f] ?? 'hello';
+  const type = reader.readU8();
+  const kind = KINDS[type & 0x7f] ?? 'hello';
   const piggyback = reader.readBytes(reader.remaining).length;
   const body = reader.remaining;
-  const flags = body > 0 ? reader.readU8() : 0;
+  const flags = body > 0 ? firstByteOfBody(reader, (type & 0x80) !== 0) : 0;
   const answer =
     (kind === 'digest' && (flags & DIGEST_REPLY) !== 0) || (kind === 'delta' && (flags & DELTA_PUSH) === 0);
   return { from, kind, size: bytes.length, body, piggyback, answer };
@@ -90,4 +92,13 @@ function innerEnvelope(from: NodeId, bytes: Uint8Array, observer: MessageSealer 
   reader.readVarint();
   reader.readVarint();
   return reader.readRaw(reader.remaining);
+}
+
+/** The body's first byte (its flags), inflating a deflated body (`raw length varint ‖ deflate`). */
+function firstByteOfBody(reader: ByteReader, deflated: boolean): number {
+  if (!deflated) return reader.readU8();
+  const length = reader.readVarint();
+  const inflated = nodeZlibCompression.inflate(reader.readRaw(reader.remaining), length);
+  if (inflated === undefined) throw new Error('a deflated body that does not inflate');
+  return inflated[0] ?? 0;
 }
