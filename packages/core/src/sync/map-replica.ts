@@ -2,6 +2,7 @@ import { compareTimestamps, compareVersions, type Timestamp, ZERO_TIMESTAMP } fr
 import { LwwMap, type MapEntry } from '../crdt/lww-map.js';
 import type { NodeId } from '../ids/node-id.js';
 import type { RangeClaim } from '../protocol/sync-messages.js';
+import { BeyondEntries } from './beyond-entries.js';
 import { HeldBeyondSum, type MapClock } from './held-beyond.js';
 
 /** What one peer should receive for one map: entries it may lack and the ranges they complete. */
@@ -29,20 +30,13 @@ export interface MapDeltaPlan {
 export class MapReplica {
   readonly map = new LwwMap();
   readonly #clocks = new Map<NodeId, Timestamp>();
-  /** Per writer, the entries held beyond its synced clock (by key). */
-  readonly #beyond = new Map<NodeId, Map<string, MapEntry>>();
-  /**
-   * Per writer with entries beyond its clock, the newest one tracked while they were tracked in
-   * version order (null once one came out of order). In order, raising the clock removes a
-   * prefix and stops at the first newer entry: a burst of own writes awaiting durability is
-   * then linear, not quadratic.
-   */
-  readonly #beyondNewest = new Map<NodeId, Timestamp | null>();
+  /** Per writer, the entries held beyond its synced clock. */
+  readonly #beyond = new Map<NodeId, BeyondEntries>();
 
   constructor() {
     this.map.onChange((change) => {
       const replaced = change.replaced;
-      if (replaced !== undefined) this.#beyond.get(replaced.writer)?.delete(replaced.key);
+      if (replaced !== undefined) this.#beyond.get(replaced.writer)?.remove(replaced.key);
       this.#trackIfBeyond(change.entry);
     });
   }
@@ -86,7 +80,7 @@ export class MapReplica {
   /** Forgets one key's entry for good (compaction, stale refresh). */
   purge(key: string): void {
     const entry = this.map.entry(key);
-    if (entry !== undefined) this.#beyond.get(entry.writer)?.delete(key);
+    if (entry !== undefined) this.#beyond.get(entry.writer)?.remove(key);
     this.map.purge(key);
   }
 
@@ -96,15 +90,8 @@ export class MapReplica {
     this.#clocks.set(writer, { wall: stamp.wall, counter: stamp.counter });
     const beyond = this.#beyond.get(writer);
     if (beyond !== undefined) {
-      const inOrder = this.#beyondNewest.get(writer) !== null;
-      for (const [key, entry] of beyond) {
-        if (compareTimestamps(entry, stamp) <= 0) beyond.delete(key);
-        else if (inOrder) break;
-      }
-      if (beyond.size === 0) {
-        this.#beyond.delete(writer);
-        this.#beyondNewest.delete(writer);
-      }
+      beyond.raise(stamp);
+      if (beyond.size === 0) this.#beyond.delete(writer);
     }
     return true;
   }
@@ -119,15 +106,10 @@ export class MapReplica {
     if (compareTimestamps(entry, this.clockOf(entry.writer)) <= 0) return;
     let beyond = this.#beyond.get(entry.writer);
     if (beyond === undefined) {
-      beyond = new Map();
+      beyond = new BeyondEntries();
       this.#beyond.set(entry.writer, beyond);
     }
-    const newest = this.#beyondNewest.get(entry.writer);
-    const inOrder = newest === undefined || (newest !== null && compareTimestamps(entry, newest) > 0);
-    this.#beyondNewest.set(entry.writer, inOrder ? { wall: entry.wall, counter: entry.counter } : null);
-    // Re-inserted, so the map's iteration order stays the order of tracking.
-    beyond.delete(entry.key);
-    beyond.set(entry.key, entry);
+    beyond.track(entry);
   }
 
   /**
