@@ -7,7 +7,9 @@ import type { Compression } from '@shoal/core';
  * stated length (`maxOutputLength`), so a bomb costs no more than the length it claims.
  */
 export const nodeZlibCompression: Compression = {
-  deflate: (bytes) => new Uint8Array(deflateRawSync(bytes, { level: 6 })),
+  // An 8 KiB window covers any message body (at most a few KiB) and sets up faster than the
+  // default 32 KiB; inflate keeps the default window, so it reads any peer's streams.
+  deflate: (bytes) => new Uint8Array(deflateRawSync(bytes, { level: 6, windowBits: 13, memLevel: 6 })),
   inflate(bytes, length) {
     try {
       const inflated = inflateRawSync(bytes, { maxOutputLength: Math.max(1, length) });
