@@ -80,7 +80,7 @@ type PendingPush = Map<string, ObjectPlan & { entries: unknown[] }>;
  * Most chunks a round sends ahead of its digest on belief alone. Beyond that the ordinary
  * exchange (the peer asks for what it lacks) costs half a round trip more but nothing wasted.
  */
-const MAX_ATTACHED_CHUNKS = 32;
+const MAX_ATTACHED_CHUNKS = 64;
 
 /**
  * Push-pull anti-entropy plus eager push with relay (DESIGN.md §4).
