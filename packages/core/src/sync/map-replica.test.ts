@@ -76,4 +76,63 @@ describe('MapReplica', () => {
       }),
     );
   });
+
+  it('plans exactly the entries a scan of the whole map finds, in writer then version order', () => {
+    const writers = ['a', 'b', 'c'] as NodeId[];
+    const stamp = fc.record({
+      wall: fc.integer({ min: 1, max: 30 }),
+      counter: fc.integer({ min: 0, max: 2 }),
+    });
+    const op = fc.oneof(
+      fc.record({
+        key: fc.constantFrom('k1', 'k2', 'k3', 'k4', 'k5'),
+        writer: fc.constantFrom(...writers),
+        stamp,
+      }),
+      fc.record({ purge: fc.constantFrom('k1', 'k2', 'k3') }),
+    );
+    const holds = fc.constantFrom('nothing beyond', 'ours beyond', 'something else beyond');
+    const remoteArb = fc.array(fc.tuple(fc.constantFrom(...writers), stamp, holds), { maxLength: 3 });
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 40 }), remoteArb, (ops, remoteSpec) => {
+        const replica = new MapReplica();
+        // A writer never stamps two writes alike: the op's index is its counter.
+        ops.forEach((next, index) => {
+          if ('purge' in next) replica.purge(next.purge);
+          else
+            replica.map.merge([
+              { key: next.key, value: 1, writer: next.writer, wall: next.stamp.wall, counter: index },
+            ]);
+        });
+        // The peer's clocks, some with a summary of what it holds beyond them (ours there, or nothing).
+        const remote = new Map<NodeId, MapClock>();
+        const exactSpan = new Set<NodeId>();
+        for (const [writer, clock, held] of remoteSpec) {
+          if (held === 'ours beyond') exactSpan.add(writer);
+          else exactSpan.delete(writer);
+          const ours = new HeldBeyondSum();
+          for (const entry of replica.map.allEntries())
+            if (entry.writer === writer && compareTimestamps(entry, clock) > 0) ours.add(entry);
+          const beyond =
+            held === 'ours beyond'
+              ? ours.summary()
+              : held === 'something else beyond'
+                ? { max: { wall: 30, counter: 2 }, count: ours.count + 1, sum1: 1, sum2: 2 }
+                : undefined;
+          remote.set(writer, beyond === undefined ? clock : { ...clock, beyond });
+        }
+        const expected = [...replica.map.allEntries()]
+          .filter((entry) => {
+            const known = remote.get(entry.writer);
+            if (known === undefined) return true;
+            if (compareTimestamps(entry, known) <= 0) return false;
+            // A span the peer holds exactly is not sent again; any other span is sent whole.
+            if (known.beyond === undefined || !exactSpan.has(entry.writer)) return true;
+            return compareTimestamps(entry, known.beyond.max) > 0;
+          })
+          .sort((x, y) => (x.writer !== y.writer ? (x.writer < y.writer ? -1 : 1) : compareTimestamps(x, y)));
+        expect(replica.planDelta(remote, '', null).entries).toEqual(expected);
+      }),
+    );
+  });
 });

@@ -1,9 +1,10 @@
-import { compareTimestamps, compareVersions, type Timestamp, ZERO_TIMESTAMP } from '../clock/timestamp.js';
+import { compareTimestamps, type Timestamp, ZERO_TIMESTAMP } from '../clock/timestamp.js';
 import { LwwMap, type MapEntry } from '../crdt/lww-map.js';
 import type { NodeId } from '../ids/node-id.js';
 import type { RangeClaim } from '../protocol/sync-messages.js';
 import { BeyondEntries } from './beyond-entries.js';
 import { HeldBeyondSum, type MapClock } from './held-beyond.js';
+import { WriterIndex } from './writer-index.js';
 
 /** What one peer should receive for one map: entries it may lack and the ranges they complete. */
 export interface MapDeltaPlan {
@@ -32,11 +33,17 @@ export class MapReplica {
   readonly #clocks = new Map<NodeId, Timestamp>();
   /** Per writer, the entries held beyond its synced clock. */
   readonly #beyond = new Map<NodeId, BeyondEntries>();
+  /** Every entry by writer and version: what a plan walks instead of the whole map. */
+  readonly #index = new WriterIndex((entry) => this.map.entry(entry.key) === entry);
 
   constructor() {
     this.map.onChange((change) => {
       const replaced = change.replaced;
-      if (replaced !== undefined) this.#beyond.get(replaced.writer)?.remove(replaced.key);
+      if (replaced !== undefined) {
+        this.#beyond.get(replaced.writer)?.remove(replaced.key);
+        this.#index.removed(replaced.writer);
+      }
+      this.#index.add(change.entry);
       this.#trackIfBeyond(change.entry);
     });
   }
@@ -80,8 +87,11 @@ export class MapReplica {
   /** Forgets one key's entry for good (compaction, stale refresh). */
   purge(key: string): void {
     const entry = this.map.entry(key);
-    if (entry !== undefined) this.#beyond.get(entry.writer)?.remove(key);
     this.map.purge(key);
+    if (entry !== undefined) {
+      this.#beyond.get(entry.writer)?.remove(key);
+      this.#index.removed(entry.writer);
+    }
   }
 
   /** Raises a writer's synced clock (own writes, reloaded state); returns true when it moved. */
@@ -128,34 +138,27 @@ export class MapReplica {
    */
   planDelta(remote: ReadonlyMap<NodeId, MapClock>, from: string, to: string | null): MapDeltaPlan {
     const inRange = (writer: NodeId) => writer >= from && (to === null || writer < to);
-    const entries: MapEntry[] = [];
-    // Per writer the peer holds entries beyond its clock for: ours in that span, and their sum.
-    const spans = new Map<NodeId, { sum: HeldBeyondSum; entries: MapEntry[] }>();
-    for (const entry of this.map.allEntries()) {
-      if (!inRange(entry.writer) || this.#isWithheld(entry)) continue;
-      const known = remote.get(entry.writer);
-      if (known !== undefined && compareTimestamps(entry, known) <= 0) continue;
-      if (known?.beyond !== undefined && compareTimestamps(entry, known.beyond.max) <= 0) {
-        let span = spans.get(entry.writer);
-        if (span === undefined) {
-          span = { sum: new HeldBeyondSum(), entries: [] };
-          spans.set(entry.writer, span);
-        }
-        span.sum.add(entry);
-        span.entries.push(entry);
-        continue;
-      }
-      entries.push(entry);
-    }
-    // Where the peer holds exactly what we hold in its span, it needs none of it again.
-    for (const [writer, known] of remote) {
-      if (known.beyond === undefined || !inRange(writer)) continue;
-      const span = spans.get(writer);
-      if (span === undefined ? known.beyond.count === 0 : span.sum.matches(known.beyond)) continue;
-      if (span !== undefined) entries.push(...span.entries);
-    }
     // By writer, then version: a chunk then names few writers, and claims chain per writer.
-    entries.sort(byWriterThenVersion);
+    const writers = [...this.#index.writers()].filter(inRange).sort();
+    const entries: MapEntry[] = [];
+    for (const writer of writers) {
+      const known = remote.get(writer);
+      const beyond = known?.beyond;
+      // The peer's span beyond its clock: ours there, and their sum.
+      const span: MapEntry[] = [];
+      const sum = new HeldBeyondSum();
+      const later: MapEntry[] = [];
+      for (const entry of this.#index.newerThan(writer, known)) {
+        if (this.#isWithheld(entry)) continue;
+        if (beyond !== undefined && compareTimestamps(entry, beyond.max) <= 0) {
+          sum.add(entry);
+          span.push(entry);
+        } else later.push(entry);
+      }
+      // Where the peer holds exactly what we hold in its span, it needs none of it again.
+      if (beyond === undefined || !sum.matches(beyond)) entries.push(...span);
+      entries.push(...later);
+    }
     const claims: RangeClaim[] = [];
     for (const [writer, clock] of this.#clocks) {
       if (!inRange(writer)) continue;
@@ -175,9 +178,4 @@ export class MapReplica {
       compareTimestamps(entry, withheld.after) > 0
     );
   }
-}
-
-function byWriterThenVersion(a: MapEntry, b: MapEntry): number {
-  if (a.writer !== b.writer) return a.writer < b.writer ? -1 : 1;
-  return compareVersions(a, b);
 }

@@ -1,0 +1,81 @@
+import { compareTimestamps, type Timestamp } from '../clock/timestamp.js';
+import type { MapEntry } from '../crdt/lww-map.js';
+import type { NodeId } from '../ids/node-id.js';
+
+/** One writer's entries in version order; some may have been replaced since (`dead`). */
+interface WriterEntries {
+  list: MapEntry[];
+  dead: number;
+}
+
+/**
+ * A map's entries by writer, each writer's in version order, kept as entries are applied, so
+ * "what does a peer at clock c lack of writer w" costs the entries returned plus a binary
+ * search, not a scan of the whole map per digest (at 1M keys a scan took ~80 ms, every round).
+ *
+ * Entries that lose their key (replaced, purged) are not removed at once: `isLive` filters them
+ * as they are met, and a writer's list is compacted when most of it is dead. A writer's entries
+ * almost always arrive in version order (own writes, deltas sorted by writer and version), so
+ * adding is an append; an entry out of order (a push overtaking) is inserted where it belongs.
+ */
+export class WriterIndex {
+  readonly #byWriter = new Map<NodeId, WriterEntries>();
+  readonly #isLive: (entry: MapEntry) => boolean;
+
+  /** `isLive(entry)`: true while `entry` is still the map's entry for its key. */
+  constructor(isLive: (entry: MapEntry) => boolean) {
+    this.#isLive = isLive;
+  }
+
+  /** Writers that have had entries here. */
+  writers(): IterableIterator<NodeId> {
+    return this.#byWriter.keys();
+  }
+
+  /** Indexes an entry the map now holds. */
+  add(entry: MapEntry): void {
+    let entries = this.#byWriter.get(entry.writer);
+    if (entries === undefined) {
+      entries = { list: [], dead: 0 };
+      this.#byWriter.set(entry.writer, entries);
+    }
+    const list = entries.list;
+    const last = list[list.length - 1];
+    if (last === undefined || compareTimestamps(entry, last) > 0) list.push(entry);
+    else list.splice(firstAfter(list, entry), 0, entry);
+  }
+
+  /** Notes that an entry of `writer` left the map; compacts the writer's list when mostly dead. */
+  removed(writer: NodeId): void {
+    const entries = this.#byWriter.get(writer);
+    if (entries === undefined) return;
+    entries.dead++;
+    if (entries.dead > 1024 && entries.dead * 2 > entries.list.length) {
+      entries.list = entries.list.filter(this.#isLive);
+      entries.dead = 0;
+      if (entries.list.length === 0) this.#byWriter.delete(writer);
+    }
+  }
+
+  /** `writer`'s live entries newer than `after` (all when undefined), in version order. */
+  *newerThan(writer: NodeId, after: Timestamp | undefined): Generator<MapEntry> {
+    const list = this.#byWriter.get(writer)?.list;
+    if (list === undefined) return;
+    for (let i = after === undefined ? 0 : firstAfter(list, after); i < list.length; i++) {
+      const entry = list[i] as MapEntry;
+      if (this.#isLive(entry)) yield entry;
+    }
+  }
+}
+
+/** Index of the first entry of `list` (in version order) newer than `stamp`. */
+function firstAfter(list: readonly MapEntry[], stamp: Timestamp): number {
+  let low = 0;
+  let high = list.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (compareTimestamps(list[mid] as MapEntry, stamp) <= 0) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
