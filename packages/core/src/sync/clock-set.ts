@@ -28,16 +28,22 @@ export function digestObjectId(object: { kind: ObjectKind; name: string }): stri
   return `${object.kind === 'map' ? 'm' : 's'}:${object.name}`;
 }
 
+/** The per-writer clocks `set` holds for `object`, added empty when it holds none yet. */
+export function objectClocks(set: ClockSet, object: { kind: ObjectKind; name: string }): Map<NodeId, Clock> {
+  const id = digestObjectId(object);
+  let entry = set.get(id);
+  if (entry === undefined) {
+    entry = { kind: object.kind, name: object.name, clocks: new Map() };
+    set.set(id, entry);
+  }
+  return entry.clocks;
+}
+
 /** Folds digest objects (full or partial, in any number of chunks) into `set`. */
 export function addDigestObjects(set: ClockSet, objects: readonly ObjectDigest[]): void {
   for (const object of objects) {
-    const id = digestObjectId(object);
-    let entry = set.get(id);
-    if (entry === undefined) {
-      entry = { kind: object.kind, name: object.name, clocks: new Map() };
-      set.set(id, entry);
-    }
-    for (const [writer, clock] of object.clocks) entry.clocks.set(writer, clock);
+    const clocks = objectClocks(set, object);
+    for (const [writer, clock] of object.clocks) clocks.set(writer, clock);
   }
 }
 

@@ -9,6 +9,7 @@ import {
   copyClockSet,
   digestObjectId,
   hashClockSet,
+  objectClocks,
   toDigestObjects,
 } from './clock-set.js';
 import { buildDigests, type DigestSource } from './digest-builder.js';
@@ -160,13 +161,7 @@ export class DigestMemory {
     const clocks = this.#believed.get(channel)?.get(peer);
     if (clocks === undefined) return;
     for (const object of objects) {
-      const id = digestObjectId(object);
-      let known = clocks.get(id);
-      if (known === undefined) {
-        known = { kind: object.kind, name: object.name, clocks: new Map() };
-        clocks.set(id, known);
-      }
-      const writerClocks = known.clocks;
+      const writerClocks = objectClocks(clocks, object);
       if (object.kind === 'map') {
         for (const claim of object.claims) {
           const clock = (writerClocks.get(claim.writer) as MapClock | undefined) ?? ZERO_TIMESTAMP;
