@@ -18,7 +18,7 @@ export { decodeValue } from './codec/decode-value.js';
 export { encodeValue, type UnsupportedValueReason, validateValue } from './codec/encode-value.js';
 export { valueEquals } from './codec/value-equals.js';
 export { DEFAULT_VALUE_LIMITS, MAX_DEPTH_CEILING, type ValueLimits } from './codec/value-limits.js';
-export { Channel } from './coordinator/channel.js';
+export { Channel, type ImportResult } from './coordinator/channel.js';
 export {
   type CoordinatorConfig,
   type CoordinatorConfigInput,
@@ -31,13 +31,24 @@ export {
   type NodeEvent,
   type NodeHealth,
   type NodeState,
+  type PeerSyncResult,
   type PortSource,
   type ResourceUsage,
+  type StopOptions,
+  type SyncNowOptions,
 } from './coordinator/coordinator.js';
+export { createNode } from './coordinator/create-node.js';
 export { EventStream } from './coordinator/event-stream.js';
-export { type MapWatchEvent, SharedMap, type WatchOptions } from './coordinator/shared-map.js';
+export { PROFILES, type Profile, type ProfileSettings } from './coordinator/profiles.js';
+export {
+  type MapEntryInfo,
+  type MapWatchEvent,
+  SharedMap,
+  type WatchOptions,
+} from './coordinator/shared-map.js';
 export { SharedStream, type StreamWatchEvent } from './coordinator/shared-stream.js';
 export type { PeerSyncStatus, SyncStats } from './coordinator/sync-engine.js';
+export type { TransactOptions } from './coordinator/transaction.js';
 export {
   type ApplyOutcome,
   compareStreamEntries,

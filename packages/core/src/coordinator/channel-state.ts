@@ -4,6 +4,7 @@ import type { NodeId } from '../ids/node-id.js';
 import type { NodeContext } from './node-context.js';
 import { MapObject } from './shared-map.js';
 import { StreamObject } from './shared-stream.js';
+import { Transaction, type TransactOptions } from './transaction.js';
 
 /** The id of a replicated object inside its channel: kind prefix plus name. */
 export function objectId(kind: 'map' | 'stream', name: string): string {
@@ -18,6 +19,8 @@ export class ChannelState {
   readonly members = new Set<NodeId>();
   /** Wall time of the last completed pull from a peer; undefined when it never synced. */
   lastSyncedAt: number | undefined;
+  /** The transaction whose function is running, if any: writes made now join it. */
+  transaction: Transaction | undefined;
   readonly #context: NodeContext;
 
   constructor(
@@ -32,6 +35,46 @@ export class ChannelState {
     let count = 0;
     for (const map of this.maps.values()) count += map.replica.map.size + map.replica.map.tombstones;
     return count;
+  }
+
+  /** Throws `LIMIT_EXCEEDED` unless the channel has room for `adding` more keys. */
+  checkKeyRoom(adding: number): void {
+    const max = this.#context.config.limits.maxKeysPerChannel;
+    if (adding > 0 && this.keyCount() + adding > max) {
+      throw new ShoalError(ErrorCode.LimitExceeded, `channel holds maxKeysPerChannel (${max}) keys`, {
+        details: { limit: 'maxKeysPerChannel', max },
+      });
+    }
+  }
+
+  /**
+   * Runs `fn`, gathering the writes it makes to this channel's maps and streams, then applies
+   * them together (see {@link Transaction}); resolves when they are durable. A call inside a
+   * running transaction joins it. Throws (and applies nothing) when `fn` throws or returns a
+   * promise, or when the writes would break the channel's key limit.
+   */
+  transact(fn: () => void, options?: TransactOptions): Promise<void> {
+    this.#context.assertOpen();
+    if (typeof fn !== 'function')
+      throw new ShoalError(ErrorCode.InvalidArgument, 'transact() takes a function');
+    const outer = this.transaction;
+    if (outer !== undefined) {
+      runSync(fn);
+      return outer.settled;
+    }
+    const transaction = new Transaction(options);
+    this.transaction = transaction;
+    try {
+      runSync(fn);
+      transaction.checkFailure();
+      this.checkKeyRoom(transaction.newKeys);
+    } catch (error) {
+      transaction.abort(error);
+      throw error;
+    } finally {
+      this.transaction = undefined;
+    }
+    return transaction.commit();
   }
 
   /** The map named `name`, created empty on first use. */
@@ -90,6 +133,23 @@ export class ChannelState {
   closeWatchers(): void {
     for (const map of this.maps.values()) map.closeWatchers();
     for (const stream of this.streams.values()) stream.closeWatchers();
+  }
+}
+
+/** Runs a transaction's function, refusing an async one: its writes would land after commit. */
+function runSync(fn: () => void): void {
+  const result: unknown = fn();
+  if (
+    result !== null &&
+    typeof result === 'object' &&
+    typeof (result as PromiseLike<unknown>).then === 'function'
+  ) {
+    // Its outcome is reported through the error below; it must not also surface as unhandled.
+    (result as PromiseLike<unknown>).then(undefined, () => {});
+    throw new ShoalError(
+      ErrorCode.InvalidArgument,
+      'transact() takes a synchronous function: writes made after an await would miss the transaction',
+    );
   }
 }
 

@@ -17,6 +17,8 @@ export interface Limits {
    * peers together; beyond it the oldest are dropped. Default 4 MiB.
    */
   readonly maxPendingFragmentBytes: number;
+  /** Largest snapshot `Channel.import` accepts, in bytes. Default 256 MiB. */
+  readonly maxImportBytes: number;
 }
 
 /** Tuning of a {@link Coordinator}. Every field is optional; see each default. */
@@ -71,6 +73,7 @@ export const DEFAULT_LIMITS: Limits = Object.freeze({
   maxKeysPerChannel: 1_000_000,
   maxPeers: 1024,
   maxPendingFragmentBytes: 4 * 1024 * 1024,
+  maxImportBytes: 256 * 1024 * 1024,
 });
 
 /** User-facing config: any subset, limits merged field by field. */

@@ -121,13 +121,18 @@ describe('Coordinator', () => {
     const { nodes } = await cluster(1);
     const node = nodes[0]!;
     const map = (await node.channel('c')).map('m');
-    expect(() => map.set('k', (() => 1) as never)).toThrowError(
-      expect.objectContaining({ code: ErrorCode.UnsupportedValue }),
-    );
-    expect(() => map.set('k', 'x'.repeat(70_000))).toThrowError(
-      expect.objectContaining({ code: ErrorCode.LimitExceeded }),
-    );
+    // Async calls reject (never throw), at once, and change nothing.
+    await expect(map.set('k', (() => 1) as never)).rejects.toMatchObject({
+      code: ErrorCode.UnsupportedValue,
+    });
+    await expect(map.set('k', 'x'.repeat(70_000))).rejects.toMatchObject({ code: ErrorCode.LimitExceeded });
+    await expect(map.set('\uD800', 1)).rejects.toMatchObject({ code: ErrorCode.InvalidArgument });
+    await expect(map.set(7 as never, 1)).rejects.toMatchObject({ code: ErrorCode.InvalidArgument });
+    await expect((await node.channel('c')).stream('s').append('text' as never)).rejects.toMatchObject({
+      code: ErrorCode.InvalidArgument,
+    });
     expect(map.has('k')).toBe(false);
+    expect(map.size).toBe(0);
     await expect(node.channel('')).rejects.toMatchObject({ code: ErrorCode.InvalidId });
   });
 

@@ -3,7 +3,6 @@ import { ErrorCode, isShoalError, ShoalError } from '../errors/shoal-error.js';
 import { parseChannelId } from '../ids/channel-id.js';
 import { type NodeId, parseNodeId } from '../ids/node-id.js';
 import type { MembershipConfig } from '../membership/config.js';
-import { lanConfig } from '../membership/config.js';
 import type { MemberInfo } from '../membership/member-state.js';
 import { Membership } from '../membership/membership.js';
 import { encodeCounterRecord, encodeTimestampRecord } from '../persistence/records.js';
@@ -33,6 +32,8 @@ import { ErrorReporter } from './error-reporter.js';
 import { EventStream } from './event-stream.js';
 import type { NodeContext } from './node-context.js';
 import { incarnationOperation, loadNodeMeta, nodeMetaOperations } from './node-meta.js';
+import { type MembershipService, PeerListMembership } from './peer-list-membership.js';
+import { PROFILES, type Profile } from './profiles.js';
 import { SyncEngine, type SyncStats } from './sync-engine.js';
 
 /** How to build a {@link Coordinator}: ports plus optional identity, secret and tuning. */
@@ -69,8 +70,55 @@ export interface CoordinatorOptions {
    * platform); `@shoal/node` passes Node's zlib, about twice as fast.
    */
   readonly compression?: Compression;
-  /** SWIM tuning; default {@link lanConfig}. Any field may be overridden alone. */
-  readonly membership?: Partial<MembershipConfig>;
+  /**
+   * SWIM tuning: any field of the profile's preset may be overridden alone. `false` turns SWIM
+   * off: the members are the peers the transports report or {@link Coordinator.addPeer} adds,
+   * and nothing but sync messages is sent (a plain two-party sync).
+   */
+  readonly membership?: Partial<MembershipConfig> | false;
+  /**
+   * Timing presets for membership and sync (see {@link PROFILES}); default `'lan'`. Fields of
+   * `config` and `membership` override the preset's.
+   */
+  readonly profile?: Profile;
+  /**
+   * Opens `storage` under a new node id even when it belongs to another node: for a copied data
+   * directory (a clone, a restored backup running beside the original). The copy keeps the
+   * data and vouches for what the original wrote, but writes, seals and gossips as a node of
+   * its own, so the two never share an id, a timestamp or a nonce space.
+   */
+  readonly newIdentity?: boolean;
+}
+
+/** Options of {@link Coordinator.syncNow}. */
+export interface SyncNowOptions {
+  /**
+   * How long to wait for the peers' answers, in ms of the node's clock. Default
+   * `10 × gossipInterval + 2000`. The digest is resent every `pullTimeout` meanwhile, so lost
+   * messages only cost time.
+   */
+  readonly timeout?: number;
+}
+
+/** What {@link Coordinator.syncNow} did with one peer. */
+export interface PeerSyncResult {
+  readonly peer: NodeId;
+  /** Channels whose round with this peer completed: this node now holds what the peer held. */
+  readonly synced: readonly string[];
+  /**
+   * Channels the peer did not answer for in time: it has not opened them (a peer never answers
+   * for a channel it does not hold), or their messages were lost until the timeout.
+   */
+  readonly unanswered: readonly string[];
+}
+
+/** Options of {@link Coordinator.stop} and {@link Coordinator.dispose}. */
+export interface StopOptions {
+  /**
+   * Tell the group this node is leaving (default true): members record it as `left` at once
+   * instead of suspecting it and declaring it dead seconds later. It waits on no timer.
+   */
+  readonly leave?: boolean;
 }
 
 /** A transport, or a function opening one for this node's id. */
@@ -150,7 +198,7 @@ export class Coordinator implements AsyncDisposable {
   readonly #sealer: MessageSealer;
   readonly #writes: WriteQueue;
   readonly #engine: SyncEngine;
-  readonly #membership: Membership;
+  readonly #membership: MembershipService;
   readonly #channels = new Map<string, ChannelState>();
   readonly #channelFacades = new Map<string, Promise<Channel>>();
   /** Peers and the port each is reached through. */
@@ -202,19 +250,23 @@ export class Coordinator implements AsyncDisposable {
       () => nodeMetaOperations(this.#hlc.last, this.#changeSeq),
     );
     const localAddress = this.#ports.find((port) => port.localAddress !== undefined)?.localAddress;
-    this.#membership = new Membership({
-      self: this.#id,
-      timers: this.#timers,
-      random: this.#random,
-      send: (to, body) => this.#send(to, MessageType.Membership, body),
-      config: lanConfig(options.membership),
-      incarnation: meta.incarnation,
-      onIncarnation: (incarnation) => {
-        this.#writes.write(incarnationOperation(incarnation)).catch(() => {});
-      },
-      ...(localAddress === undefined ? {} : { localAddress }),
-      onAddress: (peer, address) => this.#learnAddress(peer, address),
-    });
+    const profile = PROFILES[options.profile ?? 'lan'];
+    this.#membership =
+      options.membership === false
+        ? new PeerListMembership(this.#id, (peer) => this.#peers.has(peer))
+        : new Membership({
+            self: this.#id,
+            timers: this.#timers,
+            random: this.#random,
+            send: (to, body) => this.#send(to, MessageType.Membership, body),
+            config: profile.membership(options.membership),
+            incarnation: meta.incarnation,
+            onIncarnation: (incarnation) => {
+              this.#writes.write(incarnationOperation(incarnation)).catch(() => {});
+            },
+            ...(localAddress === undefined ? {} : { localAddress }),
+            onAddress: (peer, address) => this.#learnAddress(peer, address),
+          });
     this.#membership.onEvent((event) => this.#onMembership(event));
     this.#engine = new SyncEngine({
       self: this.#id,
@@ -259,14 +311,26 @@ export class Coordinator implements AsyncDisposable {
     // An invite names its network; use it unless the config names one explicitly.
     const inviteNetwork =
       typeof options.secret === 'string' ? parseInvite(options.secret).networkId : undefined;
+    if (options.profile !== undefined && !Object.hasOwn(PROFILES, options.profile)) {
+      throw new ShoalError(
+        ErrorCode.InvalidArgument,
+        `unknown profile ${JSON.stringify(options.profile)}: use 'lan', 'wan' or 'local'`,
+      );
+    }
     const config = resolveConfig({
+      ...PROFILES[options.profile ?? 'lan'].sync,
       ...options.config,
       ...(options.config?.network === undefined && inviteNetwork !== undefined
         ? { network: inviteNetwork }
         : {}),
     });
     const storage = options.storage ?? new MemoryStore();
-    const meta = await loadNodeMeta(storage, options.id, options.random ?? cryptoRandom);
+    const meta = await loadNodeMeta(
+      storage,
+      options.id,
+      options.random ?? cryptoRandom,
+      options.newIdentity === true,
+    );
     const sources = options.ports ?? (options.port === undefined ? [] : [options.port]);
     const ports = await Promise.all(
       sources.map((source) => (typeof source === 'function' ? source(meta.id) : source)),
@@ -330,12 +394,14 @@ export class Coordinator implements AsyncDisposable {
     this.#announce();
   }
 
-  /** Leaves the group gracefully and stops syncing; every write made so far is durable when it resolves. */
-  async stop(): Promise<void> {
+  /**
+   * Leaves the group gracefully (unless `options.leave` is false) and stops syncing; every
+   * write made so far is durable when it resolves. Bounded: it waits on no timer and no peer,
+   * only on storage finishing the writes already queued.
+   */
+  async stop(options: StopOptions = {}): Promise<void> {
     if (this.#state !== 'running' && this.#state !== 'paused') return;
-    // A graceful leave gossips for a bounded time; alone there is nobody to tell.
-    if (this.#state === 'running' && this.#membership.aliveMembers().length > 0)
-      await this.#membership.leave();
+    if (this.#state === 'running' && options.leave !== false) await this.#membership.leave();
     this.#engine.stop();
     this.#membership.stop();
     this.#cancelHello?.();
@@ -349,11 +415,12 @@ export class Coordinator implements AsyncDisposable {
    * Stops, ends every `watch()`, and closes the ports and the storage. Idempotent. Before
    * closing, each map's own synced clock is stored (it is otherwise rebuilt from the clock's
    * high-water mark on load), so a copy of the store loaded by another node (a restored backup,
-   * a seeded replica) vouches for this node's writes instead of resending them.
+   * a seeded replica) vouches for this node's writes instead of resending them. Bounded as
+   * {@link Coordinator.stop} is, plus closing the ports and the storage.
    */
-  async dispose(): Promise<void> {
+  async dispose(options: StopOptions = {}): Promise<void> {
     if (this.#state === 'disposed') return;
-    await this.stop();
+    await this.stop(options);
     // Own writes raise the own clock once durable: settle them before reading it.
     await this.#writes.flush();
     for (const channel of this.#channels.values()) {
@@ -400,6 +467,38 @@ export class Coordinator implements AsyncDisposable {
     if (port === undefined)
       throw new ShoalError(ErrorCode.InvalidState, 'this node has no port to reach peers');
     this.#addPeer(peer, port);
+  }
+
+  /**
+   * Runs a sync round now with `peer` (or with every peer it reaches) for every channel both
+   * may sync, resending the digest each `pullTimeout` until answered or `options.timeout`.
+   * Resolves, per peer, with the channels whose round completed (this node then holds what the
+   * peer held when it answered, and has sent what the answer showed the peer lacks) and those
+   * left unanswered. Rejects with `SYNC_TIMEOUT` when a peer answered for no channel at all,
+   * `NO_PEERS` when called without a peer and none is reachable, `INVALID_ID` for a bad id,
+   * `INVALID_STATE` unless running.
+   */
+  async syncNow(peer?: string, options: SyncNowOptions = {}): Promise<PeerSyncResult[]> {
+    this.#assertOpen();
+    if (this.#state !== 'running') {
+      throw new ShoalError(ErrorCode.InvalidState, `syncNow needs a running node (it is ${this.#state})`);
+    }
+    const timeout = options.timeout ?? 10 * this.#config.gossipInterval + 2000;
+    if (!(Number.isFinite(timeout) && timeout > 0)) {
+      throw new ShoalError(ErrorCode.InvalidArgument, `syncNow timeout must be a positive number of ms`);
+    }
+    const peers = peer === undefined ? this.#livePeers() : [parseNodeId(peer)];
+    if (peers.length === 0) throw new ShoalError(ErrorCode.NoPeers, 'syncNow: no peer is reachable');
+    const results = await Promise.all(peers.map((each) => this.#engine.syncWith(each, timeout)));
+    const silent = results.filter((result) => result.synced.length === 0 && result.unanswered.length > 0);
+    if (silent.length > 0) {
+      throw new ShoalError(
+        ErrorCode.SyncTimeout,
+        `no answer within ${timeout} ms from ${silent.map((result) => result.peer).join(', ')}`,
+        { details: { peers: silent.map((result) => result.peer), timeout } },
+      );
+    }
+    return results;
   }
 
   /** Every member this node knows, with its SWIM state. */
@@ -477,6 +576,8 @@ export class Coordinator implements AsyncDisposable {
     return new Channel({
       state,
       syncStatus: () => this.#engine.syncStatus(state),
+      flush: () => this.#writes.flush(),
+      maxImportBytes: this.#config.limits.maxImportBytes,
       saveMembers: () =>
         this.#writes.write({ type: 'put', key: channelMetaKey(name), value: encodeMembers(state.members) }),
       assertOpen: () => this.#assertOpen(),

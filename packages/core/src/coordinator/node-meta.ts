@@ -42,15 +42,30 @@ export async function loadNodeMeta(
   store: KeyValueStore,
   requestedId: string | undefined,
   random: RandomPort,
+  newIdentity = false,
 ): Promise<NodeMeta> {
   const wanted = requestedId === undefined ? undefined : parseNodeId(requestedId);
   const storedIdBytes = await store.get(KEYS.id);
   const storedId = storedIdBytes === undefined ? undefined : new TextDecoder().decode(storedIdBytes);
   if (storedId !== undefined && !isNodeId(storedId)) corrupt('node id');
+  if (newIdentity) {
+    // A copy under a new id: the clock's high-water mark stays (it vouches for every write the
+    // store holds); the boot epoch, incarnation and seals start over, as for any new node.
+    const hlc = (await readRecord(store, KEYS.hlc, decodeTimestampRecord, 'clock')) ?? ZERO_TIMESTAMP;
+    const id = wanted !== undefined && wanted !== storedId ? wanted : randomNodeId(random);
+    const changeSeq = (await readRecord(store, KEYS.changeSeq, decodeCounterRecord, 'change counter')) ?? 0;
+    const meta: NodeMeta = { id, epoch: 1, hlc, incarnation: 0, changeSeq };
+    await store.batch([
+      { type: 'put', key: KEYS.id, value: new TextEncoder().encode(id) },
+      { type: 'put', key: KEYS.epoch, value: encodeCounterRecord(meta.epoch) },
+      { type: 'delete', key: KEYS.incarnation },
+    ]);
+    return meta;
+  }
   if (storedId !== undefined && wanted !== undefined && storedId !== wanted) {
     throw new ShoalError(
       ErrorCode.InvalidArgument,
-      `this storage belongs to node ${storedId}, not ${wanted}: use another storage or omit the id`,
+      `this storage belongs to node ${storedId}, not ${wanted}: use another storage, omit the id, or pass newIdentity to open a copy as a node of its own`,
     );
   }
   const id = (storedId as NodeId | undefined) ?? wanted ?? randomNodeId(random);

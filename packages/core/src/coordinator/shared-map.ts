@@ -1,4 +1,4 @@
-import { compareTimestamps, type Timestamp } from '../clock/timestamp.js';
+import { compareTimestamps, type Timestamp, type Version } from '../clock/timestamp.js';
 import { decodeValue } from '../codec/decode-value.js';
 import { encodeValue } from '../codec/encode-value.js';
 import { deepFreeze } from '../crdt/deep-freeze.js';
@@ -12,13 +12,14 @@ import type { RangeClaim } from '../protocol/sync-messages.js';
 import { MapReplica } from '../sync/map-replica.js';
 import { utf8Length } from '../wire/utf8-length.js';
 import { AsyncQueue } from './async-queue.js';
+import type { ChannelState } from './channel-state.js';
 import type { NodeContext } from './node-context.js';
 
-/** One change seen by {@link SharedMap.watch}. */
-export interface MapWatchEvent {
+/** One change seen by {@link SharedMap.watch}, {@link SharedMap.on} and {@link SharedMap.onKey}. */
+export interface MapWatchEvent<T extends Value = Value> {
   readonly key: string;
   /** The new value; `undefined` when the key was deleted. */
-  readonly value: Value | undefined;
+  readonly value: T | undefined;
   readonly deleted: boolean;
   /** Who wrote it. */
   readonly writer: NodeId;
@@ -28,6 +29,32 @@ export interface MapWatchEvent {
   readonly stamp: Timestamp;
   /** Pass as `since` to a later `watch()` to resume right after this change. */
   readonly cursor: number;
+  /**
+   * The `origin` given to the {@link Channel.transact} that made this change on this node;
+   * `undefined` for plain writes, replays and changes merged from peers.
+   */
+  readonly origin: string | undefined;
+}
+
+/** What {@link SharedMap.getEntry} returns: a key's current state, tombstones included. */
+export interface MapEntryInfo<T extends Value = Value> {
+  /** The value; `undefined` when the key is deleted. */
+  readonly value: T | undefined;
+  /** The write's place in the last-writer-wins order (hybrid logical timestamp plus writer). */
+  readonly version: Version;
+  /** Who wrote it. */
+  readonly writer: NodeId;
+  /** True when the current state is a delete (a tombstone). */
+  readonly deleted: boolean;
+}
+
+/** A local map write that passed validation and waits to be applied. Internal. */
+export interface PreparedMapWrite {
+  readonly key: string;
+  /** The normalized, frozen value every peer will decode; `undefined` deletes. */
+  readonly value: Value | undefined;
+  /** `value` encoded, so it is encoded once on its way to storage and the wire. */
+  readonly bytes: Uint8Array | undefined;
 }
 
 /** Options of {@link SharedMap.watch}. */
@@ -56,6 +83,13 @@ export class MapObject {
   #loading = false;
   /** The encoding of the value a local write is applying, so it is not encoded twice. */
   #localBytes: Uint8Array | undefined;
+  /** The transaction origin of the local write being applied. */
+  #origin: string | undefined;
+  /** The durability promise callbacks are registered on, and the own entries waiting on it. */
+  #awaited: Promise<void> | undefined;
+  #awaitedBatch: MapEntry[] = [];
+  readonly #listeners = new Set<(change: MapWatchEvent) => void>();
+  readonly #keyListeners = new Map<string, Set<(change: MapWatchEvent) => void>>();
 
   constructor(
     context: NodeContext,
@@ -78,8 +112,11 @@ export class MapObject {
     this.#changeSeqs.set(entry.key, changeSeq);
   }
 
-  /** Writes locally: stamps, applies, persists, pushes. Resolves when durable. */
-  write(key: string, value: Value | undefined): Promise<void> {
+  /**
+   * Validates a local write without applying it. Throws {@link ShoalError} (and changes nothing)
+   * for a bad key or value or one over a size limit.
+   */
+  prepare(key: string, value: Value | undefined): PreparedMapWrite {
     this.#context.assertOpen();
     const limits = this.#context.config.limits;
     if (typeof key !== 'string') {
@@ -94,54 +131,91 @@ export class MapObject {
         },
       );
     }
-    let stored: Value | undefined;
-    let bytes: Uint8Array | undefined;
-    if (value !== undefined) {
-      bytes = encodeValue(value);
-      if (bytes.length > limits.maxValueBytes) {
-        throw new ShoalError(
-          ErrorCode.LimitExceeded,
-          `value of ${bytes.length} bytes exceeds maxValueBytes (${limits.maxValueBytes})`,
-          { details: { limit: 'maxValueBytes', max: limits.maxValueBytes, size: bytes.length } },
-        );
-      }
-      // The stored copy is what every peer will decode: normalized, private and frozen.
-      const decoded = decodeValue(bytes);
-      if (!decoded.ok) throw new ShoalError(ErrorCode.UnsupportedValue, decoded.error);
-      stored = deepFreeze(decoded.value);
-    } else if (!this.replica.map.has(key)) {
-      return this.#localWrite; // deleting an absent key changes nothing
-    }
-    if (this.replica.map.entry(key) === undefined && this.#countKeys() >= limits.maxKeysPerChannel) {
+    // UTF-8 cannot carry a lone surrogate: on the wire and disk it would turn into U+FFFD and
+    // merge with another key.
+    if (LONE_SURROGATE.test(key)) {
       throw new ShoalError(
-        ErrorCode.LimitExceeded,
-        `channel holds maxKeysPerChannel (${limits.maxKeysPerChannel}) keys`,
-        {
-          details: { limit: 'maxKeysPerChannel', max: limits.maxKeysPerChannel },
-        },
+        ErrorCode.InvalidArgument,
+        'map key has an unpaired surrogate (not well-formed Unicode)',
       );
     }
+    if (value === undefined) return { key, value: undefined, bytes: undefined };
+    const bytes = encodeValue(value);
+    if (bytes.length > limits.maxValueBytes) {
+      throw new ShoalError(
+        ErrorCode.LimitExceeded,
+        `value of ${bytes.length} bytes exceeds maxValueBytes (${limits.maxValueBytes})`,
+        { details: { limit: 'maxValueBytes', max: limits.maxValueBytes, size: bytes.length } },
+      );
+    }
+    return { key, value: normalized(value, bytes), bytes };
+  }
+
+  /** True when applying `write` would add a key (the `maxKeysPerChannel` measure). */
+  addsKey(write: PreparedMapWrite): boolean {
+    return write.value !== undefined && this.replica.map.entry(write.key) === undefined;
+  }
+
+  /** True when applying `write` changes nothing (deleting an absent key). */
+  isNoop(write: PreparedMapWrite): boolean {
+    return write.value === undefined && !this.replica.map.has(write.key);
+  }
+
+  /**
+   * Applies a prepared write: stamps it, applies it, queues it for storage, and pushes it to
+   * peers once durable. Returns the promise of its durability. The caller checked the key
+   * count; `origin` is told to watchers.
+   */
+  commit(write: PreparedMapWrite, origin: string | undefined): Promise<void> {
+    if (this.isNoop(write)) return this.#localWrite;
     const self = this.#context.self;
     const stamp = this.#context.hlc.now();
-    const entry: MapEntry = { key, value: stored, wall: stamp.wall, counter: stamp.counter, writer: self };
+    const entry: MapEntry = {
+      key: write.key,
+      value: write.value,
+      wall: stamp.wall,
+      counter: stamp.counter,
+      writer: self,
+    };
     // Peers see the write only once it is durable: after a crash the node must never have
     // shown anyone a write it then forgot (its clock could reissue that timestamp).
     this.replica.withholdAfter(self, this.replica.clockOf(self));
-    this.#localBytes = bytes;
+    this.#localBytes = write.bytes;
+    this.#origin = origin;
     this.replica.map.apply(entry, true);
     this.#localBytes = undefined;
-    const durable = this.#localWrite;
-    durable.then(
-      () => {
-        // The own clock is not persisted per write: on reload it is raised to the node's HLC
-        // high-water mark, which vouches for every own write that ever became durable.
-        this.replica.raiseClock(self, stamp);
-        this.replica.withholdAfter(self, this.replica.clockOf(self));
-        this.#context.pushLocal(this.#channel, { kind: 'map', name: this.name, entry });
-      },
-      () => {},
-    );
-    return durable;
+    this.#origin = undefined;
+    this.#awaitDurable(this.#localWrite, entry);
+    return this.#localWrite;
+  }
+
+  /**
+   * Writes that share one storage batch share one promise: one callback per batch raises the
+   * own clock and pushes them all, instead of one per write.
+   */
+  #awaitDurable(durable: Promise<void>, entry: MapEntry): void {
+    if (durable !== this.#awaited) {
+      const batch: MapEntry[] = [];
+      this.#awaited = durable;
+      this.#awaitedBatch = batch;
+      durable.then(
+        () => this.#becameDurable(batch),
+        () => {},
+      );
+    }
+    this.#awaitedBatch.push(entry);
+  }
+
+  #becameDurable(batch: readonly MapEntry[]): void {
+    const self = this.#context.self;
+    const last = batch[batch.length - 1];
+    if (last === undefined) return;
+    // The own clock is not persisted per write: on reload it is raised to the node's HLC
+    // high-water mark, which vouches for every own write that ever became durable.
+    this.replica.raiseClock(self, last);
+    this.replica.withholdAfter(self, this.replica.clockOf(self));
+    for (const entry of batch)
+      this.#context.pushLocal(this.#channel, { kind: 'map', name: this.name, entry });
   }
 
   /**
@@ -207,7 +281,8 @@ export class MapObject {
         .sort((a, b) => a[1] - b[1]);
       for (const [key, cursor] of replay) {
         const entry = this.replica.map.entry(key);
-        if (entry !== undefined) queue.push(toEvent(entry, cursor, entry.writer === this.#context.self));
+        if (entry !== undefined)
+          queue.push(toEvent(entry, cursor, entry.writer === this.#context.self, undefined));
       }
     }
     this.#watchers.add(queue);
@@ -270,7 +345,57 @@ export class MapObject {
     });
     // A remote entry's failed write needs no handler here: the write queue reports it.
     if (change.local) this.#localWrite = durable;
-    for (const watcher of this.#watchers) watcher.push(toEvent(entry, cursor, change.local));
+    const keyListeners = this.#keyListeners.get(entry.key);
+    if (this.#watchers.size === 0 && this.#listeners.size === 0 && keyListeners === undefined) return;
+    const event = toEvent(entry, cursor, change.local, change.local ? this.#origin : undefined);
+    for (const watcher of this.#watchers) watcher.push(event);
+    for (const listener of this.#listeners) this.#call(listener, event);
+    if (keyListeners !== undefined) for (const listener of keyListeners) this.#call(listener, event);
+  }
+
+  /** Calls `listener` for every change from now on; returns the unsubscribe function. */
+  onChange(listener: (change: MapWatchEvent) => void): () => void {
+    this.#context.assertOpen();
+    checkListener(listener);
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Calls `listener` for every change of `key` from now on; returns the unsubscribe function. */
+  onKey(key: string, listener: (change: MapWatchEvent) => void): () => void {
+    this.#context.assertOpen();
+    if (typeof key !== 'string') {
+      throw new ShoalError(ErrorCode.InvalidArgument, `map key must be a string, got ${typeof key}`);
+    }
+    checkListener(listener);
+    let listeners = this.#keyListeners.get(key);
+    if (listeners === undefined) {
+      listeners = new Set();
+      this.#keyListeners.set(key, listeners);
+    }
+    const set = listeners;
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0 && this.#keyListeners.get(key) === set) this.#keyListeners.delete(key);
+    };
+  }
+
+  /** A listener's bug must not break the write or the merge that told it: it is reported. */
+  #call(listener: (change: MapWatchEvent) => void, event: MapWatchEvent): void {
+    try {
+      listener(event);
+    } catch (cause) {
+      this.#context.reportError(
+        new ShoalError(
+          ErrorCode.ListenerFailed,
+          `a change listener of map ${this.name} threw: ${String(cause)}`,
+          {
+            cause,
+          },
+        ),
+      );
+    }
   }
 
   #persistClock(writer: NodeId): void {
@@ -284,7 +409,7 @@ export class MapObject {
   }
 }
 
-function toEvent(entry: MapEntry, cursor: number, local: boolean): MapWatchEvent {
+function toEvent(entry: MapEntry, cursor: number, local: boolean, origin: string | undefined): MapWatchEvent {
   return {
     key: entry.key,
     value: entry.value,
@@ -293,7 +418,30 @@ function toEvent(entry: MapEntry, cursor: number, local: boolean): MapWatchEvent
     local,
     stamp: { wall: entry.wall, counter: entry.counter },
     cursor,
+    origin,
   };
+}
+
+/** Throws `INVALID_ARGUMENT` unless `listener` is a function. */
+export function checkListener(listener: unknown): void {
+  if (typeof listener !== 'function') {
+    throw new ShoalError(ErrorCode.InvalidArgument, 'the listener must be a function');
+  }
+}
+
+/** Unpaired UTF-16 surrogates (`u` mode reads a valid pair as one code point). */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/**
+ * The copy of a written value the replica keeps: what every peer will decode from `bytes`,
+ * private and frozen. Primitives (but -0, which the codec writes as 0) are that already.
+ */
+function normalized(value: Value, bytes: Uint8Array): Value {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
+  if (typeof value === 'number' && !Object.is(value, -0)) return value;
+  const decoded = decodeValue(bytes);
+  if (!decoded.ok) throw new ShoalError(ErrorCode.UnsupportedValue, decoded.error);
+  return deepFreeze(decoded.value);
 }
 
 /**
@@ -301,13 +449,22 @@ function toEvent(entry: MapEntry, cursor: number, local: boolean): MapWatchEvent
  * applies locally at once, is pushed to peers, and its promise resolves when it is durable in
  * this node's storage. Values are JSON-compatible data or `Uint8Array`, returned frozen.
  * Keys are plain strings (`__proto__` included).
+ *
+ * `T` is the type of the values the application keeps here (`ch.map<Settings>('settings')`).
+ * It is a promise the application makes, not a check: a peer running other code can write any
+ * value, so validate what you read when peers are not all yours.
+ *
+ * Every write method returns a promise and never throws: a bad call rejects at once with a
+ * {@link ShoalError} (`code` says why) and changes nothing.
  */
-export class SharedMap {
+export class SharedMap<T extends Value = Value> {
   readonly #object: MapObject;
+  readonly #channel: ChannelState;
 
   /** @internal Created by {@link Channel.map}. */
-  constructor(object: MapObject) {
+  constructor(object: MapObject, channel: ChannelState) {
     this.#object = object;
+    this.#channel = channel;
   }
 
   /** The map's name within its channel. */
@@ -321,8 +478,23 @@ export class SharedMap {
   }
 
   /** The value of `key`, or `undefined`. */
-  get(key: string): Value | undefined {
-    return this.#object.replica.map.get(key);
+  get(key: string): T | undefined {
+    return this.#object.replica.map.get(key) as T | undefined;
+  }
+
+  /**
+   * The state of `key` with its version and writer, tombstones included (`deleted: true`);
+   * `undefined` when this replica never saw the key.
+   */
+  getEntry(key: string): MapEntryInfo<T> | undefined {
+    const entry = this.#object.replica.map.entry(key);
+    if (entry === undefined) return undefined;
+    return {
+      value: entry.value as T | undefined,
+      version: { wall: entry.wall, counter: entry.counter, writer: entry.writer },
+      writer: entry.writer,
+      deleted: entry.value === undefined,
+    };
   }
 
   has(key: string): boolean {
@@ -333,40 +505,81 @@ export class SharedMap {
     return this.#object.replica.map.keys();
   }
 
-  entries(): IterableIterator<[string, Value]> {
-    return this.#object.replica.map.entries();
+  entries(): IterableIterator<[string, T]> {
+    return this.#object.replica.map.entries() as IterableIterator<[string, T]>;
   }
 
   /** A plain-object snapshot (keys like `__proto__` become own properties, never prototypes). */
-  toObject(): Record<string, Value> {
-    const out: Record<string, Value> = Object.create(null);
+  toObject(): Record<string, T> {
+    const out: Record<string, T> = Object.create(null);
     for (const [key, value] of this.entries()) out[key] = value;
     return out;
   }
 
   /**
-   * Sets `key` to `value`. Visible to `get` at once; resolves when durable.
-   * @throws ShoalError `UNSUPPORTED_VALUE` for a value that is not JSON data or bytes,
-   * `LIMIT_EXCEEDED` over a size or count limit, `INVALID_ARGUMENT` for a non-string key,
-   * `CLOSED` after dispose. Nothing changes when it throws.
+   * Sets `key` to `value`. Visible to `get` at once; resolves when durable. Inside
+   * {@link Channel.transact} it is applied with the transaction and resolves with it.
+   * Rejects with ShoalError `UNSUPPORTED_VALUE` for a value that is not JSON data or bytes,
+   * `LIMIT_EXCEEDED` over a size or count limit, `INVALID_ARGUMENT` for a key that is not a
+   * well-formed string, `CLOSED` after dispose. Nothing changes when it rejects.
    */
-  set(key: string, value: Value): Promise<void> {
+  set(key: string, value: T): Promise<void> {
     if (value === undefined) {
-      throw new ShoalError(ErrorCode.UnsupportedValue, 'undefined is not a value: use delete()');
+      return Promise.reject(
+        new ShoalError(ErrorCode.UnsupportedValue, 'undefined is not a value: use delete()'),
+      );
     }
-    return this.#object.write(key, value);
+    return this.#write(key, value);
   }
 
   /** Deletes `key` (a tombstone replicates the delete). Resolves when durable. */
   delete(key: string): Promise<void> {
-    return this.#object.write(key, undefined);
+    return this.#write(key, undefined);
   }
 
   /**
    * Changes as an async iterator: `for await (const change of map.watch()) …`. Ends on `break`,
    * `return()` or when `options.signal` aborts; pass `since` to resume after a restart.
    */
-  watch(options?: WatchOptions): AsyncIterableIterator<MapWatchEvent> {
-    return this.#object.watch(options);
+  watch(options?: WatchOptions): AsyncIterableIterator<MapWatchEvent<T>> {
+    return this.#object.watch(options) as AsyncIterableIterator<MapWatchEvent<T>>;
+  }
+
+  /**
+   * Calls `listener` synchronously after every change, local or merged from a peer; returns
+   * the unsubscribe function. A listener that throws is reported on `node.errors`
+   * (`LISTENER_FAILED`) and does not stop the change or the other listeners.
+   */
+  on(event: 'change', listener: (change: MapWatchEvent<T>) => void): () => void {
+    if (event !== 'change')
+      throw new ShoalError(ErrorCode.InvalidArgument, `unknown map event ${String(event)}`);
+    return this.#object.onChange(listener as (change: MapWatchEvent) => void);
+  }
+
+  /** Like {@link SharedMap.on}, for the changes of one key. */
+  onKey(key: string, listener: (change: MapWatchEvent<T>) => void): () => void {
+    return this.#object.onKey(key, listener as (change: MapWatchEvent) => void);
+  }
+
+  #write(key: string, value: T | undefined): Promise<void> {
+    const transaction = this.#channel.transaction;
+    try {
+      const write = this.#object.prepare(key, value);
+      const adds = this.#object.addsKey(write);
+      if (transaction !== undefined) {
+        transaction.add(
+          () => this.#object.commit(write, transaction.origin),
+          adds ? `${this.#object.name}\0${key}` : undefined,
+        );
+        return transaction.settled;
+      }
+      if (adds) this.#channel.checkKeyRoom(1);
+      return this.#object.commit(write, undefined);
+    } catch (error) {
+      // A bad write inside a transaction fails all of it, whether or not its promise is awaited.
+      if (transaction === undefined) return Promise.reject(error);
+      transaction.fail(error);
+      return transaction.settled;
+    }
   }
 }

@@ -5,8 +5,9 @@ import { encodeStreamRecord } from '../persistence/records.js';
 import { StreamEntryKeys } from '../persistence/storage-keys.js';
 import { StreamReplica } from '../sync/stream-replica.js';
 import { AsyncQueue } from './async-queue.js';
+import type { ChannelState } from './channel-state.js';
 import type { NodeContext } from './node-context.js';
-import type { WatchOptions } from './shared-map.js';
+import { checkListener, type WatchOptions } from './shared-map.js';
 
 /** One entry seen by {@link SharedStream.watch}, with the cursor to resume after it. */
 export interface StreamWatchEvent {
@@ -15,6 +16,8 @@ export interface StreamWatchEvent {
   readonly local: boolean;
   /** Pass as `since` to a later `watch()` to resume right after this entry. */
   readonly cursor: number;
+  /** The `origin` of the {@link Channel.transact} that appended it on this node, if any. */
+  readonly origin: string | undefined;
 }
 
 /** Bookkeeping of one stream inside a channel. Internal. */
@@ -31,6 +34,9 @@ export class StreamObject {
   #loading = false;
   /** True while a local append is being applied, so its reveal is marked local. */
   #appending = false;
+  /** The transaction origin of the local append being applied. */
+  #origin: string | undefined;
+  readonly #listeners = new Set<(event: StreamWatchEvent) => void>();
   /** This node's own highest seq known durable: peers are offered nothing above it. */
   #durableSeq = 0;
 
@@ -54,7 +60,8 @@ export class StreamObject {
     this.#durableSeq = this.replica.log.seqOf(this.#context.self);
   }
 
-  append(payload: Uint8Array): Promise<void> {
+  /** Validates a payload and copies it (the caller may reuse its buffer). Throws ShoalError. */
+  prepare(payload: Uint8Array): Uint8Array {
     this.#context.assertOpen();
     if (!(payload instanceof Uint8Array)) {
       throw new ShoalError(ErrorCode.InvalidArgument, 'append() takes a Uint8Array payload');
@@ -69,14 +76,21 @@ export class StreamObject {
         },
       );
     }
+    return payload.slice();
+  }
+
+  /** Appends a prepared payload as this node's next entry; resolves when durable. */
+  commit(payload: Uint8Array, origin: string | undefined): Promise<void> {
     const self = this.#context.self;
-    const entry = this.replica.log.nextEntry(self, this.#context.hlc.now(), payload.slice());
+    const entry = this.replica.log.nextEntry(self, this.#context.hlc.now(), payload);
     // Peers see the entry only once it is durable, so a crash can never make this node reuse a
-    // seq some peer already holds (see MapObject.write).
+    // seq some peer already holds (see MapObject.commit).
     this.replica.withholdAfter(self, this.#durableSeq);
     this.#appending = true;
+    this.#origin = origin;
     this.replica.log.apply(entry);
     this.#appending = false;
+    this.#origin = undefined;
     const durable = this.#localWrite;
     durable.then(
       () => {
@@ -126,7 +140,8 @@ export class StreamObject {
         throw new ShoalError(ErrorCode.InvalidArgument, 'since must be a cursor (a non-negative integer)');
       }
       for (const { entry, cursor } of this.#arrivals) {
-        if (cursor > since) queue.push({ entry, cursor, local: entry.author === this.#context.self });
+        if (cursor > since)
+          queue.push({ entry, cursor, local: entry.author === this.#context.self, origin: undefined });
       }
     }
     this.#watchers.add(queue);
@@ -148,7 +163,37 @@ export class StreamObject {
     });
     // A remote entry's failed write needs no handler here: the write queue reports it.
     if (this.#appending) this.#localWrite = durable;
-    for (const watcher of this.#watchers) watcher.push({ entry, cursor, local: this.#appending });
+    if (this.#watchers.size === 0 && this.#listeners.size === 0) return;
+    const event: StreamWatchEvent = {
+      entry,
+      cursor,
+      local: this.#appending,
+      origin: this.#appending ? this.#origin : undefined,
+    };
+    for (const watcher of this.#watchers) watcher.push(event);
+    for (const listener of this.#listeners) {
+      try {
+        listener(event);
+      } catch (cause) {
+        this.#context.reportError(
+          new ShoalError(
+            ErrorCode.ListenerFailed,
+            `an entry listener of stream ${this.name} threw: ${String(cause)}`,
+            {
+              cause,
+            },
+          ),
+        );
+      }
+    }
+  }
+
+  /** Calls `listener` for every entry that becomes visible from now on; returns the unsubscribe. */
+  onEntry(listener: (event: StreamWatchEvent) => void): () => void {
+    this.#context.assertOpen();
+    checkListener(listener);
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
   }
 }
 
@@ -159,10 +204,12 @@ export class StreamObject {
  */
 export class SharedStream {
   readonly #object: StreamObject;
+  readonly #channel: ChannelState;
 
   /** @internal Created by {@link Channel.stream}. */
-  constructor(object: StreamObject) {
+  constructor(object: StreamObject, channel: ChannelState) {
     this.#object = object;
+    this.#channel = channel;
   }
 
   get name(): string {
@@ -176,11 +223,34 @@ export class SharedStream {
 
   /**
    * Appends `payload` as this node's next entry. Visible to `getAll` at once; resolves when
-   * durable. @throws ShoalError `LIMIT_EXCEEDED` over `maxPayloadBytes`, `INVALID_ARGUMENT` for a
-   * non-`Uint8Array`, `CLOSED` after dispose.
+   * durable. Inside {@link Channel.transact} it is applied with the transaction. Rejects with
+   * ShoalError `LIMIT_EXCEEDED` over `maxPayloadBytes`, `INVALID_ARGUMENT` for a
+   * non-`Uint8Array`, `CLOSED` after dispose; nothing changes then.
    */
   append(payload: Uint8Array): Promise<void> {
-    return this.#object.append(payload);
+    const transaction = this.#channel.transaction;
+    try {
+      const prepared = this.#object.prepare(payload);
+      if (transaction === undefined) return this.#object.commit(prepared, undefined);
+      transaction.add(() => this.#object.commit(prepared, transaction.origin));
+      return transaction.settled;
+    } catch (error) {
+      // A bad append inside a transaction fails all of it (see SharedMap.set).
+      if (transaction === undefined) return Promise.reject(error);
+      transaction.fail(error);
+      return transaction.settled;
+    }
+  }
+
+  /**
+   * Calls `listener` synchronously for every entry that becomes visible here, local or from a
+   * peer; returns the unsubscribe function. A listener that throws is reported on
+   * `node.errors` (`LISTENER_FAILED`).
+   */
+  on(event: 'entry', listener: (event: StreamWatchEvent) => void): () => void {
+    if (event !== 'entry')
+      throw new ShoalError(ErrorCode.InvalidArgument, `unknown stream event ${String(event)}`);
+    return this.#object.onEntry(listener);
   }
 
   /** Every visible entry in the total order (a snapshot array). */

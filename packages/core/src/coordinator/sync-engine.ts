@@ -76,6 +76,21 @@ export interface SyncStats {
 
 type PendingPush = Map<string, ObjectPlan & { entries: unknown[] }>;
 
+/** A {@link SyncEngine.syncWith} call waiting for one peer's answer on one channel. */
+interface SyncWaiter {
+  readonly peer: NodeId;
+  /** Monotonic time of the last chunk of the answer (or of the last digest sent). */
+  lastProgress: number;
+  readonly done: () => void;
+}
+
+/** What {@link SyncEngine.syncWith} reports. */
+export interface SyncWithResult {
+  readonly peer: NodeId;
+  readonly synced: readonly string[];
+  readonly unanswered: readonly string[];
+}
+
 /**
  * Most chunks a round sends ahead of its digest on belief alone. Beyond that the ordinary
  * exchange (the peer asks for what it lacks) costs half a round trip more but nothing wasted.
@@ -129,6 +144,8 @@ export class SyncEngine {
   readonly #pending = new Map<string, PendingPush>();
   /** Per channel, when entries were last pushed (own writes or relays). */
   readonly #lastPush = new Map<string, number>();
+  /** Per channel, the `syncWith` calls waiting for a peer's final answer. */
+  readonly #waiters = new Map<string, Set<SyncWaiter>>();
   #pushScheduled = false;
   #cancelRound: (() => void) | undefined;
   #running = false;
@@ -218,6 +235,65 @@ export class SyncEngine {
     if (this.#startPull(channel.name, from, true)) this.#sendDigests(from, channel, true, false);
   }
 
+  /**
+   * Runs a round of every channel `peer` may sync now: sends our digests, resends a digest
+   * whose answer made no progress for `pullTimeout`, and resolves once every channel's answer
+   * ended with a final chunk, or at `timeout` with the channels still unanswered. Works while
+   * stopped only as far as messages go out (the node's facade refuses that).
+   */
+  syncWith(peer: NodeId, timeout: number): Promise<SyncWithResult> {
+    const channels = [...this.#deps.channels.values()].filter((channel) => channel.allows(peer));
+    const timers = this.#deps.timers;
+    return new Promise((resolve) => {
+      const pending = new Map<string, SyncWaiter>();
+      const synced: string[] = [];
+      let cancelResend: (() => void) | undefined;
+      let cancelDeadline: (() => void) | undefined;
+      const finish = (): void => {
+        cancelResend?.();
+        cancelDeadline?.();
+        for (const [name, waiter] of pending) this.#waiters.get(name)?.delete(waiter);
+        resolve({ peer, synced, unanswered: [...pending.keys()] });
+      };
+      for (const channel of channels) {
+        const waiter: SyncWaiter = {
+          peer,
+          lastProgress: Number.NEGATIVE_INFINITY,
+          done: () => {
+            pending.delete(channel.name);
+            this.#waiters.get(channel.name)?.delete(waiter);
+            synced.push(channel.name);
+            if (pending.size === 0) finish();
+          },
+        };
+        pending.set(channel.name, waiter);
+        let waiters = this.#waiters.get(channel.name);
+        if (waiters === undefined) {
+          waiters = new Set();
+          this.#waiters.set(channel.name, waiters);
+        }
+        waiters.add(waiter);
+      }
+      if (pending.size === 0) {
+        finish();
+        return;
+      }
+      const ask = (): void => {
+        const now = timers.monotonic();
+        for (const channel of channels) {
+          const waiter = pending.get(channel.name);
+          if (waiter === undefined || now - waiter.lastProgress < this.#deps.config.pullTimeout) continue;
+          waiter.lastProgress = now;
+          this.#startPull(channel.name, peer, true);
+          this.#sendDigests(peer, channel, false, false);
+        }
+        cancelResend = timers.setTimeout(ask, this.#deps.config.pullTimeout);
+      };
+      cancelDeadline = timers.setTimeout(finish, timeout);
+      ask();
+    });
+  }
+
   /** Merges a delta; a final chunk from the peer we pull from ends the pull. */
   handleDelta(from: NodeId, delta: DeltaMessage): void {
     const channel = this.#deps.channels.get(delta.channel);
@@ -233,6 +309,7 @@ export class SyncEngine {
     if (delta.push) return;
     // The peer answered a digest of ours: it holds what we last sent it.
     if (delta.final) this.#memory.delivered(from, channel.name);
+    this.#answered(from, channel.name, delta.final);
     const pull = this.#pulling.get(channel.name);
     if (pull?.peer !== from) return;
     if (delta.final) {
@@ -240,6 +317,18 @@ export class SyncEngine {
       if (pull.attached !== undefined) this.#memory.noteSent(from, channel.name, pull.attached);
       this.#deps.afterPull(channel, delta.fresh);
     } else pull.lastProgress = this.#deps.timers.monotonic();
+  }
+
+  /** A chunk of `from`'s answer to a digest of ours arrived: progress, or (final) the end, for `syncWith`. */
+  #answered(from: NodeId, channel: string, final: boolean): void {
+    const waiters = this.#waiters.get(channel);
+    if (waiters === undefined) return;
+    for (const waiter of [...waiters]) {
+      if (waiter.peer !== from) continue;
+      if (final) waiter.done();
+      else waiter.lastProgress = this.#deps.timers.monotonic();
+    }
+    if (waiters.size === 0) this.#waiters.delete(channel);
   }
 
   /** Merges received entries; `push`: they came by eager push, and those new here are relayed. */

@@ -35,6 +35,12 @@ export const ErrorCode = {
   Aborted: 'ABORTED',
   /** A secret, key or invite token is malformed. */
   InvalidSecret: 'INVALID_SECRET',
+  /** A callback given to `onChange`/`onKey`/`onEntry` threw; the change itself was applied. */
+  ListenerFailed: 'LISTENER_FAILED',
+  /** A sync round with a peer did not complete within its time limit. */
+  SyncTimeout: 'SYNC_TIMEOUT',
+  /** No peer could be reached for an operation that needs one. */
+  NoPeers: 'NO_PEERS',
 } as const;
 
 /** One of the {@link ErrorCode} values. */

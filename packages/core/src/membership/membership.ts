@@ -106,8 +106,6 @@ export class Membership {
   #incarnation: number;
   #left = false;
   #running = false;
-  /** Resolves the pending `leave()`, if any. */
-  #leaving: (() => void) | undefined;
   #seq = 0;
   #leader: NodeId;
 
@@ -155,11 +153,9 @@ export class Membership {
     for (const seed of this.#seeds) this.#pushPull(seed);
   }
 
-  /** Stops every timer; inbound messages are ignored afterwards; a pending `leave()` resolves. Idempotent. */
+  /** Stops every timer; inbound messages are ignored afterwards. Idempotent. */
   stop(): void {
     this.#running = false;
-    this.#leaving?.();
-    this.#leaving = undefined;
     this.#tasks.cancelAll();
     for (const suspicion of this.#suspicions.values()) suspicion.cancel();
     this.#suspicions.clear();
@@ -167,34 +163,28 @@ export class Membership {
   }
 
   /**
-   * Leaves gracefully: gossips a `left` update about itself (others record `left`, never `dead`)
-   * through the gossip rounds, and resolves once the update has been sent its retransmit limit
-   * or `leaveTimeout` has passed, whichever comes first. Then stops. Resolves at once if not
+   * Leaves gracefully: queues a `left` update about itself (others record `left`, never `dead`)
+   * and sends it at once, as gossip, to live members until it has been sent its retransmit
+   * limit (λ·log10(N+1) copies, each to a different member, who spread it further as any
+   * update). Then stops. Waits on no timer: it completes within the current turn whatever the
+   * clock does, so `dispose()` is bounded under virtual time too. Resolves at once if not
    * running.
    */
   leave(): Promise<void> {
-    if (!this.#running || this.#left) {
-      this.stop();
-      return Promise.resolve();
+    if (this.#running && !this.#left) {
+      this.#left = true;
+      this.#queue.enqueue(
+        this.#self,
+        encodeUpdate({ kind: 'left', node: this.#self, incarnation: this.#incarnation }),
+      );
+      this.#updateLeader();
+      for (const peer of sample(this.#random, this.aliveMembers(), Number.MAX_SAFE_INTEGER)) {
+        if (!this.#queue.has(this.#self)) break;
+        this.#message(peer, { type: 'gossip' });
+      }
     }
-    this.#left = true;
-    this.#queue.enqueue(
-      this.#self,
-      encodeUpdate({ kind: 'left', node: this.#self, incarnation: this.#incarnation }),
-    );
-    this.#updateLeader();
-    const started = this.#timers.monotonic();
-    return new Promise((resolve) => {
-      this.#leaving = resolve;
-      const check = (): void => {
-        const spreading = this.#queue.has(this.#self);
-        if (spreading && this.#timers.monotonic() - started < this.#config.leaveTimeout) {
-          this.#tasks.after(this.#config.gossipInterval, check);
-        } else this.stop();
-      };
-      this.#gossipTick();
-      check();
-    });
+    this.stop();
+    return Promise.resolve();
   }
 
   /**

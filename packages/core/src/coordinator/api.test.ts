@@ -1,0 +1,359 @@
+import { ManualTimers } from '@shoal/testkit';
+import { SimulatedNetwork } from '@shoal/transport-memory';
+import { describe, expect, it } from 'vitest';
+import { compareVersions } from '../clock/timestamp.js';
+import { ErrorCode } from '../errors/shoal-error.js';
+import type { NodeId } from '../ids/node-id.js';
+import type { MessagePort } from '../ports/message-port.js';
+import { decodeEnvelope } from '../protocol/envelope.js';
+import { MessageType } from '../protocol/message-type.js';
+import { MessageSealer } from '../security/message-sealer.js';
+import { MemoryStore } from '../storage/memory-store.js';
+import type { Coordinator } from './coordinator.js';
+import { createNode } from './create-node.js';
+import type { MapWatchEvent } from './shared-map.js';
+
+/** Message types (and piggyback sizes) of everything `port` sends, read from open-mode envelopes. */
+function recordTypes(port: MessagePort, self: string): { type: number; piggyback: number }[] {
+  const seen: { type: number; piggyback: number }[] = [];
+  const sealer = new MessageSealer({
+    networkId: 'shoal',
+    self: 'observer' as NodeId,
+    epoch: 1,
+    keyring: 'open',
+  });
+  const send = port.send.bind(port);
+  port.send = (to, bytes) => {
+    const opened = sealer.open(bytes, self as NodeId);
+    const envelope = opened.ok ? decodeEnvelope(opened.body) : undefined;
+    if (envelope?.ok) seen.push({ type: envelope.value.type, piggyback: envelope.value.piggyback.length });
+    send(to, bytes);
+  };
+  return seen;
+}
+
+async function pair(options: { membership?: false; seed?: number } = {}) {
+  const net = new SimulatedNetwork({ seed: options.seed ?? 11, latency: { min: 1, max: 5 } });
+  const nodes: Coordinator[] = [];
+  let sentByA: { type: number; piggyback: number }[] = [];
+  for (const id of ['node-a', 'node-b']) {
+    const ports = net.nodePorts(id);
+    const types = recordTypes(ports.port, id);
+    if (id === 'node-a') sentByA = types;
+    nodes.push(
+      await createNode({
+        id,
+        ...ports,
+        ...(options.membership === false ? { membership: false as const } : {}),
+      }),
+    );
+  }
+  return {
+    net,
+    a: nodes[0] as Coordinator,
+    b: nodes[1] as Coordinator,
+    sentByA,
+  };
+}
+
+describe('typed maps and entries', () => {
+  it('getEntry returns value, version, writer and deletes', async () => {
+    const { a } = await pair();
+    const settings = (await a.channel('home')).map<{ on: boolean }>('settings');
+    expect(settings.getEntry('lights')).toBeUndefined();
+    await settings.set('lights', { on: true });
+    const entry = settings.getEntry('lights');
+    expect(entry).toMatchObject({ value: { on: true }, writer: 'node-a', deleted: false });
+    expect(entry?.version.writer).toBe('node-a');
+    await settings.delete('lights');
+    const deleted = settings.getEntry('lights');
+    expect(deleted).toMatchObject({ value: undefined, deleted: true, writer: 'node-a' });
+    expect(compareVersions(deleted!.version, entry!.version)).toBeGreaterThan(0);
+  });
+});
+
+describe('callbacks beside watch()', () => {
+  it('on(change) and onKey see local and remote changes; unsubscribe stops them', async () => {
+    const { net, a, b } = await pair();
+    const mapA = (await a.channel('c')).map('m');
+    const mapB = (await b.channel('c')).map('m');
+    const all: MapWatchEvent[] = [];
+    const lights: MapWatchEvent[] = [];
+    const off = mapB.on('change', (change) => all.push(change));
+    mapB.onKey('lights', (change) => lights.push(change));
+    await mapA.set('lights', 1);
+    await mapA.set('door', 'open');
+    expect(await net.runUntil(() => mapB.get('lights') === 1, { timeout: 5000 })).toBe(true);
+    await mapB.set('lights', 2);
+    expect(
+      await net.runUntil(() => mapA.get('lights') === 2 && mapB.get('door') === 'open', { timeout: 5000 }),
+    ).toBe(true);
+    expect(lights.map((change) => [change.value, change.local])).toEqual([
+      [1, false],
+      [2, true],
+    ]);
+    expect(all.map((change) => change.key).sort()).toEqual(['door', 'lights', 'lights']);
+    off();
+    await mapB.set('x', 1);
+    expect(all.some((change) => change.key === 'x')).toBe(false);
+  });
+
+  it('a listener that throws is reported and does not stop the write or other listeners', async () => {
+    const { a } = await pair();
+    const map = (await a.channel('c')).map('m');
+    const errors: string[] = [];
+    a.errors.subscribe((error) => errors.push(error.code));
+    const seen: unknown[] = [];
+    map.on('change', () => {
+      throw new Error('app bug');
+    });
+    map.on('change', (change) => seen.push(change.value));
+    await map.set('k', 1);
+    expect(map.get('k')).toBe(1);
+    expect(seen).toEqual([1]);
+    expect(errors).toContain(ErrorCode.ListenerFailed);
+  });
+
+  it('stream on(entry) sees appends with their origin', async () => {
+    const { a } = await pair();
+    const ch = await a.channel('c');
+    const log = ch.stream('log');
+    const origins: (string | undefined)[] = [];
+    log.on('entry', (event) => origins.push(event.origin));
+    await log.append(Uint8Array.of(1));
+    await ch.transact(() => void log.append(Uint8Array.of(2)), { origin: 'ui' });
+    expect(origins).toEqual([undefined, 'ui']);
+  });
+});
+
+describe('transact', () => {
+  it('applies many writes across maps and streams at once, in one batch, with the origin', async () => {
+    const { net, a, b } = await pair();
+    const ch = await a.channel('c');
+    const map = ch.map('m');
+    const other = ch.map('n');
+    const log = ch.stream('s');
+    const seen: [string, string | undefined][] = [];
+    map.on('change', (change) => seen.push([change.key, change.origin]));
+    other.on('change', (change) => seen.push([change.key, change.origin]));
+    const done = ch.transact(
+      () => {
+        void map.set('a', 1);
+        void other.set('b', 2);
+        void log.append(Uint8Array.of(9));
+        // Reads inside the function see the state before the transaction.
+        expect(map.has('a')).toBe(false);
+      },
+      { origin: 'ui' },
+    );
+    // Applied together when the function returned, before durability.
+    expect(map.get('a')).toBe(1);
+    expect(other.get('b')).toBe(2);
+    expect(log.size).toBe(1);
+    await done;
+    expect(seen).toEqual([
+      ['a', 'ui'],
+      ['b', 'ui'],
+    ]);
+    const mapB = (await b.channel('c')).map('m');
+    expect(await net.runUntil(() => mapB.get('a') === 1, { timeout: 5000 })).toBe(true);
+  });
+
+  it('applies nothing when the function throws or a write in it is bad', async () => {
+    const { a } = await pair();
+    const ch = await a.channel('c');
+    const map = ch.map('m');
+    await expect(
+      ch.transact(() => {
+        void map.set('a', 1);
+        throw new Error('changed my mind');
+      }),
+    ).rejects.toThrow('changed my mind');
+    await expect(
+      ch.transact(() => {
+        void map.set('a', 1);
+        void map.set('b', (() => 0) as never);
+      }),
+    ).rejects.toMatchObject({ code: ErrorCode.UnsupportedValue });
+    await expect(ch.transact((async () => map.set('a', 1)) as never)).rejects.toMatchObject({
+      code: ErrorCode.InvalidArgument,
+    });
+    expect(map.size).toBe(0);
+  });
+
+  it('refuses, whole, a transaction that would break the key limit', async () => {
+    const net = new SimulatedNetwork({ seed: 3 });
+    const node = await createNode({
+      id: 'solo',
+      ...net.nodePorts('solo'),
+      config: { limits: { maxKeysPerChannel: 3 } },
+    });
+    const ch = await node.channel('c');
+    const map = ch.map('m');
+    await map.set('a', 1);
+    await expect(
+      ch.transact(() => {
+        for (const key of ['b', 'c', 'd']) void map.set(key, 1);
+      }),
+    ).rejects.toMatchObject({ code: ErrorCode.LimitExceeded });
+    expect([...map.keys()]).toEqual(['a']);
+    await ch.transact(() => {
+      void map.set('b', 1);
+      void map.set('b', 2);
+      void map.set('c', 1);
+    });
+    expect(map.get('b')).toBe(2);
+  });
+});
+
+describe('export and import', () => {
+  it('a snapshot merges into another node, never replacing newer writes', async () => {
+    const net = new SimulatedNetwork({ seed: 5 });
+    const a = await createNode({ id: 'a', ...net.nodePorts('a') });
+    const ch = await a.channel('c');
+    await ch.map('m').set('x', 1);
+    await ch.map('m').set('gone', 1);
+    await ch.map('m').delete('gone');
+    await ch.stream('s').append(Uint8Array.of(1, 2));
+    const snapshot = await ch.export();
+    net.partition(['a'], ['b']);
+    const b = await createNode({ id: 'b', ...net.nodePorts('b') });
+    const chB = await b.channel('copy');
+    await chB.map('m').set('x', 2); // newer than the snapshot's
+    const result = await chB.import(snapshot);
+    expect(chB.map('m').get('x')).toBe(2);
+    expect(chB.map('m').getEntry('gone')?.deleted).toBe(true);
+    expect(
+      chB
+        .stream('s')
+        .getAll()
+        .map((entry) => [...entry.payload]),
+    ).toEqual([[1, 2]]);
+    expect(result.applied).toBe(2);
+    expect((await chB.import(snapshot)).applied).toBe(0);
+  });
+
+  it('refuses bytes that are not a snapshot, changing nothing', async () => {
+    const net = new SimulatedNetwork({ seed: 5 });
+    const a = await createNode({ id: 'a', ...net.nodePorts('a') });
+    const ch = await a.channel('c');
+    for (const junk of [
+      new Uint8Array(),
+      Uint8Array.of(1, 2, 3, 4, 5),
+      Uint8Array.of(0x53, 0x48, 0x58, 1, 0xff),
+    ]) {
+      await expect(ch.import(junk)).rejects.toMatchObject({ code: ErrorCode.DecodeFailed });
+    }
+    await expect(ch.import('x' as never)).rejects.toMatchObject({ code: ErrorCode.InvalidArgument });
+    expect(ch.objects()).toEqual({ maps: [], streams: [] });
+  });
+});
+
+describe('syncNow', () => {
+  it('resolves once a round with the peer completed, both ways', async () => {
+    const { net, a, b } = await pair();
+    const mapA = (await a.channel('c')).map('m');
+    const mapB = (await b.channel('c')).map('m');
+    await net.runFor(500);
+    net.partition(['node-a'], ['node-b']);
+    await mapA.set('from-a', 1);
+    await mapB.set('from-b', 2);
+    net.heal();
+    const result = a.syncNow('node-b');
+    await net.runUntil(() => false, { timeout: 100 });
+    expect(await result).toEqual([{ peer: 'node-b', synced: ['c'], unanswered: [] }]);
+    expect(mapA.get('from-b')).toBe(2);
+    await net.runFor(50);
+    expect(mapB.get('from-a')).toBe(1);
+  });
+
+  it('rejects with SYNC_TIMEOUT when the peer never answers, NO_PEERS with nobody', async () => {
+    const { net, a } = await pair();
+    await a.channel('c');
+    net.partition(['node-a'], ['node-b']);
+    const result = a.syncNow('node-b', { timeout: 1000 });
+    const settled = expect(result).rejects.toMatchObject({ code: ErrorCode.SyncTimeout });
+    await net.runFor(1500);
+    await settled;
+    const lone = new SimulatedNetwork({ seed: 1 });
+    const solo = await createNode({ id: 'solo', ...lone.nodePorts('solo') });
+    await expect(solo.syncNow()).rejects.toMatchObject({ code: ErrorCode.NoPeers });
+  });
+});
+
+describe('membership: false', () => {
+  it('syncs two parties with sync messages only', async () => {
+    const { net, a, b, sentByA } = await pair({ membership: false });
+    const mapA = (await a.channel('c')).map('m');
+    const mapB = (await b.channel('c')).map('m');
+    await mapA.set('k', 1);
+    expect(await net.runUntil(() => mapB.get('k') === 1, { timeout: 5000 })).toBe(true);
+    await net.runFor(5000);
+    expect(
+      a
+        .members()
+        .map((member) => member.id)
+        .sort(),
+    ).toEqual(['node-a', 'node-b']);
+    expect(a.leader()).toBe('node-b');
+    expect(sentByA.length).toBeGreaterThan(0);
+    expect(
+      sentByA.filter((message) => message.type === MessageType.Membership || message.piggyback > 0),
+    ).toEqual([]);
+  });
+});
+
+describe('lifecycle', () => {
+  it('dispose() finishes with manual timers nobody advances, peers alive or not', async () => {
+    const { net, a, b } = await pair();
+    await a.channel('c');
+    await net.runFor(3000);
+    expect(a.members().filter((member) => member.state === 'alive')).toHaveLength(2);
+    const timers = new ManualTimers();
+    const stuck = await createNode({
+      id: 'stuck',
+      timers,
+      storage: new MemoryStore(),
+      port: net.connect('stuck'),
+    });
+    stuck.addPeer('node-a');
+    await stuck.dispose();
+    await a.dispose();
+    await b.dispose({ leave: false });
+    expect([a.state, b.state, stuck.state]).toEqual(['disposed', 'disposed', 'disposed']);
+  });
+
+  it('a copied store opens under a new id with newIdentity, keeping the data', async () => {
+    const net = new SimulatedNetwork({ seed: 9 });
+    const original = await createNode({ id: 'orig', ...net.nodePorts('orig') });
+    await (await original.channel('c')).map('m').set('k', 1);
+    await original.flush();
+    // A copy of the data directory, as `cp -r` or a restored backup makes one.
+    const storage = new MemoryStore();
+    for await (const [key, value] of net.storage('orig').scan(new Uint8Array()))
+      await storage.put(key, value);
+    await expect(
+      createNode({ id: 'clone', port: (id) => net.connect(id), timers: net.timersFor('clone'), storage }),
+    ).rejects.toMatchObject({ code: ErrorCode.InvalidArgument });
+    const clone = await createNode({
+      port: (id) => net.connect(id),
+      timers: net.timersFor('clone'),
+      storage,
+      newIdentity: true,
+    });
+    expect(clone.id).not.toBe('orig');
+    const map = (await clone.channel('c')).map('m');
+    expect(map.getEntry('k')).toMatchObject({ value: 1, writer: 'orig' });
+    await map.set('k', 2);
+    expect(map.getEntry('k')?.writer).toBe(clone.id);
+  });
+
+  it('profiles preset timing; an unknown one is refused', async () => {
+    const net = new SimulatedNetwork({ seed: 2 });
+    await expect(createNode({ ...net.nodePorts('x'), profile: 'moon' as never })).rejects.toMatchObject({
+      code: ErrorCode.InvalidArgument,
+    });
+    const wan = await createNode({ id: 'w', ...net.nodePorts('w'), profile: 'wan' });
+    expect(wan.state).toBe('running');
+  });
+});

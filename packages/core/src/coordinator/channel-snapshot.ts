@@ -1,0 +1,60 @@
+import { encodeValue } from '../codec/encode-value.js';
+import { decodeDelta, encodeDelta, type OutgoingObject } from '../protocol/sync-codec.js';
+import type { ObjectDelta } from '../protocol/sync-messages.js';
+import type { DecodeResult } from '../wire/byte-reader.js';
+import type { ChannelState } from './channel-state.js';
+
+/** "SHX" and the format version: a snapshot file says what it is before anything is decoded. */
+const MAGIC = [0x53, 0x48, 0x58] as const;
+const VERSION = 1;
+
+/**
+ * Encodes everything `channel` holds (map entries with tombstones and the ranges this replica
+ * vouches for, stream entries) as a snapshot: the magic `SHX`, a version byte, then one delta
+ * body (docs/protocol.md §6.3) with every writer id in full. Own writes not yet durable are
+ * left out, as they are from every sync message.
+ */
+export function encodeSnapshot(channel: ChannelState): Uint8Array {
+  const objects: OutgoingObject[] = [];
+  for (const { kind, object } of channel.objects()) {
+    if (kind === 'map') {
+      const plan = object.replica.planDelta(new Map(), '', null);
+      objects.push({
+        kind,
+        name: object.name,
+        claims: plan.claims,
+        entries: plan.entries.map((entry) => ({
+          entry,
+          valueBytes: entry.value === undefined ? undefined : encodeValue(entry.value),
+        })),
+      });
+    } else {
+      objects.push({ kind, name: object.name, entries: object.replica.planDelta(new Map(), '', null) });
+    }
+  }
+  const body = encodeDelta({ channel: channel.name, push: false, final: true, fresh: false, objects });
+  const out = new Uint8Array(MAGIC.length + 1 + body.length);
+  out.set(MAGIC, 0);
+  out[MAGIC.length] = VERSION;
+  out.set(body, MAGIC.length + 1);
+  return out;
+}
+
+/**
+ * Decodes a snapshot from untrusted bytes; never throws. Sizes and counts are bounded by the
+ * input, values by their limits (as any delta from a peer).
+ */
+export function decodeSnapshot(bytes: Uint8Array): DecodeResult<{ channel: string; objects: ObjectDelta[] }> {
+  if (!(bytes instanceof Uint8Array) || bytes.length < MAGIC.length + 1) {
+    return { ok: false, error: 'not a Shoal channel snapshot (too short)' };
+  }
+  if (MAGIC.some((byte, i) => bytes[i] !== byte)) {
+    return { ok: false, error: 'not a Shoal channel snapshot (bad magic)' };
+  }
+  if (bytes[MAGIC.length] !== VERSION) {
+    return { ok: false, error: `unsupported snapshot version ${bytes[MAGIC.length]}` };
+  }
+  const delta = decodeDelta(bytes.subarray(MAGIC.length + 1));
+  if (!delta.ok) return delta;
+  return { ok: true, value: { channel: delta.value.channel, objects: [...delta.value.objects] } };
+}
