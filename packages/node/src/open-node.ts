@@ -4,6 +4,7 @@ import {
   type KeyValueStore,
   type MembershipConfig,
   MemoryStore,
+  type Profile,
   type RandomPort,
 } from '@shoal/core';
 import { LmdbStore } from '@shoal/storage-lmdb';
@@ -26,7 +27,15 @@ export interface OpenNodeOptions {
   /** UDP options (port, interface, multicast group, bootstrap peers, …) except the node id. */
   readonly udp?: Omit<UdpTransportOptions, 'nodeId'>;
   readonly config?: CoordinatorConfigInput;
-  readonly membership?: Partial<MembershipConfig>;
+  /** SWIM tuning over the profile's preset, or `false` to run without SWIM (see `createNode`). */
+  readonly membership?: Partial<MembershipConfig> | false;
+  /** Membership and sync timing preset: `'lan'` (default), `'wan'` or `'local'` (see `PROFILES`). */
+  readonly profile?: Profile;
+  /**
+   * Open a copied `dataDir` (a clone, a restored backup running beside the original) as a node
+   * of its own: a new id, the data kept.
+   */
+  readonly newIdentity?: boolean;
   readonly random?: RandomPort;
 }
 
@@ -58,6 +67,8 @@ export async function openNode(options: OpenNodeOptions = {}): Promise<Coordinat
       ...(options.secret === undefined ? {} : { secret: options.secret }),
       ...(options.config === undefined ? {} : { config: options.config }),
       ...(options.membership === undefined ? {} : { membership: options.membership }),
+      ...(options.profile === undefined ? {} : { profile: options.profile }),
+      ...(options.newIdentity === undefined ? {} : { newIdentity: options.newIdentity }),
       ...(options.random === undefined ? {} : { random: options.random }),
     });
     await node.start();

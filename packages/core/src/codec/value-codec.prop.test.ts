@@ -4,40 +4,11 @@ import { Packr } from 'msgpackr';
 import { describe, expect, it } from 'vitest';
 import type { Value } from '../crdt/value.js';
 import { ErrorCode, isShoalError } from '../errors/shoal-error.js';
+import { anyValue } from '../test-support/crdt-arbitraries.js';
 import { decodeValue } from './decode-value.js';
 import { encodeValue, validateValue } from './encode-value.js';
 import { valueEquals } from './value-equals.js';
 import type { ValueLimits } from './value-limits.js';
-
-/** Keys that are dangerous if assigned naively, mixed with arbitrary well-formed ones. */
-const key = fc.oneof(
-  fc.string({ unit: 'binary', maxLength: 12 }),
-  fc.constantFrom('__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', '0', ''),
-);
-
-/** Builds an object whose every key, `__proto__` included, is an own data property. */
-function objectOf(entries: readonly (readonly [string, Value])[]): Value {
-  const object: Record<string, Value> = {};
-  for (const [name, value] of entries) {
-    Object.defineProperty(object, name, { value, writable: true, enumerable: true, configurable: true });
-  }
-  return object;
-}
-
-const { value: anyValue } = fc.letrec<{ value: Value }>((tie) => ({
-  value: fc.oneof(
-    { depthSize: 'small', maxDepth: 5 },
-    fc.constant(null),
-    fc.boolean(),
-    fc.integer(),
-    fc.maxSafeInteger(),
-    fc.double({ noNaN: true, noDefaultInfinity: true }),
-    fc.string({ unit: 'binary', maxLength: 80 }),
-    fc.uint8Array({ maxLength: 300 }),
-    fc.array(tie('value'), { maxLength: 6 }),
-    fc.array(fc.tuple(key, tie('value')), { maxLength: 6 }).map(objectOf),
-  ),
-}));
 
 /** Decoding must yield exactly a Value: plain objects with own data keys, plain Uint8Arrays. */
 function expectPlainValue(value: unknown): void {

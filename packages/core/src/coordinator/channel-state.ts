@@ -67,7 +67,10 @@ export class ChannelState {
     try {
       runSync(fn);
       transaction.checkFailure();
-      this.checkKeyRoom(transaction.newKeys);
+      // The bound is cheap and almost always under the limit; count exactly only when it is not.
+      const max = this.#context.config.limits.maxKeysPerChannel;
+      const bound = transaction.newKeys(false);
+      this.checkKeyRoom(this.keyCount() + bound > max ? transaction.newKeys(true) : bound);
     } catch (error) {
       transaction.abort(error);
       throw error;

@@ -1,8 +1,7 @@
 import { compareTimestamps, type Timestamp, type Version } from '../clock/timestamp.js';
-import { decodeValue } from '../codec/decode-value.js';
 import { encodeValue } from '../codec/encode-value.js';
-import { deepFreeze } from '../crdt/deep-freeze.js';
-import type { MapChange, MapEntry } from '../crdt/lww-map.js';
+import { frozenCopy } from '../crdt/frozen-copy.js';
+import type { MapEntry } from '../crdt/lww-map.js';
 import type { Value } from '../crdt/value.js';
 import { ErrorCode, ShoalError } from '../errors/shoal-error.js';
 import type { NodeId } from '../ids/node-id.js';
@@ -14,6 +13,7 @@ import { utf8Length } from '../wire/utf8-length.js';
 import { AsyncQueue } from './async-queue.js';
 import type { ChannelState } from './channel-state.js';
 import type { NodeContext } from './node-context.js';
+import type { TransactionTarget } from './transaction.js';
 
 /** One change seen by {@link SharedMap.watch}, {@link SharedMap.on} and {@link SharedMap.onKey}. */
 export interface MapWatchEvent<T extends Value = Value> {
@@ -70,7 +70,7 @@ export interface WatchOptions {
 }
 
 /** Bookkeeping of one map inside a channel. Internal. */
-export class MapObject {
+export class MapObject implements TransactionTarget<PreparedMapWrite> {
   readonly replica = new MapReplica();
   readonly #changeSeqs = new Map<string, number>();
   readonly #watchers = new Set<AsyncQueue<MapWatchEvent>>();
@@ -79,12 +79,6 @@ export class MapObject {
   readonly #keys: MapEntryKeys;
   readonly #countKeys: () => number;
   #localWrite: Promise<void> = Promise.resolve();
-  /** True while reloading persisted entries: they are neither re-persisted nor announced. */
-  #loading = false;
-  /** The encoding of the value a local write is applying, so it is not encoded twice. */
-  #localBytes: Uint8Array | undefined;
-  /** The transaction origin of the local write being applied. */
-  #origin: string | undefined;
   /** The durability promise callbacks are registered on, and the own entries waiting on it. */
   #awaited: Promise<void> | undefined;
   #awaitedBatch: MapEntry[] = [];
@@ -101,14 +95,11 @@ export class MapObject {
     this.#channel = channel;
     this.#keys = new MapEntryKeys(channel, name);
     this.#countKeys = countKeys;
-    this.replica.map.onChange((change) => this.#changed(change));
   }
 
   /** Loads a persisted entry (no persistence, no events). */
   load(entry: MapEntry, changeSeq: number): void {
-    this.#loading = true;
     this.replica.map.apply(entry);
-    this.#loading = false;
     this.#changeSeqs.set(entry.key, changeSeq);
   }
 
@@ -148,12 +139,18 @@ export class MapObject {
         { details: { limit: 'maxValueBytes', max: limits.maxValueBytes, size: bytes.length } },
       );
     }
-    return { key, value: normalized(value, bytes), bytes };
+    // The stored copy is what every peer will decode: normalized, private and frozen.
+    return { key, value: frozenCopy(value), bytes };
   }
 
   /** True when applying `write` would add a key (the `maxKeysPerChannel` measure). */
   addsKey(write: PreparedMapWrite): boolean {
     return write.value !== undefined && this.replica.map.entry(write.key) === undefined;
+  }
+
+  /** The channel-wide name of the key `write` adds, if it adds one (a transaction counts them). */
+  addedKey(write: PreparedMapWrite): string | undefined {
+    return this.addsKey(write) ? `${this.name}\0${write.key}` : undefined;
   }
 
   /** True when applying `write` changes nothing (deleting an absent key). */
@@ -180,11 +177,8 @@ export class MapObject {
     // Peers see the write only once it is durable: after a crash the node must never have
     // shown anyone a write it then forgot (its clock could reissue that timestamp).
     this.replica.withholdAfter(self, this.replica.clockOf(self));
-    this.#localBytes = write.bytes;
-    this.#origin = origin;
     this.replica.map.apply(entry, true);
-    this.#localBytes = undefined;
-    this.#origin = undefined;
+    this.#localWrite = this.#record(entry, write.bytes, true, origin);
     this.#awaitDurable(this.#localWrite, entry);
     return this.#localWrite;
   }
@@ -254,7 +248,15 @@ export class MapObject {
         continue;
       }
       if (newest === undefined || compareTimestamps(entry, newest) > 0) newest = entry;
-      if (this.replica.map.apply(entry)) applied.push(entry);
+      if (this.replica.map.apply(entry)) {
+        this.#record(
+          entry,
+          entry.value === undefined ? undefined : encodeValue(entry.value),
+          false,
+          undefined,
+        );
+        applied.push(entry);
+      }
     }
     // One clock update per message: the clock then orders after everything merged.
     if (newest !== undefined) this.#context.hlc.receive(newest);
@@ -327,30 +329,30 @@ export class MapObject {
     for (const watcher of this.#watchers) watcher.close();
   }
 
-  #changed(change: MapChange): void {
-    if (this.#loading) return;
+  /**
+   * An entry won here: queue its record for storage and tell watchers and listeners. Returns
+   * the promise of its durability (a failed write needs no handler: the write queue reports it).
+   */
+  #record(
+    entry: MapEntry,
+    valueBytes: Uint8Array | undefined,
+    local: boolean,
+    origin: string | undefined,
+  ): Promise<void> {
     const cursor = this.#context.nextChangeSeq();
-    this.#changeSeqs.set(change.key, cursor);
-    const entry = change.entry;
-    const valueBytes = change.local
-      ? this.#localBytes
-      : entry.value === undefined
-        ? undefined
-        : encodeValue(entry.value);
-    const record = encodeMapRecord(entry, cursor, valueBytes);
+    this.#changeSeqs.set(entry.key, cursor);
     const durable = this.#context.writes.write({
       type: 'put',
       key: this.#keys.key(entry.key),
-      value: record,
+      value: encodeMapRecord(entry, cursor, valueBytes),
     });
-    // A remote entry's failed write needs no handler here: the write queue reports it.
-    if (change.local) this.#localWrite = durable;
     const keyListeners = this.#keyListeners.get(entry.key);
-    if (this.#watchers.size === 0 && this.#listeners.size === 0 && keyListeners === undefined) return;
-    const event = toEvent(entry, cursor, change.local, change.local ? this.#origin : undefined);
+    if (this.#watchers.size === 0 && this.#listeners.size === 0 && keyListeners === undefined) return durable;
+    const event = toEvent(entry, cursor, local, origin);
     for (const watcher of this.#watchers) watcher.push(event);
     for (const listener of this.#listeners) this.#call(listener, event);
     if (keyListeners !== undefined) for (const listener of keyListeners) this.#call(listener, event);
+    return durable;
   }
 
   /** Calls `listener` for every change from now on; returns the unsubscribe function. */
@@ -431,18 +433,6 @@ export function checkListener(listener: unknown): void {
 
 /** Unpaired UTF-16 surrogates (`u` mode reads a valid pair as one code point). */
 const LONE_SURROGATE = /\p{Cs}/u;
-
-/**
- * The copy of a written value the replica keeps: what every peer will decode from `bytes`,
- * private and frozen. Primitives (but -0, which the codec writes as 0) are that already.
- */
-function normalized(value: Value, bytes: Uint8Array): Value {
-  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
-  if (typeof value === 'number' && !Object.is(value, -0)) return value;
-  const decoded = decodeValue(bytes);
-  if (!decoded.ok) throw new ShoalError(ErrorCode.UnsupportedValue, decoded.error);
-  return deepFreeze(decoded.value);
-}
 
 /**
  * A replicated key/value map (last writer wins). Reads are local and synchronous; a write
@@ -567,10 +557,7 @@ export class SharedMap<T extends Value = Value> {
       const write = this.#object.prepare(key, value);
       const adds = this.#object.addsKey(write);
       if (transaction !== undefined) {
-        transaction.add(
-          () => this.#object.commit(write, transaction.origin),
-          adds ? `${this.#object.name}\0${key}` : undefined,
-        );
+        transaction.add(this.#object, write, adds);
         return transaction.settled;
       }
       if (adds) this.#channel.checkKeyRoom(1);

@@ -8,6 +8,7 @@ import { AsyncQueue } from './async-queue.js';
 import type { ChannelState } from './channel-state.js';
 import type { NodeContext } from './node-context.js';
 import { checkListener, type WatchOptions } from './shared-map.js';
+import type { TransactionTarget } from './transaction.js';
 
 /** One entry seen by {@link SharedStream.watch}, with the cursor to resume after it. */
 export interface StreamWatchEvent {
@@ -21,7 +22,7 @@ export interface StreamWatchEvent {
 }
 
 /** Bookkeeping of one stream inside a channel. Internal. */
-export class StreamObject {
+export class StreamObject implements TransactionTarget<Uint8Array> {
   readonly replica = new StreamReplica();
   /** Entries in the order this node received them; their change seqs increase along it. */
   readonly #arrivals: { entry: StreamEntry; cursor: number }[] = [];
@@ -77,6 +78,11 @@ export class StreamObject {
       );
     }
     return payload.slice();
+  }
+
+  /** Appends add no map key. */
+  addedKey(): undefined {
+    return undefined;
   }
 
   /** Appends a prepared payload as this node's next entry; resolves when durable. */
@@ -232,7 +238,7 @@ export class SharedStream {
     try {
       const prepared = this.#object.prepare(payload);
       if (transaction === undefined) return this.#object.commit(prepared, undefined);
-      transaction.add(() => this.#object.commit(prepared, transaction.origin));
+      transaction.add(this.#object, prepared, false);
       return transaction.settled;
     } catch (error) {
       // A bad append inside a transaction fails all of it (see SharedMap.set).

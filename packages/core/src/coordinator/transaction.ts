@@ -23,9 +23,11 @@ const MAX_ORIGIN_LENGTH = 256;
  */
 export class Transaction {
   readonly origin: string | undefined;
-  readonly #applies: (() => Promise<void>)[] = [];
-  /** Keys the transaction adds, as `map\0key`: the channel's key limit counts each once. */
-  readonly #newKeys = new Set<string>();
+  /** The writes in order: where each applies, and what (kept apart: no closure per write). */
+  readonly #targets: TransactionTarget[] = [];
+  readonly #items: unknown[] = [];
+  /** Writes that add a key unless an earlier one in the transaction added it already. */
+  #keyAdds = 0;
   readonly #settled: Promise<void>;
   #resolve!: (durable: Promise<void>) => void;
   #reject!: (error: unknown) => void;
@@ -54,10 +56,11 @@ export class Transaction {
     return this.#settled;
   }
 
-  /** Adds a validated write; `newKey` names the key it adds to the channel, if any. */
-  add(apply: () => Promise<void>, newKey?: string): void {
-    this.#applies.push(apply);
-    if (newKey !== undefined) this.#newKeys.add(newKey);
+  /** Adds a validated write of `item` to `target`; `addsKey`: it adds a key to the channel. */
+  add<T>(target: TransactionTarget<T>, item: T, addsKey: boolean): void {
+    this.#targets.push(target as TransactionTarget);
+    this.#items.push(item);
+    if (addsKey) this.#keyAdds++;
   }
 
   /** A write inside the function was refused: nothing of the transaction will be applied. */
@@ -70,17 +73,26 @@ export class Transaction {
     if (this.#failure !== undefined) throw this.#failure.error;
   }
 
-  /** Keys the writes add to the channel. */
-  get newKeys(): number {
-    return this.#newKeys.size;
+  /**
+   * Keys the writes add to the channel, at most: a key set twice counts twice. `exact` counts
+   * each once (slower: for when the bound is over the limit).
+   */
+  newKeys(exact: boolean): number {
+    if (!exact) return this.#keyAdds;
+    const added = new Set<string>();
+    for (let i = 0; i < this.#targets.length; i++) {
+      const key = this.#targets[i]?.addedKey(this.#items[i]);
+      if (key !== undefined) added.add(key);
+    }
+    return added.size;
   }
 
   /** Applies every write in order; resolves when all are durable. */
   commit(): Promise<void> {
     let durable: Promise<void> = Promise.resolve();
     const waits: Promise<void>[] = [];
-    for (const apply of this.#applies) {
-      const next = apply();
+    for (let i = 0; i < this.#targets.length; i++) {
+      const next = (this.#targets[i] as TransactionTarget).commit(this.#items[i], this.origin);
       if (next !== durable) waits.push(next);
       durable = next;
     }
@@ -93,4 +105,12 @@ export class Transaction {
   abort(error: unknown): void {
     this.#reject(error);
   }
+}
+
+/** A map or stream a transaction writes to. */
+export interface TransactionTarget<T = unknown> {
+  /** Applies one validated write; returns the promise of its durability. */
+  commit(item: T, origin: string | undefined): Promise<void>;
+  /** The channel-wide name of the key `item` adds, if it adds one (the key limit counts it). */
+  addedKey(item: T): string | undefined;
 }

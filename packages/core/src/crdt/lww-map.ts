@@ -45,7 +45,16 @@ export interface MapChange {
 export class LwwMap {
   readonly #entries = new Map<string, MapEntry>();
   readonly #listeners = new Set<(change: MapChange) => void>();
+  readonly #observe: ((entry: MapEntry, replaced: MapEntry | undefined) => void) | undefined;
   #live = 0;
+
+  /**
+   * @param observe called first, synchronously, with every entry that wins and the entry it
+   * replaced: the owner's indexes follow the map without a {@link MapChange} per write.
+   */
+  constructor(observe?: (entry: MapEntry, replaced: MapEntry | undefined) => void) {
+    this.#observe = observe;
+  }
 
   /** Number of keys with a value (tombstones excluded). */
   get size(): number {
@@ -97,6 +106,7 @@ export class LwwMap {
     const wasLive = current !== undefined && current.value !== undefined;
     const isLive = entry.value !== undefined;
     this.#live += Number(isLive) - Number(wasLive);
+    this.#observe?.(entry, current);
     if (this.#listeners.size > 0) {
       const change: MapChange = {
         key: entry.key,

@@ -75,7 +75,9 @@ export class WriteQueue {
       this.#pending = [];
       this.#next = deferred();
       try {
-        await this.#store.batch([...operations, ...this.#trailer()]);
+        // Appended in place: a copy of a 100k-operation batch is a cost of its own.
+        for (const operation of this.#trailer()) operations.push(operation);
+        await this.#store.batch(operations);
         batch.resolve();
       } catch (cause) {
         const error = new ShoalError(ErrorCode.Storage, `storage write failed: ${String(cause)}`, { cause });

@@ -29,26 +29,23 @@ export interface MapDeltaPlan {
  * {@link MapReplica}'s small surface so a cheaper reconciliation can replace it.
  */
 export class MapReplica {
-  readonly map = new LwwMap();
+  readonly map = new LwwMap((entry, replaced) => {
+    if (replaced !== undefined) {
+      this.#beyond.get(replaced.writer)?.remove(replaced.key);
+      this.#index.removed(replaced.writer);
+    }
+    this.#index.add(entry);
+    this.#trackIfBeyond(entry);
+  });
   readonly #clocks = new Map<NodeId, Timestamp>();
   /** Per writer, the entries held beyond its synced clock. */
   readonly #beyond = new Map<NodeId, BeyondEntries>();
   /** Every entry by writer and version: what a plan walks instead of the whole map. */
   readonly #index = new WriterIndex((entry) => this.map.entry(entry.key) === entry);
 
-  constructor() {
-    this.map.onChange((change) => {
-      const replaced = change.replaced;
-      if (replaced !== undefined) {
-        this.#beyond.get(replaced.writer)?.remove(replaced.key);
-        this.#index.removed(replaced.writer);
-      }
-      this.#index.add(change.entry);
-      this.#trackIfBeyond(change.entry);
-    });
-  }
-  /** Own writes newer than this are not durable yet: they are not offered to peers. */
-  #withheld: { writer: NodeId; after: Timestamp } | undefined;
+  /** Own writes newer than `#withheldAfter` are not durable yet: they are not offered to peers. */
+  #withheldWriter: NodeId | undefined;
+  #withheldAfter: Timestamp = ZERO_TIMESTAMP;
 
   /**
    * Withholds `writer`'s entries newer than `after` from every plan, until raised again: a
@@ -56,7 +53,9 @@ export class MapReplica {
    * the same timestamp for another value.
    */
   withholdAfter(writer: NodeId, after: Timestamp): void {
-    this.#withheld = { writer, after };
+    // Two fields, not an object: this runs on every local write.
+    this.#withheldWriter = writer;
+    this.#withheldAfter = after;
   }
 
   /** The synced clock of `writer` (zero when none). */
@@ -171,11 +170,6 @@ export class MapReplica {
   }
 
   #isWithheld(entry: MapEntry): boolean {
-    const withheld = this.#withheld;
-    return (
-      withheld !== undefined &&
-      entry.writer === withheld.writer &&
-      compareTimestamps(entry, withheld.after) > 0
-    );
+    return entry.writer === this.#withheldWriter && compareTimestamps(entry, this.#withheldAfter) > 0;
   }
 }

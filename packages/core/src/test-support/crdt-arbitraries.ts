@@ -60,3 +60,34 @@ export function deliveryOrderArb<T>(items: readonly T[]): fc.Arbitrary<T[]> {
       }),
     );
 }
+
+/** Keys that are dangerous if assigned naively, mixed with arbitrary well-formed ones. */
+const key = fc.oneof(
+  fc.string({ unit: 'binary', maxLength: 12 }),
+  fc.constantFrom('__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', '0', ''),
+);
+
+/** Builds an object whose every key, `__proto__` included, is an own data property. */
+function objectOf(entries: readonly (readonly [string, Value])[]): Value {
+  const object: Record<string, Value> = {};
+  for (const [name, value] of entries) {
+    Object.defineProperty(object, name, { value, writable: true, enumerable: true, configurable: true });
+  }
+  return object;
+}
+
+/** Any {@link Value}, nested, with the keys and numbers most likely to break a codec. */
+export const { value: anyValue } = fc.letrec<{ value: Value }>((tie) => ({
+  value: fc.oneof(
+    { depthSize: 'small', maxDepth: 5 },
+    fc.constant(null),
+    fc.boolean(),
+    fc.integer(),
+    fc.maxSafeInteger(),
+    fc.double({ noNaN: true, noDefaultInfinity: true }),
+    fc.string({ unit: 'binary', maxLength: 80 }),
+    fc.uint8Array({ maxLength: 300 }),
+    fc.array(tie('value'), { maxLength: 6 }),
+    fc.array(fc.tuple(key, tie('value')), { maxLength: 6 }).map(objectOf),
+  ),
+}));
