@@ -31,7 +31,7 @@ export default defineConfig({
         test: { name: 'demo', root: 'apps/demo', include: ['src/**/*.test.ts'] },
       },
       {
-        // Multi-host tests across network namespaces (../shared/netlab.sh); they skip, saying
+        // Multi-host tests across network namespaces (tests/netlab/netlab.sh); they skip, saying
         // why, where namespaces or nftables are unavailable.
         extends: true as const,
         test: { name: 'netlab', root: 'tests/netlab', include: ['*.test.ts'] },
