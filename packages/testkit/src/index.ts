@@ -1,6 +1,8 @@
 /**
  * @shoal/testkit: test-only helpers shared by every Shoal package: port conformance suites,
  * a seeded random source, manual timers and fast-check replay parameters.
+ *
+ * @packageDocumentation
  */
 
 export { SeededRandom } from '@shoal/core';
