@@ -1,3 +1,4 @@
+// The @shoal/testkit README example, run: each node adapter passes the suite of its port.
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   describeAeadConformance,
