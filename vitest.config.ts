@@ -6,7 +6,9 @@ import { defineConfig } from 'vitest/config';
 // and the simulated network, which depend on core; they reach them by alias rather than as
 // dependencies, so the package graph stays acyclic.
 const packages = ['core', 'testkit', 'transport-memory', 'transport-udp', 'storage-lmdb', 'node'];
-const source = (name: string) => fileURLToPath(new URL(`./packages/${name}/src/index.ts`, import.meta.url));
+// Absolute paths: a package's own `test` script runs this config from inside the package.
+const fromRoot = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+const source = (name: string) => fromRoot(`./packages/${name}/src/index.ts`);
 
 export default defineConfig({
   // Node tests run in vite's SSR environment, which takes its own resolve conditions.
@@ -24,17 +26,21 @@ export default defineConfig({
     projects: [
       ...packages.map((name) => ({
         extends: true as const,
-        test: { name, root: `packages/${name}`, include: ['src/**/*.test.ts', 'test/**/*.test.ts'] },
+        test: {
+          name,
+          root: fromRoot(`./packages/${name}`),
+          include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+        },
       })),
       {
         extends: true as const,
-        test: { name: 'demo', root: 'apps/demo', include: ['src/**/*.test.ts'] },
+        test: { name: 'demo', root: fromRoot('./apps/demo'), include: ['src/**/*.test.ts'] },
       },
       {
-        // Multi-host tests across network namespaces (../shared/netlab.sh); they skip, saying
+        // Multi-host tests across network namespaces (tests/netlab/netlab.sh); they skip, saying
         // why, where namespaces or nftables are unavailable.
         extends: true as const,
-        test: { name: 'netlab', root: 'tests/netlab', include: ['*.test.ts'] },
+        test: { name: 'netlab', root: fromRoot('./tests/netlab'), include: ['*.test.ts'] },
       },
     ],
   },

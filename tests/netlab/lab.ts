@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 
 export const here = fileURLToPath(new URL('.', import.meta.url));
 export const repoRoot = resolve(here, '../..');
-export const netlabScript = resolve(repoRoot, '../shared/netlab.sh');
+export const netlabScript = resolve(here, 'netlab.sh');
 export const nodeMain = resolve(here, 'node-main.ts');
 export const prefix = process.env.NETLAB_PREFIX ?? 'shoalnl';
 

@@ -1,9 +1,8 @@
 /**
  * Multi-host integration tests: real Shoal nodes (UDP + LMDB + Node timers, sealed) in separate
- * network namespaces joined by a bridge, with faults injected by /work/shared/netlab.sh
- * (`../shared/netlab.sh` from the repo root). Each `describe` builds its own lab and tears it
- * down. They skip (never fail) where the lab cannot exist: not root, no nftables, no netlab.sh,
- * or `ip netns add` refused.
+ * network namespaces joined by a bridge, with faults injected by `netlab.sh` (beside this
+ * file). Each `describe` builds its own lab and tears it down. They skip (never fail) where the
+ * lab cannot exist: not root, no nftables, no netlab.sh, or `ip netns add` refused.
  */
 
 import { createInvite, generateSecret } from '@shoal/core';

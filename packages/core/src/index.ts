@@ -1,6 +1,8 @@
 /**
  * @shoal/core: the pure heart of Shoal. No I/O here: the outside world arrives through the
  * ports ({@link MessagePort}, {@link TimerPort}, {@link RandomPort}, {@link KeyValueStore}).
+ *
+ * @packageDocumentation
  */
 
 export { DEFAULT_MAX_DRIFT_MS, Hlc, type HlcOptions } from './clock/hlc.js';

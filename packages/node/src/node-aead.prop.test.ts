@@ -5,6 +5,9 @@ import { nodeXChaCha20Poly1305 } from './node-aead.js';
 
 const bytes = (length: number) => fc.uint8Array({ minLength: length, maxLength: length });
 
+// The port's contract (known-answer vector, tampering, sizes) is checked by the conformance
+// suite in test/conformance.test.ts; this property checks byte-for-byte equality with core's
+// default over random inputs, which one vector cannot.
 describe('nodeXChaCha20Poly1305', () => {
   it('seals exactly as the noble implementation does, and each opens the other', () => {
     fc.assert(
@@ -18,27 +21,6 @@ describe('nodeXChaCha20Poly1305', () => {
           expect(sealed).toEqual(nobleXChaCha20Poly1305.seal(key, nonce, plaintext, aad));
           expect(nobleXChaCha20Poly1305.open(key, nonce, sealed, aad)).toEqual(plaintext);
           expect(nodeXChaCha20Poly1305.open(key, nonce, sealed, aad)).toEqual(plaintext);
-        },
-      ),
-    );
-  });
-
-  it('returns undefined, never throws, for tampered or truncated input', () => {
-    fc.assert(
-      fc.property(
-        bytes(32),
-        bytes(24),
-        fc.uint8Array({ minLength: 1, maxLength: 200 }),
-        fc.nat(),
-        (key, nonce, plaintext, flip) => {
-          const sealed = nodeXChaCha20Poly1305.seal(key, nonce, plaintext, new Uint8Array());
-          const tampered = sealed.slice();
-          const index = flip % tampered.length;
-          tampered[index] = (tampered[index] as number) ^ 1;
-          expect(nodeXChaCha20Poly1305.open(key, nonce, tampered, new Uint8Array())).toBeUndefined();
-          expect(
-            nodeXChaCha20Poly1305.open(key, nonce, sealed.subarray(0, flip % 16), new Uint8Array()),
-          ).toBeUndefined();
         },
       ),
     );

@@ -1,11 +1,12 @@
 import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { hchacha } from '@noble/ciphers/chacha.js';
 import { u32 } from '@noble/ciphers/utils.js';
-import type { Aead } from '@shoal/core';
+import { AEAD_NONCE_BYTES, type Aead, ErrorCode, ShoalError } from '@shoal/core';
 
 /** "expand 32-byte k", the ChaCha constants, as little-endian words. */
 const SIGMA = new Uint32Array([0x61707865, 0x3320646e, 0x79622d32, 0x6b206574]);
 const TAG_BYTES = 16;
+const KEY_BYTES = 32;
 
 /** The XChaCha20 subkey and IETF nonce (draft-irtf-cfrg-xchacha §2.3). */
 function subkey(key: Uint8Array, nonce: Uint8Array): { key: Uint8Array; iv: Uint8Array } {
@@ -20,10 +21,19 @@ function subkey(key: Uint8Array, nonce: Uint8Array): { key: Uint8Array; iv: Uint
  * XChaCha20-Poly1305 on Node's OpenSSL ChaCha20-Poly1305, with noble's HChaCha20 for the
  * extended nonce: byte-for-byte the same algorithm as core's default `nobleXChaCha20Poly1305`
  * (a property test checks it), faster on Node. `open` never throws and returns `undefined`
- * when the tag does not verify.
+ * when the tag does not verify (or the key or nonce has the wrong size).
+ *
+ * @throws ShoalError `INVALID_ARGUMENT` from `seal` when the key is not 32 bytes or the nonce
+ *   not 24: HChaCha20 would otherwise pad or cut them and seal under some other key.
  */
 export const nodeXChaCha20Poly1305: Aead = {
   seal(key, nonce, plaintext, aad) {
+    if (key.length !== KEY_BYTES || nonce.length !== AEAD_NONCE_BYTES) {
+      throw new ShoalError(
+        ErrorCode.InvalidArgument,
+        `XChaCha20-Poly1305 needs a ${KEY_BYTES}-byte key and a ${AEAD_NONCE_BYTES}-byte nonce, got ${key.length} and ${nonce.length}`,
+      );
+    }
     const derived = subkey(key, nonce);
     const cipher = createCipheriv('chacha20-poly1305', derived.key, derived.iv, { authTagLength: TAG_BYTES });
     cipher.setAAD(aad, { plaintextLength: plaintext.length });
@@ -36,7 +46,9 @@ export const nodeXChaCha20Poly1305: Aead = {
     return out;
   },
   open(key, nonce, ciphertext, aad) {
-    if (ciphertext.length < TAG_BYTES) return undefined;
+    if (ciphertext.length < TAG_BYTES || key.length !== KEY_BYTES || nonce.length !== AEAD_NONCE_BYTES) {
+      return undefined;
+    }
     try {
       const derived = subkey(key, nonce);
       const decipher = createDecipheriv('chacha20-poly1305', derived.key, derived.iv, {

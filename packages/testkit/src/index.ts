@@ -1,10 +1,18 @@
 /**
  * @shoal/testkit: test-only helpers shared by every Shoal package: port conformance suites,
  * a seeded random source, manual timers and fast-check replay parameters.
+ *
+ * @packageDocumentation
  */
 
 export { SeededRandom } from '@shoal/core';
 export { settleMicrotasks } from '@shoal/transport-memory';
+export { type AeadConformanceOptions, type AeadSetup, describeAeadConformance } from './aead-conformance.js';
+export {
+  type CompressionConformanceOptions,
+  type CompressionSetup,
+  describeCompressionConformance,
+} from './compression-conformance.js';
 export { fcParams, simulationSeed } from './fc-params.js';
 export {
   describeKeyValueStoreConformance,
@@ -19,3 +27,9 @@ export {
   type MessagePortConformanceOptions,
   type MessagePortFixture,
 } from './message-port-conformance.js';
+export {
+  describeTimerPortConformance,
+  type TimerPortConformanceOptions,
+  type TimerPortHarness,
+  type TimerPortSetup,
+} from './timer-port-conformance.js';

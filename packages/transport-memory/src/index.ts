@@ -1,6 +1,8 @@
 /**
  * @shoal/transport-memory: a whole simulated network in one process, on virtual time, for
  * tests, simulations and demos. See {@link SimulatedNetwork}.
+ *
+ * @packageDocumentation
  */
 export {
   DEFAULT_EPOCH,

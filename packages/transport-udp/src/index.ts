@@ -1,7 +1,9 @@
 /**
- * @shoal/transport-udp: Shoal's {@link MessagePort} over `node:dgram`, with LAN discovery by
+ * @shoal/transport-udp: Shoal's {@link @shoal/core!MessagePort} over `node:dgram`, with LAN discovery by
  * multicast, optional broadcast and bootstrap peers. The transport frames and paces
  * datagrams; it authenticates nothing (core seals every message).
+ *
+ * @packageDocumentation
  */
 export {
   decodeUdpAddress,

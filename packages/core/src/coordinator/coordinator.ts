@@ -169,7 +169,7 @@ export interface ResourceUsage {
 
 /**
  * A Shoal node: replicas of the channels it opened, kept in sync with every peer it can reach,
- * with no server and no leader (DESIGN.md §6).
+ * with no server and no leader (docs/design.md §6).
  *
  * ```ts
  * const node = await Coordinator.create({ port, timers });

@@ -98,7 +98,7 @@ export interface SyncWithResult {
 const MAX_ATTACHED_CHUNKS = 64;
 
 /**
- * Push-pull anti-entropy plus eager push with relay (DESIGN.md §4).
+ * Push-pull anti-entropy plus eager push with relay (docs/design.md §4).
  *
  * Every `gossipInterval` (±25% jitter) the engine sends, for each channel, its digest to one
  * random peer, with the entries it believes that peer lacks attached when they fit the same

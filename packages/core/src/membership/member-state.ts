@@ -6,7 +6,7 @@ import type { NodeId } from '../ids/node-id.js';
  */
 export type MemberState = 'alive' | 'suspect' | 'dead' | 'left';
 
-/** One row of {@link Membership.members}. */
+/** One row of {@link Coordinator.members}. */
 export interface MemberInfo {
   readonly id: NodeId;
   readonly state: MemberState;

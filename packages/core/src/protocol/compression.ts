@@ -21,10 +21,12 @@ export interface Compression {
 export const fflateCompression: Compression = {
   deflate: (bytes) => deflateSync(bytes, { level: 6 }),
   inflate(bytes, length) {
-    const out = new Uint8Array(length);
+    // One spare byte: fflate stops silently when `out` is full (and hands back `out` whole for
+    // empty input), so a stream that is longer than stated, or no stream at all, fills the
+    // spare byte and is refused; a shorter stream comes back shorter and is refused too.
+    const out = new Uint8Array(length + 1);
     try {
       const inflated = inflateSync(bytes, { out });
-      // fflate fills at most `out`; a shorter or longer stream is a lie about the length.
       return inflated.length === length && inflated.buffer === out.buffer ? inflated : undefined;
     } catch {
       return undefined;

@@ -80,7 +80,7 @@ export interface MessageSealerOptions {
   readonly keyring: Keyring | 'open';
   /** XChaCha20-Poly1305 implementation; defaults to {@link nobleXChaCha20Poly1305}. */
   readonly aead?: Aead;
-  /** Source of nonces; defaults to the platform CSPRNG through {@link pooledRandomBytes}. Inject only in tests. */
+  /** Source of nonces; defaults to the platform CSPRNG through a pooled buffer. Inject only in tests. */
   readonly randomBytes?: (length: number) => Uint8Array;
   /** Replay window width in messages (rounded up to a multiple of 32); default 1024. */
   readonly replayWindow?: number;

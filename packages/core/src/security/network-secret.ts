@@ -6,7 +6,7 @@ import { isName } from '../ids/channel-id.js';
 declare const networkSecretBrand: unique symbol;
 /**
  * The 32-byte secret every member of a sealed network shares. All sealing keys are derived
- * from it (see {@link deriveNetworkKey}); it never travels on the wire.
+ * from it (by HKDF-SHA256, internally); it never travels on the wire.
  */
 export type NetworkSecret = Uint8Array & { readonly [networkSecretBrand]: true };
 

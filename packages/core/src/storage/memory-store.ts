@@ -12,7 +12,7 @@ const CHARS_PER_CALL = 4096;
  *
  * Keys are held as Latin-1 strings, one char per byte: building one is a single native call,
  * and strings of chars below 256 compare exactly as their bytes do unsigned, so `scan` sorts
- * with the engine's own string order. Values are held as {@link SlabCopies}.
+ * with the engine's own string order. Values are held as slab copies (`SlabCopies`, internal).
  */
 export class MemoryStore implements KeyValueStore {
   readonly #entries = new Map<string, Uint8Array>();

@@ -1,0 +1,14 @@
+// The @shoal/testkit README example, run: each node adapter passes the suite of its port.
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  describeAeadConformance,
+  describeCompressionConformance,
+  describeTimerPortConformance,
+} from '@shoal/testkit';
+import { nodeXChaCha20Poly1305 } from '../src/node-aead.js';
+import { nodeZlibCompression } from '../src/node-compression.js';
+import { nodeTimers } from '../src/node-timers.js';
+
+describeTimerPortConformance('nodeTimers', () => ({ timers: nodeTimers, elapse: (ms) => sleep(ms) }));
+describeAeadConformance('nodeXChaCha20Poly1305', () => nodeXChaCha20Poly1305);
+describeCompressionConformance('nodeZlibCompression', () => nodeZlibCompression);
