@@ -10,7 +10,7 @@ import { randomBytes } from '@noble/hashes/utils.js';
 // The OpenSSL-backed implementation @shoal/node ships (imported by path: a bench, not a dependency).
 import { nodeXChaCha20Poly1305 } from '../../node/src/node-aead.js';
 import type { NodeId } from '../src/ids/node-id.js';
-import { type Aead, nobleXChaCha20Poly1305 } from '../src/security/aead.js';
+import { type Aead, nobleXChaCha20Poly1305 } from '../src/ports/aead.js';
 import { Keyring } from '../src/security/keyring.js';
 import { MessageSealer } from '../src/security/message-sealer.js';
 import { DEFAULT_SCRYPT_COST, generateSecret, secretFromPassphrase } from '../src/security/network-secret.js';

@@ -67,14 +67,14 @@ export { type ChannelId, isChannelId, isName, MAX_NAME_BYTES, parseChannelId } f
 export { isNodeId, MAX_NODE_ID_LENGTH, type NodeId, parseNodeId, randomNodeId } from './ids/node-id.js';
 export { lanConfig, localConfig, type MembershipConfig, wanConfig } from './membership/config.js';
 export type { MemberInfo, MemberState } from './membership/member-state.js';
+export { AEAD_NONCE_BYTES, AEAD_TAG_BYTES, type Aead, nobleXChaCha20Poly1305 } from './ports/aead.js';
+export { type Compression, fflateCompression } from './ports/compression.js';
 export { cryptoRandom } from './ports/crypto-random.js';
 export type { BatchOperation, KeyValueStore } from './ports/key-value-store.js';
 export type { MessageHandler, MessagePort, PeerHandler } from './ports/message-port.js';
 export { type RandomPort, randomInt, sample } from './ports/random-port.js';
 export { SeededRandom } from './ports/seeded-random.js';
 export type { TimerPort } from './ports/timer-port.js';
-export { type Compression, fflateCompression } from './protocol/compression.js';
-export { AEAD_NONCE_BYTES, AEAD_TAG_BYTES, type Aead, nobleXChaCha20Poly1305 } from './security/aead.js';
 export { createInvite, type Invite, parseInvite } from './security/invite-token.js';
 export { type KeyRef, Keyring } from './security/keyring.js';
 export {

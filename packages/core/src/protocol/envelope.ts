@@ -1,6 +1,6 @@
+import { type Compression, fflateCompression } from '../ports/compression.js';
 import { type DecodeResult, readAll } from '../wire/byte-reader.js';
 import { ByteWriter, varintSize } from '../wire/byte-writer.js';
-import { type Compression, fflateCompression } from './compression.js';
 import { MessageType, PROTOCOL_VERSION } from './message-type.js';
 
 /** A decoded inner envelope: what was inside a sealed (or open) datagram. */

@@ -1,6 +1,6 @@
+import { AEAD_NONCE_BYTES } from '../ports/aead.js';
 import type { ByteReader } from '../wire/byte-reader.js';
 import type { ByteWriter } from '../wire/byte-writer.js';
-import { AEAD_NONCE_BYTES } from './aead.js';
 import type { KeyId } from './network-key.js';
 import { NETWORK_TAG_BYTES } from './network-key.js';
 

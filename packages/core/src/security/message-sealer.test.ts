@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, isShoalError } from '../errors/shoal-error.js';
 import type { NodeId } from '../ids/node-id.js';
-import type { Aead } from './aead.js';
+import type { Aead } from '../ports/aead.js';
 import { Keyring } from './keyring.js';
 import { MessageSealer, type MessageSealerOptions } from './message-sealer.js';
 import { generateSecret } from './network-secret.js';

@@ -1,10 +1,10 @@
 import { ErrorCode, ShoalError } from '../errors/shoal-error.js';
 import { isNodeId, type NodeId } from '../ids/node-id.js';
+import { AEAD_NONCE_BYTES, AEAD_TAG_BYTES, type Aead, nobleXChaCha20Poly1305 } from '../ports/aead.js';
 import { nodeIdBytes } from '../protocol/node-id-codec.js';
 import { bytesEqual } from '../storage/bytes.js';
 import { readAll } from '../wire/byte-reader.js';
 import { ByteWriter } from '../wire/byte-writer.js';
-import { AEAD_NONCE_BYTES, AEAD_TAG_BYTES, type Aead, nobleXChaCha20Poly1305 } from './aead.js';
 import {
   ENVELOPE_VERSION,
   type EnvelopeHeader,

@@ -1,4 +1,4 @@
 import { describeAeadConformance } from '@shoal/testkit';
-import { nobleXChaCha20Poly1305 } from '../../src/security/aead.js';
+import { nobleXChaCha20Poly1305 } from '../../src/ports/aead.js';
 
 describeAeadConformance('nobleXChaCha20Poly1305', () => nobleXChaCha20Poly1305);

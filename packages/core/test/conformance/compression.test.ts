@@ -1,4 +1,4 @@
 import { describeCompressionConformance } from '@shoal/testkit';
-import { fflateCompression } from '../../src/protocol/compression.js';
+import { fflateCompression } from '../../src/ports/compression.js';
 
 describeCompressionConformance('fflateCompression', () => fflateCompression);

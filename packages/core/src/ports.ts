@@ -1,0 +1,18 @@
+/**
+ * `@shoal/core/ports`: what an adapter author implements and tests against. Every port a node
+ * reaches the world through, with the default implementations core ships, the constants an
+ * implementation must honour, and the storage of last resort. Apps need none of this: they
+ * import from `@shoal/core`. Each port has a conformance suite in `@shoal/testkit`.
+ *
+ * @packageDocumentation
+ */
+
+export { AEAD_NONCE_BYTES, AEAD_TAG_BYTES, type Aead, nobleXChaCha20Poly1305 } from './ports/aead.js';
+export { type Compression, fflateCompression } from './ports/compression.js';
+export { cryptoRandom } from './ports/crypto-random.js';
+export type { BatchOperation, KeyValueStore } from './ports/key-value-store.js';
+export type { MessageHandler, MessagePort, PeerHandler } from './ports/message-port.js';
+export type { RandomPort } from './ports/random-port.js';
+export { SeededRandom } from './ports/seeded-random.js';
+export type { TimerPort } from './ports/timer-port.js';
+export { MemoryStore } from './storage/memory-store.js';
