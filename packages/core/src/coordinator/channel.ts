@@ -134,7 +134,7 @@ export class Channel {
       total += object.entries.length;
       applied +=
         object.kind === 'map'
-          ? state.map(object.name).mergeRemote(object.entries, object.claims).length
+          ? state.map(object.name).mergeRemote(object.entries, object.claims, object.valueBytes).length
           : state.stream(object.name).mergeRemote(object.entries).length;
     }
     await this.#host.flush();

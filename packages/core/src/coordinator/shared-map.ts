@@ -216,45 +216,57 @@ export class MapObject implements TransactionTarget<PreparedMapWrite> {
    * Merges entries from a peer, then its claims (only for writers whose entries all merged).
    * Returns the entries that were new here and won.
    */
-  mergeRemote(entries: readonly MapEntry[], claims: readonly RangeClaim[]): MapEntry[] {
+  mergeRemote(
+    entries: readonly MapEntry[],
+    claims: readonly RangeClaim[],
+    valueBytes?: readonly (Uint8Array | undefined)[],
+  ): MapEntry[] {
     const applied: MapEntry[] = [];
     const refused = new Set<NodeId>();
     let newest: MapEntry | undefined;
     const limits = this.#context.config.limits;
-    for (const entry of entries) {
+    // A peer over our limits is not obeyed: its entry (and that writer's claims) are dropped.
+    const refuse = (writer: NodeId, error: ShoalError): void => {
+      refused.add(writer);
+      this.#context.reportError(error);
+    };
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i] as MapEntry;
       if (utf8Length(entry.key) > limits.maxKeyBytes) {
-        // A peer over our limits is not obeyed: its entry (and its claims) are dropped.
-        refused.add(entry.writer);
-        this.#context.reportError(
+        refuse(
+          entry.writer,
           new ShoalError(ErrorCode.LimitExceeded, `dropped a remote key over maxKeyBytes`),
         );
         continue;
       }
-      if (
-        this.replica.map.entry(entry.key) === undefined &&
-        this.#countKeys() >= this.#context.config.limits.maxKeysPerChannel
-      ) {
-        refused.add(entry.writer);
-        this.#context.reportError(
+      if (this.replica.map.entry(entry.key) === undefined && this.#countKeys() >= limits.maxKeysPerChannel) {
+        refuse(
+          entry.writer,
           new ShoalError(ErrorCode.LimitExceeded, `dropped a remote key: channel ${this.#channel} is full`),
+        );
+        continue;
+      }
+      // The bytes as received: checked and persisted as they are, never encoded again.
+      const bytes = valueBytes?.[i] ?? (entry.value === undefined ? undefined : encodeValue(entry.value));
+      if (bytes !== undefined && bytes.length > limits.maxValueBytes) {
+        refuse(
+          entry.writer,
+          new ShoalError(
+            ErrorCode.LimitExceeded,
+            `dropped a remote value of ${bytes.length} bytes over maxValueBytes`,
+          ),
         );
         continue;
       }
       try {
         this.#context.hlc.check(entry);
       } catch (error) {
-        refused.add(entry.writer);
-        this.#context.reportError(error as ShoalError);
+        refuse(entry.writer, error as ShoalError);
         continue;
       }
       if (newest === undefined || compareTimestamps(entry, newest) > 0) newest = entry;
       if (this.replica.map.apply(entry)) {
-        this.#record(
-          entry,
-          entry.value === undefined ? undefined : encodeValue(entry.value),
-          false,
-          undefined,
-        );
+        this.#record(entry, bytes, false, undefined);
         applied.push(entry);
       }
     }
@@ -262,6 +274,21 @@ export class MapObject implements TransactionTarget<PreparedMapWrite> {
     if (newest !== undefined) this.#context.hlc.receive(newest);
     for (const claim of claims) {
       if (refused.has(claim.writer)) continue;
+      // A claim vouches for entries up to its end: one from the future would make this replica
+      // skip the writer's real writes until then, so it gets the entries' drift check.
+      if (compareTimestamps(claim.from, claim.to) > 0) {
+        refuse(
+          claim.writer,
+          new ShoalError(ErrorCode.DecodeFailed, `dropped a claim that ends before it starts`),
+        );
+        continue;
+      }
+      try {
+        this.#context.hlc.check(claim.to);
+      } catch (error) {
+        refuse(claim.writer, error as ShoalError);
+        continue;
+      }
       if (this.replica.acceptClaim(claim)) this.#persistClock(claim.writer);
     }
     return applied;

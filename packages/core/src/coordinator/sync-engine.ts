@@ -338,7 +338,7 @@ export class SyncEngine {
       this.stats.entriesReceived += object.entries.length;
       const fresh =
         object.kind === 'map'
-          ? channel.map(object.name).mergeRemote(object.entries, object.claims)
+          ? channel.map(object.name).mergeRemote(object.entries, object.claims, object.valueBytes)
           : channel.stream(object.name).mergeRemote(object.entries);
       // Rumor mongering (Demers et al. 1987): an entry that arrived by push and was new here is
       // pushed on once, so a write reaches everyone in a few network delays even when some

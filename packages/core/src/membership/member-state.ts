@@ -32,6 +32,20 @@ export type MemberUpdate =
   | { readonly kind: 'dead'; readonly node: NodeId; readonly incarnation: number; readonly from: NodeId }
   | { readonly kind: 'left'; readonly node: NodeId; readonly incarnation: number };
 
+/**
+ * The largest incarnation a member may have (memberlist's uint32). Decoders refuse larger ones,
+ * so no packet can push a node's persisted incarnation out of what it can read back.
+ */
+export const MAX_INCARNATION = 2 ** 32 - 1;
+
+/**
+ * How far above its own incarnation a node refutes an accusation. A node that lost its state
+ * may be accused a few incarnations above the one it restarted with; one accused millions
+ * above is being attacked (only the member itself ever raises its incarnation), and refuting
+ * would burn its incarnation space.
+ */
+export const MAX_INCARNATION_JUMP = 2 ** 16;
+
 /** Numeric wire code of each state. Part of the protocol: only append. */
 export const STATE_CODES: readonly MemberState[] = ['alive', 'suspect', 'dead', 'left'];
 

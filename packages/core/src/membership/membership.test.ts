@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { NodeId } from '../ids/node-id.js';
 import { ManualTimers, seededRandom } from '../test-support/membership-sim.js';
 import { lanConfig } from './config.js';
+import { MAX_INCARNATION } from './member-state.js';
 import { Membership } from './membership.js';
 import { decodeMessage, encodeMessage, type MembershipMessage } from './messages.js';
 import { encodePiggyback, encodeUpdate } from './updates.js';
@@ -166,5 +167,32 @@ describe('Membership', () => {
     expect(resolved).toBe(true);
     expect(sent).toEqual([{ to: peer, message: { type: 'gossip' } }]);
     expect(membership.members().find((member) => member.id === self)?.state).toBe('left');
+  });
+});
+
+describe('Membership under a hostile keyed peer', () => {
+  it('drops a ping that names an incarnation beyond MAX_INCARNATION, so nothing unreadable is persisted', () => {
+    const { membership, incarnations } = setup(4);
+    const ping = encodeMessage({ type: 'ping', seq: 1, target: self, suspectedIncarnation: 2 ** 53 - 1 });
+    membership.handleMessage(peer, ping);
+    expect(membership.incarnation).toBe(5);
+    expect(incarnations).toEqual([5]);
+    expect(membership.stats().dropped).toBe(1);
+  });
+
+  it('refutes a suspicion a little above its incarnation (lost state), not one millions above', () => {
+    const { membership, incarnations } = setup(4);
+    membership.handleMessage(
+      peer,
+      encodeMessage({ type: 'ping', seq: 1, target: self, suspectedIncarnation: 9 }),
+    );
+    expect(membership.incarnation).toBe(10);
+    membership.handleMessage(
+      peer,
+      encodeMessage({ type: 'ping', seq: 2, target: self, suspectedIncarnation: MAX_INCARNATION - 1 }),
+    );
+    expect(membership.incarnation).toBe(10);
+    expect(incarnations).toEqual([5, 10]);
+    expect(Math.max(...incarnations)).toBeLessThanOrEqual(MAX_INCARNATION);
   });
 });

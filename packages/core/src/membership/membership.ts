@@ -7,7 +7,7 @@ import { Awareness } from './awareness.js';
 import { BroadcastQueue } from './broadcast-queue.js';
 import { type MembershipConfig, validateConfig } from './config.js';
 import type { MemberInfo, MemberState, MemberUpdate } from './member-state.js';
-import { overrides } from './member-state.js';
+import { MAX_INCARNATION, MAX_INCARNATION_JUMP, overrides } from './member-state.js';
 import type { MembershipEvent, MembershipStats } from './membership-events.js';
 import { decodeMessage, encodeMessage, type MembershipMessage } from './messages.js';
 import { ProbeOrder } from './probe-order.js';
@@ -503,6 +503,10 @@ export class Membership {
 
   /** SWIM §4.2: only the member itself raises its incarnation, which overrides any suspicion. */
   #refute(accused: number): void {
+    if (accused >= MAX_INCARNATION || accused > this.#incarnation + MAX_INCARNATION_JUMP) {
+      this.#stats.dropped++;
+      return;
+    }
     this.#setIncarnation(Math.max(this.#incarnation, accused) + 1);
     this.#stats.refutations++;
     // Lifeguard §4.1: being suspected is evidence that we are the slow one.

@@ -1,26 +1,28 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { NodeId } from '../ids/node-id.js';
-import type { MemberInfo, MemberUpdate } from './member-state.js';
+import { MAX_INCARNATION, type MemberInfo, type MemberUpdate } from './member-state.js';
 import { decodeMessage, encodeMessage, type MembershipMessage } from './messages.js';
 import { decodePiggyback, encodePiggyback, encodeUpdate } from './updates.js';
 
 const idArb = fc.stringMatching(/^[A-Za-z0-9._:-]{1,64}$/) as fc.Arbitrary<NodeId>;
 const counterArb = fc.nat({ max: Number.MAX_SAFE_INTEGER });
+/** Incarnations are bounded on the wire (a larger one is refused, see the test below). */
+const incarnationArb = fc.nat({ max: MAX_INCARNATION });
 const addressArb = fc.option(fc.uint8Array({ minLength: 1, maxLength: 32 }), { nil: undefined });
 
 const memberArb: fc.Arbitrary<MemberInfo> = fc
   .record({
     id: idArb,
     state: fc.constantFrom('alive', 'suspect', 'dead', 'left' as const),
-    incarnation: counterArb,
+    incarnation: incarnationArb,
     address: addressArb,
   })
   .map(({ address, ...rest }) => (address === undefined ? rest : { ...rest, address }));
 
 const messageArb: fc.Arbitrary<MembershipMessage> = fc.oneof(
   fc
-    .record({ seq: counterArb, target: idArb, suspected: fc.option(counterArb, { nil: undefined }) })
+    .record({ seq: counterArb, target: idArb, suspected: fc.option(incarnationArb, { nil: undefined }) })
     .map(({ seq, target, suspected }) =>
       suspected === undefined
         ? { type: 'ping' as const, seq, target }
@@ -44,15 +46,15 @@ const messageArb: fc.Arbitrary<MembershipMessage> = fc.oneof(
 
 const updateArb: fc.Arbitrary<MemberUpdate> = fc.oneof(
   fc
-    .record({ node: idArb, incarnation: counterArb, address: addressArb })
+    .record({ node: idArb, incarnation: incarnationArb, address: addressArb })
     .map(({ address, ...rest }) =>
       address === undefined
         ? { kind: 'alive' as const, ...rest }
         : { kind: 'alive' as const, ...rest, address },
     ),
-  fc.record({ kind: fc.constant('suspect' as const), node: idArb, incarnation: counterArb, from: idArb }),
-  fc.record({ kind: fc.constant('dead' as const), node: idArb, incarnation: counterArb, from: idArb }),
-  fc.record({ kind: fc.constant('left' as const), node: idArb, incarnation: counterArb }),
+  fc.record({ kind: fc.constant('suspect' as const), node: idArb, incarnation: incarnationArb, from: idArb }),
+  fc.record({ kind: fc.constant('dead' as const), node: idArb, incarnation: incarnationArb, from: idArb }),
+  fc.record({ kind: fc.constant('left' as const), node: idArb, incarnation: incarnationArb }),
 );
 
 describe('membership message codec', () => {
@@ -119,5 +121,23 @@ describe('membership message codec', () => {
   it('refuses a push-pull count larger than the bytes that follow before allocating', () => {
     const bytes = Uint8Array.of(1, 5, 0, 0xff, 0xff, 0x03);
     expect(decodeMessage(bytes)).toMatchObject({ ok: false });
+  });
+});
+
+describe('incarnation bounds', () => {
+  it('refuses any incarnation above MAX_INCARNATION in messages and updates', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: MAX_INCARNATION + 1, max: Number.MAX_SAFE_INTEGER }), (incarnation) => {
+        const self = 'a' as NodeId;
+        expect(
+          decodeMessage(
+            encodeMessage({ type: 'ping', seq: 1, target: self, suspectedIncarnation: incarnation }),
+          ).ok,
+        ).toBe(false);
+        expect(
+          decodePiggyback(encodePiggyback([encodeUpdate({ kind: 'left', node: self, incarnation })])).ok,
+        ).toBe(false);
+      }),
+    );
   });
 });

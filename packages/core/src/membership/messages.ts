@@ -1,7 +1,7 @@
 import type { NodeId } from '../ids/node-id.js';
 import { type DecodeResult, readAll } from '../wire/byte-reader.js';
 import { ByteWriter } from '../wire/byte-writer.js';
-import { type MemberInfo, STATE_CODES } from './member-state.js';
+import { MAX_INCARNATION, type MemberInfo, STATE_CODES } from './member-state.js';
 import {
   MEMBERSHIP_WIRE_VERSION,
   readAddress,
@@ -113,7 +113,7 @@ export function decodeMessage(bytes: Uint8Array): DecodeResult<MembershipMessage
         const flags = reader.readU8();
         if (flags > 1) reader.fail('unknown ping flags');
         return flags === 1
-          ? { type: 'ping', seq, target, suspectedIncarnation: reader.readVarint() }
+          ? { type: 'ping', seq, target, suspectedIncarnation: reader.readBoundedVarint(MAX_INCARNATION) }
           : { type: 'ping', seq, target };
       }
       case MessageType.PingReq: {
@@ -136,7 +136,7 @@ export function decodeMessage(bytes: Uint8Array): DecodeResult<MembershipMessage
           const id = readNodeId(reader);
           const state = STATE_CODES[reader.readU8()];
           if (state === undefined) return reader.fail('unknown member state');
-          const incarnation = reader.readVarint();
+          const incarnation = reader.readBoundedVarint(MAX_INCARNATION);
           const address = readAddress(reader);
           members.push(
             address === undefined ? { id, state, incarnation } : { id, state, incarnation, address },

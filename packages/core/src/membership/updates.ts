@@ -1,7 +1,7 @@
 import type { DecodeResult } from '../wire/byte-reader.js';
 import { readAll } from '../wire/byte-reader.js';
 import { ByteWriter, varintSize } from '../wire/byte-writer.js';
-import type { MemberUpdate } from './member-state.js';
+import { MAX_INCARNATION, type MemberUpdate } from './member-state.js';
 import {
   MEMBERSHIP_WIRE_VERSION,
   readAddress,
@@ -63,7 +63,7 @@ export function decodePiggyback(bytes: Uint8Array): DecodeResult<MemberUpdate[]>
     for (let i = 0; i < count; i++) {
       const kind = reader.readU8();
       const node = readNodeId(reader);
-      const incarnation = reader.readVarint();
+      const incarnation = reader.readBoundedVarint(MAX_INCARNATION);
       switch (kind) {
         case UpdateKind.Alive: {
           const address = readAddress(reader);

@@ -56,21 +56,29 @@ function objectDigestArb(relative: boolean): fc.Arbitrary<ObjectDigest> {
 
 const attachedArb: fc.Arbitrary<ObjectDelta[]> = fc.array(
   fc.oneof(
-    fc.record({
-      kind: fc.constant('map' as const),
-      name: nameArb,
-      claims: fc.array(fc.record({ writer: writerArb, from: stampArb, to: stampArb }), { maxLength: 3 }),
-      entries: fc.array(
-        fc.record({
-          key: fc.string({ maxLength: 6 }),
-          writer: writerArb,
-          wall: wallArb,
-          counter: fc.integer({ min: 0, max: 65535 }),
-          value: fc.option(fc.oneof(fc.string({ maxLength: 10 }), fc.integer()), { nil: undefined }),
-        }),
-        { maxLength: 4 },
-      ),
-    }),
+    fc
+      .record({
+        kind: fc.constant('map' as const),
+        name: nameArb,
+        claims: fc.array(fc.record({ writer: writerArb, from: stampArb, to: stampArb }), { maxLength: 3 }),
+        entries: fc.array(
+          fc.record({
+            key: fc.string({ maxLength: 6 }),
+            writer: writerArb,
+            wall: wallArb,
+            counter: fc.integer({ min: 0, max: 65535 }),
+            value: fc.option(fc.oneof(fc.string({ maxLength: 10 }), fc.integer()), { nil: undefined }),
+          }),
+          { maxLength: 4 },
+        ),
+      })
+      // A decoded delta carries each value's wire bytes beside the value.
+      .map((object) => ({
+        ...object,
+        valueBytes: object.entries.map((entry) =>
+          entry.value === undefined ? undefined : encodeValue(entry.value),
+        ),
+      })),
     fc.record({
       kind: fc.constant('stream' as const),
       name: nameArb,
@@ -107,7 +115,9 @@ function outgoing(objects: readonly ObjectDelta[]): OutgoingObject[] {
     object.kind === 'stream'
       ? object
       : {
-          ...object,
+          kind: object.kind,
+          name: object.name,
+          claims: object.claims,
           entries: object.entries.map((entry) => ({
             entry,
             valueBytes: entry.value === undefined ? undefined : encodeValue(entry.value),

@@ -260,14 +260,23 @@ function readMapDelta(reader: ByteReader, name: string, writerAt: (index: number
   }
   const cursor = stampCursor(claims[0]?.from);
   const entries: MapEntry[] = [];
+  const valueBytes: (Uint8Array | undefined)[] = [];
   const entryCount = reader.readBoundedVarint(reader.remaining);
   for (let j = 0; j < entryCount; j++) {
     const key = reader.readString(MAX_WIRE_KEY_BYTES);
     const writer = writerAt(reader.readVarint());
     const { wall, counter } = readStamp(reader, cursor);
-    entries.push({ key, writer, wall, counter, value: readEntryValue(reader) });
+    const bytes = readEntryValueBytes(reader);
+    valueBytes.push(bytes);
+    entries.push({
+      key,
+      writer,
+      wall,
+      counter,
+      value: bytes === undefined ? undefined : readValue(reader, bytes),
+    });
   }
-  return { kind: 'map', name, claims, entries };
+  return { kind: 'map', name, claims, entries, valueBytes };
 }
 
 function readStreamDelta(reader: ByteReader, name: string, writerAt: (index: number) => NodeId): StreamDelta {
@@ -287,11 +296,16 @@ function readStreamDelta(reader: ByteReader, name: string, writerAt: (index: num
   return { kind: 'stream', name, entries };
 }
 
-function readEntryValue(reader: ByteReader): Value | undefined {
+/** An entry's encoded value (a view of the message), or `undefined` for a tombstone. */
+function readEntryValueBytes(reader: ByteReader): Uint8Array | undefined {
   const flags = reader.readU8();
   if (flags === ENTRY_TOMBSTONE) return undefined;
   if (flags !== 0) reader.fail(`unknown entry flags ${flags}`);
-  const decoded = decodeValue(reader.readBytes(reader.remaining));
+  return reader.readBytes(reader.remaining);
+}
+
+function readValue(reader: ByteReader, bytes: Uint8Array): Value {
+  const decoded = decodeValue(bytes);
   // Frozen here, once: the map hands remote values out as it does its own.
   return decoded.ok ? deepFreeze(decoded.value) : reader.fail(`bad value: ${decoded.error}`);
 }

@@ -41,6 +41,12 @@ export interface MapDelta {
   readonly name: string;
   readonly claims: readonly RangeClaim[];
   readonly entries: readonly MapEntry[];
+  /**
+   * Each entry's value as it was encoded on the wire (`undefined` for a tombstone), aligned
+   * with `entries`: a receiver persists and checks these bytes instead of encoding the value
+   * again.
+   */
+  readonly valueBytes: readonly (Uint8Array | undefined)[];
 }
 
 /** Entries of one stream. */

@@ -1,0 +1,85 @@
+import { SimulatedNetwork } from '@shoal/transport-memory';
+import { describe, expect, it } from 'vitest';
+import { MAX_WALL } from '../clock/timestamp.js';
+import { encodeValue } from '../codec/encode-value.js';
+import { ErrorCode } from '../errors/shoal-error.js';
+import type { NodeId } from '../ids/node-id.js';
+import { encodeEnvelope } from '../protocol/envelope.js';
+import { MessageType } from '../protocol/message-type.js';
+import { encodeDelta, type OutgoingObject } from '../protocol/sync-codec.js';
+import { MessageSealer } from '../security/message-sealer.js';
+import { createNode } from './create-node.js';
+
+/** A peer that holds the network's key (open mode here) and sends hand-made deltas. */
+function hostilePeer(net: SimulatedNetwork, id: string) {
+  const port = net.connect(id);
+  const sealer = new MessageSealer({ networkId: 'shoal', self: id as NodeId, epoch: 1, keyring: 'open' });
+  return (to: string, channel: string, objects: OutgoingObject[]) => {
+    const body = encodeDelta(
+      { channel, push: true, final: false, fresh: false, objects },
+      { sender: id as NodeId, receiver: to as NodeId },
+    );
+    port.send(to as NodeId, sealer.seal(encodeEnvelope(MessageType.Delta, body)));
+  };
+}
+
+describe('a hostile keyed peer', () => {
+  it('cannot freeze a writer with a claim that reaches into the future', async () => {
+    const net = new SimulatedNetwork({ seed: 4, latency: 2 });
+    const alice = await createNode({ id: 'alice', ...net.nodePorts('alice') });
+    const victim = await createNode({ id: 'victim', ...net.nodePorts('victim') });
+    const errors: string[] = [];
+    victim.errors.subscribe((error) => errors.push(error.code));
+    const aliceMap = (await alice.channel('c')).map('m');
+    const victimMap = (await victim.channel('c')).map('m');
+    net.partition(['alice'], ['victim', 'mallory']);
+    const send = hostilePeer(net, 'mallory');
+    send('victim', 'c', [
+      {
+        kind: 'map',
+        name: 'm',
+        claims: [
+          { writer: 'alice' as NodeId, from: { wall: 0, counter: 0 }, to: { wall: MAX_WALL, counter: 0 } },
+        ],
+        entries: [],
+      },
+    ]);
+    await net.runFor(100);
+    expect(errors).toContain(ErrorCode.ClockDrift);
+    await aliceMap.set('k', 'real write');
+    net.heal();
+    expect(await net.runUntil(() => victimMap.get('k') === 'real write', { timeout: 10_000 })).toBe(true);
+  });
+
+  it('cannot store a value over maxValueBytes on a node that refuses it locally', async () => {
+    const net = new SimulatedNetwork({ seed: 4, latency: 2, maxMessageSize: 200_000 });
+    const victim = await createNode({ id: 'victim', ...net.nodePorts('victim') });
+    const errors: string[] = [];
+    victim.errors.subscribe((error) => errors.push(error.code));
+    const map = (await victim.channel('c')).map('m');
+    const big = 'x'.repeat(75_000);
+    const send = hostilePeer(net, 'mallory');
+    send('victim', 'c', [
+      {
+        kind: 'map',
+        name: 'm',
+        claims: [],
+        entries: [
+          {
+            entry: {
+              key: 'big',
+              value: big,
+              wall: Date.UTC(2026, 0, 1),
+              counter: 0,
+              writer: 'mallory' as NodeId,
+            },
+            valueBytes: encodeValue(big),
+          },
+        ],
+      },
+    ]);
+    await net.runFor(100);
+    expect(map.has('big')).toBe(false);
+    expect(errors).toContain(ErrorCode.LimitExceeded);
+  });
+});
