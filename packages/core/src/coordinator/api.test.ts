@@ -206,6 +206,22 @@ describe('transact', () => {
   });
 });
 
+describe('stream limits', () => {
+  it('refuses an append beyond maxStreamEntries, changing nothing', async () => {
+    const net = new SimulatedNetwork({ seed: 3 });
+    const node = await createNode({
+      id: 'solo',
+      ...net.nodePorts('solo'),
+      config: { limits: { maxStreamEntries: 2 } },
+    });
+    const log = (await node.channel('c')).stream('s');
+    await log.append(Uint8Array.of(1));
+    await log.append(Uint8Array.of(2));
+    await expect(log.append(Uint8Array.of(3))).rejects.toMatchObject({ code: ErrorCode.LimitExceeded });
+    expect(log.size).toBe(2);
+  });
+});
+
 describe('export and import', () => {
   it('a snapshot merges into another node, never replacing newer writes', async () => {
     const net = new SimulatedNetwork({ seed: 5 });

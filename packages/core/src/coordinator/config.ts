@@ -17,6 +17,11 @@ export interface Limits {
    * peers together; beyond it the oldest are dropped. Default 4 MiB.
    */
   readonly maxPendingFragmentBytes: number;
+  /**
+   * Most entries one stream may hold; an append beyond it fails with `LIMIT_EXCEEDED` and a
+   * peer's entries beyond it are dropped and reported. Default 1 000 000.
+   */
+  readonly maxStreamEntries: number;
   /** Largest snapshot `Channel.import` accepts, in bytes. Default 256 MiB. */
   readonly maxImportBytes: number;
 }
@@ -73,6 +78,7 @@ export const DEFAULT_LIMITS: Limits = Object.freeze({
   maxKeysPerChannel: 1_000_000,
   maxPeers: 1024,
   maxPendingFragmentBytes: 4 * 1024 * 1024,
+  maxStreamEntries: 1_000_000,
   maxImportBytes: 256 * 1024 * 1024,
 });
 

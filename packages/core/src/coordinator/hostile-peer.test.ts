@@ -82,4 +82,35 @@ describe('a hostile keyed peer', () => {
     expect(map.has('big')).toBe(false);
     expect(errors).toContain(ErrorCode.LimitExceeded);
   });
+
+  it('cannot silently split a stream with an entry forged in the name of another author', async () => {
+    const net = new SimulatedNetwork({ seed: 4, latency: 2 });
+    const alice = await createNode({ id: 'alice', ...net.nodePorts('alice') });
+    const victim = await createNode({ id: 'victim', ...net.nodePorts('victim') });
+    const errors: string[] = [];
+    victim.errors.subscribe((error) => errors.push(error.code));
+    await (await alice.channel('c')).stream('s').append(Uint8Array.of(1));
+    const log = (await victim.channel('c')).stream('s');
+    expect(await net.runUntil(() => log.size === 1, { timeout: 5000 })).toBe(true);
+    const held = log.getAll()[0];
+    hostilePeer(net, 'mallory')('victim', 'c', [
+      {
+        kind: 'stream',
+        name: 's',
+        entries: [
+          {
+            author: 'alice' as NodeId,
+            seq: 1,
+            wall: held!.wall,
+            counter: held!.counter,
+            payload: Uint8Array.of(66),
+          },
+        ],
+      },
+    ]);
+    await net.runFor(100);
+    expect(errors).toContain(ErrorCode.StreamConflict);
+    expect(victim.health().errors[ErrorCode.StreamConflict]).toBe(1);
+    expect([...(log.getAll()[0]?.payload ?? [])]).toEqual([1]);
+  });
 });

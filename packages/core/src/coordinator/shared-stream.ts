@@ -77,7 +77,22 @@ export class StreamObject implements TransactionTarget<Uint8Array> {
         },
       );
     }
+    const maxEntries = this.#context.config.limits.maxStreamEntries;
+    if (this.#entryCount() >= maxEntries) {
+      throw new ShoalError(
+        ErrorCode.LimitExceeded,
+        `stream ${this.name} holds maxStreamEntries (${maxEntries})`,
+        {
+          details: { limit: 'maxStreamEntries', max: maxEntries },
+        },
+      );
+    }
     return payload.slice();
+  }
+
+  /** Entries held, visible or held back behind a gap. */
+  #entryCount(): number {
+    return this.replica.log.size + this.replica.log.held;
   }
 
   /** Appends add no map key. */
@@ -114,6 +129,12 @@ export class StreamObject implements TransactionTarget<Uint8Array> {
     const fresh: StreamEntry[] = [];
     let newest: StreamEntry | undefined;
     for (const entry of entries) {
+      if (this.#entryCount() >= this.#context.config.limits.maxStreamEntries) {
+        this.#context.reportError(
+          new ShoalError(ErrorCode.LimitExceeded, `dropped remote entries: stream ${this.name} is full`),
+        );
+        break;
+      }
       if (entry.payload.length > this.#context.config.limits.maxPayloadBytes) {
         this.#context.reportError(
           new ShoalError(ErrorCode.LimitExceeded, 'dropped a remote entry over maxPayloadBytes'),
@@ -129,6 +150,15 @@ export class StreamObject implements TransactionTarget<Uint8Array> {
       if (newest === undefined || compareTimestamps(entry, newest) > 0) newest = entry;
       const outcome = this.replica.log.apply(entry);
       if (outcome === 'applied' || outcome === 'held') fresh.push(entry);
+      else if (outcome === 'conflict') {
+        this.#context.reportError(
+          new ShoalError(
+            ErrorCode.StreamConflict,
+            `stream ${this.name}: a peer sent entry ${entry.seq} of ${entry.author} with other content than the one held; kept the one held`,
+            { details: { author: entry.author, seq: entry.seq } },
+          ),
+        );
+      }
     }
     if (newest !== undefined) this.#context.hlc.receive(newest);
     return fresh;

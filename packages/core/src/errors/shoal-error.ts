@@ -41,6 +41,11 @@ export const ErrorCode = {
   SyncTimeout: 'SYNC_TIMEOUT',
   /** No peer could be reached for an operation that needs one. */
   NoPeers: 'NO_PEERS',
+  /**
+   * A peer sent a stream entry whose author and sequence number this replica already holds
+   * with other content: someone wrote in another node's name. The entry held first is kept.
+   */
+  StreamConflict: 'STREAM_CONFLICT',
 } as const;
 
 /** One of the {@link ErrorCode} values. */
