@@ -27,20 +27,20 @@ export {
   DEFAULT_LIMITS,
   type Limits,
 } from './coordinator/config.js';
-export {
-  Coordinator,
-  type CoordinatorOptions,
-  type NodeEvent,
-  type NodeHealth,
-  type NodeState,
-  type PeerSyncResult,
-  type PortSource,
-  type ResourceUsage,
-  type StopOptions,
-  type SyncNowOptions,
-} from './coordinator/coordinator.js';
+export { Coordinator } from './coordinator/coordinator.js';
 export { createNode } from './coordinator/create-node.js';
 export { EventStream } from './coordinator/event-stream.js';
+export type {
+  CoordinatorOptions,
+  NodeEvent,
+  NodeHealth,
+  NodeState,
+  PeerSyncResult,
+  PortSource,
+  ResourceUsage,
+  StopOptions,
+  SyncNowOptions,
+} from './coordinator/node-types.js';
 export { PROFILES, type Profile, type ProfileSettings } from './coordinator/profiles.js';
 export {
   type MapEntryInfo,

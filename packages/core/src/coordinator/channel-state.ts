@@ -164,3 +164,28 @@ function checkName(kind: string, name: string): void {
     );
   }
 }
+
+/** Object and entry counts over `channels`, for `resourceUsage()`. */
+export function countObjects(channels: Iterable<ChannelState>): {
+  maps: number;
+  streams: number;
+  keys: number;
+  tombstones: number;
+  streamEntries: number;
+  heldEntries: number;
+} {
+  const counts = { maps: 0, streams: 0, keys: 0, tombstones: 0, streamEntries: 0, heldEntries: 0 };
+  for (const channel of channels) {
+    for (const map of channel.maps.values()) {
+      counts.maps++;
+      counts.keys += map.replica.map.size;
+      counts.tombstones += map.replica.map.tombstones;
+    }
+    for (const stream of channel.streams.values()) {
+      counts.streams++;
+      counts.streamEntries += stream.replica.log.size;
+      counts.heldEntries += stream.replica.log.held;
+    }
+  }
+  return counts;
+}

@@ -1,4 +1,5 @@
-import { Coordinator, type CoordinatorOptions } from './coordinator.js';
+import { Coordinator } from './coordinator.js';
+import type { CoordinatorOptions } from './node-types.js';
 
 /**
  * Creates a node from any ports and starts it: the one call an app makes when it brings its own

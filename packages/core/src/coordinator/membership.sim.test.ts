@@ -1,7 +1,8 @@
 import { SimulatedNetwork } from '@shoal/transport-memory';
 import { describe, expect, it } from 'vitest';
 import type { MemberInfo } from '../membership/member-state.js';
-import { Coordinator, type NodeEvent } from './coordinator.js';
+import { Coordinator } from './coordinator.js';
+import type { NodeEvent } from './node-types.js';
 
 const IDS = ['a', 'b', 'c', 'd'];
 
