@@ -5,7 +5,16 @@ import { defineConfig } from 'vitest/config';
 // imports at TypeScript sources, so tests never need a build first. Core's own tests use testkit
 // and the simulated network, which depend on core; they reach them by alias rather than as
 // dependencies, so the package graph stays acyclic.
-const packages = ['core', 'testkit', 'transport-memory', 'transport-udp', 'storage-lmdb', 'node'];
+const packages = [
+  'core',
+  'testkit',
+  'transport-memory',
+  'transport-udp',
+  'storage-lmdb',
+  'node',
+  'storage-indexeddb',
+  'browser',
+];
 const source = (name: string) => fileURLToPath(new URL(`./packages/${name}/src/index.ts`, import.meta.url));
 
 export default defineConfig({
@@ -24,7 +33,13 @@ export default defineConfig({
     projects: [
       ...packages.map((name) => ({
         extends: true as const,
-        test: { name, root: `packages/${name}`, include: ['src/**/*.test.ts', 'test/**/*.test.ts'] },
+        test: {
+          name,
+          root: `packages/${name}`,
+          include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+          // *.browser.test.ts files run inside Chromium, in the `chromium` project below.
+          exclude: ['**/node_modules/**', '**/*.browser.test.ts'],
+        },
       })),
       {
         extends: true as const,
@@ -35,6 +50,14 @@ export default defineConfig({
         // why, where namespaces or nftables are unavailable.
         extends: true as const,
         test: { name: 'netlab', root: 'tests/netlab', include: ['*.test.ts'] },
+      },
+      // Tests inside headless Chromium (vitest browser mode): every *.browser.test.ts.
+      'tests/browser/vitest.chromium.config.ts',
+      {
+        // Node-side: builds the browser bundle with esbuild and runs it in Chromium; skips,
+        // saying why, where Chromium is absent.
+        extends: true as const,
+        test: { name: 'browser-bundle', root: 'tests/browser', include: ['bundle/*.test.ts'] },
       },
     ],
   },
