@@ -19,7 +19,7 @@ export default available
       test: {
         name,
         root,
-        include: ['packages/*/test/**/*.browser.test.ts', 'tests/browser/page/**/*.browser.test.ts'],
+        include: ['packages/*/test/**/*.browser.test.ts'],
         testTimeout: 30_000,
         browser: {
           enabled: true,

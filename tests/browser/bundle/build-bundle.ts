@@ -49,6 +49,8 @@ export function unresolvedImports(bundle: BrowserBundle): string[] {
   const external = Object.values(bundle.metafile.outputs).flatMap((output) =>
     output.imports.filter((item) => item.external).map((item) => item.path),
   );
-  const nodeSpecifiers = [...bundle.code.matchAll(/["'](node:[\w/]+)["']/g)].map((match) => match[1] as string);
+  const nodeSpecifiers = [...bundle.code.matchAll(/["'](node:[\w/]+)["']/g)].map(
+    (match) => match[1] as string,
+  );
   return [...external, ...nodeSpecifiers];
 }

@@ -52,6 +52,15 @@ describe.skipIf(!chromiumAvailable())('the browser bundle in Chromium', () => {
     await page.waitForFunction(() => 'shoal' in globalThis, undefined, { timeout: 20_000 });
   }
 
+  it('fails a test with the page’s own message when code in the page throws', async () => {
+    await load('goto');
+    await expect(
+      page.evaluate(async () => {
+        throw new Error('thrown inside Chromium');
+      }),
+    ).rejects.toThrow('thrown inside Chromium');
+  });
+
   it('syncs two nodes in the page, and a reload brings their state back from IndexedDB', async () => {
     await load('goto');
     // A rejection inside the page rejects evaluate with the page's message, failing this test.

@@ -12,7 +12,9 @@ const kib = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KiB`;
 console.log('| bundle | minified | minified + gzip -9 |');
 console.log('| --- | ---: | ---: |');
 for (const [file, what] of entries) {
-  const bundle = await buildBrowserBundle(fileURLToPath(new URL(`./${file}`, import.meta.url)), { minify: true });
+  const bundle = await buildBrowserBundle(fileURLToPath(new URL(`./${file}`, import.meta.url)), {
+    minify: true,
+  });
   if (unresolvedImports(bundle).length > 0) throw new Error(`${file} imports ${unresolvedImports(bundle)}`);
   console.log(`| ${what} | ${kib(bundle.bytes)} | ${kib(bundle.gzipBytes)} |`);
 }
