@@ -14,8 +14,9 @@ const SCAN_PAGE = 128;
  * When a write's promise resolves, as IndexedDB's transaction durability hint.
  * - `'strict'` (default): after the browser has flushed the commit to disk; survives a crash
  *   of the browser or the OS and power loss (as far as the disk honours flushes).
- * - `'relaxed'`: after the commit reached the browser's storage process, before the flush;
- *   survives a tab crash, may lose the last writes on an OS crash or power loss.
+ * - `'relaxed'`: after the commit was handed to the OS, before it is flushed; survives a crash
+ *   of the tab or the browser, may lose the last couple of seconds of writes on an OS crash or
+ *   power loss. Browsers' own default (Chromium's since version 121).
  */
 export type IndexedDbDurability = 'strict' | 'relaxed';
 
@@ -88,7 +89,7 @@ export class IndexedDbStore implements KeyValueStore {
       }
       return new IndexedDbStore(db, name, durability, lock);
     } catch (error) {
-      lock.release();
+      await lock.release();
       throw error;
     }
   }
@@ -104,7 +105,7 @@ export class IndexedDbStore implements KeyValueStore {
     } catch (error) {
       throw storageError(name, 'cannot delete the database', error);
     } finally {
-      lock.release();
+      await lock.release();
     }
   }
 
@@ -175,7 +176,7 @@ export class IndexedDbStore implements KeyValueStore {
     this.#closing ??= (async () => {
       await Promise.allSettled(this.#writes);
       this.#db.close();
-      this.#lock.release();
+      await this.#lock.release();
     })();
     return this.#closing;
   }

@@ -1,8 +1,9 @@
 import { ErrorCode, ShoalError } from '@shoal/core';
 
-/** A held Web Lock; `release()` lets it go and is idempotent. */
+/** A held Web Lock. */
 export interface StoreLock {
-  release(): void;
+  /** Lets the lock go; resolves once the browser has released it. Idempotent. */
+  release(): Promise<void>;
 }
 
 /**
@@ -16,25 +17,31 @@ export interface StoreLock {
  */
 export async function acquireStoreLock(name: string, database: string): Promise<StoreLock> {
   const locks = globalThis.navigator?.locks;
-  if (locks === undefined) return { release: () => {} };
-  let release!: () => void;
+  if (locks === undefined) return { release: async () => {} };
+  let letGo!: () => void;
   const held = new Promise<void>((resolve) => {
-    release = resolve;
+    letGo = resolve;
   });
-  const acquired = await new Promise<boolean>((resolve, reject) => {
-    locks
-      .request(name, { ifAvailable: true }, (lock) => {
-        resolve(lock !== null);
-        return lock === null ? undefined : held;
-      })
-      .catch(reject);
+  let granted!: (acquired: boolean) => void;
+  const acquired = new Promise<boolean>((resolve) => {
+    granted = resolve;
   });
-  if (!acquired) {
+  // Settles once the lock is released (or was never granted).
+  const request = locks.request(name, { ifAvailable: true }, (lock) => {
+    granted(lock !== null);
+    return lock === null ? undefined : held;
+  });
+  if (!(await Promise.race([acquired, request.then(() => false)]))) {
     throw new ShoalError(
       ErrorCode.Storage,
       `IndexedDB store ${database} is open elsewhere (another tab or store); only one may open it`,
       { details: { database, reason: 'locked' } },
     );
   }
-  return { release };
+  return {
+    async release() {
+      letGo();
+      await request;
+    },
+  };
 }
