@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 // One config, one project per package. The `@shoal/source` export condition points workspace
 // imports at TypeScript sources, so tests never need a build first. Core's own tests use testkit
@@ -13,7 +13,6 @@ const packages = [
   'storage-lmdb',
   'node',
   'storage-indexeddb',
-  'browser',
 ];
 const source = (name: string) => fileURLToPath(new URL(`./packages/${name}/src/index.ts`, import.meta.url));
 
@@ -38,7 +37,7 @@ export default defineConfig({
           root: `packages/${name}`,
           include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
           // *.browser.test.ts files run inside Chromium, in the `chromium` project below.
-          exclude: ['**/node_modules/**', '**/*.browser.test.ts'],
+          exclude: [...configDefaults.exclude, '**/*.browser.test.ts'],
         },
       })),
       {
@@ -52,7 +51,7 @@ export default defineConfig({
         test: { name: 'netlab', root: 'tests/netlab', include: ['*.test.ts'] },
       },
       // Tests inside headless Chromium (vitest browser mode): every *.browser.test.ts.
-      'tests/browser/vitest.chromium.config.ts',
+      fileURLToPath(new URL('./tests/browser/vitest.chromium.config.ts', import.meta.url)),
       {
         // Node-side: builds the browser bundle with esbuild and runs it in Chromium; skips,
         // saying why, where Chromium is absent.
