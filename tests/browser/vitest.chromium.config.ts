@@ -24,6 +24,8 @@ export default available
         browser: {
           enabled: true,
           headless: true,
+          // The page loads tests from vitest's server: on loopback, never another address.
+          api: { host: '127.0.0.1' },
           screenshotFailures: false,
           provider: playwright({ launchOptions: { executablePath: chromiumPath, args: chromiumArgs } }),
           instances: [{ browser: 'chromium' }],
