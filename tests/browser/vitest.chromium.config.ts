@@ -21,6 +21,7 @@ export default available
         root,
         include: ['packages/*/test/**/*.browser.test.ts'],
         testTimeout: 30_000,
+        hookTimeout: 30_000,
         browser: {
           enabled: true,
           headless: true,

@@ -23,7 +23,8 @@ describe('the browser bundle', () => {
   });
 });
 
-describe.skipIf(!chromiumAvailable())('the browser bundle in Chromium', () => {
+// Generous: a browser launch and two nodes on a shared, loaded machine (a bound on hangs).
+describe.skipIf(!chromiumAvailable())('the browser bundle in Chromium', { timeout: 90_000 }, () => {
   let server: StaticServer;
   let browser: Browser;
   let page: Page;
@@ -38,12 +39,12 @@ describe.skipIf(!chromiumAvailable())('the browser bundle in Chromium', () => {
     browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs, headless: true });
     page = await browser.newPage();
     page.on('pageerror', (error) => pageErrors.push(error.message));
-  });
+  }, 90_000);
 
   afterAll(async () => {
     await browser?.close();
     await server?.close();
-  });
+  }, 30_000);
 
   /** Loads the page and waits for the bundle to install `window.shoal`. */
   async function load(action: 'goto' | 'reload'): Promise<void> {

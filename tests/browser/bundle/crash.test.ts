@@ -21,7 +21,7 @@ afterAll(async () => {
     }
   }
   if (failures.length > 0) throw failures[0];
-});
+}, 30_000);
 
 interface CrashPage {
   readonly shoalCrash: {
@@ -81,6 +81,8 @@ it.skipIf(!chromiumAvailable())(
     );
     await second.browser.close();
   },
+  // Two browser launches and a stream of fsyncs on a shared, loaded machine: a bound on hangs.
+  120_000,
 );
 
 if (!chromiumAvailable()) it.skip(chromiumMissing, () => {});
