@@ -1,11 +1,19 @@
 import { fileURLToPath } from 'node:url';
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 // One config, one project per package. The `@shoal/source` export condition points workspace
 // imports at TypeScript sources, so tests never need a build first. Core's own tests use testkit
 // and the simulated network, which depend on core; they reach them by alias rather than as
 // dependencies, so the package graph stays acyclic.
-const packages = ['core', 'testkit', 'transport-memory', 'transport-udp', 'storage-lmdb', 'node'];
+const packages = [
+  'core',
+  'testkit',
+  'transport-memory',
+  'transport-udp',
+  'storage-lmdb',
+  'node',
+  'storage-indexeddb',
+];
 // Absolute paths: a package's own `test` script runs this config from inside the package.
 const fromRoot = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 const source = (name: string) => fromRoot(`./packages/${name}/src/index.ts`);
@@ -30,6 +38,8 @@ export default defineConfig({
           name,
           root: fromRoot(`./packages/${name}`),
           include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+          // *.browser.test.ts files run inside Chromium, in the `chromium` project below.
+          exclude: [...configDefaults.exclude, '**/*.browser.test.ts'],
         },
       })),
       {
@@ -41,6 +51,14 @@ export default defineConfig({
         // why, where namespaces or nftables are unavailable.
         extends: true as const,
         test: { name: 'netlab', root: fromRoot('./tests/netlab'), include: ['*.test.ts'] },
+      },
+      // Tests inside headless Chromium (vitest browser mode): every *.browser.test.ts.
+      fromRoot('./tests/browser/vitest.chromium.config.ts'),
+      {
+        // Node-side: builds the browser bundle with esbuild and runs it in Chromium; skips,
+        // saying why, where Chromium is absent.
+        extends: true as const,
+        test: { name: 'browser-bundle', root: fromRoot('./tests/browser'), include: ['bundle/*.test.ts'] },
       },
     ],
   },
