@@ -31,9 +31,8 @@ export class BeyondEntries {
     if (this.#queue !== null && (this.#newest === undefined || compareTimestamps(entry, this.#newest) > 0)) {
       this.#queue.push(entry);
     } else this.#queue = null;
-    if (this.#newest === undefined || compareTimestamps(entry, this.#newest) > 0) {
-      this.#newest = { wall: entry.wall, counter: entry.counter };
-    }
+    // Entries are immutable: the newest one is kept as the mark, not copied.
+    if (this.#newest === undefined || compareTimestamps(entry, this.#newest) > 0) this.#newest = entry;
   }
 
   /** Stops holding `key`'s entry (it was replaced or purged). */

@@ -112,6 +112,10 @@ export class MapReplica {
   }
 
   #trackIfBeyond(entry: MapEntry): void {
+    // The withheld writer (this node) keeps its withholding mark at its own clock, so its
+    // entries beyond the clock are all withheld: no summary would count them, no plan offer
+    // them. Tracking them would only cost a map insert and delete per local write.
+    if (entry.writer === this.#withheldWriter) return;
     if (compareTimestamps(entry, this.clockOf(entry.writer)) <= 0) return;
     let beyond = this.#beyond.get(entry.writer);
     if (beyond === undefined) {
