@@ -1,8 +1,8 @@
 import { MAX_COUNTER, MAX_WALL } from '../clock/timestamp.js';
 import { readTimestamp, writeTimestamp } from '../clock/timestamp-codec.js';
-import type { MapClock } from '../sync/held-beyond.js';
 import type { ByteReader } from '../wire/byte-reader.js';
 import type { ByteWriter } from '../wire/byte-writer.js';
+import type { MapClock } from './sync-messages.js';
 
 /**
  * Writes a map writer's digest clock: `wall varint, (counter × 2 + has-beyond) varint`, then,

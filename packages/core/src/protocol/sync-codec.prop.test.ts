@@ -2,10 +2,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { encodeValue } from '../codec/encode-value.js';
 import type { NodeId } from '../ids/node-id.js';
-import type { MapClock } from '../sync/held-beyond.js';
 import type { MessagePeers } from './node-id-codec.js';
 import { decodeDelta, decodeDigest, encodeDelta, encodeDigest, type OutgoingObject } from './sync-codec.js';
-import type { DigestMessage, ObjectDelta, ObjectDigest } from './sync-messages.js';
+import type { DigestMessage, MapClock, ObjectDelta, ObjectDigest } from './sync-messages.js';
 
 const peers: MessagePeers = {
   sender: 'alice' as NodeId,

@@ -2,7 +2,6 @@ import type { Timestamp } from '../clock/timestamp.js';
 import type { StreamEntry } from '../crdt/event-log.js';
 import type { MapEntry } from '../crdt/lww-map.js';
 import type { NodeId } from '../ids/node-id.js';
-import type { MapClock } from '../sync/held-beyond.js';
 
 /** Which replicated object a digest or delta part is about. */
 export type ObjectKind = 'map' | 'stream';
@@ -108,3 +107,24 @@ export interface DeltaMessage {
 
 /** Every sync message. */
 export type SyncMessage = DigestMessage | DeltaMessage;
+
+/**
+ * A summary of the entries of one writer that a replica holds beyond its synced clock for that
+ * writer (typically received by eager push): how many, the newest, and a 64-bit additive
+ * fingerprint. A peer answering a digest compares it with the same summary over its own entries
+ * of that writer in (clock, max]: when they match, the asker already holds exactly those, so the
+ * answer carries only newer entries plus a claim that lets the asker's clock catch up — instead
+ * of resending everything beyond the clock on every round.
+ */
+export interface HeldBeyond {
+  readonly max: Timestamp;
+  readonly count: number;
+  /** Two 32-bit lanes of the sum of entry hashes, mod 2^32 each. */
+  readonly sum1: number;
+  readonly sum2: number;
+}
+
+/** A map writer's clock in a digest: the synced timestamp, plus what is held beyond it. */
+export interface MapClock extends Timestamp {
+  readonly beyond?: HeldBeyond;
+}

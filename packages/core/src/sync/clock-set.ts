@@ -1,9 +1,8 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import type { NodeId } from '../ids/node-id.js';
 import { writeMapClock } from '../protocol/map-clock-codec.js';
-import type { ObjectDigest, ObjectKind } from '../protocol/sync-messages.js';
+import type { MapClock, ObjectDigest, ObjectKind } from '../protocol/sync-messages.js';
 import { ByteWriter } from '../wire/byte-writer.js';
-import type { MapClock } from './held-beyond.js';
 
 /** A clock: a map writer's synced timestamp (and what is held beyond it), or a stream author's seq. */
 export type Clock = MapClock | number;

@@ -1,10 +1,9 @@
 import type { NodeId } from '../ids/node-id.js';
 import { MAP_CLOCK_MAX_BYTES } from '../protocol/map-clock-codec.js';
 import { nodeIdSize } from '../protocol/node-id-codec.js';
-import type { DigestMessage, ObjectDigest, ObjectKind } from '../protocol/sync-messages.js';
+import type { DigestMessage, MapClock, ObjectDigest, ObjectKind } from '../protocol/sync-messages.js';
 import { varintSize } from '../wire/byte-writer.js';
 import { utf8Length } from '../wire/utf8-length.js';
-import type { MapClock } from './held-beyond.js';
 
 /** One object's digest input: its id (`m:`/`s:` + name) and per-writer clocks sorted by writer. */
 export interface DigestSource {

@@ -1,6 +1,12 @@
 import { compareTimestamps, ZERO_TIMESTAMP } from '../clock/timestamp.js';
 import type { NodeId } from '../ids/node-id.js';
-import type { DigestMessage, ObjectDigest, RangeClaim, StreamDelta } from '../protocol/sync-messages.js';
+import type {
+  DigestMessage,
+  MapClock,
+  ObjectDigest,
+  RangeClaim,
+  StreamDelta,
+} from '../protocol/sync-messages.js';
 import { bytesEqual } from '../storage/bytes.js';
 import {
   addDigestObjects,
@@ -13,7 +19,6 @@ import {
   toDigestObjects,
 } from './clock-set.js';
 import { buildDigests, type DigestSource } from './digest-builder.js';
-import type { MapClock } from './held-beyond.js';
 
 interface Received {
   at: number;

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { compareTimestamps } from '../clock/timestamp.js';
 import type { MapEntry } from '../crdt/lww-map.js';
 import type { NodeId } from '../ids/node-id.js';
-import { HeldBeyondSum, type MapClock } from './held-beyond.js';
+import type { MapClock } from '../protocol/sync-messages.js';
+import { HeldBeyondSum } from './held-beyond.js';
 import { MapReplica } from './map-replica.js';
 
 const w = 'writer' as NodeId;

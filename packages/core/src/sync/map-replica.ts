@@ -1,9 +1,9 @@
 import { compareTimestamps, type Timestamp, ZERO_TIMESTAMP } from '../clock/timestamp.js';
 import { LwwMap, type MapEntry } from '../crdt/lww-map.js';
 import type { NodeId } from '../ids/node-id.js';
-import type { RangeClaim } from '../protocol/sync-messages.js';
+import type { MapClock, RangeClaim } from '../protocol/sync-messages.js';
 import { BeyondEntries } from './beyond-entries.js';
-import { HeldBeyondSum, type MapClock } from './held-beyond.js';
+import { HeldBeyondSum } from './held-beyond.js';
 import { WriterIndex } from './writer-index.js';
 
 /** What one peer should receive for one map: entries it may lack and the ranges they complete. */
