@@ -61,6 +61,7 @@ export { type RandomPort, randomInt, sample } from './ports/random-port.js';
 export { SeededRandom } from './ports/seeded-random.js';
 export type { TimerPort } from './ports/timer-port.js';
 export { type Compression, fflateCompression } from './protocol/compression.js';
+export { readNodeId, writeNodeId } from './protocol/node-id-codec.js';
 export { AEAD_NONCE_BYTES, AEAD_TAG_BYTES, type Aead, nobleXChaCha20Poly1305 } from './security/aead.js';
 export { createInvite, type Invite, parseInvite } from './security/invite-token.js';
 export { type KeyRef, Keyring } from './security/keyring.js';
