@@ -5,7 +5,15 @@ import { defineConfig } from 'vitest/config';
 // imports at TypeScript sources, so tests never need a build first. Core's own tests use testkit
 // and the simulated network, which depend on core; they reach them by alias rather than as
 // dependencies, so the package graph stays acyclic.
-const packages = ['core', 'testkit', 'transport-memory', 'transport-udp', 'transport-ws', 'storage-lmdb', 'node'];
+const packages = [
+  'core',
+  'testkit',
+  'transport-memory',
+  'transport-udp',
+  'transport-ws',
+  'storage-lmdb',
+  'node',
+];
 const source = (name: string) => fileURLToPath(new URL(`./packages/${name}/src/index.ts`, import.meta.url));
 
 export default defineConfig({
