@@ -76,6 +76,15 @@ export interface MembershipConfig {
    * P × (1 ± jitter/2), so members do not synchronise their probes and push-pulls.
    */
   readonly jitter: number;
+  /**
+   * A leaf (a WebSocket hub's client, ADR 0022) takes part in no one's member list: it never
+   * announces itself (no alive or refutation update, not in its own push-pull lists) and does
+   * not count itself for `leader()`. It still probes and push-pulls the members it knows, so
+   * it learns the group. A full member that receives a push-pull not listing its sender marks
+   * the sender a leaf: it is not pushed to again, retried as a seed, nor gossiped about. So a
+   * thousand clients of a hub cost the group nothing in gossip. Default false.
+   */
+  readonly leaf: boolean;
 }
 
 /** Overrides for a preset: any subset of {@link MembershipConfig}. */
@@ -103,6 +112,7 @@ const LAN: Preset = {
     reconnectInterval: 10_000,
     tombstoneTimeout: 24 * 3600_000,
     jitter: 0.2,
+    leaf: false,
   },
   probeTimeoutRatio: 0.5,
 };
