@@ -9,6 +9,7 @@ export type { OutboundCounters, OutboundLimits } from './hub/hub-connection.js';
 export { WsHub } from './hub/ws-hub.js';
 export type { WsHubOptions } from './hub/ws-hub-options.js';
 export type { WsHubStats } from './hub/ws-hub-stats.js';
+export { NodeWebSocket } from './node-websocket.js';
 export {
   decodeFrame,
   encodeData,

@@ -26,3 +26,6 @@ export function integerOption(
 
 /** Default largest message `send` accepts on either side: 64 KiB (docs/protocol.md §11). */
 export const DEFAULT_MAX_MESSAGE_SIZE = 64 * 1024;
+
+/** Default largest WebSocket message either side accepts: 1 MiB. */
+export const DEFAULT_MAX_PAYLOAD = 1024 * 1024;

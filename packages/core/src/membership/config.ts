@@ -186,7 +186,7 @@ export function validateConfig(config: MembershipConfig): void {
     'leaveTimeout',
   ];
   for (const key of positive) {
-    const value = config[key];
+    const value = config[key] as number;
     if (!(Number.isFinite(value) && value > 0)) invalid(`${key} must be a positive number, got ${value}`);
   }
   if (config.probeTimeout >= config.probeInterval) invalid('probeTimeout must be below probeInterval');
@@ -200,7 +200,7 @@ export function validateConfig(config: MembershipConfig): void {
     ['pushPullMaxBytes', 64],
   ];
   for (const [key, min] of integers) {
-    const value = config[key];
+    const value = config[key] as number;
     if (!(Number.isInteger(value) && value >= min))
       invalid(`${key} must be an integer ≥ ${min}, got ${value}`);
   }

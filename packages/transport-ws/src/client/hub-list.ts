@@ -36,6 +36,15 @@ export class HubList {
     return url;
   }
 
+  /** Removes `url` (a hub that turned out to be this very node). */
+  remove(url: string): void {
+    const index = this.#urls.indexOf(url);
+    if (index < 0) return;
+    this.#urls.splice(index, 1);
+    if (this.#next > index) this.#next--;
+    if (this.#next >= this.#urls.length) this.#next = 0;
+  }
+
   /** Adds hubs not yet listed (learnt from a hub, so only `ws:`/`wss:` URLs, within the cap). */
   learn(urls: readonly string[]): void {
     for (const url of urls) {

@@ -325,7 +325,7 @@ export class WsClient implements MessagePort {
 
   #connect(): void {
     this.#cancelTimer = undefined;
-    if (this.#closed) return;
+    if (this.#closed || this.#hubs.size === 0) return;
     const url = this.#hubs.next();
     this.#stats.connectAttempts++;
     let socket: WebSocketLike;
@@ -374,6 +374,14 @@ export class WsClient implements MessagePort {
   #welcomed(attempt: Attempt, welcome: Extract<Frame, { type: typeof FrameType.Welcome }>): void {
     this.#cancelTimer?.();
     this.#cancelTimer = undefined;
+    if (welcome.hub === this.nodeId) {
+      // Our own hub (hubs are often given one list that names themselves): never try it again.
+      this.#hubs.remove(attempt.url);
+      this.#attempt = undefined;
+      this.#dispose(attempt.socket, 1000);
+      if (this.#hubs.size > 0) this.#retry();
+      return;
+    }
     attempt.hub = welcome.hub;
     attempt.blind = welcome.blind;
     this.#stats.connections++;

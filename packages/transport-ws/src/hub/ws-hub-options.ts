@@ -1,8 +1,8 @@
 import type { Server as HttpServer } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import { ErrorCode, isNodeId, type NodeId, type RandomPort, ShoalError, type TimerPort } from '@shoal/core';
-import { DEFAULT_MAX_MESSAGE_SIZE, integerOption } from '../options.js';
-import { MAX_HUB_URLS } from '../wire/frame.js';
+import { DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_PAYLOAD, integerOption } from '../options.js';
+import { MAX_DATA_OVERHEAD, MAX_HUB_URLS } from '../wire/frame.js';
 
 /** Options of {@link WsHub.open}. Give `port` (its own server) or `server` (yours), not both. */
 export interface WsHubOptions {
@@ -85,7 +85,7 @@ export function resolveHubOptions(options: WsHubOptions): ResolvedHubOptions {
     invalid('hubs', hubs.join(' '));
   const int = (name: keyof WsHubOptions, fallback: number, min: number, max: number) =>
     integerOption('WsHub', name, options[name] as number | undefined, fallback, min, max);
-  const maxPayload = int('maxPayload', 1024 * 1024, 1024, 2 ** 30);
+  const maxPayload = int('maxPayload', DEFAULT_MAX_PAYLOAD, 1024, 2 ** 30);
   return {
     nodeId: options.nodeId,
     listen: options.port === undefined ? undefined : { port: int('port', 0, 0, 0xffff), host: options.host },
@@ -93,8 +93,7 @@ export function resolveHubOptions(options: WsHubOptions): ResolvedHubOptions {
     path: options.path,
     hubs,
     blind: options.blind ?? false,
-    // A Data frame adds at most 132 bytes of framing to its payload.
-    maxMessageSize: int('maxMessageSize', DEFAULT_MAX_MESSAGE_SIZE, 1, maxPayload - 132),
+    maxMessageSize: int('maxMessageSize', DEFAULT_MAX_MESSAGE_SIZE, 1, maxPayload - MAX_DATA_OVERHEAD),
     maxPayload,
     helloTimeoutMs: int('helloTimeoutMs', 5000, 1, 600_000),
     maxHelloBytes: int('maxHelloBytes', 64 * 1024, 1, maxPayload),
