@@ -12,7 +12,8 @@ export interface HeartbeatOptions {
  * Application-level liveness of one connection (browsers cannot send WebSocket ping frames).
  * Any frame received counts as alive ({@link Heartbeat.heard} only stores a number, so it is
  * cheap per frame); after `pingAfterMs` of silence one Ping is sent, and after `deadAfterMs`
- * of silence `onDead` runs once. One timer is pending at a time.
+ * of silence `onDead` runs once. One timer is pending at a time, moved only when the answer to a
+ * ping arrives.
  */
 export class Heartbeat {
   readonly #timers: TimerPort;
@@ -46,7 +47,12 @@ export class Heartbeat {
   /** A frame arrived. */
   heard(): void {
     this.#lastHeard = this.#timers.monotonic();
+    if (!this.#pinged) return;
+    // The answer to a ping: the pending check was for death; the next ping is due sooner.
     this.#pinged = false;
+    if (this.#cancel === undefined) return;
+    this.#cancel();
+    this.#schedule(this.#pingAfterMs);
   }
 
   stop(): void {

@@ -379,7 +379,7 @@ export class WsClient implements MessagePort {
       this.#hubs.remove(attempt.url);
       this.#attempt = undefined;
       this.#dispose(attempt.socket, 1000);
-      if (this.#hubs.size > 0) this.#retry();
+      this.#cancelTimer = this.#timers.setTimeout(() => this.#connect(), 0);
       return;
     }
     attempt.hub = welcome.hub;

@@ -93,7 +93,12 @@ export function resolveHubOptions(options: WsHubOptions): ResolvedHubOptions {
     path: options.path,
     hubs,
     blind: options.blind ?? false,
-    maxMessageSize: int('maxMessageSize', DEFAULT_MAX_MESSAGE_SIZE, 1, maxPayload - MAX_DATA_OVERHEAD),
+    maxMessageSize: int(
+      'maxMessageSize',
+      Math.min(DEFAULT_MAX_MESSAGE_SIZE, maxPayload - MAX_DATA_OVERHEAD),
+      1,
+      maxPayload - MAX_DATA_OVERHEAD,
+    ),
     maxPayload,
     helloTimeoutMs: int('helloTimeoutMs', 5000, 1, 600_000),
     maxHelloBytes: int('maxHelloBytes', 64 * 1024, 1, maxPayload),

@@ -331,7 +331,8 @@ export class WsHub implements MessagePort {
   }
 
   #receive(connection: HubConnection, data: RawData, isBinary: boolean): void {
-    if (this.#closed) return;
+    // A connection we are closing may still deliver what was in flight: ignore it.
+    if (this.#closed || connection.socket.readyState !== connection.socket.OPEN) return;
     connection.alive = true;
     if (!isBinary) {
       this.#stats.textFrames++;
