@@ -339,8 +339,10 @@ export class WsHub implements MessagePort {
       connection.socket.close(1003, 'binary frames only');
       return;
     }
-    // With the default binaryType and no fragmentation across calls, ws hands over one Buffer.
-    const bytes = data as Buffer;
+    // With the default binaryType ws hands over one Buffer per message. Handlers get a plain
+    // Uint8Array view: a Buffer's `slice` does not copy, which surprises byte-array code.
+    const buffer = data as Buffer;
+    const bytes = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
     if (connection.id === undefined) {
       connection.bytesBeforeHello += bytes.length;
       if (connection.bytesBeforeHello > this.#options.maxHelloBytes) {
