@@ -1,6 +1,7 @@
 import type { Coordinator } from '@shoal/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type ClientNode, crash, type HubNode, openClientNode, openHubs } from './support/cluster.js';
+import { openHub, urlOf } from './support/loopback.js';
 import { waitFor } from './support/wait-for.js';
 
 async function write(nodes: readonly Coordinator[], prefix: string): Promise<string[]> {
@@ -62,5 +63,20 @@ describe('three hubs and their clients over loopback', () => {
     const survivors = [...hubs.filter((hub) => hub !== victim), ...clients].map(({ node }) => node);
     const after = await write(survivors, 'after');
     await converge(survivors, [...before, ...after], 'every write on every surviving replica');
+  });
+
+  it('clients of a blind relay sync with each other through it, and the relay reads nothing', async () => {
+    const relay = await openHub({ blind: true });
+    const peers = await Promise.all(Array.from({ length: 4 }, () => openClientNode([urlOf(relay)])));
+    clients.push(...peers);
+    try {
+      const nodes = peers.map(({ node }) => node);
+      const keys = await write(nodes, 'relayed');
+      await converge(nodes, keys, 'every write on every client of the relay');
+      expect(relay.stats().relayed).toBeGreaterThan(0);
+      expect(relay.stats().messagesDelivered).toBe(0);
+    } finally {
+      await relay.close();
+    }
   });
 });
