@@ -119,4 +119,23 @@ describe('WsClient failover (manual clock, scripted hubs)', () => {
     expect(client.stats().textDropped).toBe(1);
     expect(client.hubs).toEqual(['ws://other', 'ws://third']);
   });
+
+  it('reconnects at once, backoff reset, when the browser comes back online', () => {
+    const listeners = new Map<string, () => void>();
+    const wake = {
+      addEventListener: (type: string, listener: () => void) => listeners.set(type, listener),
+      removeEventListener: (type: string) => listeners.delete(type),
+    };
+    const { timers, client } = setup({ hubs: ['ws://a'], wake });
+    // Fail a few passes: the wait grows to seconds.
+    for (let i = 0; i < 4; i++) {
+      while (FakeWebSocket.made.length === i) timers.advance(50);
+      (FakeWebSocket.made[i] as FakeWebSocket).drop();
+    }
+    expect(FakeWebSocket.made).toHaveLength(4);
+    listeners.get('online')?.();
+    expect(FakeWebSocket.made).toHaveLength(5);
+    void client.close();
+    expect([...listeners.keys()]).toEqual([]);
+  });
 });

@@ -26,7 +26,7 @@ export interface WakeTarget {
 /** Options of {@link WsClient}. Only `nodeId` and `hubs` are required. */
 export interface WsClientOptions {
   /** This node's id, stamped on every Data frame as its (unauthenticated) sender. */
-  readonly nodeId: NodeId;
+  readonly nodeId: string;
   /** Hub URLs (`ws://` or `wss://`). Shuffled once; hubs learnt from welcomes are added. */
   readonly hubs: readonly string[];
   /**
@@ -168,13 +168,14 @@ export class WsClient implements MessagePort {
    *   a bad option, or no WebSocket implementation (pass `WebSocket`).
    */
   constructor(options: WsClientOptions) {
-    if (!isNodeId(options.nodeId)) invalid('nodeId', options.nodeId);
+    const nodeId = options.nodeId;
+    if (!isNodeId(nodeId)) invalid('nodeId', nodeId);
     if (!Array.isArray(options.hubs) || options.hubs.length === 0) invalid('hubs', 'an empty list');
     for (const url of options.hubs) if (!/^wss?:\/\//.test(url)) invalid('hubs', url);
     const WebSocket = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
     if (WebSocket === undefined) invalid('WebSocket', 'none given and no global WebSocket');
     this.#WebSocket = WebSocket;
-    this.nodeId = options.nodeId;
+    this.nodeId = nodeId;
     this.#timers = options.timers ?? systemTimers;
     const random = options.random ?? cryptoRandom;
     const int = (name: keyof WsClientOptions, fallback: number, min: number, max: number) =>

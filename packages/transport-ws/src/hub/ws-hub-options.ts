@@ -6,8 +6,8 @@ import { MAX_DATA_OVERHEAD, MAX_HUB_URLS } from '../wire/frame.js';
 
 /** Options of {@link WsHub.open}. Give `port` (its own server) or `server` (yours), not both. */
 export interface WsHubOptions {
-  /** This hub's node id (for a blind relay, any id: it is only a routing name). */
-  readonly nodeId: NodeId;
+  /** This hub's node id (for a blind relay, any valid id: it is only a routing name). */
+  readonly nodeId: string;
   /** Port to listen on (0: any free port). */
   readonly port?: number;
   /** Address to listen on with `port`. Default all interfaces. */
@@ -76,7 +76,8 @@ export interface ResolvedHubOptions {
  * @throws ShoalError `INVALID_ARGUMENT` naming the first bad option.
  */
 export function resolveHubOptions(options: WsHubOptions): ResolvedHubOptions {
-  if (!isNodeId(options.nodeId)) invalid('nodeId', options.nodeId);
+  const nodeId = options.nodeId;
+  if (!isNodeId(nodeId)) invalid('nodeId', nodeId);
   if ((options.port === undefined) === (options.server === undefined)) {
     invalid('port/server', 'give exactly one of them');
   }
@@ -87,7 +88,7 @@ export function resolveHubOptions(options: WsHubOptions): ResolvedHubOptions {
     integerOption('WsHub', name, options[name] as number | undefined, fallback, min, max);
   const maxPayload = int('maxPayload', DEFAULT_MAX_PAYLOAD, 1024, 2 ** 30);
   return {
-    nodeId: options.nodeId,
+    nodeId,
     listen: options.port === undefined ? undefined : { port: int('port', 0, 0, 0xffff), host: options.host },
     server: options.server,
     path: options.path,
