@@ -1,6 +1,8 @@
+import { cryptoRandom, randomNodeId } from '@shoal/core';
+import { ManualTimers } from '@shoal/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { decodeFrame, FrameType, type WsClient, type WsHub } from '../src/index.js';
+import { decodeFrame, encodeData, FrameType, type WsClient, type WsHub } from '../src/index.js';
 import { boundClients, openClient, openHub, urlOf, vouchEverything } from './support/loopback.js';
 import { waitFor } from './support/wait-for.js';
 
@@ -68,5 +70,28 @@ describe('WsHub binding and shutdown', () => {
     expect(await closed).toBe(1012);
     expect(frames.at(-1)).toEqual({ type: FrameType.Hubs, hubs: ['ws://127.0.0.1:9/other-hub'] });
     expect(hub.stats().connections).toBe(0);
+  });
+
+  it('pings every connection each period and cuts one that stayed silent a whole period', async () => {
+    const timers = new ManualTimers();
+    const hub = await openHub({ timers });
+    hubs.push(hub);
+    vouchEverything(hub);
+    const [alive] = await boundClients(hub, 1);
+    clients.push(alive as WsClient);
+    const silent = new WebSocket(urlOf(hub));
+    silent.on('error', () => {});
+    await new Promise((resolve) => silent.once('open', resolve));
+    silent.send(encodeData(hub.nodeId, randomNodeId(cryptoRandom), Uint8Array.of(0)));
+    await waitFor(() => hub.stats().bound === 2, 'both to be bound');
+    // The silent one stops reading, so it never answers the ping; the other answers by itself.
+    (silent as unknown as { _socket: { pause(): void } })._socket.pause();
+    timers.advance(15_000);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    timers.advance(15_000);
+    await waitFor(() => hub.stats().connections === 1, 'the silent connection to be cut');
+    expect(hub.stats().heartbeatTimeouts).toBe(1);
+    expect(hub.stats().bound).toBe(1);
+    silent.terminate();
   });
 });
