@@ -174,4 +174,32 @@ describe('WsHub under hostile input', () => {
     expect(maxQueued).toBeLessThanOrEqual(256 * 1024);
     await stillServes();
   });
+
+  it('on a blind relay, an id goes to the connection that last sent as it', async () => {
+    await open({ blind: true });
+    const id = randomNodeId(cryptoRandom);
+    const [real, squatter] = [await raw(hub), await raw(hub)];
+    sockets.push(real, squatter);
+    const got = { real: 0, squatter: 0 };
+    real.on('message', () => got.real++);
+    squatter.on('message', () => got.squatter++);
+    const target = (good[0] as WsClient).nodeId;
+    const claim = async (socket: WebSocket) => {
+      const relayed = hub.stats().relayed;
+      socket.send(encodeData(target, id, Uint8Array.of(0)));
+      await waitFor(() => hub.stats().relayed === relayed + 1, 'the frame to be relayed');
+    };
+    const sendTo = async (who: 'real' | 'squatter') => {
+      const before = got[who];
+      (good[1] as WsClient).send(id, Uint8Array.of(1));
+      await waitFor(() => got[who] === before + 1, `the frame to reach the ${who}`);
+    };
+    await claim(real);
+    await sendTo('real');
+    await claim(squatter);
+    await sendTo('squatter');
+    await claim(real);
+    await sendTo('real');
+    await stillServes();
+  });
 });

@@ -372,7 +372,10 @@ export class WsHub implements MessagePort {
   }
 
   #data(connection: HubConnection, frame: DataFrame, bytes: Uint8Array): void {
-    if (this.#options.blind && connection.id === undefined) this.#bind(connection, frame.from);
+    // A blind relay cannot verify: it routes an id through the connection that last sent as it.
+    if (this.#options.blind && (connection.id === undefined || connection.id === frame.from)) {
+      this.#bind(connection, frame.from);
+    }
     if (connection.id !== undefined && frame.from !== connection.id) {
       this.#stats.spoofedDropped++;
       return;
