@@ -60,4 +60,29 @@ describe('openNode over WebSockets (the README examples)', () => {
       await new Promise((resolve) => server.close(resolve));
     }
   });
+
+  it('meshes hubs given one shared list (naming themselves too), and clients of different hubs converge', async () => {
+    const invite = createInvite({ networkId: 'home', secret: generateSecret() });
+    const ports = [await freePort(), await freePort()];
+    const urls = ports.map((port) => `ws://127.0.0.1:${port}`);
+    const hub = (port: number) =>
+      openNode({ secret: invite, udp: false, hubs: urls, ws: { listen: port, host: '127.0.0.1' } });
+    await using a = await hub(ports[0] as number);
+    await using b = await hub(ports[1] as number);
+    // A hub replicates the channels it has opened (core has no "every channel" mode yet).
+    await Promise.all([a.channel('home'), b.channel('home')]);
+    await using onA = await openNode({ secret: invite, udp: false, hubs: [urls[0] as string] });
+    await using onB = await openNode({ secret: invite, udp: false, hubs: [urls[1] as string] });
+    await (await onA.channel('home')).map('settings').set('from-a', 1);
+    const far = (await onB.channel('home')).map('settings');
+    expect(await waitFor(() => far.get('from-a') === 1)).toBe(true);
+    // The hubs are members of each other; the clients are members of nobody.
+    expect(
+      a
+        .members()
+        .map((member) => member.id)
+        .sort(),
+    ).toEqual([a.id, b.id].sort());
+    expect(b.members().some((member) => member.id === onA.id || member.id === onB.id)).toBe(false);
+  });
 });

@@ -16,6 +16,7 @@ it('runs the README example', async () => {
     secret,
   });
   await hub.start();
+  await hub.channel('home');
 
   const client = await Coordinator.create({
     port: (nodeId) =>
