@@ -10,6 +10,7 @@ const packages = [
   'testkit',
   'transport-memory',
   'transport-udp',
+  'transport-ws',
   'storage-lmdb',
   'node',
   'storage-indexeddb',

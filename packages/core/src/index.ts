@@ -75,6 +75,7 @@ export type { MessageHandler, MessagePort, PeerHandler } from './ports/message-p
 export { type RandomPort, randomInt, sample } from './ports/random-port.js';
 export { SeededRandom } from './ports/seeded-random.js';
 export type { TimerPort } from './ports/timer-port.js';
+export { readNodeId, writeNodeId } from './protocol/node-id-codec.js';
 export { createInvite, type Invite, parseInvite } from './security/invite-token.js';
 export { type KeyRef, Keyring } from './security/keyring.js';
 export {

@@ -4,11 +4,15 @@ import {
   type KeyValueStore,
   type MembershipConfig,
   MemoryStore,
+  type MessagePort,
+  type NodeId,
+  type PortSource,
   type Profile,
   type RandomPort,
 } from '@shoal/core';
 import { LmdbStore } from '@shoal/storage-lmdb';
 import { UdpTransport, type UdpTransportOptions } from '@shoal/transport-udp';
+import { NodeWebSocket, WsClient, WsHub, type WsHubOptions } from '@shoal/transport-ws';
 import { nodeXChaCha20Poly1305 } from './node-aead.js';
 import { nodeZlibCompression } from './node-compression.js';
 import { nodeTimers } from './node-timers.js';
@@ -24,8 +28,22 @@ export interface OpenNodeOptions {
   readonly secret?: string | Uint8Array;
   /** The node's id; by default the one stored in `dataDir`, or a fresh random one. */
   readonly id?: string;
-  /** UDP options (port, interface, multicast group, bootstrap peers, …) except the node id. */
-  readonly udp?: Omit<UdpTransportOptions, 'nodeId'>;
+  /**
+   * UDP options (port, interface, multicast group, bootstrap peers, …) except the node id, or
+   * `false` for no UDP at all (a pure WebSocket hub or client).
+   */
+  readonly udp?: Omit<UdpTransportOptions, 'nodeId'> | false;
+  /**
+   * Makes this node a WebSocket hub: `{ listen: 8080 }` (its own server, optionally `host`) or
+   * `{ server }` (your `http`/`https` server; TLS is yours), plus any `WsHub` tuning.
+   */
+  readonly ws?: Omit<WsHubOptions, 'nodeId' | 'hubs' | 'port'> & { readonly listen?: number };
+  /**
+   * Hub URLs. Without `ws` the node is a hub client: one connection at a time with failover,
+   * and a membership leaf (ADR 0022). With `ws` they are the other hubs: this hub keeps a
+   * connection to each and tells its clients about them.
+   */
+  readonly hubs?: readonly string[];
   readonly config?: CoordinatorConfigInput;
   /** SWIM tuning over the profile's preset, or `false` to run without SWIM (see `createNode`). */
   readonly membership?: Partial<MembershipConfig> | false;
@@ -52,21 +70,57 @@ export interface OpenNodeOptions {
 export async function openNode(options: OpenNodeOptions = {}): Promise<Coordinator> {
   const storage: KeyValueStore =
     options.dataDir === undefined ? new MemoryStore() : await LmdbStore.open(options.dataDir);
-  let transport: UdpTransport | undefined;
+  const opened: MessagePort[] = [];
+  const open =
+    (source: (nodeId: NodeId) => MessagePort | Promise<MessagePort>): PortSource =>
+    async (nodeId) => {
+      const port = await source(nodeId);
+      opened.push(port);
+      return port;
+    };
+  const { ws, hubs = [] } = options;
+  const ports: PortSource[] = [];
+  // The hub first: core sends through the first port to a peer it has not heard from yet.
+  if (ws !== undefined) {
+    const { listen, ...hub } = ws;
+    ports.push(
+      open((nodeId) =>
+        WsHub.open({
+          ...hub,
+          ...(listen === undefined ? {} : { port: listen }),
+          nodeId,
+          hubs,
+          timers: nodeTimers,
+        }),
+      ),
+    );
+  }
+  if (options.udp !== false) {
+    const udp = options.udp;
+    ports.push(open((nodeId) => UdpTransport.open({ ...udp, nodeId })));
+  }
+  // A hub keeps a link to every other hub, so hubs form a mesh; a client holds one at a time.
+  for (const list of ws === undefined ? (hubs.length > 0 ? [hubs] : []) : hubs.map((url) => [url])) {
+    ports.push(
+      open((nodeId) => new WsClient({ nodeId, hubs: list, WebSocket: NodeWebSocket, timers: nodeTimers })),
+    );
+  }
+  // A hub's client is a membership leaf (ADR 0022), unless SWIM is off altogether.
+  const membership =
+    ws === undefined && hubs.length > 0 && options.membership !== false
+      ? { leaf: true, ...options.membership }
+      : options.membership;
   try {
     const node = await Coordinator.create({
       ...(options.id === undefined ? {} : { id: options.id }),
-      port: async (nodeId) => {
-        transport = await UdpTransport.open({ ...options.udp, nodeId });
-        return transport;
-      },
+      ports,
       timers: nodeTimers,
       aead: nodeXChaCha20Poly1305,
       compression: nodeZlibCompression,
       storage,
       ...(options.secret === undefined ? {} : { secret: options.secret }),
       ...(options.config === undefined ? {} : { config: options.config }),
-      ...(options.membership === undefined ? {} : { membership: options.membership }),
+      ...(membership === undefined ? {} : { membership }),
       ...(options.profile === undefined ? {} : { profile: options.profile }),
       ...(options.newIdentity === undefined ? {} : { newIdentity: options.newIdentity }),
       ...(options.random === undefined ? {} : { random: options.random }),
@@ -74,7 +128,7 @@ export async function openNode(options: OpenNodeOptions = {}): Promise<Coordinat
     await node.start();
     return node;
   } catch (error) {
-    await Promise.allSettled([transport?.close(), storage.close()]);
+    await Promise.allSettled([...opened.map((port) => port.close()), storage.close()]);
     throw error;
   }
 }

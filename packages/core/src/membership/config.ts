@@ -74,6 +74,15 @@ export interface MembershipConfig {
    * P × (1 ± jitter/2), so members do not synchronise their probes and push-pulls.
    */
   readonly jitter: number;
+  /**
+   * A leaf (a WebSocket hub's client, ADR 0022) takes part in no one's member list: it never
+   * announces itself (no alive or refutation update, not in its own push-pull lists) and does
+   * not count itself for `leader()`. It still probes and push-pulls the members it knows, so
+   * it learns the group. A full member that receives a push-pull not listing its sender marks
+   * the sender a leaf: it is not pushed to again, retried as a seed, nor gossiped about. So a
+   * thousand clients of a hub cost the group nothing in gossip. Default false.
+   */
+  readonly leaf: boolean;
 }
 
 /** Overrides for a preset: any subset of {@link MembershipConfig}. */
@@ -101,6 +110,7 @@ const LAN: Preset = {
     reconnectInterval: 10_000,
     tombstoneTimeout: 24 * 3600_000,
     jitter: 0.2,
+    leaf: false,
   },
   probeTimeoutRatio: 0.5,
 };
@@ -171,7 +181,7 @@ export function validateConfig(config: MembershipConfig): void {
     'tombstoneTimeout',
   ];
   for (const key of positive) {
-    const value = config[key];
+    const value = config[key] as number;
     if (!(Number.isFinite(value) && value > 0)) invalid(`${key} must be a positive number, got ${value}`);
   }
   if (config.probeTimeout >= config.probeInterval) invalid('probeTimeout must be below probeInterval');
@@ -185,7 +195,7 @@ export function validateConfig(config: MembershipConfig): void {
     ['pushPullMaxBytes', 64],
   ];
   for (const [key, min] of integers) {
-    const value = config[key];
+    const value = config[key] as number;
     if (!(Number.isInteger(value) && value >= min))
       invalid(`${key} must be an integer ≥ ${min}, got ${value}`);
   }

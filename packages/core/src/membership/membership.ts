@@ -84,6 +84,8 @@ export class Membership {
   readonly #probeOrder: ProbeOrder;
   readonly #pending = new Map<number, PendingAck>();
   readonly #seeds = new Set<NodeId>();
+  /** Senders known to be leaves (config `leaf`), oldest first; bounded by {@link MAX_LEAVES}. */
+  readonly #leaves = new Set<NodeId>();
   readonly #lastHeard = new Map<NodeId, number>();
   readonly #lastJoinAttempt = new Map<NodeId, number>();
   readonly #handlers = new Set<(event: MembershipEvent) => void>();
@@ -193,7 +195,7 @@ export class Membership {
    * reconnect period.
    */
   addSeed(peer: NodeId): void {
-    if (peer === this.#self) return;
+    if (peer === this.#self || this.#leaves.has(peer)) return;
     this.#seeds.add(peer);
     if (this.#running && !this.#isLive(peer)) this.#pushPull(peer);
   }
@@ -260,6 +262,7 @@ export class Membership {
     if (!this.#running || from === this.#self) return;
     const now = this.#timers.monotonic();
     this.#lastHeard.set(from, now);
+    if (this.#leaves.has(from)) return;
     const member = this.#members.get(from);
     if (member !== undefined && member.state !== 'dead') return;
     const last = this.#lastJoinAttempt.get(from);
@@ -426,6 +429,8 @@ export class Membership {
 
   /** Applies one update from any source (own probe, gossip, push-pull); re-gossips what is news. */
   #apply(update: MemberUpdate): void {
+    // Leaves are nobody's members, whatever a stale or confused peer says about them.
+    if (this.#leaves.has(update.node)) return;
     if (update.node === this.#self) {
       this.#applyAboutSelf(update);
       return;
@@ -598,6 +603,9 @@ export class Membership {
   }
 
   #onPushPull(from: NodeId, reply: boolean, members: readonly MemberInfo[]): void {
+    // Every full member lists itself first; a sender that does not is a leaf (config `leaf`).
+    if (members[0]?.id !== from) this.#noteLeaf(from);
+    else this.#leaves.delete(from);
     for (const update of pushPullUpdates(from, members)) this.#apply(update);
     if (!reply) this.#sendBody(from, this.#pushPullBody(true));
   }
@@ -610,12 +618,25 @@ export class Membership {
       this.#random,
       this.#config.pushPullMaxBytes,
     );
-    return encodeMessage({ type: 'push-pull', reply, members });
+    return encodeMessage({
+      type: 'push-pull',
+      reply,
+      members: this.#config.leaf ? members.slice(1) : members,
+    });
+  }
+
+  #noteLeaf(peer: NodeId): void {
+    if (this.#leaves.has(peer)) return;
+    if (this.#leaves.size >= MAX_LEAVES) this.#leaves.delete(this.#leaves.values().next().value as NodeId);
+    this.#leaves.add(peer);
+    this.#seeds.delete(peer);
+    this.#lastJoinAttempt.delete(peer);
   }
 
   // ---- helpers ----
 
   #announceSelf(): void {
+    if (this.#config.leaf) return;
     const update: MemberUpdate = {
       kind: 'alive',
       node: this.#self,
@@ -637,7 +658,7 @@ export class Membership {
   }
 
   #updateLeader(): void {
-    let leader: NodeId | undefined = this.#left ? undefined : this.#self;
+    let leader: NodeId | undefined = this.#left || this.#config.leaf ? undefined : this.#self;
     for (const [id, member] of this.#members) {
       if (isLiveState(member.state) && (leader === undefined || id > leader)) leader = id;
     }
@@ -678,6 +699,9 @@ export class Membership {
     return this.#seq;
   }
 }
+
+/** Leaves remembered at most (a hub's clients, past and present); the oldest is forgotten first. */
+const MAX_LEAVES = 65_536;
 
 function isLiveState(state: MemberState): boolean {
   return state === 'alive' || state === 'suspect';

@@ -1,0 +1,37 @@
+import { Coordinator, generateSecret } from '@shoal/core';
+import { expect, it } from 'vitest';
+import { NodeWebSocket, systemTimers, WsClient, WsHub } from '../src/index.js';
+import { waitFor } from './support/wait-for.js';
+
+// The README's example, on 127.0.0.1 and ephemeral ports instead of 8080/8081.
+it('runs the README example', async () => {
+  const secret = generateSecret();
+  let hubPort: WsHub | undefined;
+  const hub = await Coordinator.create({
+    port: async (nodeId) => {
+      hubPort = await WsHub.open({ nodeId, port: 0, host: '127.0.0.1' });
+      return hubPort;
+    },
+    timers: systemTimers,
+    secret,
+  });
+  await hub.start();
+  await hub.channel('home');
+
+  const client = await Coordinator.create({
+    port: (nodeId) =>
+      new WsClient({ nodeId, hubs: [`ws://127.0.0.1:${hubPort?.port}`], WebSocket: NodeWebSocket }),
+    timers: systemTimers,
+    secret,
+    membership: { leaf: true },
+  });
+  await client.start();
+  await (await client.channel('home')).map('settings').set('lights', 'on');
+
+  const relay = await WsHub.open({ nodeId: 'relay-1', port: 0, host: '127.0.0.1', blind: true });
+
+  const onHub = (await hub.channel('home')).map('settings');
+  await waitFor(() => onHub.get('lights') === 'on', 'the write to reach the hub');
+  expect(hub.members().map((member) => member.id)).toEqual([hub.id]);
+  await Promise.all([client.dispose(), hub.dispose(), relay.close()]);
+});
