@@ -119,7 +119,8 @@ export async function openNode(options: OpenNodeOptions = {}): Promise<Coordinat
       compression: nodeZlibCompression,
       storage,
       ...(options.secret === undefined ? {} : { secret: options.secret }),
-      ...(options.config === undefined ? {} : { config: options.config }),
+      // A hub serves whatever channels its clients use, not only the ones it opened itself.
+      config: { joinChannelsOnDemand: ws !== undefined, ...options.config },
       ...(membership === undefined ? {} : { membership }),
       ...(options.profile === undefined ? {} : { profile: options.profile }),
       ...(options.newIdentity === undefined ? {} : { newIdentity: options.newIdentity }),

@@ -297,6 +297,35 @@ describe('syncNow', () => {
   });
 });
 
+describe('joinChannelsOnDemand', () => {
+  it('a node in the middle serves a channel it never opened, so two peers that only reach it converge', async () => {
+    const net = new SimulatedNetwork({ seed: 8, latency: { min: 1, max: 5 } });
+    const hub = await createNode({
+      id: 'hub',
+      ...net.nodePorts('hub'),
+      config: { joinChannelsOnDemand: true },
+    });
+    const a = await createNode({ id: 'a', ...net.nodePorts('a') });
+    const b = await createNode({ id: 'b', ...net.nodePorts('b') });
+    net.block('a', 'b');
+    net.block('b', 'a');
+    const onA = (await a.channel('room')).map('m');
+    const onB = (await b.channel('room')).map('m');
+    await onA.set('hello', 'from a');
+    expect(await net.runUntil(() => onB.get('hello') === 'from a', { timeout: 20_000 })).toBe(true);
+    expect(hub.resourceUsage().channels).toBe(1);
+  });
+
+  it('is off by default: a node serves only the channels it opened', async () => {
+    const net = new SimulatedNetwork({ seed: 8, latency: { min: 1, max: 5 } });
+    const hub = await createNode({ id: 'hub', ...net.nodePorts('hub') });
+    const a = await createNode({ id: 'a', ...net.nodePorts('a') });
+    await (await a.channel('room')).map('m').set('k', 1);
+    await net.runFor(3000);
+    expect(hub.resourceUsage().channels).toBe(0);
+  });
+});
+
 describe('membership: false', () => {
   it('syncs two parties with sync messages only', async () => {
     const { net, a, b, sentByA } = await pair({ membership: false });

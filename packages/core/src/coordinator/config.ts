@@ -22,6 +22,11 @@ export interface Limits {
    * peer's entries beyond it are dropped and reported. Default 1 000 000.
    */
   readonly maxStreamEntries: number;
+  /**
+   * Most channels one node opens on demand for its peers (`joinChannelsOnDemand`); channels the
+   * application opens are not counted. Default 10 000.
+   */
+  readonly maxChannels: number;
   /** Largest snapshot `Channel.import` accepts, in bytes. Default 256 MiB. */
   readonly maxImportBytes: number;
 }
@@ -68,6 +73,12 @@ export interface CoordinatorConfig {
   readonly tombstoneHorizon: number;
   /** How often tombstones older than the horizon are purged, in ms. Default 1 hour. */
   readonly compactionInterval: number;
+  /**
+   * Open (and so store and serve) any channel a peer syncs with this node, not only the ones the
+   * application opened: what a hub does, so clients on different hubs meet whatever channels
+   * they use. At most `limits.maxChannels` are opened this way. Default false.
+   */
+  readonly joinChannelsOnDemand: boolean;
 }
 
 /** The default limits. */
@@ -80,6 +91,7 @@ export const DEFAULT_LIMITS: Limits = Object.freeze({
   maxPendingFragmentBytes: 4 * 1024 * 1024,
   maxStreamEntries: 1_000_000,
   maxImportBytes: 256 * 1024 * 1024,
+  maxChannels: 10_000,
 });
 
 /** User-facing config: any subset, limits merged field by field. */
@@ -103,6 +115,7 @@ export function resolveConfig(input: CoordinatorConfigInput = {}): CoordinatorCo
     errorRateLimit: input.errorRateLimit ?? 10,
     tombstoneHorizon: input.tombstoneHorizon ?? 30 * 24 * 3600 * 1000,
     compactionInterval: input.compactionInterval ?? 3600 * 1000,
+    joinChannelsOnDemand: input.joinChannelsOnDemand ?? false,
     limits: { ...DEFAULT_LIMITS, ...input.limits },
   };
   positive('gossipInterval', config.gossipInterval);
@@ -113,6 +126,8 @@ export function resolveConfig(input: CoordinatorConfigInput = {}): CoordinatorCo
   positive('tombstoneHorizon', config.tombstoneHorizon);
   positive('compactionInterval', config.compactionInterval);
   if (!Number.isInteger(config.fanout) || config.fanout < 0) invalid('fanout', config.fanout);
+  if (typeof config.joinChannelsOnDemand !== 'boolean')
+    invalid('joinChannelsOnDemand', config.joinChannelsOnDemand);
   for (const [name, value] of Object.entries(config.limits)) {
     if (!Number.isInteger(value) || value <= 0) invalid(`limits.${name}`, value);
   }

@@ -79,6 +79,8 @@ export class Coordinator implements AsyncDisposable {
   readonly #unsubscribe: (() => void)[] = [];
   #state: NodeState = 'created';
   #changeSeq: number;
+  /** Channels opened for peers (`joinChannelsOnDemand`), counted against `limits.maxChannels`. */
+  #joinedOnDemand = 0;
 
   private constructor(options: CoordinatorOptions, setup: NodeSetup) {
     const { config, meta, ports } = setup;
@@ -150,6 +152,7 @@ export class Coordinator implements AsyncDisposable {
       isFresh: (channel) => this.#horizon.isFresh(channel),
       meetPeer: (channel, peerFresh) => this.#horizon.meet(channel, peerFresh),
       afterPull: (channel, peerFresh) => this.#horizon.pulled(channel, peerFresh),
+      unknownChannel: (name) => this.#joinOnDemand(name),
     });
     const peers = (from: NodeId) => ({ sender: from, receiver: this.#id });
     this.#courier.on(MessageType.Digest, (from, body) => {
@@ -387,6 +390,27 @@ export class Coordinator implements AsyncDisposable {
       },
       ...(localAddress === undefined ? {} : { localAddress }),
       onAddress: (peer, address) => this.#peers.learnAddress(peer, address),
+    });
+  }
+
+  /** A peer syncs `name`: a node with `joinChannelsOnDemand` opens it (bounded), so it is served next round. */
+  #joinOnDemand(name: string): void {
+    if (!this.#config.joinChannelsOnDemand || this.#channelFacades.has(name)) return;
+    if (this.#joinedOnDemand >= this.#config.limits.maxChannels) {
+      this.#errors.report(
+        new ShoalError(
+          ErrorCode.LimitExceeded,
+          `not opening channel ${JSON.stringify(name)}: maxChannels reached`,
+        ),
+      );
+      return;
+    }
+    this.#joinedOnDemand++;
+    this.channel(name).catch((error: unknown) => {
+      this.#joinedOnDemand--;
+      this.#errors.report(
+        error instanceof ShoalError ? error : new ShoalError(ErrorCode.Storage, String(error)),
+      );
     });
   }
 

@@ -57,11 +57,18 @@ export class PeerDirectory {
     if (!known) this.#deps.up(peer);
   }
 
-  /** A transport's own discovery saw `peer` come or go (ignored from address-needing ports). */
+  /**
+   * A transport saw `peer` come or go. Arrivals count only from address-free ports (an
+   * address-needing one reports unauthenticated senders); a departure counts from the port the
+   * peer is reached through, whatever its kind (a WebSocket hub's client hung up).
+   */
   transportPeer(port: MessagePort, peer: NodeId, change: 'up' | 'down'): void {
-    if (peer === this.#deps.self || port.addPeerAddress !== undefined) return;
-    if (change === 'up') this.add(peer, port);
-    else if (this.#peers.delete(peer)) this.#deps.down(peer);
+    if (peer === this.#deps.self) return;
+    if (change === 'down') {
+      if (this.#peers.get(peer) === port && this.#peers.delete(peer)) this.#deps.down(peer);
+      return;
+    }
+    if (port.addPeerAddress === undefined) this.add(peer, port);
   }
 
   /** Membership gossip (inside an authenticated message) named `peer`'s address. */

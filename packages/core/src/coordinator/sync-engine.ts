@@ -46,6 +46,8 @@ export interface SyncEngineDeps {
   readonly meetPeer: (channel: ChannelState, peerFresh: boolean) => void;
   /** Called when a pull of `channel` completed (its final chunk arrived), with the peer's freshness. */
   readonly afterPull: (channel: ChannelState, peerFresh: boolean) => void;
+  /** A peer synced a channel this node has not opened (it is not answered this time). */
+  readonly unknownChannel: (name: string) => void;
 }
 
 /** Per peer and channel: how far apart the two replicas were at the last exchange. */
@@ -209,7 +211,10 @@ export class SyncEngine {
     const channel = this.#deps.channels.get(digest.channel);
     // Not joined: no answer (the asker's pull times out); an answer would let it count a
     // sync of a channel we do not hold as completed.
-    if (channel === undefined) return;
+    if (channel === undefined) {
+      this.#deps.unknownChannel(digest.channel);
+      return;
+    }
     if (!channel.allows(from)) return;
     this.#deps.meetPeer(channel, digest.fresh);
     if (digest.attached !== undefined) this.#merge(channel, digest.attached, false);
@@ -297,6 +302,7 @@ export class SyncEngine {
   /** Merges a delta; a final chunk from the peer we pull from ends the pull. */
   handleDelta(from: NodeId, delta: DeltaMessage): void {
     const channel = this.#deps.channels.get(delta.channel);
+    if (channel === undefined) this.#deps.unknownChannel(delta.channel);
     if (channel === undefined || !channel.allows(from)) return;
     if (delta.unknownBase) {
       // The peer lost the base our last digest named: start over with a full one.
