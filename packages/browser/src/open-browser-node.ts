@@ -5,9 +5,11 @@ import {
   type MessagePort,
   type NodeId,
   type PortSource,
+  type Profile,
   type RandomPort,
 } from '@shoal/core';
 import { type IndexedDbDurability, IndexedDbStore } from '@shoal/storage-indexeddb';
+import { WsClient } from '@shoal/transport-ws/client';
 import { browserTimers } from './browser-timers.js';
 
 /**
@@ -33,10 +35,21 @@ export interface OpenBrowserNodeOptions {
    * syncs nothing until it is reopened with a transport.
    */
   readonly ports?: readonly PortSource[];
+  /**
+   * WebSocket hub URLs (`wss://…` in production): the node holds one hub connection at a time
+   * with the browser's own `WebSocket`, fails over between these and the hubs they announce
+   * (backoff with full jitter; reconnects at once on `online` and focus), and is a membership
+   * leaf (ADR 0022). Writes made while no hub is reachable are durable in IndexedDB and go out
+   * through ordinary anti-entropy on reconnect.
+   */
+  readonly hubs?: readonly string[];
   /** The node's id; by default the one stored in `dbName`, or a fresh random one. */
   readonly id?: string;
   readonly config?: CoordinatorConfigInput;
-  readonly membership?: Partial<MembershipConfig>;
+  /** SWIM tuning over the profile's preset, or `false` to run without SWIM. */
+  readonly membership?: Partial<MembershipConfig> | false;
+  /** Timing preset: `'lan'`, `'wan'` (the default here: browsers reach hubs across networks) or `'local'`. */
+  readonly profile?: Profile;
   /** Randomness for peer choice and jitter. Default: WebCrypto (`crypto.getRandomValues`). */
   readonly random?: RandomPort;
 }
@@ -53,7 +66,16 @@ export interface OpenBrowserNodeOptions {
  * open when it throws, the given ports included.
  */
 export async function openBrowserNode(options: OpenBrowserNodeOptions = {}): Promise<Coordinator> {
-  const given = options.ports ?? [];
+  const hubs = options.hubs ?? [];
+  const given: PortSource[] = [
+    ...(options.ports ?? []),
+    ...(hubs.length === 0 ? [] : [(nodeId: NodeId) => new WsClient({ nodeId, hubs })]),
+  ];
+  // A hub's client is a membership leaf, unless SWIM is off altogether.
+  const membership =
+    hubs.length > 0 && options.membership !== false
+      ? { leaf: true, ...options.membership }
+      : options.membership;
   const opened: MessagePort[] = given.filter((source): source is MessagePort => typeof source !== 'function');
   let failed = false;
   const closeAll = () => {
@@ -90,7 +112,8 @@ export async function openBrowserNode(options: OpenBrowserNodeOptions = {}): Pro
       storage,
       ...(options.secret === undefined ? {} : { secret: options.secret }),
       ...(options.config === undefined ? {} : { config: options.config }),
-      ...(options.membership === undefined ? {} : { membership: options.membership }),
+      ...(membership === undefined ? {} : { membership }),
+      profile: options.profile ?? 'wan',
       ...(options.random === undefined ? {} : { random: options.random }),
     });
   } catch (error) {
