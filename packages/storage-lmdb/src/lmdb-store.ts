@@ -6,7 +6,7 @@ import { inspectDataFile, verifySnapshot } from './data-file/data-file-check.js'
 import { DirectoryLock, LOCK_FILE } from './directory-lock.js';
 import { dataKey, MAX_KEY_BYTES, prefixRange, userKey } from './key-space.js';
 import { checkFormat, checkIdentity, entryChecker, META_KEYS } from './open-checks.js';
-import { corrupt, missing, storageFailure } from './store-errors.js';
+import { corrupt, missing, storageFailure, writeFailure } from './store-errors.js';
 import { MANIFEST_FILE, readManifest } from './store-manifest.js';
 import { openValue, sealValue } from './value-checksum.js';
 
@@ -156,8 +156,9 @@ export class LmdbStore implements KeyValueStore {
         await checkFormat(db, directory);
         await checkIdentity(db, directory, fresh ? undefined : manifest, ifDataReplaced === 'accept');
       } catch (error) {
-        await db.close();
-        throw error;
+        const failure = await writeFailure(directory, error);
+        await db.close().catch(() => undefined); // the failure above is the one to report
+        throw failure;
       }
       return new LmdbStore(db, lock, directory, durability === 'flush');
     } catch (error) {
@@ -282,7 +283,11 @@ export class LmdbStore implements KeyValueStore {
       // commit (and so every earlier one: flushes complete in order) is fsynced.
       if (this.#flush) await this.#db.flushed;
     } catch (error) {
-      throw storageFailure(this.#path, error);
+      // lmdb-js starts each event-turn batch with an internal write whose promise it drops; when
+      // the commit fails, that promise rejects unhandled and would end the process. It is the
+      // current commit promise still, so handle it here (same microtask phase as the failure).
+      this.#db.committed.then(undefined, () => undefined);
+      throw await writeFailure(this.#path, error);
     }
   }
 

@@ -40,6 +40,26 @@ export function replaced(directory: string, reason: 'older' | 'other-store', why
   );
 }
 
+/**
+ * {@link storageFailure} for a rejected lmdb-js write. lmdb-js rejects every write of a failed
+ * commit with a generic "Commit failed" error whose `commitError` promise carries the cause
+ * (ENOSPC, ...); that promise rejects in the same native callback, so it has settled by the
+ * time this runs. Handling it here also keeps it from killing the process as an unhandled
+ * rejection.
+ */
+export async function writeFailure(directory: string, error: unknown): Promise<ShoalError> {
+  const commitError = (error as { commitError?: unknown } | undefined)?.commitError;
+  if (!(commitError instanceof Promise)) return storageFailure(directory, error);
+  const cause = await Promise.race([
+    commitError.then(
+      () => undefined,
+      (reason: unknown) => reason,
+    ),
+    new Promise<undefined>((resolve) => setImmediate(resolve)),
+  ]);
+  return storageFailure(directory, cause ?? error);
+}
+
 /** Errors the storage device raises when it has no room left (errno, and LMDB's map-full). */
 const FULL = /ENOSPC|No space left on device|MDB_MAP_FULL|EDQUOT|Disk quota exceeded/;
 
@@ -50,8 +70,9 @@ const FULL = /ENOSPC|No space left on device|MDB_MAP_FULL|EDQUOT|Disk quota exce
 export function storageFailure(directory: string, error: unknown): ShoalError {
   if (isShoalError(error)) return error;
   const message = error instanceof Error ? error.message : String(error);
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  if (FULL.test(message) || code === 'ENOSPC' || code === 'EDQUOT') {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  // lmdb-js reports errno as a number (28 is ENOSPC, 122 EDQUOT on Linux).
+  if (FULL.test(message) || code === 'ENOSPC' || code === 'EDQUOT' || code === 28 || code === 122) {
     return new ShoalError(
       ErrorCode.StorageFull,
       `Store ${directory}: the disk is full; the write was not applied (${message}). Free space and retry.`,
