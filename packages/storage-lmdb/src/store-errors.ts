@@ -55,7 +55,7 @@ export async function writeFailure(directory: string, error: unknown): Promise<S
       () => undefined,
       (reason: unknown) => reason,
     ),
-    new Promise<undefined>((resolve) => setImmediate(resolve)),
+    new Promise<undefined>((resolve) => setImmediate(() => resolve(undefined))),
   ]);
   return storageFailure(directory, cause ?? error);
 }
