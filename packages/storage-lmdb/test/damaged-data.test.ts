@@ -77,7 +77,7 @@ describe('LmdbStore.open on a damaged data.mdb, in a child process', () => {
   }, 60_000);
 
   // Regression: random page damage gave SIGABRT, raw LMDB errors, or a store opening with most
-  // of its keys missing and no complaint.
+  // of its keys missing and no complaint. SEED= replays a run; DAMAGE_TRIALS= runs more cases.
   it('refuses random page damage with CORRUPT_DATA, never a crash or a silent loss', async () => {
     const seed = Number(process.env.SEED ?? Date.now() % 1_000_000);
     let state = seed;
@@ -86,7 +86,7 @@ describe('LmdbStore.open on a damaged data.mdb, in a child process', () => {
       return state % below;
     };
     const pages = original.length / pageSize;
-    const cases = Array.from({ length: 16 }, (_, trial) => {
+    const cases = Array.from({ length: Number(process.env.DAMAGE_TRIALS ?? 16) }, (_, trial) => {
       const bytes = Buffer.from(original);
       const page = 2 + random(pages - 2);
       const start = page * pageSize;

@@ -62,7 +62,9 @@ const damaged = (message: string): TreeProblem => ({ reason: 'damaged', message 
  * The page and entry counts found must equal the ones the meta records, which catches subtrees
  * cut off by damage. `onEntry` sees every main-tree entry (for value checksums).
  *
- * Costs one read per page: O(file size). Free-page lists themselves are not decoded.
+ * Free-page lists (LMDB reads them on the first write, trusting their length and page
+ * numbers) must hold a count that fits their size, and page numbers (or lmdb-js's negative
+ * run lengths) within the file's pages. Costs one read per page: O(file size).
  */
 export function walkSnapshot(
   fd: number,
@@ -78,8 +80,9 @@ export function walkSnapshot(
     buffers: [],
   };
   return (
-    walkTree(walk, 'free-page', meta.free, integerKeys, () => undefined) ??
-    walkTree(walk, 'main', meta.main, Buffer.compare, onEntry)
+    walkTree(walk, 'free-page', meta.free, integerKeys, (key, value) =>
+      freeListProblem(key, value, meta.lastPage),
+    ) ?? walkTree(walk, 'main', meta.main, Buffer.compare, onEntry)
   );
 }
 
@@ -263,6 +266,29 @@ function claimPages(walk: Walk, first: number, count: number): TreeProblem | und
   for (let pgno = first; pgno <= last; pgno++) {
     if (walk.seen[pgno] === 1) return damaged(`page ${pgno} is linked twice`);
     walk.seen[pgno] = 1;
+  }
+  return undefined;
+}
+
+/**
+ * Checks one free-page record as LMDB reads it: 8-byte words, the first a count `n`, then `n`
+ * entries (words past them, which lmdb-js sometimes leaves, are never read). Each entry is a
+ * page LMDB may reuse (at most lastPage), 0 for a used slot, or, in lmdb-js's LMDB, a negative
+ * run length no longer than the file.
+ */
+function freeListProblem(key: Buffer, value: Buffer, lastPage: number): TreeProblem | undefined {
+  const where = `free-page list of transaction ${key.length === 8 ? key.readBigUInt64LE(0) : '?'}`;
+  if (value.length % 8 !== 0 || value.length === 0) return damaged(`${where} is ${value.length} bytes long`);
+  const count = value.readBigUInt64LE(0);
+  if (count > BigInt(value.length / 8 - 1))
+    return damaged(`${where} counts ${count} pages in ${value.length} bytes`);
+  for (let at = 8; at <= Number(count) * 8; at += 8) {
+    const entry = value.readBigInt64LE(at);
+    // Only the upper bound: lmdb-js leaves 0 in used slots of a list, and random damage is a
+    // 64-bit value, far beyond any real page number almost always.
+    if (entry > BigInt(lastPage) || -entry > BigInt(lastPage + 1)) {
+      return damaged(`${where} lists page ${entry}, beyond the last page ${lastPage}`);
+    }
   }
   return undefined;
 }
