@@ -108,7 +108,7 @@ export class LmdbStore implements KeyValueStore {
    * the directory holds anything else or its data is damaged, `DATA_MISSING` when its data
    * vanished, `DATA_REPLACED` when its data is an older copy or another store's, `STORAGE`
    * when another process has it open or the disk fails, `INVALID_ARGUMENT` for bad options.
-   * Every failure leaves the directory as it was, and none kills the process.
+   * A refused open changes no data, and no damaged file kills the process.
    */
   static async open(path: string, options: LmdbStoreOptions = {}): Promise<LmdbStore> {
     if (typeof path !== 'string' || path.length === 0) {
@@ -176,7 +176,7 @@ export class LmdbStore implements KeyValueStore {
     this.#checkOpen();
     if (key.length > MAX_KEY_BYTES) return undefined; // could never have been written
     const stored = this.#engine(() => this.#db.get(dataKey(key)));
-    return stored === undefined ? undefined : this.#open(key, stored);
+    return stored === undefined ? undefined : this.#unseal(key, stored);
   }
 
   async put(key: Uint8Array, value: Uint8Array): Promise<void> {
@@ -233,7 +233,7 @@ export class LmdbStore implements KeyValueStore {
         const next = this.#engine(() => iterator.next());
         if (next.done === true) return;
         const key = userKey(next.value.key);
-        yield [key, this.#open(key, next.value.value)];
+        yield [key, this.#unseal(key, next.value.value)];
       }
     } finally {
       if (this.#scans.delete(iterator)) iterator.return?.();
@@ -292,7 +292,7 @@ export class LmdbStore implements KeyValueStore {
   }
 
   /** The user value inside a stored one (a copy), or CORRUPT_DATA when its checksum fails. */
-  #open(key: Uint8Array, stored: Uint8Array): Uint8Array {
+  #unseal(key: Uint8Array, stored: Uint8Array): Uint8Array {
     const value = openValue(stored);
     if (value === undefined) {
       throw corrupt(

@@ -94,6 +94,17 @@ describe('LmdbStore.open on data that is not the data the directory last held', 
     await store.close();
   });
 
+  it('refuses a garbled manifest with CORRUPT_DATA; deleting it lets the data open again', async () => {
+    await storeHolding(4);
+    writeFileSync(join(path, 'shoal.manifest'), '{"storeId": 1}');
+    await expect(LmdbStore.open(path)).rejects.toMatchObject({
+      code: ErrorCode.CorruptData,
+      details: { reason: 'manifest' },
+    });
+    rmSync(join(path, 'shoal.manifest'));
+    expect(await valueAfterOpen()).toBe(4);
+  });
+
   it('rejects unknown values of its options', async () => {
     for (const options of [{ ifDataMissing: 'maybe' }, { ifDataReplaced: 'sure' }]) {
       await expect(LmdbStore.open(path, options as LmdbStoreOptions)).rejects.toMatchObject({
