@@ -23,6 +23,8 @@ export const FORMAT_KEY = metaKey('format');
 export const STORE_ID_KEY = metaKey('store-id');
 /** The stored key of the open counter, also kept in the manifest (detects an older copy). */
 export const GENERATION_KEY = metaKey('generation');
+/** A key never written: `close` deletes it to commit an empty transaction (see LmdbStore). */
+export const CLOSE_KEY = metaKey('close');
 
 /** The stored form of user key `key` (always a fresh buffer: LMDB may read it after we return). */
 export function dataKey(key: Uint8Array): Uint8Array {

@@ -4,7 +4,7 @@ import { type BatchOperation, ErrorCode, isShoalError, type KeyValueStore, Shoal
 import { open, type RootDatabase } from 'lmdb';
 import { inspectDataFile, verifySnapshot } from './data-file/data-file-check.js';
 import { DirectoryLock, LOCK_FILE } from './directory-lock.js';
-import { dataKey, MAX_KEY_BYTES, prefixRange, userKey } from './key-space.js';
+import { CLOSE_KEY, dataKey, MAX_KEY_BYTES, prefixRange, userKey } from './key-space.js';
 import { checkFormat, checkIdentity, entryChecker, META_KEYS } from './open-checks.js';
 import { corrupt, missing, storageFailure, writeFailure } from './store-errors.js';
 import { MANIFEST_FILE, readManifest } from './store-manifest.js';
@@ -90,6 +90,8 @@ export class LmdbStore implements KeyValueStore {
   /** Open range iterators, ended on close so no read transaction outlives the environment. */
   readonly #scans = new Set<Iterator<unknown>>();
   #closing: Promise<void> | undefined;
+  /** Whether the latest write failed (nothing succeeded since); see {@link LmdbStore.close}. */
+  #lastWriteFailed = false;
 
   private constructor(
     db: RootDatabase<Uint8Array, Uint8Array>,
@@ -156,8 +158,12 @@ export class LmdbStore implements KeyValueStore {
         await checkFormat(db, directory);
         await checkIdentity(db, directory, fresh ? undefined : manifest, ifDataReplaced === 'accept');
       } catch (error) {
+        // A ShoalError is a finding of the checks (the data may be damaged: write nothing);
+        // anything else came from the engine, most likely a failed write.
+        const failedWrite = !isShoalError(error);
+        if (failedWrite) handleDroppedCommit(db);
         const failure = await writeFailure(directory, error);
-        await db.close().catch(() => undefined); // the failure above is the one to report
+        await closeEngine(db, failedWrite).catch(() => undefined); // `failure` is what to report
         throw failure;
       }
       return new LmdbStore(db, lock, directory, durability === 'flush');
@@ -270,7 +276,7 @@ export class LmdbStore implements KeyValueStore {
     for (const iterator of this.#scans) iterator.return?.();
     this.#scans.clear();
     try {
-      await this.#db.close();
+      await closeEngine(this.#db, this.#lastWriteFailed);
     } finally {
       this.#lock.release();
     }
@@ -282,11 +288,10 @@ export class LmdbStore implements KeyValueStore {
       // `put`/`remove`/`transaction` resolve at commit; `flushed` resolves once the latest
       // commit (and so every earlier one: flushes complete in order) is fsynced.
       if (this.#flush) await this.#db.flushed;
+      this.#lastWriteFailed = false;
     } catch (error) {
-      // lmdb-js starts each event-turn batch with an internal write whose promise it drops; when
-      // the commit fails, that promise rejects unhandled and would end the process. It is the
-      // current commit promise still, so handle it here (same microtask phase as the failure).
-      this.#db.committed.then(undefined, () => undefined);
+      this.#lastWriteFailed = true;
+      handleDroppedCommit(this.#db);
       throw await writeFailure(this.#path, error);
     }
   }
@@ -356,6 +361,30 @@ function prepareDirectory(directory: string): void {
       `it holds files a Shoal store never writes (${foreign.slice(0, 3).join(', ')})`,
     );
   }
+}
+
+/**
+ * Closes the engine. lmdb-js's close waits for the latest commit's flush, which never comes
+ * when that commit failed (disk full): it would hang. So after a failed write, first delete a
+ * key that is never written: that commits nothing, succeeds even on a full disk, and gives
+ * close a flush to wait for.
+ */
+async function closeEngine(
+  db: RootDatabase<Uint8Array, Uint8Array>,
+  afterFailedWrite: boolean,
+): Promise<void> {
+  if (afterFailedWrite) await db.remove(CLOSE_KEY).catch(() => undefined);
+  await db.close();
+}
+
+/**
+ * Call right after a write of `db` failed. lmdb-js starts each event-turn batch with an
+ * internal write whose promise it drops; when the commit fails, that promise rejects unhandled
+ * and would end the process. It is still lmdb-js's current commit promise, so handling
+ * `committed` now (in the same microtask phase as the failure) handles it.
+ */
+function handleDroppedCommit(db: RootDatabase<Uint8Array, Uint8Array>): void {
+  db.committed.then(undefined, () => undefined);
 }
 
 /** `value` when it is one of `allowed` (the first is the default), else INVALID_ARGUMENT. */

@@ -25,7 +25,8 @@ function mountSmallFilesystem(): { path: string; remove(): void } | undefined {
   return {
     path,
     remove() {
-      execFileSync('umount', [path]);
+      // Lazy: a store a failed test left open must not keep the mount behind.
+      execFileSync('umount', ['--lazy', path]);
       directory.remove();
     },
   };
@@ -87,8 +88,22 @@ describe.skipIf(disk === undefined)('LmdbStore on a full disk (a 2 MiB tmpfs)', 
       expect(await store.get(encoder.encode(`k${index}`))).toEqual(fillValue(index));
     expect(store.stats().entries).toBeGreaterThanOrEqual(acknowledged.length);
 
+    // Reopening on the full disk: it records the open (a small write), so it may be refused,
+    // with STORAGE_FULL and without killing the process.
+    await store.close();
+    const reopened = await LmdbStore.open(path).then(
+      (opened) => opened,
+      (error: unknown) => error,
+    );
+    if (reopened instanceof LmdbStore) store = reopened;
+    else {
+      expect(isShoalError(reopened, ErrorCode.StorageFull), String(reopened)).toBe(true);
+      rmSync(filler);
+      store = await LmdbStore.open(path);
+    }
+
     // Space returns: writes succeed again, and a reopen holds everything acknowledged.
-    rmSync(filler);
+    rmSync(filler, { force: true });
     await store.put(encoder.encode('after'), fillValue(7));
     await store.close();
     store = await LmdbStore.open(path);
