@@ -103,6 +103,13 @@ describe('UdpTransport discovery', () => {
     expect(a.stats().ownDropped).toBeGreaterThan(0);
   });
 
+  it('refuses a broadcast option that is not an IPv4 address, or on an IPv6 transport', async () => {
+    const invalid = expect.objectContaining({ code: 'INVALID_ARGUMENT' });
+    await expect(openLoopback({ broadcast: { address: 'everyone' } })).rejects.toEqual(invalid);
+    await expect(openLoopback({ broadcast: { port: 70_000 } })).rejects.toEqual(invalid);
+    await expect(openLoopback({ host: '::1', broadcast: true })).rejects.toEqual(invalid);
+  });
+
   it.skipIf(!multicast)('finds a peer by multicast between two transports in this process', async () => {
     const group = uniqueMulticast();
     const options = { host: '127.0.0.1', interface: '127.0.0.1', multicast: group, announceIntervalMs: 100 };
