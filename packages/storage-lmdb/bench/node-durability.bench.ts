@@ -7,16 +7,7 @@
 // skips everything else and times the reopen of an existing store holding ENTRIES entries of
 // channel `bench`, map `kv` (written by an earlier run).
 import { randomBytes } from 'node:crypto';
-import {
-  closeSync,
-  fstatSync,
-  ftruncateSync,
-  mkdtempSync,
-  openSync,
-  readSync,
-  rmSync,
-  statSync,
-} from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Coordinator, type KeyValueStore, MemoryStore } from '@shoal/core';
@@ -122,43 +113,10 @@ if (!reopenOnly) {
   console.error(`filled ${fmt(ENTRIES)} entries in ${seconds.toFixed(1)} s (${fmt(ENTRIES / seconds)}/s)`);
   await coordinator.dispose();
 }
-/**
- * Workaround for a false "truncated" refusal (reported): after large writes, LMDB's current
- * meta page can name a last page past the end of `data.mdb` (pages allocated but never
- * written), which LMDB itself handles but `checkDataFile` refuses. Extending the file sparsely
- * to that size changes no data. Returns the bytes added.
- */
-function padDataFile(directory: string): number {
-  const fd = openSync(join(directory, 'data.mdb'), 'r+');
-  try {
-    const meta = (offset: number) => {
-      const page = Buffer.alloc(0xa0);
-      readSync(fd, page, 0, page.length, offset);
-      return {
-        lastPage: page.readBigUInt64LE(0x90),
-        txn: page.readBigUInt64LE(0x98),
-        size: page.readUInt32LE(0x30),
-      };
-    };
-    const first = meta(0);
-    const second = meta(first.size);
-    const current = first.txn >= second.txn ? first : second;
-    const needed = Number((current.lastPage + 1n) * BigInt(first.size));
-    const size = fstatSync(fd).size;
-    if (needed <= size) return 0;
-    ftruncateSync(fd, needed);
-    return needed - size;
-  } finally {
-    closeSync(fd);
-  }
-}
-
 const reopen: number[] = [];
 const openOnly: number[] = [];
 let heapMb = 0;
 for (let attempt = 0; attempt < 3; attempt++) {
-  const padded = padDataFile(path);
-  if (padded > 0) console.error(`padded data.mdb by ${padded} bytes (see padDataFile)`);
   const start = performance.now();
   const store = await LmdbStore.open(path);
   const coordinator = await node(store);

@@ -5,10 +5,10 @@
  * byte, LMDB's memcmp order on stored keys is exactly the unsigned-byte order on user keys.
  */
 
-/** Tag of the store's metadata keys (the format marker). */
-const META_TAG = 0x00;
+/** Tag of the store's metadata keys (format marker, store id, generation). */
+export const META_TAG = 0x00;
 /** Tag of every user key. */
-const DATA_TAG = 0x01;
+export const DATA_TAG = 0x01;
 
 /** LMDB's default maximum key size in lmdb-js (511 in stock LMDB; lmdb-js compiles 1978). */
 const ENGINE_MAX_KEY_BYTES = 1978;
@@ -16,8 +16,15 @@ const ENGINE_MAX_KEY_BYTES = 1978;
 /** The longest user key the store accepts: the engine's limit minus the tag byte. */
 export const MAX_KEY_BYTES = ENGINE_MAX_KEY_BYTES - 1;
 
+const metaKey = (name: string) => Uint8Array.of(META_TAG, ...new TextEncoder().encode(name));
 /** The stored key of the format marker. */
-export const FORMAT_KEY = Uint8Array.of(META_TAG, ...new TextEncoder().encode('format'));
+export const FORMAT_KEY = metaKey('format');
+/** The stored key of the store's random id, also kept in the manifest beside the data file. */
+export const STORE_ID_KEY = metaKey('store-id');
+/** The stored key of the open counter, also kept in the manifest (detects an older copy). */
+export const GENERATION_KEY = metaKey('generation');
+/** A key never written: `close` deletes it to commit an empty transaction (see LmdbStore). */
+export const CLOSE_KEY = metaKey('close');
 
 /** The stored form of user key `key` (always a fresh buffer: LMDB may read it after we return). */
 export function dataKey(key: Uint8Array): Uint8Array {

@@ -1,22 +1,17 @@
 import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import {
-  type BatchOperation,
-  bytesEqual,
-  ErrorCode,
-  isShoalError,
-  type KeyValueStore,
-  ShoalError,
-} from '@shoal/core';
+import { type BatchOperation, ErrorCode, isShoalError, type KeyValueStore, ShoalError } from '@shoal/core';
 import { open, type RootDatabase } from 'lmdb';
-import { checkDataFile } from './data-file-check.js';
+import { inspectDataFile, verifySnapshot } from './data-file/data-file-check.js';
 import { DirectoryLock, LOCK_FILE } from './directory-lock.js';
-import { dataKey, FORMAT_KEY, MAX_KEY_BYTES, prefixRange, userKey } from './key-space.js';
+import { CLOSE_KEY, dataKey, MAX_KEY_BYTES, prefixRange, userKey } from './key-space.js';
+import { checkFormat, checkIdentity, entryChecker, META_KEYS } from './open-checks.js';
+import { corrupt, missing, storageFailure, writeFailure } from './store-errors.js';
+import { MANIFEST_FILE, readManifest } from './store-manifest.js';
+import { openValue, sealValue } from './value-checksum.js';
 
-/** Marker stored on first open; a store carrying another marker is refused. */
-const FORMAT = new TextEncoder().encode('shoal-kv-lmdb/1');
-/** The only files a store directory ever holds (plus lock temporaries named `shoal.lock.*`). */
-const STORE_FILES = new Set(['data.mdb', 'lock.mdb', LOCK_FILE]);
+/** The only files a store directory ever holds (plus temporaries named `shoal.lock.*`, `shoal.manifest.*`). */
+const STORE_FILES = new Set(['data.mdb', 'lock.mdb', LOCK_FILE, MANIFEST_FILE]);
 
 /**
  * When a write's promise resolves.
@@ -32,6 +27,30 @@ export type LmdbDurability = 'flush' | 'commit';
 export interface LmdbStoreOptions {
   /** When writes resolve; see {@link LmdbDurability}. Default `'flush'`. */
   readonly durability?: LmdbDurability;
+  /**
+   * What to do when the directory held a store (it has a manifest) but its `data.mdb` is gone
+   * or empty. `'fail'` (default): reject with `DATA_MISSING` and change nothing. `'start-fresh'`:
+   * create an empty store with a new id — a node on it is a new node with no history.
+   */
+  readonly ifDataMissing?: 'fail' | 'start-fresh';
+  /**
+   * What to do when `data.mdb` is older than the data this directory last opened (a restored
+   * backup) or another store's. `'fail'` (default): reject with `DATA_REPLACED`. `'accept'`:
+   * open it and adopt it as this directory's store (after a deliberate restore).
+   */
+  readonly ifDataReplaced?: 'fail' | 'accept';
+}
+
+/** Storage footprint of an {@link LmdbStore}; see {@link LmdbStore.stats}. */
+export interface LmdbStoreStats {
+  /** User entries stored. */
+  readonly entries: number;
+  /** Size of `data.mdb`: pages in use, free pages kept for reuse, and the B+tree's slack. */
+  readonly fileBytes: number;
+  /** Bytes of the pages holding the current data (both trees and the meta pages). */
+  readonly usedBytes: number;
+  /** LMDB page size. */
+  readonly pageSize: number;
 }
 
 /**
@@ -44,8 +63,19 @@ export interface LmdbStoreOptions {
  *   one fsync.
  * - **Exclusive**: the directory is locked against every other store, in this process or
  *   another; a lock left by a dead process is taken over (see `DirectoryLock`).
- * - **Checked on open**: a path holding anything but a Shoal LMDB store fails with a ShoalError
- *   `CORRUPT_DATA` naming the path, before LMDB (which would crash on a foreign file) sees it.
+ * - **Checked on open, never a crash**: before LMDB reads a page, every page of the snapshot
+ *   it picked is read with plain reads and checked (bounds, kinds, key order, page and entry
+ *   counts against the meta page), and every value against its CRC-32. A foreign, truncated
+ *   or damaged file fails with `CORRUPT_DATA` (`details.reason`: `foreign`, `truncated`,
+ *   `damaged`, `checksum`) instead of a SIGBUS, SIGSEGV, SIGABRT or missing keys. A store whose
+ *   data file vanished or was emptied fails with `DATA_MISSING`; an older copy of the data or
+ *   another store's fails with `DATA_REPLACED` (see {@link LmdbStoreOptions}). Costs O(file size)
+ *   reads at open.
+ * - **Checked reads**: a value whose checksum fails is never returned: `get` and `scan` reject
+ *   with `CORRUPT_DATA`.
+ * - **Disk full**: a write the device has no room for rejects with `STORAGE_FULL` and applies
+ *   nothing; acknowledged writes and reads are unaffected, and writes succeed again once
+ *   space is freed.
  * - **Limits**: keys up to {@link LmdbStore.maxKeyBytes} bytes (`LIMIT_EXCEEDED` beyond);
  *   values of any size the disk holds. The map file grows on demand.
  */
@@ -60,6 +90,8 @@ export class LmdbStore implements KeyValueStore {
   /** Open range iterators, ended on close so no read transaction outlives the environment. */
   readonly #scans = new Set<Iterator<unknown>>();
   #closing: Promise<void> | undefined;
+  /** Whether the latest write failed (nothing succeeded since); see {@link LmdbStore.close}. */
+  #lastWriteFailed = false;
 
   private constructor(
     db: RootDatabase<Uint8Array, Uint8Array>,
@@ -75,23 +107,28 @@ export class LmdbStore implements KeyValueStore {
 
   /**
    * Opens the store in directory `path`, creating it if missing. Fails with `CORRUPT_DATA` when
-   * the directory holds anything else, `STORAGE` when another process has it open or the disk
-   * fails, `INVALID_ARGUMENT` for bad options.
+   * the directory holds anything else or its data is damaged, `DATA_MISSING` when its data
+   * vanished, `DATA_REPLACED` when its data is an older copy or another store's, `STORAGE`
+   * when another process has it open or the disk fails, `INVALID_ARGUMENT` for bad options.
+   * A refused open changes no data, and no damaged file kills the process.
    */
   static async open(path: string, options: LmdbStoreOptions = {}): Promise<LmdbStore> {
     if (typeof path !== 'string' || path.length === 0) {
       throw new ShoalError(ErrorCode.InvalidArgument, 'LmdbStore.open needs a directory path');
     }
-    const durability = options.durability ?? 'flush';
-    if (durability !== 'flush' && durability !== 'commit') {
-      throw new ShoalError(ErrorCode.InvalidArgument, `Unknown durability ${String(durability)}`);
-    }
+    const durability = choice('durability', options.durability, ['flush', 'commit']);
+    const ifDataMissing = choice('ifDataMissing', options.ifDataMissing, ['fail', 'start-fresh']);
+    const ifDataReplaced = choice('ifDataReplaced', options.ifDataReplaced, ['fail', 'accept']);
     const directory = resolve(path);
     prepareDirectory(directory);
     const lock = DirectoryLock.acquire(directory);
     try {
-      const check = checkDataFile(join(directory, 'data.mdb'));
-      if (check.kind === 'foreign') throw corrupt(directory, `its data.mdb ${check.reason}`);
+      const manifest = readManifest(directory);
+      const file = join(directory, 'data.mdb');
+      const state = inspectDataFile(file);
+      if (state.kind === 'unusable') throw corrupt(directory, state.reason, `its data.mdb ${state.message}`);
+      const fresh = state.kind !== 'lmdb';
+      if (fresh && manifest !== undefined && ifDataMissing === 'fail') throw missing(directory, state.kind);
       let db: RootDatabase<Uint8Array, Uint8Array>;
       try {
         db = open<Uint8Array, Uint8Array>({
@@ -107,10 +144,27 @@ export class LmdbStore implements KeyValueStore {
         });
       }
       try {
+        if (state.kind === 'lmdb') {
+          // LMDB has mapped the file and picked a snapshot but read none of its pages yet.
+          const problem = verifySnapshot(
+            file,
+            state,
+            (db.getStats() as LmdbEngineStats).lastTxnId,
+            entryChecker,
+          );
+          if (problem !== undefined)
+            throw corrupt(directory, problem.reason, `its data.mdb ${problem.message}`);
+        }
         await checkFormat(db, directory);
+        await checkIdentity(db, directory, fresh ? undefined : manifest, ifDataReplaced === 'accept');
       } catch (error) {
-        await db.close();
-        throw error;
+        // A ShoalError is a finding of the checks (the data may be damaged: write nothing);
+        // anything else came from the engine, most likely a failed write.
+        const failedWrite = !isShoalError(error);
+        if (failedWrite) handleDroppedCommit(db);
+        const failure = await writeFailure(directory, error);
+        await closeEngine(db, failedWrite).catch(() => undefined); // `failure` is what to report
+        throw failure;
       }
       return new LmdbStore(db, lock, directory, durability === 'flush');
     } catch (error) {
@@ -127,15 +181,15 @@ export class LmdbStore implements KeyValueStore {
   async get(key: Uint8Array): Promise<Uint8Array | undefined> {
     this.#checkOpen();
     if (key.length > MAX_KEY_BYTES) return undefined; // could never have been written
-    const value = this.#engine(() => this.#db.get(dataKey(key)));
-    return value === undefined ? undefined : new Uint8Array(value);
+    const stored = this.#engine(() => this.#db.get(dataKey(key)));
+    return stored === undefined ? undefined : this.#unseal(key, stored);
   }
 
   async put(key: Uint8Array, value: Uint8Array): Promise<void> {
     this.#checkOpen();
     checkKey(key);
-    // lmdb-js reads the value buffer later, on its write thread: hand it a private copy.
-    await this.#write(() => this.#db.put(dataKey(key), Buffer.from(value)));
+    // lmdb-js reads the value buffer later, on its write thread: sealValue makes a private copy.
+    await this.#write(() => this.#db.put(dataKey(key), sealValue(value)));
   }
 
   async delete(key: Uint8Array): Promise<void> {
@@ -149,8 +203,7 @@ export class LmdbStore implements KeyValueStore {
     // Validate and copy everything first, so a bad operation changes nothing.
     const stored = operations.map((operation) => {
       checkKey(operation.key);
-      if (operation.type === 'put')
-        return { key: dataKey(operation.key), value: Buffer.from(operation.value) };
+      if (operation.type === 'put') return { key: dataKey(operation.key), value: sealValue(operation.value) };
       if (operation.type === 'delete') return { key: dataKey(operation.key), value: undefined };
       throw new ShoalError(
         ErrorCode.InvalidArgument,
@@ -185,11 +238,29 @@ export class LmdbStore implements KeyValueStore {
         this.#checkOpen();
         const next = this.#engine(() => iterator.next());
         if (next.done === true) return;
-        yield [userKey(next.value.key), new Uint8Array(next.value.value)];
+        const key = userKey(next.value.key);
+        yield [key, this.#unseal(key, next.value.value)];
       }
     } finally {
       if (this.#scans.delete(iterator)) iterator.return?.();
     }
+  }
+
+  /**
+   * The store's footprint on disk, read from LMDB's counters and the file size (no scan).
+   * For a node's resource report.
+   */
+  stats(): LmdbStoreStats {
+    this.#checkOpen();
+    const stats = this.#engine(() => this.#db.getStats()) as LmdbEngineStats;
+    const pages = (tree: LmdbTreeStats) =>
+      tree.treeBranchPageCount + tree.treeLeafPageCount + tree.overflowPages;
+    return {
+      entries: stats.entryCount - META_KEYS,
+      fileBytes: this.#engine(() => statSync(join(this.#path, 'data.mdb')).size),
+      usedBytes: (pages(stats) + pages(stats.free) + 2) * stats.pageSize,
+      pageSize: stats.pageSize,
+    };
   }
 
   /**
@@ -205,7 +276,7 @@ export class LmdbStore implements KeyValueStore {
     for (const iterator of this.#scans) iterator.return?.();
     this.#scans.clear();
     try {
-      await this.#db.close();
+      await closeEngine(this.#db, this.#lastWriteFailed);
     } finally {
       this.#lock.release();
     }
@@ -217,9 +288,25 @@ export class LmdbStore implements KeyValueStore {
       // `put`/`remove`/`transaction` resolve at commit; `flushed` resolves once the latest
       // commit (and so every earlier one: flushes complete in order) is fsynced.
       if (this.#flush) await this.#db.flushed;
+      this.#lastWriteFailed = false;
     } catch (error) {
-      throw storageFailure(this.#path, error);
+      this.#lastWriteFailed = true;
+      handleDroppedCommit(this.#db);
+      throw await writeFailure(this.#path, error);
     }
+  }
+
+  /** The user value inside a stored one (a copy), or CORRUPT_DATA when its checksum fails. */
+  #unseal(key: Uint8Array, stored: Uint8Array): Uint8Array {
+    const value = openValue(stored);
+    if (value === undefined) {
+      throw corrupt(
+        this.#path,
+        'checksum',
+        `the value of key ${Buffer.from(key.subarray(0, 32)).toString('hex')} fails its checksum`,
+      );
+    }
+    return new Uint8Array(value);
   }
 
   #engine<T>(read: () => T): T {
@@ -251,7 +338,8 @@ function checkKey(key: Uint8Array): void {
 /** Creates `directory`, or checks that it holds nothing but a store's own files. */
 function prepareDirectory(directory: string): void {
   try {
-    if (!statSync(directory).isDirectory()) throw corrupt(directory, 'it is a file, not a store directory');
+    if (!statSync(directory).isDirectory())
+      throw corrupt(directory, 'foreign', 'it is a file, not a store directory');
   } catch (error) {
     if (isShoalError(error)) throw error;
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw storageFailure(directory, error);
@@ -263,41 +351,61 @@ function prepareDirectory(directory: string): void {
     return;
   }
   const foreign = readdirSync(directory).filter(
-    (name) => !STORE_FILES.has(name) && !name.startsWith(`${LOCK_FILE}.`),
+    (name) =>
+      !STORE_FILES.has(name) && !name.startsWith(`${LOCK_FILE}.`) && !name.startsWith(`${MANIFEST_FILE}.`),
   );
   if (foreign.length > 0) {
-    throw corrupt(directory, `it holds files a Shoal store never writes (${foreign.slice(0, 3).join(', ')})`);
-  }
-}
-
-/** Writes the format marker into an empty store, or checks the one already there. */
-async function checkFormat(db: RootDatabase<Uint8Array, Uint8Array>, directory: string): Promise<void> {
-  const marker = db.get(FORMAT_KEY);
-  if (marker === undefined) {
-    for (const _ of db.getKeys({ limit: 1 }))
-      throw corrupt(directory, 'it holds LMDB data Shoal did not write');
-    await db.put(FORMAT_KEY, Buffer.from(FORMAT));
-    await db.flushed;
-  } else if (!bytesEqual(marker, FORMAT)) {
-    const shown = new TextDecoder().decode(marker.subarray(0, 64));
     throw corrupt(
       directory,
-      `its format marker is ${JSON.stringify(shown)}, not ${new TextDecoder().decode(FORMAT)}`,
+      'foreign',
+      `it holds files a Shoal store never writes (${foreign.slice(0, 3).join(', ')})`,
     );
   }
 }
 
-function corrupt(directory: string, why: string): ShoalError {
-  return new ShoalError(ErrorCode.CorruptData, `${directory} is not a Shoal LMDB store: ${why}`, {
-    details: { path: directory },
+/**
+ * Closes the engine. lmdb-js's close waits for the latest commit's flush, which never comes
+ * when that commit failed (disk full): it would hang. So after a failed write, first delete a
+ * key that is never written: that commits nothing, succeeds even on a full disk, and gives
+ * close a flush to wait for.
+ */
+async function closeEngine(
+  db: RootDatabase<Uint8Array, Uint8Array>,
+  afterFailedWrite: boolean,
+): Promise<void> {
+  if (afterFailedWrite) await db.remove(CLOSE_KEY).catch(() => undefined);
+  await db.close();
+}
+
+/**
+ * Call right after a write of `db` failed. lmdb-js starts each event-turn batch with an
+ * internal write whose promise it drops; when the commit fails, that promise rejects unhandled
+ * and would end the process. It is still lmdb-js's current commit promise, so handling
+ * `committed` now (in the same microtask phase as the failure) handles it.
+ */
+function handleDroppedCommit(db: RootDatabase<Uint8Array, Uint8Array>): void {
+  db.committed.then(undefined, () => undefined);
+}
+
+/** `value` when it is one of `allowed` (the first is the default), else INVALID_ARGUMENT. */
+function choice<T extends string>(name: string, value: T | undefined, allowed: readonly [T, ...T[]]): T {
+  if (value === undefined) return allowed[0];
+  if (allowed.includes(value)) return value;
+  throw new ShoalError(ErrorCode.InvalidArgument, `Unknown ${name} ${String(value)}`, {
+    details: { option: name },
   });
 }
 
-function storageFailure(directory: string, error: unknown): ShoalError {
-  if (isShoalError(error)) return error;
-  const message = error instanceof Error ? error.message : String(error);
-  return new ShoalError(ErrorCode.Storage, `Store ${directory}: ${message}`, {
-    cause: error,
-    details: { path: directory },
-  });
+/** The part of lmdb-js's `getStats()` this store reads (its typings say `any`). */
+interface LmdbTreeStats {
+  readonly treeBranchPageCount: number;
+  readonly treeLeafPageCount: number;
+  readonly overflowPages: number;
+}
+interface LmdbEngineStats extends LmdbTreeStats {
+  /** Transaction of the snapshot LMDB picked (read from the meta pages, no tree page touched). */
+  readonly lastTxnId: number;
+  readonly pageSize: number;
+  readonly entryCount: number;
+  readonly free: LmdbTreeStats;
 }

@@ -97,6 +97,33 @@ describe('LmdbStore.open on data that is not a Shoal store', () => {
   });
 });
 
+describe('LmdbStore checked reads', () => {
+  it('never returns a value whose checksum fails: get and scan reject with CORRUPT_DATA', async () => {
+    const store = await LmdbStore.open(path);
+    await store.put(Uint8Array.of(9), Uint8Array.of(1, 2, 3));
+    // Damage the stored value behind the store's back (same process, same LMDB environment).
+    const raw = open<Uint8Array, Uint8Array>({
+      path,
+      noSubdir: false,
+      keyEncoding: 'binary',
+      encoding: 'binary',
+    });
+    const stored = Buffer.from(raw.get(Uint8Array.of(1, 9)) as Uint8Array);
+    stored[0]! ^= 0x40;
+    await raw.put(Uint8Array.of(1, 9), stored);
+    await raw.close();
+    const checksum = { code: ErrorCode.CorruptData, details: { reason: 'checksum', path } };
+    await expect(store.get(Uint8Array.of(9))).rejects.toMatchObject(checksum);
+    const scan = async () => {
+      for await (const _ of store.scan(new Uint8Array())) {
+        // reading the entry is enough
+      }
+    };
+    await expect(scan()).rejects.toMatchObject(checksum);
+    await store.close();
+  });
+});
+
 describe('LmdbStore arguments and limits', () => {
   it('rejects an empty path and an unknown durability', async () => {
     expect(isShoalError(await openError(''), ErrorCode.InvalidArgument)).toBe(true);

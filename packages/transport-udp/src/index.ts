@@ -19,6 +19,7 @@ export type { DecodeResult } from './decode-result.js';
 export type { PacingOptions } from './pacing/token-bucket.js';
 export { UdpTransport } from './udp-transport.js';
 export {
+  type BroadcastOptions,
   DEFAULT_MULTICAST_GROUP,
   DEFAULT_MULTICAST_PORT,
   DEFAULT_PACING,

@@ -15,6 +15,17 @@ export interface MulticastOptions {
   readonly interface?: string;
 }
 
+/** LAN discovery by IPv4 broadcast, for LANs that filter multicast. */
+export interface BroadcastOptions {
+  /** Broadcast address: `255.255.255.255` (default) or a subnet's, e.g. `192.168.1.255`. */
+  readonly address?: string;
+  /**
+   * UDP port announcements go to and are heard on; every node of one network must use the
+   * same. Default: the multicast port ({@link DEFAULT_MULTICAST_PORT} unless set).
+   */
+  readonly port?: number;
+}
+
 /** Options of {@link UdpTransport.open}. Every field but `nodeId` has a safe default. */
 export interface UdpTransportOptions {
   /** This node's id; stamped on every datagram as its (unauthenticated) sender. */
@@ -35,10 +46,11 @@ export interface UdpTransportOptions {
   /** Multicast discovery, or `false` to disable it. Default on (IPv4) with the defaults above. */
   readonly multicast?: MulticastOptions | false;
   /**
-   * Also announce by broadcast, for LANs that filter multicast: `true` for `255.255.255.255`
-   * or a subnet broadcast address. Sent to the multicast port. Default `false`.
+   * Also discover by broadcast, for LANs that filter multicast: `true` for `255.255.255.255`,
+   * a broadcast address, or {@link BroadcastOptions}. The transport then both announces to
+   * that address and listens on its port (with or without multicast). IPv4 only. Default `false`.
    */
-  readonly broadcast?: boolean | string;
+  readonly broadcast?: boolean | string | BroadcastOptions;
   /** Peers announced to directly, as `host:port` (networks without multicast). Default none. */
   readonly bootstrap?: readonly string[];
   /** Mean announcement period in ms, jittered ±25 %. Default 1000. */
@@ -83,7 +95,7 @@ export interface ResolvedOptions {
   readonly multicast:
     | { readonly group: string; readonly port: number; readonly interface: string }
     | undefined;
-  readonly broadcast: string | undefined;
+  readonly broadcast: { readonly address: string; readonly port: number } | undefined;
   readonly bootstrap: readonly BootstrapTarget[];
   readonly announceIntervalMs: number;
   readonly announcement: Uint8Array | undefined;
@@ -124,7 +136,7 @@ export function resolveOptions(options: UdpTransportOptions): ResolvedOptions {
     port: integer('port', options.port ?? 0, 0, 0xffff),
     advertisedHost: wildcard ? iface : host,
     multicast: resolveMulticast(options.multicast, family, iface),
-    broadcast: resolveBroadcast(options.broadcast),
+    broadcast: resolveBroadcast(options.broadcast, family, options.multicast),
     bootstrap: (options.bootstrap ?? []).map(parseBootstrap),
     announceIntervalMs: integer('announceIntervalMs', options.announceIntervalMs ?? 1000, 10, 3_600_000),
     announcement: options.announcement?.slice(),
@@ -165,10 +177,18 @@ function resolveMulticast(
   };
 }
 
-function resolveBroadcast(broadcast: boolean | string | undefined): string | undefined {
+function resolveBroadcast(
+  broadcast: boolean | string | BroadcastOptions | undefined,
+  family: 4 | 6,
+  multicast: MulticastOptions | false | undefined,
+): ResolvedOptions['broadcast'] {
   if (broadcast === undefined || broadcast === false) return undefined;
-  if (broadcast === true) return '255.255.255.255';
-  return parseIpv4(broadcast) === undefined ? invalid('broadcast', broadcast) : broadcast;
+  if (family === 6) invalid('broadcast', 'IPv6 has no broadcast; use multicast');
+  const given = typeof broadcast === 'object' ? broadcast : {};
+  const address = typeof broadcast === 'string' ? broadcast : (given.address ?? '255.255.255.255');
+  if (parseIpv4(address) === undefined) invalid('broadcast', address);
+  const fallbackPort = (multicast === false ? undefined : multicast?.port) ?? DEFAULT_MULTICAST_PORT;
+  return { address, port: integer('broadcast.port', given.port ?? fallbackPort, 1, 0xffff) };
 }
 
 function resolvePacing(pacing: PacingOptions | false | undefined): PacingOptions | undefined {

@@ -8,12 +8,7 @@ import { bindSocket, bufferSizes, closeSocket, enlargeBuffers } from './net/sock
 import { SendQueue } from './pacing/send-queue.js';
 import { TokenBucket } from './pacing/token-bucket.js';
 import { PeerTable } from './peer-table.js';
-import {
-  DEFAULT_MULTICAST_PORT,
-  type ResolvedOptions,
-  resolveOptions,
-  type UdpTransportOptions,
-} from './udp-transport-options.js';
+import { type ResolvedOptions, resolveOptions, type UdpTransportOptions } from './udp-transport-options.js';
 import { emptyStats, type UdpTransportStats } from './udp-transport-stats.js';
 import { decodeFrame, encodeFrame, frameOverhead } from './wire/frame.js';
 
@@ -46,7 +41,8 @@ export class UdpTransport implements MessagePort {
 
   readonly #options: ResolvedOptions;
   readonly #unicast: Socket;
-  readonly #multicast: Socket | undefined;
+  /** Sockets on the discovery ports: the multicast group's, and the broadcast port if another. */
+  readonly #discovery: readonly Socket[];
   readonly #stats = emptyStats();
   readonly #peers: PeerTable;
   readonly #queue: SendQueue;
@@ -68,7 +64,7 @@ export class UdpTransport implements MessagePort {
     const resolved = resolveOptions(options);
     const type = resolved.family === 4 ? 'udp4' : 'udp6';
     const unicast = createSocket({ type });
-    let multicast: Socket | undefined;
+    const discovery: Socket[] = [];
     try {
       await bindSocket(unicast, resolved.port, resolved.host);
       enlargeBuffers(unicast, resolved.socketBufferBytes);
@@ -79,28 +75,31 @@ export class UdpTransport implements MessagePort {
         unicast.setMulticastTTL(1);
         unicast.setMulticastLoopback(true);
         if (group.interface !== '') unicast.setMulticastInterface(group.interface);
-        // reuseAddr lets every Shoal process on this host bind the group port and hear the group.
-        multicast = createSocket({ type, reuseAddr: true });
-        await bindSocket(multicast, group.port, resolved.family === 4 ? '0.0.0.0' : '::');
-        enlargeBuffers(multicast, resolved.socketBufferBytes);
+        const multicast = await listenOn(discovery, type, group.port, resolved.socketBufferBytes);
         if (group.interface === '') multicast.addMembership(group.group);
         else multicast.addMembership(group.group, group.interface);
       }
+      // Broadcasts reach sockets bound to the wildcard address on their port: the multicast
+      // socket already is one when the ports match; otherwise broadcast needs its own.
+      const broadcast = resolved.broadcast;
+      if (broadcast !== undefined && broadcast.port !== group?.port) {
+        await listenOn(discovery, type, broadcast.port, resolved.socketBufferBytes);
+      }
     } catch (error) {
-      await Promise.all([closeSocket(unicast), multicast === undefined ? undefined : closeSocket(multicast)]);
+      await Promise.all([unicast, ...discovery].map(closeSocket));
       if (error instanceof ShoalError) throw error;
       const message = error instanceof Error ? error.message : String(error);
-      throw new ShoalError(ErrorCode.Transport, `cannot set up UDP multicast: ${message}`, { cause: error });
+      throw new ShoalError(ErrorCode.Transport, `cannot set up UDP discovery: ${message}`, { cause: error });
     }
-    return new UdpTransport(resolved, unicast, multicast);
+    return new UdpTransport(resolved, unicast, discovery);
   }
 
-  private constructor(options: ResolvedOptions, unicast: Socket, multicast: Socket | undefined) {
+  private constructor(options: ResolvedOptions, unicast: Socket, discovery: readonly Socket[]) {
     this.#options = options;
     this.nodeId = options.nodeId;
     this.maxMessageSize = options.maxDatagramSize - frameOverhead(options.nodeId);
     this.#unicast = unicast;
-    this.#multicast = multicast;
+    this.#discovery = discovery;
     this.localAddress = encodeUdpAddress({
       family: options.family,
       host: options.advertisedHost,
@@ -134,9 +133,9 @@ export class UdpTransport implements MessagePort {
         this.#enqueue(bytes, target.host, target.port);
       },
     });
-    for (const socket of [unicast, multicast]) {
-      socket?.on('message', (message, remote) => this.#receive(message, remote));
-      socket?.on('error', () => {
+    for (const socket of [unicast, ...discovery]) {
+      socket.on('message', (message, remote) => this.#receive(message, remote));
+      socket.on('error', () => {
         this.#stats.socketErrors++;
       });
     }
@@ -257,7 +256,7 @@ export class UdpTransport implements MessagePort {
     this.#queue.clear();
     this.#messageHandlers.clear();
     this.#peerHandlers.clear();
-    await Promise.all([closeSocket(this.#unicast), this.#multicast && closeSocket(this.#multicast)]);
+    await Promise.all([this.#unicast, ...this.#discovery].map(closeSocket));
   }
 
   #checkSize(bytes: Uint8Array): void {
@@ -303,12 +302,25 @@ export class UdpTransport implements MessagePort {
   }
 }
 
+/**
+ * Binds a socket on discovery port `port` of the wildcard address and adds it to `sockets`
+ * (before binding, so a failure still closes it). reuseAddr lets every Shoal process on this
+ * host bind the same port: each hears every multicast and broadcast datagram sent to it.
+ */
+async function listenOn(sockets: Socket[], type: 'udp4' | 'udp6', port: number, bufferBytes: number) {
+  const socket = createSocket({ type, reuseAddr: true });
+  sockets.push(socket);
+  await bindSocket(socket, port, type === 'udp4' ? '0.0.0.0' : '::');
+  enlargeBuffers(socket, bufferBytes);
+  return socket;
+}
+
 function announceTargets(options: ResolvedOptions): AnnounceTarget[] {
   const targets: AnnounceTarget[] = [];
   if (options.multicast !== undefined)
     targets.push({ host: options.multicast.group, port: options.multicast.port });
   if (options.broadcast !== undefined) {
-    targets.push({ host: options.broadcast, port: options.multicast?.port ?? DEFAULT_MULTICAST_PORT });
+    targets.push({ host: options.broadcast.address, port: options.broadcast.port });
   }
   targets.push(...options.bootstrap);
   return targets;

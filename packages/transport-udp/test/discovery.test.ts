@@ -85,6 +85,31 @@ describe('UdpTransport discovery', () => {
     );
   });
 
+  it('finds a peer by broadcast with multicast off (loopback broadcast address)', async () => {
+    const broadcast = { address: '127.255.255.255', port: uniqueMulticast().port };
+    const options = { multicast: false as const, broadcast, announceIntervalMs: 100 };
+    const a = await openLoopback({ ...options, announcement: text('hello from a') });
+    const b = await openLoopback({ ...options, announcement: text('hello from b') });
+    open.push(a, b);
+    const heardByA = answerAnnouncements(a);
+    const heardByB = answerAnnouncements(b);
+    await waitFor(
+      () =>
+        heardByA.get(b.nodeId)?.includes('reply') === true &&
+        heardByB.get(a.nodeId)?.includes('reply') === true,
+      'both sides to discover each other by broadcast and exchange replies',
+    );
+    // Each hears its own broadcast too, and drops it.
+    expect(a.stats().ownDropped).toBeGreaterThan(0);
+  });
+
+  it('refuses a broadcast option that is not an IPv4 address, or on an IPv6 transport', async () => {
+    const invalid = expect.objectContaining({ code: 'INVALID_ARGUMENT' });
+    await expect(openLoopback({ broadcast: { address: 'everyone' } })).rejects.toEqual(invalid);
+    await expect(openLoopback({ broadcast: { port: 70_000 } })).rejects.toEqual(invalid);
+    await expect(openLoopback({ host: '::1', broadcast: true })).rejects.toEqual(invalid);
+  });
+
   it.skipIf(!multicast)('finds a peer by multicast between two transports in this process', async () => {
     const group = uniqueMulticast();
     const options = { host: '127.0.0.1', interface: '127.0.0.1', multicast: group, announceIntervalMs: 100 };

@@ -46,6 +46,21 @@ export const ErrorCode = {
    * with other content: someone wrote in another node's name. The entry held first is kept.
    */
   StreamConflict: 'STREAM_CONFLICT',
+  /**
+   * The storage device is full: the write was refused and nothing of it was applied; earlier
+   * writes and reads are unaffected. Free space and retry.
+   */
+  StorageFull: 'STORAGE_FULL',
+  /**
+   * A store that existed has lost its data (its data file is gone or empty). Nothing was
+   * created: restore the data from a backup, or open it explicitly as a new, empty store.
+   */
+  DataMissing: 'DATA_MISSING',
+  /**
+   * A store's data is not the data it last held: an older copy (a restored backup) or another
+   * store's. A node on it could reissue what its peers already hold; open it only on purpose.
+   */
+  DataReplaced: 'DATA_REPLACED',
 } as const;
 
 /** One of the {@link ErrorCode} values. */

@@ -39,28 +39,66 @@ export function fragment(envelope: Uint8Array, pieceBytes: number): Uint8Array[]
 export interface ReassemblyLimits {
   /** Largest message reassembled; fragments announcing more are dropped. */
   readonly maxMessageBytes: number;
-  /** Bytes held across all incomplete messages; the oldest are dropped beyond it. */
+  /**
+   * Memory held across all incomplete messages, counting each message's and each piece's
+   * bookkeeping ({@link MESSAGE_OVERHEAD_BYTES}, {@link PIECE_OVERHEAD_BYTES}) as well as the
+   * piece bytes; the oldest messages are dropped beyond it.
+   */
   readonly maxPendingBytes: number;
   /** An incomplete message older than this (monotonic ms) is dropped. */
   readonly timeoutMs: number;
+  /**
+   * Incomplete messages held per sender; a sender starting one more loses its own oldest, so
+   * one peer cannot crowd out the others' messages. Default {@link DEFAULT_MAX_PENDING_PER_SENDER}.
+   */
+  readonly maxPendingPerSender?: number;
 }
 
+/** Default {@link ReassemblyLimits.maxPendingPerSender}: a few anti-entropy rounds of large entries. */
+export const DEFAULT_MAX_PENDING_PER_SENDER = 64;
+/** Bytes charged for each incomplete message (its key, record and piece map), whatever it holds. */
+export const MESSAGE_OVERHEAD_BYTES = 512;
+/** Bytes charged for each piece held, on top of its payload (its typed array and map entry). */
+export const PIECE_OVERHEAD_BYTES = 128;
+
 interface Pending {
+  readonly from: NodeId;
   readonly started: number;
-  readonly pieces: (Uint8Array | undefined)[];
-  received: number;
+  readonly count: number;
+  /** Pieces received so far by index: memory follows what arrived, not what was announced. */
+  readonly pieces: Map<number, Uint8Array>;
+  /** Payload bytes received. */
   bytes: number;
+  /** What this message is charged against `maxPendingBytes`. */
+  charged: number;
+}
+
+/** Counters of a {@link Reassembler}. */
+export interface ReassemblerStats {
+  /** Incomplete messages held. */
+  readonly pendingMessages: number;
+  /** Bytes charged for them (payload and bookkeeping), at most `maxPendingBytes`. */
+  readonly pendingBytes: number;
+  /** Fragments that did not decode, plus incomplete messages dropped (limits, timeout). */
+  readonly dropped: number;
 }
 
 /**
  * Puts fragmented messages back together, within fixed memory: a peer cannot make this node
- * hold more than `maxPendingBytes`, nor one message beyond `maxMessageBytes`, nor keep anything
- * past `timeoutMs`. Fragments arrive already authenticated (each is sealed on its own), so a
- * forger cannot inject pieces; duplicates and reordering are harmless. Never throws.
+ * hold more than `maxPendingBytes` (bookkeeping included: an announced piece count costs
+ * nothing until pieces arrive), nor more than `maxPendingPerSender` incomplete messages, nor
+ * one message beyond `maxMessageBytes`, nor keep anything past `timeoutMs`. Each fragment costs
+ * O(1) amortised work (lookups by key; expiry and eviction walk from the oldest and stop at
+ * the first survivor). Fragments arrive already authenticated (each is sealed on its own), so
+ * a forger cannot inject pieces; duplicates and reordering are harmless. Never throws.
  */
 export class Reassembler {
   readonly #limits: ReassemblyLimits;
+  readonly #perSender: number;
+  /** Incomplete messages in the order they started, which is also the order they expire. */
   readonly #pending = new Map<string, Pending>();
+  /** Keys of each sender's incomplete messages, oldest first. */
+  readonly #bySender = new Map<NodeId, Set<string>>();
   /** Recently completed messages, so late duplicate pieces do not start them over. */
   readonly #completed = new Map<string, number>();
   #pendingBytes = 0;
@@ -68,11 +106,17 @@ export class Reassembler {
 
   constructor(limits: ReassemblyLimits) {
     this.#limits = limits;
+    this.#perSender = Math.max(1, limits.maxPendingPerSender ?? DEFAULT_MAX_PENDING_PER_SENDER);
   }
 
-  /** Bytes held in incomplete messages. */
+  /** Bytes charged for incomplete messages: payload plus bookkeeping. */
   get pendingBytes(): number {
     return this.#pendingBytes;
+  }
+
+  /** A snapshot of the counters. */
+  stats(): ReassemblerStats {
+    return { pendingMessages: this.#pending.size, pendingBytes: this.#pendingBytes, dropped: this.dropped };
   }
 
   /** Adds one fragment body from `from`; returns the whole envelope once its last piece is in. */
@@ -92,39 +136,57 @@ export class Reassembler {
     const { messageId, index, count, piece } = decoded.value;
     const key = `${from}/${messageId}`;
     if (this.#completed.has(key)) return undefined;
-    let pending = this.#pending.get(key);
-    if (pending === undefined) {
-      pending = { started: now, pieces: new Array(count).fill(undefined), received: 0, bytes: 0 };
-      this.#pending.set(key, pending);
-    }
-    if (pending.pieces.length !== count || pending.pieces[index] !== undefined) return undefined;
+    const pending = this.#pending.get(key) ?? this.#start(key, from, count, now);
+    if (pending.count !== count || pending.pieces.has(index)) return undefined;
     if (pending.bytes + piece.length > this.#limits.maxMessageBytes) {
       this.#drop(key, pending);
       return undefined;
     }
-    pending.pieces[index] = piece;
-    pending.received++;
+    pending.pieces.set(index, piece);
     pending.bytes += piece.length;
-    this.#pendingBytes += piece.length;
-    if (pending.received < count) {
+    this.#charge(pending, piece.length + PIECE_OVERHEAD_BYTES);
+    if (pending.pieces.size < count) {
       this.#evictBeyondLimit();
       return undefined;
     }
-    this.#pending.delete(key);
-    this.#pendingBytes -= pending.bytes;
+    this.#remove(key, pending);
     this.#completed.set(key, now);
     const whole = new Uint8Array(pending.bytes);
     let offset = 0;
-    for (const each of pending.pieces as Uint8Array[]) {
-      whole.set(each, offset);
-      offset += each.length;
+    for (let each = 0; each < count; each++) {
+      const part = pending.pieces.get(each) as Uint8Array;
+      whole.set(part, offset);
+      offset += part.length;
     }
     return whole;
   }
 
+  #start(key: string, from: NodeId, count: number, now: number): Pending {
+    let keys = this.#bySender.get(from);
+    if (keys === undefined) {
+      keys = new Set();
+      this.#bySender.set(from, keys);
+    }
+    if (keys.size >= this.#perSender) {
+      const oldest = keys.values().next().value as string;
+      this.#drop(oldest, this.#pending.get(oldest) as Pending);
+    }
+    const pending: Pending = { from, started: now, count, pieces: new Map(), bytes: 0, charged: 0 };
+    this.#pending.set(key, pending);
+    keys.add(key);
+    this.#charge(pending, MESSAGE_OVERHEAD_BYTES);
+    return pending;
+  }
+
+  #charge(pending: Pending, bytes: number): void {
+    pending.charged += bytes;
+    this.#pendingBytes += bytes;
+  }
+
   #expire(now: number): void {
     for (const [key, pending] of this.#pending) {
-      if (now - pending.started > this.#limits.timeoutMs) this.#drop(key, pending);
+      if (now - pending.started <= this.#limits.timeoutMs) break;
+      this.#drop(key, pending);
     }
     for (const [key, at] of this.#completed) {
       if (now - at <= this.#limits.timeoutMs && this.#completed.size <= 1024) break;
@@ -140,8 +202,15 @@ export class Reassembler {
   }
 
   #drop(key: string, pending: Pending): void {
-    this.#pending.delete(key);
-    this.#pendingBytes -= pending.bytes;
+    this.#remove(key, pending);
     this.dropped++;
+  }
+
+  #remove(key: string, pending: Pending): void {
+    this.#pending.delete(key);
+    this.#pendingBytes -= pending.charged;
+    const keys = this.#bySender.get(pending.from);
+    keys?.delete(key);
+    if (keys?.size === 0) this.#bySender.delete(pending.from);
   }
 }
