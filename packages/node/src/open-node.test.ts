@@ -41,10 +41,29 @@ describe('openNode', () => {
       const first = await openNode({ dataDir, udp });
       const id = first.id;
       await (await first.channel('c')).map('m').set('kept', 42);
+      // The store reports what it holds (LmdbStore.stats, through KeyValueStore.stats).
+      expect(first.resourceUsage().storage?.entries).toBeGreaterThan(0);
+      expect(first.resourceUsage().storage?.bytes).toBeGreaterThan(0);
       await first.dispose();
       await using again = await openNode({ dataDir, udp });
       expect(again.id).toBe(id);
       expect((await again.channel('c')).map('m').get('kept')).toBe(42);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a dataDir whose data vanished, unless told to start fresh', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'shoal-node-'));
+    try {
+      const udp = loopback(40_000 + Math.floor(Math.random() * 20_000));
+      const first = await openNode({ dataDir, udp });
+      await (await first.channel('c')).map('m').set('k', 1);
+      await first.dispose();
+      await rm(join(dataDir, 'data.mdb'));
+      await expect(openNode({ dataDir, udp })).rejects.toMatchObject({ code: 'DATA_MISSING' });
+      await using fresh = await openNode({ dataDir, udp, storage: { ifDataMissing: 'start-fresh' } });
+      expect((await fresh.channel('c')).map('m').has('k')).toBe(false);
     } finally {
       await rm(dataDir, { recursive: true, force: true });
     }

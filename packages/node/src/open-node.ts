@@ -10,7 +10,7 @@ import {
   type Profile,
   type RandomPort,
 } from '@shoal/core';
-import { LmdbStore } from '@shoal/storage-lmdb';
+import { LmdbStore, type LmdbStoreOptions } from '@shoal/storage-lmdb';
 import { UdpTransport, type UdpTransportOptions } from '@shoal/transport-udp';
 import { NodeWebSocket, WsClient, WsHub, type WsHubOptions } from '@shoal/transport-ws';
 import { nodeXChaCha20Poly1305 } from './node-aead.js';
@@ -21,6 +21,12 @@ import { nodeTimers } from './node-timers.js';
 export interface OpenNodeOptions {
   /** Where to keep state (LMDB). Without it state lives in memory and is gone with the process. */
   readonly dataDir?: string;
+  /**
+   * How to open `dataDir`'s LMDB store: durability, and what to do when its data is missing or
+   * was replaced (by default both are refused with `DATA_MISSING` / `DATA_REPLACED`; see
+   * docs/operations.md).
+   */
+  readonly storage?: LmdbStoreOptions;
   /**
    * An invite token (`shoal://network/…`), 32 secret bytes, or a passphrase-derived secret.
    * Without it the node runs in open mode: nothing is encrypted or authenticated.
@@ -69,7 +75,9 @@ export interface OpenNodeOptions {
  */
 export async function openNode(options: OpenNodeOptions = {}): Promise<Coordinator> {
   const storage: KeyValueStore =
-    options.dataDir === undefined ? new MemoryStore() : await LmdbStore.open(options.dataDir);
+    options.dataDir === undefined
+      ? new MemoryStore()
+      : await LmdbStore.open(options.dataDir, options.storage);
   const opened: MessagePort[] = [];
   const open =
     (source: (nodeId: NodeId) => MessagePort | Promise<MessagePort>): PortSource =>

@@ -1,6 +1,13 @@
 import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { type BatchOperation, ErrorCode, isShoalError, type KeyValueStore, ShoalError } from '@shoal/core';
+import {
+  type BatchOperation,
+  ErrorCode,
+  isShoalError,
+  type KeyValueStore,
+  ShoalError,
+  type StoreStats,
+} from '@shoal/core';
 import { open, type RootDatabase } from 'lmdb';
 import { inspectDataFile, verifySnapshot } from './data-file/data-file-check.js';
 import { DirectoryLock, LOCK_FILE } from './directory-lock.js';
@@ -42,9 +49,11 @@ export interface LmdbStoreOptions {
 }
 
 /** Storage footprint of an {@link LmdbStore}; see {@link LmdbStore.stats}. */
-export interface LmdbStoreStats {
+export interface LmdbStoreStats extends StoreStats {
   /** User entries stored. */
   readonly entries: number;
+  /** Bytes of the pages holding the current data: `usedBytes`. */
+  readonly bytes: number;
   /** Size of `data.mdb`: pages in use, free pages kept for reuse, and the B+tree's slack. */
   readonly fileBytes: number;
   /** Bytes of the pages holding the current data (both trees and the meta pages). */
@@ -255,10 +264,12 @@ export class LmdbStore implements KeyValueStore {
     const stats = this.#engine(() => this.#db.getStats()) as LmdbEngineStats;
     const pages = (tree: LmdbTreeStats) =>
       tree.treeBranchPageCount + tree.treeLeafPageCount + tree.overflowPages;
+    const usedBytes = (pages(stats) + pages(stats.free) + 2) * stats.pageSize;
     return {
       entries: stats.entryCount - META_KEYS,
       fileBytes: this.#engine(() => statSync(join(this.#path, 'data.mdb')).size),
-      usedBytes: (pages(stats) + pages(stats.free) + 2) * stats.pageSize,
+      usedBytes,
+      bytes: usedBytes,
       pageSize: stats.pageSize,
     };
   }

@@ -360,12 +360,14 @@ export class Coordinator implements AsyncDisposable {
   }
 
   resourceUsage(): ResourceUsage {
+    const storage = this.#state === 'disposed' ? undefined : this.#storage.stats?.();
     return {
       channels: this.#channels.size,
       ...countObjects(this.#channels.values()),
       pendingWrites: this.#writes.pending,
       peers: this.#peers.live().length,
       sync: { ...this.#engine.stats },
+      ...(storage === undefined ? {} : { storage }),
     };
   }
 

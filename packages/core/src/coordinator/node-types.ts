@@ -2,7 +2,7 @@ import type { NodeId } from '../ids/node-id.js';
 import type { MembershipConfig } from '../membership/config.js';
 import type { Aead } from '../ports/aead.js';
 import type { Compression } from '../ports/compression.js';
-import type { KeyValueStore } from '../ports/key-value-store.js';
+import type { KeyValueStore, StoreStats } from '../ports/key-value-store.js';
 import type { MessagePort } from '../ports/message-port.js';
 import type { RandomPort } from '../ports/random-port.js';
 import type { TimerPort } from '../ports/timer-port.js';
@@ -141,4 +141,6 @@ export interface ResourceUsage {
   readonly pendingWrites: number;
   readonly peers: number;
   readonly sync: Readonly<SyncStats>;
+  /** What the storage holds, when its adapter reports it (`KeyValueStore.stats`). */
+  readonly storage?: StoreStats;
 }

@@ -24,4 +24,17 @@ export interface KeyValueStore {
   /** All entries whose key starts with `prefix`, in ascending key order. */
   scan(prefix: Uint8Array): AsyncIterable<[Uint8Array, Uint8Array]>;
   close(): Promise<void>;
+  /**
+   * Optional: how much the store holds, cheaply (no scan), for `node.resourceUsage()`.
+   * `bytes` is what the data occupies on its medium.
+   */
+  stats?(): StoreStats;
+}
+
+/** What {@link KeyValueStore.stats} reports. */
+export interface StoreStats {
+  /** Entries stored. */
+  readonly entries: number;
+  /** Bytes the data occupies (on disk for a durable store, keys and values for one in memory). */
+  readonly bytes: number;
 }

@@ -1,5 +1,5 @@
 import { ErrorCode, ShoalError } from '../errors/shoal-error.js';
-import type { BatchOperation, KeyValueStore } from '../ports/key-value-store.js';
+import type { BatchOperation, KeyValueStore, StoreStats } from '../ports/key-value-store.js';
 import { SlabCopies } from './slab-copies.js';
 
 /** Bytes per `String.fromCharCode` call: far below any engine's argument-count limit. */
@@ -64,6 +64,14 @@ export class MemoryStore implements KeyValueStore {
   /** Number of entries held (for tests and resource usage). */
   get size(): number {
     return this.#entries.size;
+  }
+
+  /** Entries and the bytes of their keys and values. Costs a pass over the entries. */
+  stats(): StoreStats {
+    this.#checkOpen();
+    let bytes = 0;
+    for (const [text, value] of this.#entries) bytes += text.length + value.length;
+    return { entries: this.#entries.size, bytes };
   }
 
   #put(key: Uint8Array, value: Uint8Array): void {
