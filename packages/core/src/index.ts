@@ -38,6 +38,7 @@ export type {
   PeerSyncResult,
   PortSource,
   ResourceUsage,
+  Secret,
   StopOptions,
   SyncNowOptions,
 } from './coordinator/node-types.js';

@@ -1,6 +1,7 @@
 import {
   Coordinator,
   type CoordinatorConfigInput,
+  type Keyring,
   type KeyValueStore,
   type MembershipConfig,
   MemoryStore,
@@ -9,6 +10,7 @@ import {
   type PortSource,
   type Profile,
   type RandomPort,
+  type Secret,
 } from '@shoal/core';
 import { LmdbStore, type LmdbStoreOptions } from '@shoal/storage-lmdb';
 import { UdpTransport, type UdpTransportOptions } from '@shoal/transport-udp';
@@ -28,10 +30,12 @@ export interface OpenNodeOptions {
    */
   readonly storage?: LmdbStoreOptions;
   /**
-   * An invite token (`shoal://network/…`), 32 secret bytes, or a passphrase-derived secret.
-   * Without it the node runs in open mode: nothing is encrypted or authenticated.
+   * An invite token (`shoal://network/…`), 32 secret bytes, or a passphrase-derived secret;
+   * several of them during a key rotation (the first seals, all open); or a `Keyring` you keep
+   * to rotate keys while the node runs. Without it the node runs in open mode: nothing is
+   * encrypted or authenticated (`health().warnings` says so, and an `open-mode` event).
    */
-  readonly secret?: string | Uint8Array;
+  readonly secret?: Secret | readonly Secret[] | Keyring;
   /** The node's id; by default the one stored in `dataDir`, or a fresh random one. */
   readonly id?: string;
   /**

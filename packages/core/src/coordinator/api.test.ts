@@ -8,6 +8,7 @@ import type { MessagePort } from '../ports/message-port.js';
 import { decodeEnvelope } from '../protocol/envelope.js';
 import { MessageType } from '../protocol/message-type.js';
 import { MessageSealer } from '../security/message-sealer.js';
+import { generateSecret } from '../security/network-secret.js';
 import { MemoryStore } from '../storage/memory-store.js';
 import type { Coordinator } from './coordinator.js';
 import { createNode } from './create-node.js';
@@ -323,6 +324,25 @@ describe('joinChannelsOnDemand', () => {
     await (await a.channel('room')).map('m').set('k', 1);
     await net.runFor(3000);
     expect(hub.resourceUsage().channels).toBe(0);
+  });
+});
+
+describe('secrets', () => {
+  it('several secrets rotate a key: the first seals, all open; open mode is a standing warning', async () => {
+    const net = new SimulatedNetwork({ seed: 12, latency: 2 });
+    const [oldKey, newKey] = [generateSecret(), generateSecret()];
+    const a = await createNode({ id: 'a', ...net.nodePorts('a'), secret: [oldKey, newKey] });
+    const b = await createNode({ id: 'b', ...net.nodePorts('b'), secret: [newKey, oldKey] });
+    const onA = (await a.channel('c')).map('m');
+    const onB = (await b.channel('c')).map('m');
+    await onA.set('from-a', 1);
+    await onB.set('from-b', 2);
+    expect(
+      await net.runUntil(() => onA.get('from-b') === 2 && onB.get('from-a') === 1, { timeout: 10_000 }),
+    ).toBe(true);
+    expect(a.health().warnings).toEqual([]);
+    const open = await createNode({ id: 'o', ...new SimulatedNetwork({ seed: 1 }).nodePorts('o') });
+    expect(open.health().warnings).toEqual([expect.stringContaining('open mode')]);
   });
 });
 

@@ -40,6 +40,8 @@ import { PROFILES } from './profiles.js';
 import { SyncEngine } from './sync-engine.js';
 import { TombstoneHorizon } from './tombstone-horizon.js';
 
+const OPEN_MODE_WARNING = 'no secret given: messages are neither encrypted nor authenticated (open mode)';
+
 /**
  * A Shoal node: replicas of the channels it opened, kept in sync with every peer it can reach,
  * with no server and no leader (docs/design.md §6). A thin facade: the courier moves messages,
@@ -205,10 +207,7 @@ export class Coordinator implements AsyncDisposable {
       );
     }
     if (this.#sealer.mode === 'open') {
-      this.events.emit({
-        type: 'open-mode',
-        message: 'no secret given: messages are neither encrypted nor authenticated (open mode)',
-      });
+      this.events.emit({ type: 'open-mode', message: OPEN_MODE_WARNING });
     }
     this.#run();
     this.#horizon.start();
@@ -356,6 +355,7 @@ export class Coordinator implements AsyncDisposable {
       sealing: this.#sealer.stats(),
       errors,
       badMessages: this.#courier.badMessages,
+      warnings: this.#sealer.mode === 'open' ? [OPEN_MODE_WARNING] : [],
     };
   }
 

@@ -7,7 +7,7 @@ import { Keyring } from '../security/keyring.js';
 import { MemoryStore } from '../storage/memory-store.js';
 import { type CoordinatorConfig, resolveConfig } from './config.js';
 import { loadNodeMeta, type NodeMeta } from './node-meta.js';
-import type { CoordinatorOptions } from './node-types.js';
+import type { CoordinatorOptions, Secret } from './node-types.js';
 import { PROFILES } from './profiles.js';
 
 /** Everything a node is built from, once options are checked and storage is read. */
@@ -65,15 +65,19 @@ export async function setUpNode(options: CoordinatorOptions): Promise<NodeSetup>
 function keyringFrom(secret: CoordinatorOptions['secret'], network: string): Keyring | 'open' {
   if (secret === undefined) return 'open';
   if (secret instanceof Keyring) return secret;
-  if (typeof secret === 'string') {
-    const invite = parseInvite(secret);
-    if (invite.networkId !== network) {
-      throw new ShoalError(
-        ErrorCode.InvalidSecret,
-        `the invite is for network ${JSON.stringify(invite.networkId)}; set config.network to it`,
-      );
-    }
-    return new Keyring(network, [invite.secret]);
-  }
-  return new Keyring(network, [secret]);
+  const secrets: readonly Secret[] = Array.isArray(secret) ? secret : [secret as Secret];
+  return new Keyring(
+    network,
+    secrets.map((each) => {
+      if (typeof each !== 'string') return each;
+      const invite = parseInvite(each);
+      if (invite.networkId !== network) {
+        throw new ShoalError(
+          ErrorCode.InvalidSecret,
+          `the invite is for network ${JSON.stringify(invite.networkId)}; set config.network to it`,
+        );
+      }
+      return invite.secret;
+    }),
+  );
 }

@@ -30,11 +30,12 @@ export interface CoordinatorOptions {
   /** Durable state. Default: a {@link MemoryStore} (nothing survives the process). */
   readonly storage?: KeyValueStore;
   /**
-   * The network secret: 32 bytes, a `shoal://` invite token, or a {@link Keyring} (for key
-   * rotation). Without one the node runs in explicit, visible *open* mode: nothing is encrypted
-   * or authenticated.
+   * The network secret: 32 bytes or a `shoal://` invite token; several (the first seals, all
+   * open: a key rotation in progress); or a {@link Keyring} the application keeps, to rotate
+   * keys while the node runs (`add`, `setPrimary`, `remove`). Without one the node runs in
+   * explicit, visible *open* mode: nothing is encrypted or authenticated.
    */
-  readonly secret?: Uint8Array | string | Keyring;
+  readonly secret?: Secret | readonly Secret[] | Keyring;
   readonly config?: CoordinatorConfigInput;
   /**
    * The XChaCha20-Poly1305 implementation that seals messages. Default: `@noble/ciphers` (pure
@@ -97,6 +98,9 @@ export interface StopOptions {
   readonly leave?: boolean;
 }
 
+/** One network secret: 32 bytes, or a `shoal://` invite token carrying them. */
+export type Secret = Uint8Array | string;
+
 /** A transport, or a function opening one for this node's id. */
 export type PortSource = MessagePort | ((id: NodeId) => MessagePort | Promise<MessagePort>);
 
@@ -126,6 +130,8 @@ export interface NodeHealth {
   readonly errors: Record<string, number>;
   /** Inbound messages that were authenticated but did not decode or failed in a handler. */
   readonly badMessages: number;
+  /** Standing conditions an operator should know of, such as open mode; empty when none. */
+  readonly warnings: readonly string[];
 }
 
 /** Resource counts, for dashboards and limits. */
