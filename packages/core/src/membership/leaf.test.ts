@@ -1,6 +1,7 @@
+import { ManualTimers } from '@shoal/testkit';
 import { describe, expect, it } from 'vitest';
 import type { NodeId } from '../ids/node-id.js';
-import { ManualTimers, seededRandom } from '../test-support/membership-sim.js';
+import { SeededRandom } from '../ports/seeded-random.js';
 import { lanConfig } from './config.js';
 import { Membership } from './membership.js';
 import { decodeMessage } from './messages.js';
@@ -19,7 +20,7 @@ function network() {
     const membership = new Membership({
       self,
       timers,
-      random: seededRandom(self.length),
+      random: new SeededRandom(self.length),
       config: lanConfig({ leaf }),
       incarnation: 0,
       send: (to, body) => {

@@ -1,6 +1,7 @@
+import { ManualTimers } from '@shoal/testkit';
 import { describe, expect, it } from 'vitest';
 import type { NodeId } from '../ids/node-id.js';
-import { ManualTimers, seededRandom } from '../test-support/membership-sim.js';
+import { SeededRandom } from '../ports/seeded-random.js';
 import { lanConfig } from './config.js';
 import { MAX_INCARNATION } from './member-state.js';
 import { Membership } from './membership.js';
@@ -17,7 +18,7 @@ function setup(incarnation = 4) {
   const membership = new Membership({
     self,
     timers,
-    random: seededRandom(1),
+    random: new SeededRandom(1),
     config: lanConfig(),
     incarnation,
     onIncarnation: (n) => incarnations.push(n),
@@ -79,7 +80,7 @@ describe('Membership', () => {
     const membership = new Membership({
       self,
       timers,
-      random: seededRandom(2),
+      random: new SeededRandom(2),
       config: lanConfig(),
       incarnation: 0,
       localAddress: Uint8Array.of(9),

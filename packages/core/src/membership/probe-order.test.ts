@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { NodeId } from '../ids/node-id.js';
-import { seededRandom } from '../test-support/membership-sim.js';
+import { SeededRandom } from '../ports/seeded-random.js';
 import { ProbeOrder } from './probe-order.js';
 
 const ids = ['a', 'b', 'c', 'd', 'e'] as NodeId[];
 
 describe('ProbeOrder (SWIM §4.3 round-robin)', () => {
   it('probes every eligible member exactly once per pass, in a reshuffled order', () => {
-    const order = new ProbeOrder(seededRandom(4));
+    const order = new ProbeOrder(new SeededRandom(4));
     const passes = Array.from({ length: 4 }, () =>
       ids.map(() =>
         order.next(
@@ -21,7 +21,7 @@ describe('ProbeOrder (SWIM §4.3 round-robin)', () => {
   });
 
   it('skips members that stopped being eligible, and returns undefined when none is', () => {
-    const order = new ProbeOrder(seededRandom(5));
+    const order = new ProbeOrder(new SeededRandom(5));
     const seen = ids.map(() =>
       order.next(
         (id) => id !== 'c',
@@ -38,7 +38,7 @@ describe('ProbeOrder (SWIM §4.3 round-robin)', () => {
   });
 
   it('inserts a joining member into the rest of the current pass', () => {
-    const order = new ProbeOrder(seededRandom(6));
+    const order = new ProbeOrder(new SeededRandom(6));
     const members = [...ids];
     order.next(
       () => true,

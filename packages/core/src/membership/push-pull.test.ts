@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { NodeId } from '../ids/node-id.js';
-import { seededRandom } from '../test-support/membership-sim.js';
+import { SeededRandom } from '../ports/seeded-random.js';
 import type { MemberInfo } from './member-state.js';
 import { decodeMessage, encodeMessage } from './messages.js';
 import { pushPullUpdates, selectPushPullMembers } from './push-pull.js';
@@ -30,7 +30,7 @@ describe('push-pull', () => {
       state: 'alive',
       incarnation: i,
     }));
-    const chosen = selectPushPullMembers(own, others, seededRandom(3), 300);
+    const chosen = selectPushPullMembers(own, others, new SeededRandom(3), 300);
     expect(chosen[0]).toEqual(own);
     expect(chosen.length).toBeGreaterThan(5);
     expect(chosen.length).toBeLessThan(200);

@@ -1,6 +1,6 @@
+import { ManualTimers } from '@shoal/testkit';
 import { describe, expect, it } from 'vitest';
 import type { NodeId } from '../ids/node-id.js';
-import { ManualTimers } from '../test-support/membership-sim.js';
 import { Suspicion, suspicionBounds } from './suspicion.js';
 
 const id = (s: string) => s as NodeId;

@@ -4,22 +4,10 @@ import type { MemberState } from '../membership/member-state.js';
 import { Membership } from '../membership/membership.js';
 import type { MembershipEvent } from '../membership/membership-events.js';
 import type { RandomPort } from '../ports/random-port.js';
+import { SeededRandom } from '../ports/seeded-random.js';
 import type { TimerPort } from '../ports/timer-port.js';
 import { ByteReader } from '../wire/byte-reader.js';
 import { ByteWriter } from '../wire/byte-writer.js';
-
-/** mulberry32: a tiny seeded PRNG, good enough for simulations (not for secrets). */
-export function seededRandom(seed: number): RandomPort {
-  let state = seed | 0;
-  return {
-    next(): number {
-      state = (state + 0x6d2b79f5) | 0;
-      let t = Math.imul(state ^ (state >>> 15), 1 | state);
-      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    },
-  };
-}
 
 interface Scheduled {
   readonly at: number;
@@ -84,30 +72,6 @@ function before(a: Scheduled, b: Scheduled): boolean {
   return a.at < b.at || (a.at === b.at && a.order < b.order);
 }
 
-/** A {@link TimerPort} on manual virtual time, for unit tests: `advance(ms)` runs what is due. */
-export class ManualTimers implements TimerPort {
-  readonly #scheduler = new Scheduler();
-
-  now(): number {
-    return 1_700_000_000_000 + this.#scheduler.now;
-  }
-
-  monotonic(): number {
-    return this.#scheduler.now;
-  }
-
-  setTimeout(fn: () => void, ms: number): () => void {
-    const entry = this.#scheduler.schedule(ms, fn);
-    return () => {
-      entry.cancelled = true;
-    };
-  }
-
-  advance(ms: number): void {
-    this.#scheduler.runUntil(this.#scheduler.now + ms);
-  }
-}
-
 interface SimNode {
   readonly id: NodeId;
   membership: Membership;
@@ -158,7 +122,7 @@ export class MembershipSim {
 
   constructor(options: MembershipSimOptions) {
     this.#seed = options.seed;
-    this.#network = seededRandom(options.seed * 7919 + 1);
+    this.#network = new SeededRandom(options.seed * 7919 + 1);
     this.#config = options.config;
     this.loss = options.loss ?? 0;
     this.#latency = options.latency ?? [1, 5];
@@ -290,7 +254,7 @@ export class MembershipSim {
 
   #create(node: SimNode): Membership {
     const index = this.ids.indexOf(node.id);
-    const random = seededRandom(this.#seed * 1_000_003 + index * 101 + node.generation);
+    const random = new SeededRandom(this.#seed * 1_000_003 + index * 101 + node.generation);
     const membership: Membership = new Membership({
       self: node.id,
       timers: this.#timersFor(node),
