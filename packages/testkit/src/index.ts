@@ -33,3 +33,4 @@ export {
   type TimerPortHarness,
   type TimerPortSetup,
 } from './timer-port-conformance.js';
+export { settle, waitFor } from './wait-for.js';

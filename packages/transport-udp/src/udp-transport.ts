@@ -1,9 +1,9 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { performance } from 'node:perf_hooks';
 import { ErrorCode, type MessagePort, type NodeId, ShoalError } from '@shoal/core';
+import { HandlerSet } from '@shoal/core/ports';
 import { decodeUdpAddress, encodeUdpAddress, isUnicastAddress, udpAddress } from './address/udp-address.js';
 import { Announcer, type AnnounceTarget } from './discovery/announcer.js';
-import { HandlerSet } from './handler-set.js';
 import { bindSocket, bufferSizes, closeSocket, enlargeBuffers } from './net/socket.js';
 import { SendQueue } from './pacing/send-queue.js';
 import { TokenBucket } from './pacing/token-bucket.js';

@@ -1,6 +1,6 @@
+import { settle, waitFor } from '@shoal/testkit';
 import { describe, expect, it } from 'vitest';
 import { openLoopback } from './support/nodes.js';
-import { settle, waitFor } from './support/wait-for.js';
 
 const text = (value: string) => new TextEncoder().encode(value);
 

@@ -1,7 +1,6 @@
-import { describeMessagePortConformance } from '@shoal/testkit';
+import { describeMessagePortConformance, waitFor } from '@shoal/testkit';
 import type { UdpTransport } from '../src/index.js';
 import { openLoopback } from './support/nodes.js';
-import { waitFor } from './support/wait-for.js';
 
 /**
  * Waits until the transports are quiet: every send queue empty and no datagram received for

@@ -1,11 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { NodeId } from '@shoal/core';
+import { waitFor } from '@shoal/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeUdpAddress, UdpTransport } from '../src/index.js';
 import { multicastAvailable } from './support/multicast-available.js';
 import { nodeId, openLoopback, uniqueMulticast } from './support/nodes.js';
-import { waitFor } from './support/wait-for.js';
 
 const text = (value: string) => new TextEncoder().encode(value);
 const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);

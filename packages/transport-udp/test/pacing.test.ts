@@ -1,8 +1,8 @@
 import { createSocket } from 'node:dgram';
+import { waitFor } from '@shoal/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { UdpTransport } from '../src/index.js';
 import { openLoopback } from './support/nodes.js';
-import { waitFor } from './support/wait-for.js';
 
 const open: UdpTransport[] = [];
 

@@ -1,9 +1,9 @@
 import { createSocket } from 'node:dgram';
 import type { NodeId } from '@shoal/core';
+import { settle, waitFor } from '@shoal/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeUdpAddress, encodeFrame, encodeUdpAddress, type UdpTransport } from '../src/index.js';
 import { nodeId, openLoopback } from './support/nodes.js';
-import { settle, waitFor } from './support/wait-for.js';
 
 const text = (value: string) => new TextEncoder().encode(value);
 const open: UdpTransport[] = [];

@@ -1,8 +1,8 @@
 import type { Coordinator } from '@shoal/core';
+import { waitFor } from '@shoal/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type ClientNode, crash, type HubNode, openClientNode, openHubs } from './support/cluster.js';
 import { openHub, urlOf } from './support/loopback.js';
-import { waitFor } from './support/wait-for.js';
 
 async function write(nodes: readonly Coordinator[], prefix: string): Promise<string[]> {
   const keys: string[] = [];

@@ -1,9 +1,9 @@
 import { cryptoRandom, randomNodeId } from '@shoal/core';
+import { waitFor } from '@shoal/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { encodeData, type WsClient, type WsHub, type WsHubOptions } from '../src/index.js';
 import { boundClients, openHub, urlOf, vouchEverything } from './support/loopback.js';
-import { waitFor } from './support/wait-for.js';
 
 /** A raw `ws` connection to the hub that does whatever a test tells it to. */
 async function raw(hub: WsHub): Promise<WebSocket> {
@@ -119,14 +119,20 @@ describe('WsHub under hostile input', () => {
     // The good clients hold some of the 4 places for 127.0.0.1 (two, unless one is between
     // connections on a loaded machine): the flood gets the rest.
     await waitFor(() => hub.stats().connections === 2, 'the good clients to be connected');
+    const refused: number[] = [];
     const flood = Array.from({ length: 10 }, () => {
       const socket = new WebSocket(urlOf(hub));
       socket.on('error', () => {});
       sockets.push(socket);
-      return closeCode(socket);
+      return closeCode(socket).then((code) => {
+        if (code === 1013) refused.push(code);
+        return code;
+      });
     });
     await waitFor(() => hub.stats().rejected === 8, 'eight connections to be refused');
     expect(hub.stats().connections).toBe(4);
+    // Each refused client hears 1013 before the rest are cut (a cut would close it 1006).
+    await waitFor(() => refused.length === 8, 'the eight refused clients to hear 1013');
     for (const socket of sockets.splice(0)) socket.terminate();
     expect((await Promise.all(flood)).filter((code) => code === 1013)).toHaveLength(8);
     await waitFor(() => hub.stats().connections === 2, 'the flood to be gone');

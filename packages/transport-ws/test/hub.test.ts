@@ -1,10 +1,9 @@
 import { cryptoRandom, randomNodeId } from '@shoal/core';
-import { ManualTimers } from '@shoal/testkit';
+import { ManualTimers, waitFor } from '@shoal/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { decodeFrame, encodeData, FrameType, type WsClient, type WsHub } from '../src/index.js';
 import { boundClients, openClient, openHub, urlOf, vouchEverything } from './support/loopback.js';
-import { waitFor } from './support/wait-for.js';
 
 describe('WsHub binding and shutdown', () => {
   const hubs: WsHub[] = [];

@@ -1,7 +1,7 @@
 import { Coordinator, generateSecret } from '@shoal/core';
+import { waitFor } from '@shoal/testkit';
 import { expect, it } from 'vitest';
 import { NodeWebSocket, systemTimers, WsClient, WsHub } from '../src/index.js';
-import { waitFor } from './support/wait-for.js';
 
 // The README's example, on 127.0.0.1 and ephemeral ports instead of 8080/8081.
 it('runs the README example', async () => {

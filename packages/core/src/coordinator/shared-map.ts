@@ -12,6 +12,7 @@ import { MapReplica } from '../sync/map-replica.js';
 import { utf8Length } from '../wire/utf8-length.js';
 import { AsyncQueue } from './async-queue.js';
 import type { ChannelState } from './channel-state.js';
+import { callListeners, checkListener } from './listeners.js';
 import type { NodeContext } from './node-context.js';
 import type { TransactionTarget } from './transaction.js';
 
@@ -377,8 +378,9 @@ export class MapObject implements TransactionTarget<PreparedMapWrite> {
     if (this.#watchers.size === 0 && this.#listeners.size === 0 && keyListeners === undefined) return durable;
     const event = toEvent(entry, cursor, local, origin);
     for (const watcher of this.#watchers) watcher.push(event);
-    for (const listener of this.#listeners) this.#call(listener, event);
-    if (keyListeners !== undefined) for (const listener of keyListeners) this.#call(listener, event);
+    const report = this.#context.reportError;
+    callListeners(this.#listeners, event, `map ${this.name}`, report);
+    if (keyListeners !== undefined) callListeners(keyListeners, event, `map ${this.name}`, report);
     return durable;
   }
 
@@ -410,23 +412,6 @@ export class MapObject implements TransactionTarget<PreparedMapWrite> {
     };
   }
 
-  /** A listener's bug must not break the write or the merge that told it: it is reported. */
-  #call(listener: (change: MapWatchEvent) => void, event: MapWatchEvent): void {
-    try {
-      listener(event);
-    } catch (cause) {
-      this.#context.reportError(
-        new ShoalError(
-          ErrorCode.ListenerFailed,
-          `a change listener of map ${this.name} threw: ${String(cause)}`,
-          {
-            cause,
-          },
-        ),
-      );
-    }
-  }
-
   #persistClock(writer: NodeId): void {
     this.#context.writes
       .write({
@@ -449,13 +434,6 @@ function toEvent(entry: MapEntry, cursor: number, local: boolean, origin: string
     cursor,
     origin,
   };
-}
-
-/** Throws `INVALID_ARGUMENT` unless `listener` is a function. */
-export function checkListener(listener: unknown): void {
-  if (typeof listener !== 'function') {
-    throw new ShoalError(ErrorCode.InvalidArgument, 'the listener must be a function');
-  }
 }
 
 /** Unpaired UTF-16 surrogates (`u` mode reads a valid pair as one code point). */

@@ -6,8 +6,9 @@ import { StreamEntryKeys } from '../persistence/storage-keys.js';
 import { StreamReplica } from '../sync/stream-replica.js';
 import { AsyncQueue } from './async-queue.js';
 import type { ChannelState } from './channel-state.js';
+import { callListeners, checkListener } from './listeners.js';
 import type { NodeContext } from './node-context.js';
-import { checkListener, type WatchOptions } from './shared-map.js';
+import type { WatchOptions } from './shared-map.js';
 import type { TransactionTarget } from './transaction.js';
 
 /** One entry seen by {@link SharedStream.watch}, with the cursor to resume after it. */
@@ -207,21 +208,7 @@ export class StreamObject implements TransactionTarget<Uint8Array> {
       origin: this.#appending ? this.#origin : undefined,
     };
     for (const watcher of this.#watchers) watcher.push(event);
-    for (const listener of this.#listeners) {
-      try {
-        listener(event);
-      } catch (cause) {
-        this.#context.reportError(
-          new ShoalError(
-            ErrorCode.ListenerFailed,
-            `an entry listener of stream ${this.name} threw: ${String(cause)}`,
-            {
-              cause,
-            },
-          ),
-        );
-      }
-    }
+    callListeners(this.#listeners, event, `stream ${this.name}`, this.#context.reportError);
   }
 
   /** Calls `listener` for every entry that becomes visible from now on; returns the unsubscribe. */

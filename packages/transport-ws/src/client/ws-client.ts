@@ -8,7 +8,7 @@ import {
   ShoalError,
   type TimerPort,
 } from '@shoal/core';
-import { HandlerSet } from '../handler-set.js';
+import { HandlerSet } from '@shoal/core/ports';
 import { DEFAULT_MAX_MESSAGE_SIZE, integerOption } from '../options.js';
 import { systemTimers } from '../system-timers.js';
 import { decodeFrame, encodeData, encodeHeartbeat, type Frame, FrameType } from '../wire/frame.js';

@@ -8,8 +8,8 @@ import {
   ShoalError,
   type TimerPort,
 } from '@shoal/core';
+import { HandlerSet } from '@shoal/core/ports';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
-import { HandlerSet } from '../handler-set.js';
 import { systemTimers } from '../system-timers.js';
 import {
   decodeFrame,

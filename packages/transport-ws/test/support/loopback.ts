@@ -1,7 +1,7 @@
 import { cryptoRandom, type NodeId, randomNodeId } from '@shoal/core';
+import { waitFor } from '@shoal/testkit';
 import { WebSocket } from 'ws';
 import { WsClient, type WsClientOptions, WsHub, type WsHubOptions } from '../../src/index.js';
-import { waitFor } from './wait-for.js';
 
 /** A hub on 127.0.0.1 and an ephemeral port. */
 export function openHub(options: Partial<WsHubOptions> = {}): Promise<WsHub> {

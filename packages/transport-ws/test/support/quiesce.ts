@@ -1,5 +1,5 @@
+import { waitFor } from '@shoal/testkit';
 import type { WsClient, WsHub } from '../../src/index.js';
-import { waitFor } from './wait-for.js';
 
 /**
  * Waits until nothing moves: no frame received by any client or hub for 100 ms. Loopback
