@@ -11,9 +11,12 @@ import { fflateCompression } from '../ports/compression.js';
 import { cryptoRandom } from '../ports/crypto-random.js';
 import type { KeyValueStore } from '../ports/key-value-store.js';
 import type { MessagePort } from '../ports/message-port.js';
+import type { TimerPort } from '../ports/timer-port.js';
 import { MessageType } from '../protocol/message-type.js';
 import { decodeDelta, decodeDigest } from '../protocol/sync-codec.js';
 import { MessageSealer } from '../security/message-sealer.js';
+import { readAll } from '../wire/byte-reader.js';
+import { ByteWriter } from '../wire/byte-writer.js';
 import { Channel } from './channel.js';
 import { encodeMembers, loadChannel } from './channel-loader.js';
 import { ChannelState, countObjects } from './channel-state.js';
@@ -22,7 +25,7 @@ import { Courier } from './courier.js';
 import { ErrorReporter } from './error-reporter.js';
 import { EventStream } from './event-stream.js';
 import type { NodeContext } from './node-context.js';
-import { incarnationOperation, nodeMetaOperations } from './node-meta.js';
+import { epochOperation, incarnationOperation, nodeMetaOperations } from './node-meta.js';
 import { type NodeSetup, setUpNode } from './node-setup.js';
 import type {
   CoordinatorOptions,
@@ -83,12 +86,16 @@ export class Coordinator implements AsyncDisposable {
   #changeSeq: number;
   /** Channels opened for peers (`joinChannelsOnDemand`), counted against `limits.maxChannels`. */
   #joinedOnDemand = 0;
+  /** When each peer was last told its boot epoch is stale (monotonic ms). */
+  readonly #epochNotices = new Map<NodeId, number>();
+  readonly #timers: TimerPort;
 
   private constructor(options: CoordinatorOptions, setup: NodeSetup) {
     const { config, meta, ports } = setup;
     const timers = options.timers;
     const random = options.random ?? cryptoRandom;
     this.#id = meta.id;
+    this.#timers = timers;
     this.#ports = ports;
     this.#storage = setup.storage;
     this.#config = config;
@@ -133,6 +140,7 @@ export class Coordinator implements AsyncDisposable {
         this.#peers.heard(from, port, source);
         this.#membership.noteAlive(from);
       },
+      staleEpoch: (from, knownEpoch) => this.#tellStaleEpoch(from, knownEpoch),
     });
     this.#membership = this.#createMembership(options, setup);
     this.#membership.onEvent((event) => {
@@ -170,6 +178,7 @@ export class Coordinator implements AsyncDisposable {
     this.#courier.on(MessageType.Membership, (from, body) => this.#membership.handleMessage(from, body));
     // A hello only makes its sender known, which authenticating it already did.
     this.#courier.on(MessageType.Hello, () => {});
+    this.#courier.on(MessageType.EpochNotice, (from, body) => this.#onEpochNotice(from, body));
   }
 
   /**
@@ -393,6 +402,53 @@ export class Coordinator implements AsyncDisposable {
       ...(localAddress === undefined ? {} : { localAddress }),
       onAddress: (peer, address) => this.#peers.learnAddress(peer, address),
     });
+  }
+
+  /**
+   * A peer seals with a boot epoch older than one we saw from it (it was restored from a
+   * backup, or someone replays its old traffic): tell it, at most once per 10 s per peer. The
+   * notice goes to the address we already know for it, never to where the stale message came
+   * from, so a replayer cannot aim it.
+   */
+  #tellStaleEpoch(peer: NodeId, knownEpoch: number): void {
+    const now = this.#timers.monotonic();
+    const last = this.#epochNotices.get(peer);
+    if (last !== undefined && now - last < 10_000) return;
+    this.#epochNotices.set(peer, now);
+    if (this.#epochNotices.size > this.#config.limits.maxPeers) {
+      this.#epochNotices.delete(this.#epochNotices.keys().next().value as NodeId);
+    }
+    this.#courier.send(peer, MessageType.EpochNotice, new ByteWriter(10).writeVarint(knownEpoch).finish());
+  }
+
+  /**
+   * A peer has seen a newer boot epoch of ours than the one we seal with: we were restored from
+   * a backup. Move past it (persisted first), so peers hear us again. A jump of more than 2^20
+   * epochs is not believed (no node restarts that often; a keyed peer must not exhaust ours).
+   */
+  #onEpochNotice(from: NodeId, body: Uint8Array): void {
+    const decoded = readAll(body, (reader) => reader.readBoundedVarint(Number.MAX_SAFE_INTEGER));
+    if (!decoded.ok) {
+      this.#courier.badMessage(from, decoded.error);
+      return;
+    }
+    const seen = decoded.value;
+    const current = this.#sealer.epoch;
+    if (seen < current || seen - current > 2 ** 20) return;
+    const next = seen + 1;
+    this.#writes
+      .write(epochOperation(next))
+      .then(() => {
+        this.#sealer.raiseEpoch(next);
+        this.#courier.announce();
+        this.#errors.report(
+          new ShoalError(
+            ErrorCode.DataReplaced,
+            `peer ${from} had seen boot epoch ${seen} of this node, above its own ${current}: this store was restored from an older copy; moved to epoch ${next}`,
+          ),
+        );
+      })
+      .catch(() => {});
   }
 
   /** A peer syncs `name`: a node with `joinChannelsOnDemand` opens it (bounded), so it is served next round. */

@@ -31,6 +31,8 @@ export interface CourierDeps {
   readonly handlePiggyback: (from: NodeId, bytes: Uint8Array) => void;
   /** A sealed message from `from` opened on `port` (from `source`, when the port has addresses). */
   readonly authenticated: (from: NodeId, port: MessagePort, source: Uint8Array | undefined) => void;
+  /** An authentic message from `from` carried a boot epoch older than `knownEpoch`, seen before. */
+  readonly staleEpoch: (from: NodeId, knownEpoch: number) => void;
 }
 
 /**
@@ -85,6 +87,10 @@ export class Courier {
   receive(port: MessagePort, from: NodeId, bytes: Uint8Array, source: Uint8Array | undefined): void {
     if (!this.#open) return;
     const opened = this.#deps.sealer.open(bytes, from);
+    if (!opened.ok && opened.reason === 'stale-epoch') {
+      this.#deps.staleEpoch(from, opened.knownEpoch);
+      return;
+    }
     if (!opened.ok) {
       if (
         opened.reason === 'auth-failed' ||

@@ -92,6 +92,11 @@ export function nodeMetaOperations(hlc: Timestamp, changeSeq: number): BatchOper
   ];
 }
 
+/** The record of the boot epoch (raised past a stale one a peer reported). */
+export function epochOperation(epoch: number): BatchOperation {
+  return { type: 'put', key: KEYS.epoch, value: encodeCounterRecord(epoch) };
+}
+
 /** The record of the SWIM incarnation. */
 export function incarnationOperation(incarnation: number): BatchOperation {
   return { type: 'put', key: KEYS.incarnation, value: encodeCounterRecord(incarnation) };

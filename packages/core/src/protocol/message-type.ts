@@ -15,6 +15,12 @@ export const MessageType = {
   Hello: 4,
   /** A piece of an envelope too large for one datagram (an entry bigger than a datagram). */
   Fragment: 5,
+  /**
+   * "I have seen a newer boot epoch of yours than the one you seal with": sent (rate-limited)
+   * to a sender whose authentic messages arrive with a stale epoch, e.g. a node restored from
+   * a backup, so it moves past the epoch and is heard again. Body: `epoch:varint`.
+   */
+  EpochNotice: 6,
 } as const;
 
 /** One of the {@link MessageType} values. */

@@ -100,7 +100,18 @@ describe('MessageSealer', () => {
     expect(receiver.open(before.seal(body), alice).ok).toBe(true);
     const restarted = sealer({ epoch: 2 });
     expect(receiver.open(restarted.seal(body), alice)).toMatchObject({ ok: true, epoch: 2, counter: 0 });
-    expect(receiver.open(late, alice)).toEqual({ ok: false, reason: 'replay' });
+    // Refused, and told apart from a replay within the epoch: the sender may need to hear it.
+    expect(receiver.open(late, alice)).toEqual({ ok: false, reason: 'stale-epoch', epoch: 1, knownEpoch: 2 });
+  });
+
+  it('raises its own epoch on request, only upward, with a fresh counter', () => {
+    const sender = sealer({ epoch: 3 });
+    sender.seal(body);
+    sender.raiseEpoch(2);
+    expect(sender.epoch).toBe(3);
+    sender.raiseEpoch(7);
+    const receiver = sealer({ self: bob });
+    expect(receiver.open(sender.seal(body), alice)).toMatchObject({ ok: true, epoch: 7, counter: 0 });
   });
 
   it('counts sealed, opened and dropped messages by reason', () => {

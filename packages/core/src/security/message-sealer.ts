@@ -33,7 +33,13 @@ export type DropReason =
   /** Already seen, or too old for the sender's replay window. */
   | 'replay'
   /** The AEAD tag does not verify: tampered, forged, or sealed with a different secret. */
-  | 'auth-failed';
+  | 'auth-failed'
+  /**
+   * Authentic, but from a boot epoch older than one already seen from that sender: a replay of
+   * an earlier run, or the sender was restored from a backup and reuses old epochs (the result
+   * carries the newer epoch, so the node can tell it).
+   */
+  | 'stale-epoch';
 
 /** Every {@link DropReason}, for iterating counters. */
 export const DROP_REASONS: readonly DropReason[] = [
@@ -44,6 +50,7 @@ export const DROP_REASONS: readonly DropReason[] = [
   'unknown-key',
   'replay',
   'auth-failed',
+  'stale-epoch',
 ];
 
 /** The outcome of {@link MessageSealer.open}: an authenticated body, or why it was dropped. */
@@ -56,7 +63,14 @@ export type OpenResult =
       readonly epoch: number;
       readonly counter: number;
     }
-  | { readonly ok: false; readonly reason: DropReason };
+  | { readonly ok: false; readonly reason: Exclude<DropReason, 'stale-epoch'> }
+  | {
+      readonly ok: false;
+      readonly reason: 'stale-epoch';
+      /** The epoch the message carried, and the newer one already seen from its sender. */
+      readonly epoch: number;
+      readonly knownEpoch: number;
+    };
 
 /** Counters for health reporting. `dropped` has one entry per {@link DropReason}. */
 export interface SealerStats {
@@ -107,7 +121,7 @@ export interface MessageSealerOptions {
 export class MessageSealer {
   /** This node's id as {@link nodeIdBytes} writes it: the first part of every seal's associated data. */
   readonly #selfBytes: Uint8Array;
-  readonly #epoch: number;
+  #epoch: number;
   readonly #tag: Uint8Array;
   readonly #keyring: Keyring | undefined;
   readonly #aead: Aead;
@@ -203,6 +217,22 @@ export class MessageSealer {
     return result;
   }
 
+  /** This node's boot epoch (it only rises: {@link MessageSealer.raiseEpoch}). */
+  get epoch(): number {
+    return this.#epoch;
+  }
+
+  /**
+   * Moves this node to boot epoch `epoch` (when above the current one), with a fresh message
+   * counter: peers that remember a newer epoch of this node than the one it booted with (it was
+   * restored from a backup) accept it again. The caller persists the new epoch first.
+   */
+  raiseEpoch(epoch: number): void {
+    if (!Number.isSafeInteger(epoch) || epoch <= this.#epoch) return;
+    this.#epoch = epoch;
+    this.#counter = 0;
+  }
+
   /** A snapshot of the counters since construction. */
   stats(): SealerStats {
     return { sealed: this.#sealed, opened: this.#opened, dropped: { ...this.#dropped } };
@@ -227,9 +257,14 @@ export class MessageSealer {
     const sealed = header.mode === EnvelopeMode.Sealed;
     if (sealed !== (this.#keyring !== undefined)) return drop('mode-mismatch');
     if (!isNodeId(sender)) return drop('malformed');
-    if (!this.#replay.check(sender, header.epoch, header.counter)) return drop('replay');
+    const knownEpoch = this.#replay.epochOf(sender);
+    const stale = knownEpoch !== undefined && header.epoch < knownEpoch;
+    if (!stale && !this.#replay.check(sender, header.epoch, header.counter)) return drop('replay');
     const body = this.#decrypt(header, sender, bytes.subarray(0, headerLength), payload);
     if (typeof body === 'string') return drop(body);
+    // Authentic but from an older boot: never accepted, but worth telling its sender (a
+    // restored backup would otherwise be deaf until it restarts past its old epochs).
+    if (stale) return { ok: false, reason: 'stale-epoch', epoch: header.epoch, knownEpoch };
     this.#replay.accept(sender, header.epoch, header.counter);
     return { ok: true, sender, body, epoch: header.epoch, counter: header.counter };
   }
@@ -261,7 +296,7 @@ function concat(first: Uint8Array, second: Uint8Array): Uint8Array {
   return joined;
 }
 
-function drop(reason: DropReason): OpenResult {
+function drop(reason: Exclude<DropReason, 'stale-epoch'>): OpenResult {
   return { ok: false, reason };
 }
 

@@ -43,6 +43,11 @@ export class ReplayWindow {
     return this.#windows.size;
   }
 
+  /** The newest epoch seen from `sender`, if it is remembered. */
+  epochOf(sender: NodeId): number | undefined {
+    return this.#windows.get(sender)?.epoch;
+  }
+
   /** True when (epoch, counter) from `sender` would be accepted. Changes nothing. */
   check(sender: NodeId, epoch: number, counter: number): boolean {
     const window = this.#windows.get(sender);
