@@ -205,7 +205,12 @@ export class UdpTransport implements MessagePort {
       this.#stats.invalidAddresses++;
       return false;
     }
+    // A peer newly vouched for (by authenticated traffic) restarts the announcement backoff, so
+    // it hears us soon; an unauthenticated datagram from a fresh id never does, or junk from
+    // ever-new ids would keep this node announcing at its fastest rate.
+    const known = this.#peers.address(peer) !== undefined;
     this.#peers.setAddress(peer, decoded.value);
+    if (!known) this.#announcer.reset();
     return true;
   }
 
@@ -290,10 +295,7 @@ export class UdpTransport implements MessagePort {
       this.#stats.ownDropped++;
       return;
     }
-    if (this.#peers.markSeen(from)) {
-      this.#announcer.reset();
-      this.#peerHandlers.emit(from, 'up');
-    }
+    if (this.#peers.markSeen(from)) this.#peerHandlers.emit(from, 'up');
     // A handler may have closed the transport; nothing runs after close.
     if (this.#closed) return;
     this.#stats.messagesDelivered++;

@@ -1,9 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createSocket } from 'node:dgram';
 import { fileURLToPath } from 'node:url';
 import type { NodeId } from '@shoal/core';
 import { waitFor } from '@shoal/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeUdpAddress, UdpTransport } from '../src/index.js';
+import { encodeFrame } from '../src/wire/frame.js';
 import { multicastAvailable } from './support/multicast-available.js';
 import { nodeId, openLoopback, uniqueMulticast } from './support/nodes.js';
 
@@ -168,4 +170,30 @@ describe('UdpTransport discovery', () => {
     },
     30_000,
   );
+});
+
+describe('UdpTransport discovery under junk', () => {
+  it('keeps backing its announcements off while unauthenticated datagrams arrive from ever-new ids', async () => {
+    const sink = await openLoopback();
+    open.push(sink);
+    const sinkAddress = decodeUdpAddress(sink.localAddress);
+    const victim = await openLoopback({
+      bootstrap: [`127.0.0.1:${sinkAddress.ok ? sinkAddress.value.port : 0}`],
+      announcement: text('hello from the victim'),
+      announceIntervalMs: 100,
+    });
+    open.push(victim);
+    const victimAddress = decodeUdpAddress(victim.localAddress);
+    if (!victimAddress.ok) throw new Error('bad address');
+    const junk = createSocket('udp4');
+    const started = Date.now();
+    // 2 s of datagrams from a fresh id every 10 ms. Each used to restart the backoff, keeping
+    // the victim at its fastest announcement rate (~20 in 2 s); backed off it sends ~7.
+    for (let i = 0; Date.now() - started < 2000; i++) {
+      junk.send(encodeFrame(nodeId(`junk${i}`), text('junk')), victimAddress.value.port, '127.0.0.1');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    junk.close();
+    expect(victim.stats().announcementsSent).toBeLessThan(11);
+  });
 });
