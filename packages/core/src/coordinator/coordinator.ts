@@ -163,6 +163,7 @@ export class Coordinator implements AsyncDisposable {
       meetPeer: (channel, peerFresh) => this.#horizon.meet(channel, peerFresh),
       afterPull: (channel, peerFresh) => this.#horizon.pulled(channel, peerFresh),
       unknownChannel: (name) => this.#joinOnDemand(name),
+      report: (error) => this.#errors.report(error),
     });
     const peers = (from: NodeId) => ({ sender: from, receiver: this.#id });
     this.#courier.on(MessageType.Digest, (from, body) => {

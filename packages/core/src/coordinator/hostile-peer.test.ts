@@ -113,4 +113,22 @@ describe('a hostile keyed peer', () => {
     expect(victim.health().errors[ErrorCode.StreamConflict]).toBe(1);
     expect([...(log.getAll()[0]?.payload ?? [])]).toEqual([1]);
   });
+
+  it('a peer whose clock runs far ahead is reported once and quarantined, not refused every round', async () => {
+    const net = new SimulatedNetwork({ seed: 6, latency: 2 });
+    const victim = await createNode({ id: 'victim', ...net.nodePorts('victim') });
+    const ahead = await createNode({ id: 'ahead', ...net.nodePorts('ahead') });
+    net.setClockSkew('ahead', 5 * 60_000);
+    const drift: string[] = [];
+    victim.errors.subscribe((error) => {
+      if (error.code === ErrorCode.ClockDrift) drift.push(error.message);
+    });
+    await (await victim.channel('c')).map('m').set('mine', 1);
+    await (await ahead.channel('c')).map('m').set('from-the-future', 1);
+    await net.runFor(8000);
+    expect(drift).toHaveLength(1);
+    expect(drift[0]).toContain('not syncing with it');
+    expect((await victim.channel('c')).map('m').has('from-the-future')).toBe(false);
+    expect(victim.health().errors[ErrorCode.ClockDrift]).toBe(1);
+  });
 });

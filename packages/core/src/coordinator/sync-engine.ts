@@ -1,4 +1,5 @@
 import { compareTimestamps, type Timestamp, ZERO_TIMESTAMP } from '../clock/timestamp.js';
+import type { ShoalError } from '../errors/shoal-error.js';
 import type { NodeId } from '../ids/node-id.js';
 import { type RandomPort, sample } from '../ports/random-port.js';
 import type { TimerPort } from '../ports/timer-port.js';
@@ -15,6 +16,7 @@ import { DigestMemory } from '../sync/digest-memory.js';
 import { IdleBackoff } from '../sync/idle-backoff.js';
 import type { ChannelState } from './channel-state.js';
 import { objectId } from './channel-state.js';
+import { ClockQuarantine } from './clock-quarantine.js';
 import type { CoordinatorConfig } from './config.js';
 
 /** How the engine reaches the rest of the node. */
@@ -48,6 +50,8 @@ export interface SyncEngineDeps {
   readonly afterPull: (channel: ChannelState, peerFresh: boolean) => void;
   /** A peer synced a channel this node has not opened (it is not answered this time). */
   readonly unknownChannel: (name: string) => void;
+  /** Reports an error on `node.errors`. */
+  readonly report: (error: ShoalError) => void;
 }
 
 /** Per peer and channel: how far apart the two replicas were at the last exchange. */
@@ -142,6 +146,7 @@ export class SyncEngine {
     { peer: NodeId; lastProgress: number; attached?: readonly OutgoingObject[] }
   >();
   readonly #memory: DigestMemory;
+  readonly #quarantine: ClockQuarantine;
   readonly #idle: IdleBackoff;
   readonly #pending = new Map<string, PendingPush>();
   /** Per channel, when entries were last pushed (own writes or relays). */
@@ -154,6 +159,7 @@ export class SyncEngine {
 
   constructor(deps: SyncEngineDeps) {
     this.#deps = deps;
+    this.#quarantine = new ClockQuarantine(deps.timers, deps.config.maxDrift, deps.report);
     this.#memory = new DigestMemory(deps.config.limits.maxPeers);
     this.#idle = new IdleBackoff(deps.config.gossipInterval, deps.config.idleGossipInterval);
   }
@@ -208,6 +214,8 @@ export class SyncEngine {
    * nothing get no answer: one final ends the sender's pull.
    */
   handleDigest(from: NodeId, digest: DigestMessage): void {
+    if (this.#quarantine.holds(from)) return;
+    if (digest.attached !== undefined && this.#quarantine.screen(from, digest.attached)) return;
     const channel = this.#deps.channels.get(digest.channel);
     // Not joined: no answer (the asker's pull times out); an answer would let it count a
     // sync of a channel we do not hold as completed.
@@ -301,6 +309,7 @@ export class SyncEngine {
 
   /** Merges a delta; a final chunk from the peer we pull from ends the pull. */
   handleDelta(from: NodeId, delta: DeltaMessage): void {
+    if (this.#quarantine.holds(from) || this.#quarantine.screen(from, delta.objects)) return;
     const channel = this.#deps.channels.get(delta.channel);
     if (channel === undefined) this.#deps.unknownChannel(delta.channel);
     if (channel === undefined || !channel.allows(from)) return;
@@ -420,7 +429,7 @@ export class SyncEngine {
   }
 
   #eligible(channel: ChannelState): NodeId[] {
-    return this.#deps.peers().filter((peer) => channel.allows(peer));
+    return this.#deps.peers().filter((peer) => channel.allows(peer) && !this.#quarantine.holds(peer));
   }
 
   /**
