@@ -4,4 +4,4 @@
  *
  * @packageDocumentation
  */
-export { type LmdbDurability, LmdbStore, type LmdbStoreOptions } from './lmdb-store.js';
+export { type LmdbDurability, LmdbStore, type LmdbStoreOptions, type LmdbStoreStats } from './lmdb-store.js';

@@ -49,7 +49,8 @@ const CLOSE_GRACE_MS = 1000;
  *   introduced to up to `introductions` random others, and they to it.
  * - **Bounded.** Frames above `maxPayload` close the connection (1009), text frames close it
  *   (1003), garbage is dropped; connections per address and in total are capped; a slow
- *   client's backlog is capped (see {@link HubConnection}). Everything is counted in
+ *   client's backlog is capped (bulk frames paused above `pauseAboveBytes`, the queue dropped
+ *   and counted above `dropAboveBytes` or after `stuckMs` stuck). Everything is counted in
  *   {@link stats}; nothing a client sends can throw out of a handler or stop the hub.
  * - **Liveness.** A WebSocket ping every `pingIntervalMs`; a connection silent for a whole
  *   period is terminated. Clients' app-level Pings are answered.
