@@ -1,0 +1,176 @@
+/**
+ * Shoal's local API side by side with Yjs, in one run (issue 13's aims): writes one per call,
+ * many writes in one transaction, merging 100k remote entries, heap per entry. Subjects
+ * alternate within each repetition; the best of `--runs` is kept (the machine is shared, so the
+ * fastest run is the least disturbed), with the median beside it.
+ *
+ *   pnpm --filter @shoal/bench api [-- --keys 100000 --runs 5]
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { type Coordinator, createNode, MemoryStore, type TimerPort } from '@shoal/core';
+
+import { LmdbStore } from '@shoal/storage-lmdb';
+import * as Y from 'yjs';
+import { median } from './format.js';
+
+const { values } = parseArgs({
+  args: process.argv.slice(2).filter((arg) => arg !== '--'),
+  options: { keys: { type: 'string', default: '100000' }, runs: { type: 'string', default: '5' } },
+});
+const keys = Number(values.keys);
+const runs = Number(values.runs);
+const gc = (globalThis as { gc?: () => void }).gc;
+if (gc === undefined) throw new Error('run with --expose-gc (the `api` script does)');
+
+/** A clock that never fires: no peers, no rounds worth running during a timed loop. */
+const stillTimers: TimerPort = {
+  now: () => Date.now(),
+  monotonic: () => performance.now(),
+  setTimeout: () => () => {},
+};
+const value = (i: number) => ({ on: i % 2 === 0, level: i % 10 });
+
+async function localNode(storage = new MemoryStore() as MemoryStore | LmdbStore): Promise<Coordinator> {
+  return createNode({ id: 'bench', timers: stillTimers, storage, membership: false });
+}
+
+/** Shoal: `set` once per call, awaiting the last (all share one durable batch per turn). */
+async function shoalSets(storage?: LmdbStore): Promise<number> {
+  const node = await localNode(storage);
+  const map = (await node.channel('c')).map('m');
+  const start = performance.now();
+  let last: Promise<void> = Promise.resolve();
+  for (let i = 0; i < keys; i++) last = map.set(`key-${i}`, value(i));
+  await last;
+  const rate = keys / ((performance.now() - start) / 1000);
+  await node.dispose({ leave: false });
+  return rate;
+}
+
+async function shoalTransact(): Promise<number> {
+  const node = await localNode();
+  const ch = await node.channel('c');
+  const map = ch.map('m');
+  const start = performance.now();
+  await ch.transact(() => {
+    for (let i = 0; i < keys; i++) void map.set(`key-${i}`, value(i));
+  });
+  const rate = keys / ((performance.now() - start) / 1000);
+  await node.dispose({ leave: false });
+  return rate;
+}
+
+function yjsSets(oneTransaction: boolean): number {
+  const doc = new Y.Doc();
+  const map = doc.getMap('m');
+  const start = performance.now();
+  if (oneTransaction)
+    doc.transact(() => {
+      for (let i = 0; i < keys; i++) map.set(`key-${i}`, value(i));
+    });
+  else for (let i = 0; i < keys; i++) doc.transact(() => map.set(`key-${i}`, value(i)));
+  return keys / ((performance.now() - start) / 1000);
+}
+
+/** A snapshot of `keys` entries, and Yjs's update of the same map. */
+async function sources(): Promise<{ snapshot: Uint8Array; update: Uint8Array }> {
+  const node = await localNode();
+  const ch = await node.channel('c');
+  await ch.transact(() => {
+    for (let i = 0; i < keys; i++) void ch.map('m').set(`key-${i}`, value(i));
+  });
+  const snapshot = await ch.export();
+  await node.dispose({ leave: false });
+  const doc = new Y.Doc();
+  doc.transact(() => {
+    for (let i = 0; i < keys; i++) doc.getMap('m').set(`key-${i}`, value(i));
+  });
+  return { snapshot, update: Y.encodeStateAsUpdate(doc) };
+}
+
+/** Decode + merge + persist (to the in-memory store) of a whole remote state. */
+async function shoalMerge(snapshot: Uint8Array): Promise<number> {
+  const node = await localNode();
+  const ch = await node.channel('c');
+  const start = performance.now();
+  await ch.import(snapshot);
+  const rate = keys / ((performance.now() - start) / 1000);
+  await node.dispose({ leave: false });
+  return rate;
+}
+
+function yjsMerge(update: Uint8Array): number {
+  const doc = new Y.Doc();
+  const start = performance.now();
+  Y.applyUpdate(doc, update);
+  return keys / ((performance.now() - start) / 1000);
+}
+
+/** Heap retained per entry by a replica holding `keys` entries (its store included for Shoal). */
+async function heapPerEntry(): Promise<{ shoal: number; yjs: number }> {
+  gc?.();
+  let before = process.memoryUsage().heapUsed;
+  const node = await localNode();
+  const ch = await node.channel('c');
+  await ch.transact(() => {
+    for (let i = 0; i < keys; i++) void ch.map('m').set(`key-${i}`, value(i));
+  });
+  gc?.();
+  const shoal = (process.memoryUsage().heapUsed - before) / keys;
+  await node.dispose({ leave: false });
+  gc?.();
+  before = process.memoryUsage().heapUsed;
+  const doc = new Y.Doc();
+  doc.transact(() => {
+    for (let i = 0; i < keys; i++) doc.getMap('m').set(`key-${i}`, value(i));
+  });
+  gc?.();
+  const yjs = (process.memoryUsage().heapUsed - before) / keys;
+  doc.destroy();
+  return { shoal, yjs };
+}
+
+const results = new Map<string, number[]>();
+const record = (name: string, rate: number) => results.set(name, [...(results.get(name) ?? []), rate]);
+const { snapshot, update } = await sources();
+const lmdbDir = await mkdtemp(join(tmpdir(), 'shoal-api-bench-'));
+try {
+  for (let run = 0; run < runs; run++) {
+    gc();
+    record('shoal set', await shoalSets());
+    gc();
+    record('yjs set', yjsSets(false));
+    gc();
+    const lmdb = await LmdbStore.open(join(lmdbDir, `run-${run}`), { ifDataMissing: 'start-fresh' });
+    record('shoal set (LMDB)', await shoalSets(lmdb));
+    gc();
+    record('shoal transact', await shoalTransact());
+    gc();
+    record('yjs transact', yjsSets(true));
+    gc();
+    record('shoal merge', await shoalMerge(snapshot));
+    gc();
+    record('yjs merge', yjsMerge(update));
+  }
+} finally {
+  await rm(lmdbDir, { recursive: true, force: true });
+}
+const heap = await heapPerEntry();
+
+const best = (name: string) => Math.max(...(results.get(name) ?? [0]));
+const row = (name: string) => {
+  const rates = results.get(name) ?? [];
+  return `${name.padEnd(18)} best ${Math.round(best(name)).toLocaleString('en').padStart(9)}/s   median ${Math.round(median(rates)).toLocaleString('en').padStart(9)}/s`;
+};
+console.log(`${keys.toLocaleString('en')} keys, ${runs} runs, Node ${process.version}, one node, no peers`);
+for (const name of results.keys()) console.log(row(name));
+const ratio = (a: string, b: string) => (best(a) / best(b)).toFixed(2);
+console.log(
+  `ratios (best): set ${ratio('shoal set', 'yjs set')}×, transact ${ratio('shoal transact', 'yjs transact')}×, merge ${ratio('shoal merge', 'yjs merge')}×`,
+);
+console.log(
+  `heap per entry: Shoal ${Math.round(heap.shoal)} B (store included), Yjs ${Math.round(heap.yjs)} B`,
+);
