@@ -374,7 +374,7 @@ export class MapObject implements TransactionTarget<PreparedMapWrite> {
       key: this.#keys.key(entry.key),
       value: encodeMapRecord(entry, cursor, valueBytes),
     });
-    const keyListeners = this.#keyListeners.get(entry.key);
+    const keyListeners = this.#keyListeners.size === 0 ? undefined : this.#keyListeners.get(entry.key);
     if (this.#watchers.size === 0 && this.#listeners.size === 0 && keyListeners === undefined) return durable;
     const event = toEvent(entry, cursor, local, origin);
     for (const watcher of this.#watchers) watcher.push(event);

@@ -40,12 +40,13 @@ export class WriteQueue {
   }
 
   /**
-   * Queues operations; the promise resolves once they are durable. A caller may ignore the
+   * Queues an operation; the promise resolves once it is durable. A caller may ignore the
    * promise: a failed batch reaches `onError`, and never surfaces as an unhandled rejection.
    */
-  write(...operations: BatchOperation[]): Promise<void> {
-    for (const operation of operations) this.#pending.push(operation);
-    this.#schedule();
+  write(operation: BatchOperation): Promise<void> {
+    // One operation a call: this runs for every record, and a rest parameter allocates.
+    this.#pending.push(operation);
+    if (!this.#scheduled) this.#schedule();
     return this.#next.promise;
   }
 
