@@ -83,6 +83,8 @@ export interface NodeOptions {
   readonly keys?: number;
   readonly appends?: number;
   readonly bigBytes?: number;
+  /** Run as a WebSocket hub (no UDP) meshed with hubs on hosts 1..`hubs`. */
+  readonly hubs?: number;
 }
 
 /** One node-main process inside namespace `${prefix}-nI`. */
@@ -122,6 +124,7 @@ export class LabNode {
       String(options.appends ?? 2),
       '--big-bytes',
       String(options.bigBytes ?? 0),
+      ...(options.hubs === undefined ? [] : ['--hubs', String(options.hubs)]),
     ];
     // cwd = repo root, so `--import tsx` resolves from the root node_modules.
     this.#child = spawn('bash', args, {

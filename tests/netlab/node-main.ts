@@ -8,7 +8,8 @@
  * to stdout every `--report-ms`. It obeys JSON commands on stdin, one per line:
  *   {"cmd":"set","key":"k","value":"v"}      {"cmd":"setBig","key":"k","bytes":20000}
  *   {"cmd":"append","text":"t"}               {"cmd":"stop"}
- * and exits when stdin closes (its parent went away), so it is never orphaned.
+ * and exits when stdin closes (its parent went away), so it is never orphaned. With `--hubs N`
+ * it is a WebSocket hub instead (no UDP) on 10.77.0.I:8080, meshed with the hubs on hosts 1..N.
  */
 import { createHash } from 'node:crypto';
 import { createInterface } from 'node:readline';
@@ -18,6 +19,7 @@ import { openNode } from '@shoal/node';
 
 export const MULTICAST_GROUP = '239.255.77.77';
 export const MULTICAST_PORT = 47477;
+export const HUB_PORT = 8080;
 
 const { values } = parseArgs({
   options: {
@@ -29,6 +31,8 @@ const { values } = parseArgs({
     'big-bytes': { type: 'string', default: '0' },
     'report-ms': { type: 'string', default: '250' },
     'announce-ms': { type: 'string', default: '250' },
+    /** Run as a WebSocket hub on port 8080 (no UDP), meshed with the hubs on hosts 1..N. */
+    hubs: { type: 'string' },
   },
 });
 
@@ -46,15 +50,24 @@ if (!Number.isInteger(index) || index < 1 || index > 50) fatal(new Error('--inde
 if (values.secret === undefined) fatal(new Error('--secret is required'));
 const address = `10.77.0.${index}`;
 
+const hubCount = values.hubs === undefined ? 0 : Number(values.hubs);
 const node = await openNode({
   ...(values['data-dir'] === undefined ? {} : { dataDir: values['data-dir'] }),
   secret: values.secret,
-  udp: {
-    host: address,
-    interface: address,
-    multicast: { group: MULTICAST_GROUP, port: MULTICAST_PORT, interface: address },
-    announceIntervalMs: Number(values['announce-ms']),
-  },
+  ...(hubCount > 0
+    ? {
+        udp: false as const,
+        ws: { listen: HUB_PORT, host: address },
+        hubs: Array.from({ length: hubCount }, (_, i) => `ws://10.77.0.${i + 1}:${HUB_PORT}`),
+      }
+    : {
+        udp: {
+          host: address,
+          interface: address,
+          multicast: { group: MULTICAST_GROUP, port: MULTICAST_PORT, interface: address },
+          announceIntervalMs: Number(values['announce-ms']),
+        },
+      }),
 }).catch(fatal);
 
 const channel = await node.channel('lab');
