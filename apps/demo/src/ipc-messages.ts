@@ -3,11 +3,17 @@ import type { NodeStatus } from './node-status.js';
 /** What a node process tells its parent over the IPC channel. */
 export type ChildMessage =
   | { readonly type: 'status'; readonly status: NodeStatus }
-  | { readonly type: 'fatal'; readonly message: string };
+  | { readonly type: 'fatal'; readonly message: string }
+  /** Soak mode: the write of `key` (a map key or `stream:N`) is durable: acknowledged. */
+  | { readonly type: 'ack'; readonly key: string }
+  /** Soak mode: everything the node holds, in answer to `dump`. */
+  | { readonly type: 'state'; readonly keys: readonly string[]; readonly entries: readonly string[] };
 
 /** What the parent tells a node process. */
 export type ParentMessage =
   /** Turn the periodic sensor writes and chat lines on or off (off lets replicas settle). */
   | { readonly type: 'writes'; readonly enabled: boolean }
   /** Leave the group gracefully, close the store, exit 0. */
-  | { readonly type: 'stop' };
+  | { readonly type: 'stop' }
+  /** Soak mode: report every key and stream entry held (`state`). */
+  | { readonly type: 'dump' };

@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { DemoWriter } from './demo-writer.js';
 import type { ChildMessage, ParentMessage } from './ipc-messages.js';
 import { nodeStatus } from './node-status.js';
+import { SoakWriter } from './soak-writer.js';
 import { startUdpNode } from './udp-node.js';
 
 const { values } = parseArgs({
@@ -20,6 +21,8 @@ const { values } = parseArgs({
     'data-dir': { type: 'string' },
     'write-ms': { type: 'string', default: '500' },
     'report-ms': { type: 'string', default: '250' },
+    /** Soak mode: write unique keys and entries, and acknowledge each once durable. */
+    soak: { type: 'boolean', default: false },
   },
 });
 
@@ -45,7 +48,9 @@ const { node, transport } = await startUdpNode({
 const channel = await node.channel('demo');
 const map = channel.map('sensors');
 const stream = channel.stream('chat');
-const writer = new DemoWriter(name, map, stream);
+const writer = values.soak
+  ? new SoakWriter(name, map, stream, (key) => send({ type: 'ack', key }))
+  : new DemoWriter(name, map, stream);
 
 let writing = true;
 let lastCount = 0;
@@ -67,7 +72,8 @@ const reportTimer = setInterval(() => {
   const rate = ((count - lastCount) * 1000) / Math.max(1, now - lastTime);
   lastCount = count;
   lastTime = now;
-  send({ type: 'status', status: nodeStatus(node, map, stream, rate) });
+  const rssMiB = Math.round(process.memoryUsage().rss / 2 ** 20);
+  send({ type: 'status', status: { ...nodeStatus(node, map, stream, rate), rssMiB } });
 }, Number(values['report-ms']));
 
 let stopping = false;
@@ -84,6 +90,12 @@ async function shutdown(): Promise<void> {
 process.on('message', (message: ParentMessage) => {
   if (message.type === 'writes') writing = message.enabled;
   else if (message.type === 'stop') shutdown().catch(fail);
+  else if (message.type === 'dump')
+    send({
+      type: 'state',
+      keys: [...map.keys()],
+      entries: stream.getAll().map((entry) => new TextDecoder().decode(entry.payload)),
+    });
 });
 process.on('disconnect', () => {
   shutdown().catch(fail);

@@ -18,6 +18,8 @@ export interface NodeStatus {
   readonly messagesPerSecond: number;
   /** Inbound messages dropped because they failed to authenticate (wrong secret, forgery). */
   readonly authDropped: number;
+  /** The reporting process's resident set, in MiB (node processes only). */
+  readonly rssMiB?: number;
 }
 
 /** Hashes a map and a stream into the {@link NodeStatus.digest}: 8 hex digits. */

@@ -13,6 +13,8 @@ export interface NodeSpec {
   readonly multicastPort: number;
   readonly dataDir: string;
   readonly writeMs?: number;
+  /** Soak mode: unique writes, each acknowledged (`ack` messages), and `dump` answered. */
+  readonly soak?: boolean;
 }
 
 /** A supervised node process and what the parent knows of it. */
@@ -45,8 +47,15 @@ export class NodeSupervisor {
   /** Children this supervisor killed or asked to stop: their exits are not crashes. */
   readonly #expected = new WeakSet<ChildProcess>();
 
-  constructor(onCrash: (crash: Crash) => void) {
+  readonly #onMessage: (managed: ManagedNode, message: ChildMessage) => void;
+
+  /** @param onMessage sees every message but statuses (soak acknowledgements and dumps). */
+  constructor(
+    onCrash: (crash: Crash) => void,
+    onMessage: (managed: ManagedNode, message: ChildMessage) => void = () => {},
+  ) {
     this.#onCrash = onCrash;
+    this.#onMessage = onMessage;
     process.on('exit', this.#killAll);
   }
 
@@ -72,6 +81,11 @@ export class NodeSupervisor {
     // Forget the old process's last report: the row shows the new process's own state once it reports.
     managed.status = undefined;
     this.#spawn(managed);
+  }
+
+  /** Sends `message` to one node, if it runs. */
+  tell(managed: ManagedNode, message: ParentMessage): void {
+    if (managed.child?.connected) managed.child.send(message);
   }
 
   /** Tells every running node to pause or resume its writes. */
@@ -131,6 +145,7 @@ export class NodeSupervisor {
       `--multicast-port=${spec.multicastPort}`,
       `--data-dir=${spec.dataDir}`,
       ...(spec.writeMs === undefined ? [] : [`--write-ms=${spec.writeMs}`]),
+      ...(spec.soak === true ? ['--soak'] : []),
     ];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
     managed.child = child;
@@ -143,9 +158,9 @@ export class NodeSupervisor {
       if (message.type === 'status') {
         managed.status = message.status;
         if (managed.phase === 'starting' || managed.phase === 'restarting') managed.phase = 'running';
-      } else {
+      } else if (message.type === 'fatal') {
         fatal = message.message;
-      }
+      } else this.#onMessage(managed, message);
     });
     child.on('exit', (code, signal) => {
       if (managed.child === child) managed.child = undefined;

@@ -1,0 +1,34 @@
+/**
+ * `pnpm soak [--nodes 10] [--minutes 2] [--seed N]`: the chaos soak (see {@link runSoak}), with
+ * a Jepsen-style summary. Exits 1 when an acknowledged write was lost, replicas differ or a
+ * node crashed.
+ */
+import { parseArgs } from 'node:util';
+import { runSoak } from './soak-run.js';
+
+const { values } = parseArgs({
+  args: process.argv.slice(2).filter((arg) => arg !== '--'),
+  options: {
+    nodes: { type: 'string', default: '10' },
+    minutes: { type: 'string', default: '2' },
+    seed: { type: 'string' },
+  },
+});
+const summary = await runSoak({
+  nodes: Number(values.nodes),
+  durationMs: Number(values.minutes) * 60_000,
+  ...(values.seed === undefined ? {} : { seed: Number(values.seed) }),
+  log: (line) => console.log(`  ${line}`),
+});
+const ok = summary.lost === 0 && summary.identical && summary.crashes.length === 0;
+console.log(
+  [
+    `soak: ${summary.nodes} nodes, ${(summary.durationMs / 60_000).toFixed(1)} min, seed ${summary.seed}`,
+    `  faults: ${summary.faults.kill} kill -9 + restart, ${summary.faults.pause} SIGSTOP/SIGCONT`,
+    `  acknowledged writes: ${summary.acknowledged}, lost: ${summary.lost}`,
+    `  replicas identical: ${summary.identical}, ${summary.convergedAfterMs} ms after the faults and writes stopped`,
+    `  crashes: ${summary.crashes.length}, largest node RSS: ${summary.maxRssMiB} MiB`,
+    ok ? '  ✓ valid' : '  ✗ INVALID',
+  ].join('\n'),
+);
+process.exit(ok ? 0 : 1);
