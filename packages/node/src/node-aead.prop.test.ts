@@ -26,3 +26,16 @@ describe('nodeXChaCha20Poly1305', () => {
     );
   });
 });
+
+describe('nodeXChaCha20Poly1305 with Node Buffers', () => {
+  it('seals and opens with key and nonce given as Buffer views at odd offsets', () => {
+    const pool = Buffer.alloc(200, 7);
+    const key = pool.subarray(1, 33);
+    const nonce = pool.subarray(37, 61);
+    const sealed = nodeXChaCha20Poly1305.seal(key, nonce, Uint8Array.of(1, 2, 3), new Uint8Array());
+    expect(
+      nobleXChaCha20Poly1305.open(new Uint8Array(key), new Uint8Array(nonce), sealed, new Uint8Array()),
+    ).toEqual(Uint8Array.of(1, 2, 3));
+    expect(nodeXChaCha20Poly1305.open(key, nonce, sealed, new Uint8Array())).toEqual(Uint8Array.of(1, 2, 3));
+  });
+});

@@ -11,7 +11,9 @@ const KEY_BYTES = 32;
 /** The XChaCha20 subkey and IETF nonce (draft-irtf-cfrg-xchacha §2.3). */
 function subkey(key: Uint8Array, nonce: Uint8Array): { key: Uint8Array; iv: Uint8Array } {
   const out = new Uint32Array(8);
-  hchacha(SIGMA, u32(key.slice()), u32(nonce.slice(0, 16)), out);
+  // Copies through Uint8Array's own constructor: `slice` on a Node Buffer is a view, possibly at an
+  // offset a Uint32Array cannot start at.
+  hchacha(SIGMA, u32(new Uint8Array(key)), u32(new Uint8Array(nonce.subarray(0, 16))), out);
   const iv = new Uint8Array(12);
   iv.set(nonce.subarray(16, 24), 4);
   return { key: new Uint8Array(out.buffer), iv };
