@@ -31,6 +31,11 @@ export default defineConfig({
         test: { name: 'demo', root: 'apps/demo', include: ['src/**/*.test.ts'] },
       },
       {
+        // Spawns real `shoal` processes on loopback; the REPL test skips, saying why, without tmux.
+        extends: true as const,
+        test: { name: 'cli', root: 'apps/cli', include: ['src/**/*.test.ts', 'test/**/*.test.ts'] },
+      },
+      {
         // Multi-host tests across network namespaces (../shared/netlab.sh); they skip, saying
         // why, where namespaces or nftables are unavailable.
         extends: true as const,
