@@ -48,6 +48,15 @@ export default defineConfig({
         test: { name: 'demo', root: fromRoot('./apps/demo'), include: ['src/**/*.test.ts'] },
       },
       {
+        // Spawns real `shoal` processes on loopback; the REPL test skips, saying why, without tmux.
+        extends: true as const,
+        test: {
+          name: 'cli',
+          root: fromRoot('./apps/cli'),
+          include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+        },
+      },
+      {
         // Multi-host tests across network namespaces (tests/netlab/netlab.sh); they skip, saying
         // why, where namespaces or nftables are unavailable.
         extends: true as const,

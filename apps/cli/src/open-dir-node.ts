@@ -1,0 +1,48 @@
+import { type Coordinator, isShoalError } from '@shoal/core';
+import { openNode } from '@shoal/node';
+import type { UdpTransportOptions } from '@shoal/transport-udp';
+import { CliError } from './cli-error.js';
+import type { DataDir, NetworkConfig } from './data-dir.js';
+
+/**
+ * UDP options for a data dir's network settings. An explicit interface binds the unicast
+ * socket to it too, so `--interface 127.0.0.1` keeps a node entirely on loopback.
+ */
+export function udpOptions(network: NetworkConfig, online: boolean): Omit<UdpTransportOptions, 'nodeId'> {
+  if (!online) return { host: '127.0.0.1', multicast: false };
+  return {
+    ...(network.interface === undefined ? {} : { host: network.interface, interface: network.interface }),
+    ...(network.port === undefined ? {} : { port: network.port }),
+    multicast: {
+      ...(network.multicastPort === undefined ? {} : { port: network.multicastPort }),
+      ...(network.interface === undefined ? {} : { interface: network.interface }),
+    },
+    ...(network.bootstrap === undefined ? {} : { bootstrap: network.bootstrap }),
+  };
+}
+
+/**
+ * Opens the node of `dir` with its invite and network settings (`overrides` win). `online:
+ * false` opens it with no discovery and no peers, for commands that only read local state.
+ * @throws CliError `NOT_INITIALISED` for a directory without an invite, `LOCKED` when another
+ * process (an agent or a REPL) holds the store.
+ */
+export async function openDirNode(
+  dir: DataDir,
+  options: { online: boolean; overrides?: NetworkConfig },
+): Promise<Coordinator> {
+  const secret = dir.readInvite();
+  const network = { ...dir.readConfig().network, ...options.overrides };
+  try {
+    return await openNode({ dataDir: dir.storePath, secret, udp: udpOptions(network, options.online) });
+  } catch (error) {
+    if (isShoalError(error) && error.details?.reason === 'locked') {
+      throw new CliError(
+        'LOCKED',
+        `data dir ${dir.path} is in use by process ${String(error.details.pid)}, another shoal command; ` +
+          'retry when it ends, or run `shoal agent` so that commands share one node',
+      );
+    }
+    throw error;
+  }
+}
