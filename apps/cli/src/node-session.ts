@@ -85,7 +85,8 @@ export class NodeSession {
    */
   async channel(name: string, create: boolean): Promise<Channel> {
     if (!this.#known.has(name)) {
-      if (!create) {
+      // A channel a peer synced with this node (an agent joins those on demand) is known too.
+      if (!create && !this.node.channelNames().includes(name)) {
         const known = this.knownChannels;
         throw new CliError(
           'UNKNOWN_CHANNEL',

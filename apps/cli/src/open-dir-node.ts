@@ -34,7 +34,14 @@ export async function openDirNode(
   const secret = dir.readInvite();
   const network = { ...dir.readConfig().network, ...options.overrides };
   try {
-    return await openNode({ dataDir: dir.storePath, secret, udp: udpOptions(network, options.online) });
+    return await openNode({
+      dataDir: dir.storePath,
+      secret,
+      udp: udpOptions(network, options.online),
+      // An agent serves every channel its peers use, so `get` on one node sees a write made
+      // through another even if this node never touched that channel.
+      config: { joinChannelsOnDemand: options.online },
+    });
   } catch (error) {
     if (isShoalError(error) && error.details?.reason === 'locked') {
       throw new CliError(

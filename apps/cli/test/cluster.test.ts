@@ -38,6 +38,20 @@ describe('two shoal agents on loopback', () => {
     cleanup();
   });
 
+  it('get on one agent sees a write made through the other to a channel it never used', async () => {
+    const set = await shoal(['set', 'garden/valves', 'north', '"open"', '--dir', a]);
+    expect(set.code).toBe(0);
+    // Agent b opens 'garden' when a syncs it (agents join channels on demand), then serves it.
+    let value = '';
+    const deadline = Date.now() + 20_000;
+    while (!value.includes('open') && Date.now() < deadline) {
+      const get = await shoal(['get', 'garden/valves', 'north', '--dir', b]);
+      value = get.code === 0 ? get.stdout.trim() : '';
+      if (!value.includes('open')) await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect(value).toMatch(/^"?open"?$/);
+  }, 45_000);
+
   it('watch on one agent sees a write made through the other', async () => {
     watchB = new Running(['watch', 'home/settings', '--dir', b, '--json']);
     // The watch opens (and subscribes to) the channel on agent b; write once it has.

@@ -299,6 +299,11 @@ export class Coordinator implements AsyncDisposable {
     return facade;
   }
 
+  /** Names of the channels open on this node: opened by the application, or for peers (`joinChannelsOnDemand`). */
+  channelNames(): string[] {
+    return [...this.#channels.keys()].sort();
+  }
+
   /** Adds a peer by id (for transports without discovery, or to seed membership). */
   addPeer(id: string): void {
     this.#assertOpen();
