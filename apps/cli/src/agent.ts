@@ -1,9 +1,20 @@
 import type { NodeEvent } from '@shoal/core';
+import { reportCatchUp } from './catch-up-progress.js';
+import { lines } from './command-kit.js';
 import { ControlServer } from './control-server.js';
 import type { DataDir, NetworkConfig } from './data-dir.js';
+import type { ListenAddress } from './listen-address.js';
 import { NodeSession } from './node-session.js';
 import { openDirNode } from './open-dir-node.js';
 import type { Output } from './output.js';
+
+/** How `shoal agent` runs beyond the data dir's settings. */
+export interface AgentOptions {
+  /** Network flags given on the command line; they win over the data dir's. */
+  readonly overrides: NetworkConfig;
+  /** Be a WebSocket hub listening here. */
+  readonly wsListen?: ListenAddress;
+}
 
 /**
  * `shoal agent`: runs the node of `dir` until SIGINT or SIGTERM. Opens every channel the data
@@ -11,10 +22,16 @@ import type { Output } from './output.js';
  * happen (NDJSON with `--json`). On a signal it stops taking requests, leaves the cluster
  * gracefully (dispose announces the departure) and resolves.
  */
-export async function runAgent(dir: DataDir, out: Output, overrides: NetworkConfig): Promise<void> {
-  const node = await openDirNode(dir, { online: true, overrides });
+export async function runAgent(dir: DataDir, out: Output, options: AgentOptions): Promise<void> {
+  const { overrides, wsListen } = options;
+  const node = await openDirNode(dir, {
+    online: true,
+    overrides,
+    ...(wsListen === undefined ? {} : { wsListen }),
+  });
   const session = new NodeSession(node, dir);
   let server: ControlServer | undefined;
+  let stopProgress: (() => void) | undefined;
   try {
     await session.openKnownChannels();
     server = await ControlServer.listen(dir.socketPath, session);
@@ -29,10 +46,17 @@ export async function runAgent(dir: DataDir, out: Output, overrides: NetworkConf
         id: node.id,
         dir: dir.path,
         channels: session.knownChannels,
+        ...(wsListen === undefined ? {} : { hub: wsListen }),
       },
       () =>
-        `${out.style('bold', 'agent')} ${node.id} running on ${dir.path} (channels: ${session.knownChannels.join(', ') || 'none yet'}); Ctrl-C to leave`,
+        lines(
+          `${out.style('bold', 'agent')} ${node.id} running on ${dir.path} (channels: ${session.knownChannels.join(', ') || 'none yet'}); Ctrl-C to leave`,
+          wsListen === undefined
+            ? undefined
+            : `WebSocket hub listening on ${wsListen.host ?? 'every interface'}, port ${wsListen.port}`,
+        ),
     );
+    stopProgress = reportCatchUp(node, out);
     const signal = await new Promise<NodeJS.Signals>((resolve) => {
       // `on`, not `once`: repeated signals (the bin's wrapper forwards the terminal's Ctrl-C
       // that this process also got) must not kill it halfway through leaving.
@@ -44,6 +68,7 @@ export async function runAgent(dir: DataDir, out: Output, overrides: NetworkConf
       () => `${signal}: leaving the cluster…`,
     );
   } finally {
+    stopProgress?.();
     await server?.close();
     session.close();
     await node.dispose();

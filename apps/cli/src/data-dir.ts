@@ -1,9 +1,18 @@
+import { randomUUID } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { createInvite, generateSecret, type Invite, isChannelId, parseInvite } from '@shoal/core';
+import {
+  createInvite,
+  generateSecret,
+  type Invite,
+  isChannelId,
+  PROFILES,
+  type Profile,
+  parseInvite,
+} from '@shoal/core';
 import { CliError } from './cli-error.js';
 
-/** How a node of this data dir reaches the network (UDP); every field optional. */
+/** How a node of this data dir reaches the network (UDP, hubs); every field optional. */
 export interface NetworkConfig {
   /** IPv4 address of the LAN interface to use (also the multicast interface). */
   readonly interface?: string;
@@ -13,6 +22,15 @@ export interface NetworkConfig {
   readonly multicastPort?: number;
   /** Peers to announce to directly, `host:port`, for networks without multicast. */
   readonly bootstrap?: readonly string[];
+  /**
+   * WebSocket hubs (`ws://` or `wss://` URLs) for networks UDP does not span. A node that is
+   * not itself a hub holds one of them at a time and fails over; a hub links to all of them.
+   */
+  readonly hubs?: readonly string[];
+  /** `false`: no UDP at all (a node that only talks to hubs). Default: UDP on. */
+  readonly udp?: boolean;
+  /** Membership and sync timing: `lan` (default), `wan` (hubs across networks) or `local`. */
+  readonly profile?: Profile;
 }
 
 /** What `config.json` in a data dir holds. */
@@ -52,6 +70,14 @@ export class DataDir {
   }
   get historyPath(): string {
     return join(this.path, 'repl_history');
+  }
+
+  /**
+   * A fresh path for a transient file (a snapshot on its way to stdout or from stdin) inside
+   * the owner-only data dir, so the agent can reach it and nobody else can. The caller removes it.
+   */
+  scratchPath(purpose: string): string {
+    return join(this.path, `${purpose}-${process.pid}-${randomUUID()}.tmp`);
   }
 
   /** Whether `init` or `join` has set this directory up. */
@@ -172,5 +198,24 @@ function validateConfig(value: unknown, path: string): DirConfig {
   ) {
     throw bad('"network.bootstrap" must be a list of host:port');
   }
+  if (n.hubs !== undefined && !(Array.isArray(n.hubs) && n.hubs.every(isHubUrl))) {
+    throw bad('"network.hubs" must be a list of ws:// or wss:// URLs');
+  }
+  if (n.udp !== undefined && typeof n.udp !== 'boolean') throw bad('"network.udp" must be true or false');
+  if (n.profile !== undefined && !isProfile(n.profile)) {
+    throw bad(`"network.profile" must be one of ${Object.keys(PROFILES).join(', ')}`);
+  }
   return { network: n as NetworkConfig, channels };
+}
+
+/** Whether `value` is a `ws://` or `wss://` URL with a host, as a hub address must be. */
+export function isHubUrl(value: unknown): value is string {
+  if (typeof value !== 'string' || !URL.canParse(value)) return false;
+  const url = new URL(value);
+  return (url.protocol === 'ws:' || url.protocol === 'wss:') && url.hostname !== '';
+}
+
+/** Whether `value` names one of core's timing profiles. */
+export function isProfile(value: unknown): value is Profile {
+  return typeof value === 'string' && Object.hasOwn(PROFILES, value);
 }

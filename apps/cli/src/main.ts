@@ -32,4 +32,8 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-process.exit(await main(process.argv.slice(2)));
+const code = await main(process.argv.slice(2));
+// Writes to a pipe are asynchronous: exit only once what was printed has been handed over,
+// or a reader (`shoal list --json | jq`) gets a truncated document.
+await Promise.all([process.stdout, process.stderr].map((s) => new Promise((done) => s.write('', done))));
+process.exit(code);

@@ -1,3 +1,4 @@
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import {
   type Channel,
   type Coordinator,
@@ -85,8 +86,9 @@ export class NodeSession {
    */
   async channel(name: string, create: boolean): Promise<Channel> {
     if (!this.#known.has(name)) {
-      // A channel a peer synced with this node (an agent joins those on demand) is known too.
-      if (!create && !this.node.channelNames().includes(name)) {
+      // A channel a peer synced with this node (an agent joins those on demand) is known too,
+      // once it holds something.
+      if (!create && !(await this.#holdsData(name))) {
         const known = this.knownChannels;
         throw new CliError(
           'UNKNOWN_CHANNEL',
@@ -95,12 +97,22 @@ export class NodeSession {
       }
     }
     const channel = await this.node.channel(name);
+    this.#remember(name, channel);
+    return channel;
+  }
+
+  async #holdsData(name: string): Promise<boolean> {
+    if (!this.node.channelNames().includes(name)) return false;
+    const { maps, streams } = (await this.node.channel(name)).objects();
+    return maps.length + streams.length > 0;
+  }
+
+  #remember(name: string, channel: Channel): void {
     if (!this.#known.has(name)) {
       this.dir.rememberChannel(name);
       this.#known.add(name);
     }
     this.#opened.set(name, channel);
-    return channel;
   }
 
   /**
@@ -158,6 +170,21 @@ export class NodeSession {
         for (const entry of backlog) emit(entryRecord(entry));
         for await (const { entry } of changes) if (!printed.has(entryId(entry))) emit(entryRecord(entry));
         return undefined;
+      }
+      case 'export': {
+        const channel = await this.channel(request.channel, false);
+        const snapshot = await channel.export();
+        writeFileAtomically(request.file, snapshot);
+        const { maps, streams } = channel.objects();
+        return { channel: request.channel, file: request.file, bytes: snapshot.length, maps, streams };
+      }
+      case 'import': {
+        const snapshot = readSnapshotFile(request.file);
+        // Opened without recording it first: a file that is not a snapshot changes nothing.
+        const channel = await this.node.channel(request.channel);
+        const result = await channel.import(snapshot);
+        this.#remember(request.channel, channel);
+        return { channel: request.channel, file: request.file, ...result };
       }
       case 'members':
         return this.members();
@@ -219,6 +246,26 @@ export class NodeSession {
   /** Stops tracking events; the node itself belongs to the caller. */
   close(): void {
     this.#unsubscribe();
+  }
+}
+
+/** Writes `bytes` to `path` (owner-only) so that a reader never sees half a file. */
+function writeFileAtomically(path: string, bytes: Uint8Array): void {
+  const temporary = `${path}.${process.pid}.partial`;
+  try {
+    writeFileSync(temporary, bytes, { mode: 0o600 });
+    renameSync(temporary, path);
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    throw new CliError('WRITE_FAILED', `cannot write ${path}: ${(error as Error).message}`);
+  }
+}
+
+function readSnapshotFile(path: string): Uint8Array {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    throw new CliError('READ_FAILED', `cannot read ${path}: ${(error as Error).message}`);
   }
 }
 

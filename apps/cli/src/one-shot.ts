@@ -23,7 +23,7 @@ export interface RunOptions {
   readonly signal?: AbortSignal;
 }
 
-const WRITES = new Set<Request['op']>(['set', 'del', 'append']);
+const WRITES = new Set<Request['op']>(['set', 'del', 'append', 'import']);
 
 /**
  * Runs one request through the agent of `dir` when one is running, else on a node of its own

@@ -3,6 +3,7 @@ import { openNode } from '@shoal/node';
 import type { UdpTransportOptions } from '@shoal/transport-udp';
 import { CliError } from './cli-error.js';
 import type { DataDir, NetworkConfig } from './data-dir.js';
+import type { ListenAddress } from './listen-address.js';
 
 /**
  * UDP options for a data dir's network settings. An explicit interface binds the unicast
@@ -24,23 +25,30 @@ export function udpOptions(network: NetworkConfig, online: boolean): Omit<UdpTra
 /**
  * Opens the node of `dir` with its invite and network settings (`overrides` win). `online:
  * false` opens it with no discovery and no peers, for commands that only read local state.
+ * `wsListen` makes it a WebSocket hub as well (the configured hubs are then its fellow hubs).
  * @throws CliError `NOT_INITIALISED` for a directory without an invite, `LOCKED` when another
  * process (an agent or a REPL) holds the store.
  */
 export async function openDirNode(
   dir: DataDir,
-  options: { online: boolean; overrides?: NetworkConfig },
+  options: { online: boolean; overrides?: NetworkConfig; wsListen?: ListenAddress },
 ): Promise<Coordinator> {
   const secret = dir.readInvite();
   const network = { ...dir.readConfig().network, ...options.overrides };
+  const { wsListen } = options;
   try {
     return await openNode({
       dataDir: dir.storePath,
       secret,
-      udp: udpOptions(network, options.online),
+      udp: network.udp === false && options.online ? false : udpOptions(network, options.online),
+      ...(options.online && network.hubs !== undefined ? { hubs: network.hubs } : {}),
+      ...(wsListen === undefined
+        ? {}
+        : { ws: { listen: wsListen.port, ...(wsListen.host === undefined ? {} : { host: wsListen.host }) } }),
       // An agent serves every channel its peers use, so `get` on one node sees a write made
       // through another even if this node never touched that channel.
       config: { joinChannelsOnDemand: options.online },
+      ...(network.profile === undefined ? {} : { profile: network.profile }),
     });
   } catch (error) {
     if (isShoalError(error) && error.details?.reason === 'locked') {

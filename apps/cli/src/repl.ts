@@ -46,7 +46,10 @@ export async function runRepl(dir: DataDir, out: Output, options: ReplOptions): 
         'Top-level await works; .watch KEY, .unwatch, .help; Ctrl-D leaves.',
     );
 
-    const repl = start({ prompt: 'shoal> ', useColors: out.style('bold', 'x') !== 'x' });
+    // useGlobal: typed in a context of its own, `{ on: true }` would be an object of another
+    // realm (its prototype is not this realm's Object.prototype) and core would refuse it as a
+    // value; in the main context it is the plain object it looks like.
+    const repl = start({ prompt: 'shoal> ', useColors: out.style('bold', 'x') !== 'x', useGlobal: true });
     Object.assign(repl.context, { node, ch, map, stream });
 
     const names: NameSource = {

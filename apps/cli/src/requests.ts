@@ -1,3 +1,4 @@
+import { isAbsolute } from 'node:path';
 import { isChannelId, isName } from '@shoal/core';
 import { CliError } from './cli-error.js';
 
@@ -20,6 +21,12 @@ export type Request =
       readonly stream: string;
       readonly last: number;
       readonly follow: boolean;
+    }
+  | {
+      readonly op: 'export' | 'import';
+      readonly channel: string;
+      /** Absolute path the agent writes the snapshot to, or reads it from. */
+      readonly file: string;
     }
   | { readonly op: 'members' | 'status' };
 
@@ -80,6 +87,12 @@ export function parseRequest(value: unknown): Request {
         last: last as number,
         follow: r.follow === true,
       };
+    }
+    case 'export':
+    case 'import': {
+      const file = text('file');
+      if (!isAbsolute(file)) throw bad('"file" must be an absolute path');
+      return { op: r.op, channel: channel(), file };
     }
     case 'members':
     case 'status':

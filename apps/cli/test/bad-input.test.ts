@@ -21,7 +21,7 @@ describe('bad input: one line on stderr, a non-zero exit, nothing changed', () =
     const init = await shoal(['init', '--dir', dir, '--json', ...net]);
     invite = (JSON.parse(init.stdout) as { invite: string }).invite;
     expect((await shoal(['set', 'home/settings', 'k', '1', '--dir', dir, '--wait', '0'])).code).toBe(0);
-  });
+  }, 60_000);
   afterAll(cleanup);
 
   const config = () => readFileSync(`${dir}/config.json`, 'utf8');

@@ -31,12 +31,12 @@ describe('two shoal agents on loopback', () => {
       (x) => x.records().some((r) => r.type === 'joined' && r.peer === idB),
       'a to see b join',
     );
-  });
+  }, 60_000);
 
   afterAll(async () => {
     await Promise.all([agentA?.stop(), agentB?.stop(), watchB?.stop()]);
     cleanup();
-  });
+  }, 30_000);
 
   it('get on one agent sees a write made through the other to a channel it never used', async () => {
     const set = await shoal(['set', 'garden/valves', 'north', '"open"', '--dir', a]);

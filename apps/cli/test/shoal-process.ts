@@ -11,6 +11,8 @@ export const SHOAL_BIN = fileURLToPath(new URL('../bin/shoal.js', import.meta.ur
 export interface Finished {
   readonly code: number | null;
   readonly stdout: string;
+  /** stdout as bytes, for commands that print binary (`export`). */
+  readonly stdoutBytes: Buffer;
   readonly stderr: string;
 }
 
@@ -24,23 +26,26 @@ function childEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 /** Runs `shoal ...args` to completion (optionally feeding `stdin`). */
 export function shoal(
   args: readonly string[],
-  options: { stdin?: string; cwd?: string } = {},
+  options: { stdin?: string | Uint8Array; cwd?: string } = {},
 ): Promise<Finished> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [SHOAL_BIN, ...args], {
       env: childEnv(),
       cwd: options.cwd ?? tmpdir(),
     });
-    let stdout = '';
+    const stdout: Buffer[] = [];
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
+      stdout.push(chunk);
     });
     child.stderr.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
     });
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.on('close', (code) => {
+      const stdoutBytes = Buffer.concat(stdout);
+      resolve({ code, stdout: stdoutBytes.toString(), stdoutBytes, stderr });
+    });
     child.stdin.end(options.stdin ?? '');
   });
 }
