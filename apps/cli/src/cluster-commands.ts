@@ -23,13 +23,17 @@ export function registerClusterCommands(program: Command, context: CommandContex
       const { out, result } = await oneShot(context, options, { op: 'members' });
       const rows = result as MemberRecord[];
       out.data(rows, () =>
-        [
-          out.style('bold', 'id\taddress\tstate\tincarnation\tlast contact'),
-          ...rows.map(
-            (m) =>
-              `${m.id}\t${m.address ?? '-'}\t${m.state}\t${m.incarnation}\t${m.lastContactMs === null ? '-' : `${(m.lastContactMs / 1000).toFixed(1)} s ago`}`,
-          ),
-        ].join('\n'),
+        table(
+          ['id', 'address', 'state', 'incarnation', 'last contact'],
+          rows.map((m) => [
+            m.id,
+            m.address ?? '-',
+            m.state,
+            String(m.incarnation),
+            m.lastContactMs === null ? '-' : `${(m.lastContactMs / 1000).toFixed(1)} s ago`,
+          ]),
+          (header) => out.style('bold', header),
+        ),
       );
     });
 
@@ -120,6 +124,14 @@ export function registerClusterCommands(program: Command, context: CommandContex
         if (fromStdin) rmSync(file, { force: true });
       }
     });
+}
+
+/** Rows under a header, each column as wide as its widest cell. */
+function table(header: string[], rows: string[][], styleHeader: (text: string) => string): string {
+  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]?.length ?? 0)));
+  const line = (cells: string[]) =>
+    cells.map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  ');
+  return [styleHeader(line(header)), ...rows.map(line)].join('\n');
 }
 
 interface ExportResult {
