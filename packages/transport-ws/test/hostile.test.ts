@@ -195,7 +195,8 @@ describe('WsHub under hostile input', () => {
     const claim = async (socket: WebSocket) => {
       const relayed = hub.stats().relayed;
       socket.send(encodeData(target, id, Uint8Array.of(0)));
-      await waitFor(() => hub.stats().relayed === relayed + 1, 'the frame to be relayed');
+      // At least: the good clients' own traffic may be relayed meanwhile.
+      await waitFor(() => hub.stats().relayed >= relayed + 1, 'the frame to be relayed');
     };
     const sendTo = async (who: 'real' | 'squatter') => {
       const before = got[who];

@@ -155,6 +155,8 @@ export class Coordinator implements AsyncDisposable {
       random,
       config,
       peers: () => this.#peers.live(),
+      members: () => this.#membership.aliveMembers(),
+      leaf: options.membership !== false && options.membership?.leaf === true,
       sendDigest: (to, body) => this.#courier.send(to, MessageType.Digest, body),
       sendDelta: (to, body) => this.#courier.send(to, MessageType.Delta, body),
       budget: () => this.#courier.bodyBudget(),

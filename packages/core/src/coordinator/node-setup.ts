@@ -44,8 +44,12 @@ export async function setUpNode(options: CoordinatorOptions): Promise<NodeSetup>
   // An invite names its network; use it unless the config names one explicitly.
   const inviteNetwork =
     typeof options.secret === 'string' ? parseInvite(options.secret).networkId : undefined;
+  const leaf = options.membership !== false && options.membership?.leaf === true;
   const config = resolveConfig({
     ...PROFILES[options.profile ?? 'lan'].sync,
+    // A leaf hears of every change by its hub's push (SyncEngine: a node pushes to all the
+    // non-members that follow a channel), so its own rounds only repair: once idle, a minute.
+    ...(leaf ? { idleGossipInterval: LEAF_IDLE_GOSSIP_INTERVAL } : {}),
     ...options.config,
     ...(options.config?.network === undefined && inviteNetwork !== undefined
       ? { network: inviteNetwork }
@@ -61,6 +65,9 @@ export async function setUpNode(options: CoordinatorOptions): Promise<NodeSetup>
   );
   return { config, storage, meta, ports, keyring };
 }
+
+/** The longest wait between a leaf's rounds of an idle channel, in ms, unless configured. */
+export const LEAF_IDLE_GOSSIP_INTERVAL = 60_000;
 
 function keyringFrom(secret: CoordinatorOptions['secret'], network: string): Keyring | 'open' {
   if (secret === undefined) return 'open';

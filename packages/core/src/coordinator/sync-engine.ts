@@ -29,6 +29,10 @@ export interface SyncEngineDeps {
   readonly config: CoordinatorConfig;
   /** Peers believed reachable now. */
   readonly peers: () => readonly NodeId[];
+  /** The live members of this node's member list (LAN peers, hubs; never a hub's leaf clients). */
+  readonly members: () => readonly NodeId[];
+  /** Whether this node is a leaf (a hub's client, ADR 0022). */
+  readonly leaf: boolean;
   readonly sendDigest: (to: NodeId, body: Uint8Array) => void;
   readonly sendDelta: (to: NodeId, body: Uint8Array) => void;
   /** Largest body a message may carry. */
@@ -104,6 +108,12 @@ export interface SyncWithResult {
 const MAX_ATTACHED_CHUNKS = 64;
 
 /**
+ * How recent a non-member's last digest for a channel must be for it to count as following the
+ * channel (and get every push of it), in ms: three of a leaf's idle rounds (a minute each).
+ */
+const FOLLOW_WINDOW = 180_000;
+
+/**
  * Push-pull anti-entropy plus eager push with relay (docs/design.md §4).
  *
  * Every `gossipInterval` (±25% jitter) the engine sends, for each channel, its digest to one
@@ -119,8 +129,9 @@ const MAX_ATTACHED_CHUNKS = 64;
  * whole state once, by one peer, however many peers notice it at once.
  *
  * Local writes are pushed (once durable, after the current turn, so a burst travels together)
- * to `fanout` random peers, and a peer that receives a push of entries new to it pushes them on
- * once; anti-entropy repairs whatever the pushes lost.
+ * to `fanout` random members and to every non-member following the channel (a hub's leaf
+ * clients), and a peer that receives a push of entries new to it pushes them on once;
+ * anti-entropy repairs whatever the pushes lost.
  *
  * A channel where nothing moves backs its rounds off, doubling up to `idleGossipInterval`; any
  * write, entry sent or received, new peer, or digest showing we lack something restores the
@@ -196,7 +207,7 @@ export class SyncEngine {
         this.stats.pullsTimedOut++;
       }
       if (!this.#idle.due(channel.name, now)) continue;
-      const [peer] = sample(this.#deps.random, this.#eligible(channel), 1);
+      const [peer] = sample(this.#deps.random, this.#partners(channel), 1);
       if (peer === undefined) continue;
       const attached = this.#sendDigests(peer, channel, false, true);
       this.#pulling.set(channel.name, {
@@ -320,7 +331,10 @@ export class SyncEngine {
       return;
     }
     this.#deps.meetPeer(channel, delta.fresh);
-    this.#merge(channel, delta.objects, delta.push);
+    // A leaf fed by its hub's pushes neither relays them (the hub gave them to every follower)
+    // nor counts them as a reason to gossip at full rate (nothing is missing; its rounds idle).
+    const fedByHub = delta.push && this.#deps.leaf && this.#deps.members().includes(from);
+    this.#merge(channel, delta.objects, delta.push && !fedByHub, !fedByHub);
     if (delta.push) return;
     // The peer answered a digest of ours: it holds what we last sent it.
     if (delta.final) this.#memory.delivered(from, channel.name);
@@ -346,9 +360,12 @@ export class SyncEngine {
     if (waiters.size === 0) this.#waiters.delete(channel);
   }
 
-  /** Merges received entries; `push`: they came by eager push, and those new here are relayed. */
-  #merge(channel: ChannelState, objects: readonly ObjectDelta[], push: boolean): void {
-    if (objects.some((object) => object.entries.length > 0)) this.#idle.active(channel.name);
+  /**
+   * Merges received entries. `relay`: they came by eager push, and those new here are pushed on.
+   * `wake`: entries in it restore the channel's full gossip rate.
+   */
+  #merge(channel: ChannelState, objects: readonly ObjectDelta[], relay: boolean, wake = true): void {
+    if (wake && objects.some((object) => object.entries.length > 0)) this.#idle.active(channel.name);
     for (const object of objects) {
       this.stats.entriesReceived += object.entries.length;
       const fresh =
@@ -358,7 +375,7 @@ export class SyncEngine {
       // Rumor mongering (Demers et al. 1987): an entry that arrived by push and was new here is
       // pushed on once, so a write reaches everyone in a few network delays even when some
       // pushes are lost; anti-entropy remains the guarantee. Answers to digests are not relayed.
-      if (push) for (const entry of fresh) this.pushLocal(channel.name, object.kind, object.name, entry);
+      if (relay) for (const entry of fresh) this.pushLocal(channel.name, object.kind, object.name, entry);
     }
   }
 
@@ -426,6 +443,41 @@ export class SyncEngine {
       return false;
     this.#pulling.set(channel, { peer, lastProgress: now });
     return true;
+  }
+
+  /**
+   * Where a push of `channel` goes. Among members, `fanout` random ones: the epidemic (each
+   * pushes on what is new to it once) carries it to the rest. Every reachable non-member that
+   * follows the channel (a hub's leaf clients whose digests for it keep arriving, within
+   * {@link FOLLOW_WINDOW}) gets every push: that is what lets leaves idle their own rounds, and
+   * what makes a hub deliver a chat message to all its clients at once. A leaf pushes to its
+   * hubs, which fan out; to other leaves only when no hub can open its messages (a blind relay).
+   */
+  #pushTargets(channel: ChannelState): NodeId[] {
+    const { fanout } = this.#deps.config;
+    if (this.#deps.leaf) return sample(this.#deps.random, this.#partners(channel), fanout);
+    const eligible = this.#eligible(channel);
+    const memberIds = new Set(this.#deps.members());
+    const members = eligible.filter((peer) => memberIds.has(peer));
+    const now = this.#deps.timers.monotonic();
+    const followers = new Set<NodeId>();
+    for (const [peer, { at }] of this.#memory.received(channel.name)) {
+      if (now - at <= FOLLOW_WINDOW && !memberIds.has(peer)) followers.add(peer);
+    }
+    return [...sample(this.#deps.random, members, fanout), ...eligible.filter((peer) => followers.has(peer))];
+  }
+
+  /**
+   * Whom rounds (and a leaf's pushes) go to: any eligible peer; for a leaf, its hubs when one
+   * can be reached, since a hub holds what every client gave it and follows the leaf's channels
+   * by its digests. Leaves sync with each other only behind a blind relay, which is no member.
+   */
+  #partners(channel: ChannelState): NodeId[] {
+    const eligible = this.#eligible(channel);
+    if (!this.#deps.leaf) return eligible;
+    const memberIds = new Set(this.#deps.members());
+    const hubs = eligible.filter((peer) => memberIds.has(peer));
+    return hubs.length > 0 ? hubs : eligible;
   }
 
   #eligible(channel: ChannelState): NodeId[] {
@@ -527,7 +579,7 @@ export class SyncEngine {
     for (const [name, objects] of pending) {
       const channel = this.#deps.channels.get(name);
       if (channel === undefined) continue;
-      const targets = sample(this.#deps.random, this.#eligible(channel), this.#deps.config.fanout);
+      const targets = this.#pushTargets(channel);
       if (targets.length === 0) continue;
       this.#lastPush.set(name, this.#deps.timers.monotonic());
       const chunker = new DeltaChunker(name, this.#deps.deltaBudget(), true);

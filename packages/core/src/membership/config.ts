@@ -77,8 +77,8 @@ export interface MembershipConfig {
   /**
    * A leaf (a WebSocket hub's client, ADR 0022) takes part in no one's member list: it never
    * announces itself (no alive or refutation update, not in its own push-pull lists) and does
-   * not count itself for `leader()`. It still probes and push-pulls the members it knows, so
-   * it learns the group. A full member that receives a push-pull not listing its sender marks
+   * not count itself for `leader()`. It still probes (every {@link LEAF_PROBE_INTERVAL} ms
+   * unless `probeInterval` is set) and push-pulls the members it knows, so it learns the group. A full member that receives a push-pull not listing its sender marks
    * the sender a leaf: it is not pushed to again, retried as a seed, nor gossiped about. So a
    * thousand clients of a hub cost the group nothing in gossip. Default false.
    */
@@ -142,8 +142,19 @@ const LOCAL: Preset = {
   probeTimeoutRatio: 0.2,
 };
 
+/**
+ * A leaf's probe period unless set: a leaf probes only its hubs, whose transport already
+ * watches the link (a WebSocket heartbeat), so probing them every second would only cost the
+ * client traffic (ADR 0022, idle traffic in docs/benchmarks.md).
+ */
+export const LEAF_PROBE_INTERVAL = 10_000;
+
 function build(preset: Preset, overrides: MembershipConfigOverrides): MembershipConfig {
-  const merged = { ...preset.base, ...overrides };
+  const leafProbes =
+    overrides.leaf === true && overrides.probeInterval === undefined
+      ? { probeInterval: Math.max(preset.base.probeInterval, LEAF_PROBE_INTERVAL) }
+      : {};
+  const merged = { ...preset.base, ...leafProbes, ...overrides };
   const config: MembershipConfig = {
     ...merged,
     probeTimeout: overrides.probeTimeout ?? merged.probeInterval * preset.probeTimeoutRatio,
