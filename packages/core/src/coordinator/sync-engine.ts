@@ -171,7 +171,7 @@ export class SyncEngine {
   constructor(deps: SyncEngineDeps) {
     this.#deps = deps;
     this.#quarantine = new ClockQuarantine(deps.timers, deps.config.maxDrift, deps.report);
-    this.#memory = new DigestMemory(deps.config.limits.maxPeers);
+    this.#memory = new DigestMemory(deps.config.limits.maxPeers, deps.config.pullTimeout);
     this.#idle = new IdleBackoff(deps.config.gossipInterval, deps.config.idleGossipInterval);
   }
 
@@ -343,7 +343,8 @@ export class SyncEngine {
     if (pull?.peer !== from) return;
     if (delta.final) {
       this.#pulling.delete(channel.name);
-      if (pull.attached !== undefined) this.#memory.noteSent(from, channel.name, pull.attached);
+      if (pull.attached !== undefined)
+        this.#memory.noteSent(from, channel.name, pull.attached, this.#deps.timers.monotonic());
       this.#deps.afterPull(channel, delta.fresh);
     } else pull.lastProgress = this.#deps.timers.monotonic();
   }
@@ -556,7 +557,8 @@ export class SyncEngine {
       this.#deps.sendDelta(to, encodeDelta({ ...message, fresh }, peers));
       this.stats.deltasSent++;
       this.#countSent(message.channel, message.objects);
-      if (believed) this.#memory.noteSent(to, message.channel, message.objects);
+      if (believed)
+        this.#memory.noteSent(to, message.channel, message.objects, this.#deps.timers.monotonic());
     }
   }
 
