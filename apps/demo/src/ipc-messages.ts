@@ -13,6 +13,8 @@ export type ChildMessage =
 export type ParentMessage =
   /** Turn the periodic sensor writes and chat lines on or off (off lets replicas settle). */
   | { readonly type: 'writes'; readonly enabled: boolean }
+  /** Soak's clock-skew fault: the node's wall clock reads `ms` off from now on (0: true again). */
+  | { readonly type: 'skew'; readonly ms: number }
   /** Leave the group gracefully, close the store, exit 0. */
   | { readonly type: 'stop' }
   /** Soak mode: report every key and stream entry held (`state`). */

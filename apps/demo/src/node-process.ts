@@ -23,6 +23,10 @@ const { values } = parseArgs({
     'report-ms': { type: 'string', default: '250' },
     /** Soak mode: write unique keys and entries, and acknowledge each once durable. */
     soak: { type: 'boolean', default: false },
+    /** Through the soak's relay: the port to bind, the face to advertise, the others' faces. */
+    port: { type: 'string' },
+    advertise: { type: 'string' },
+    bootstrap: { type: 'string', multiple: true },
   },
 });
 
@@ -39,7 +43,18 @@ function required(name: string, value: string | undefined): string {
 }
 
 const name = required('name', values.name);
+let skewMs = 0;
 const { node, transport } = await startUdpNode({
+  clockSkew: () => skewMs,
+  ...(values.port === undefined
+    ? {}
+    : {
+        relay: {
+          port: Number(values.port),
+          advertise: required('advertise', values.advertise),
+          bootstrap: values.bootstrap ?? [],
+        },
+      }),
   id: required('id', values.id),
   secret: required('secret', values.secret),
   multicastPort: Number(required('multicast-port', values['multicast-port'])),
@@ -89,6 +104,7 @@ async function shutdown(): Promise<void> {
 
 process.on('message', (message: ParentMessage) => {
   if (message.type === 'writes') writing = message.enabled;
+  else if (message.type === 'skew') skewMs = message.ms;
   else if (message.type === 'stop') shutdown().catch(fail);
   else if (message.type === 'dump')
     send({

@@ -15,6 +15,12 @@ export interface NodeSpec {
   readonly writeMs?: number;
   /** Soak mode: unique writes, each acknowledged (`ack` messages), and `dump` answered. */
   readonly soak?: boolean;
+  /** Reach the other nodes through the soak's relay (see `UdpNodeOptions.relay`). */
+  readonly relay?: {
+    readonly port: number;
+    readonly advertise: string;
+    readonly bootstrap: readonly string[];
+  };
 }
 
 /** A supervised node process and what the parent knows of it. */
@@ -146,6 +152,13 @@ export class NodeSupervisor {
       `--data-dir=${spec.dataDir}`,
       ...(spec.writeMs === undefined ? [] : [`--write-ms=${spec.writeMs}`]),
       ...(spec.soak === true ? ['--soak'] : []),
+      ...(spec.relay === undefined
+        ? []
+        : [
+            `--port=${spec.relay.port}`,
+            `--advertise=${spec.relay.advertise}`,
+            ...spec.relay.bootstrap.map((face) => `--bootstrap=${face}`),
+          ]),
     ];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
     managed.child = child;

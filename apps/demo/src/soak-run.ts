@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SeededRandom } from '@shoal/core';
+import { ChaosRelay, type RelayStats } from './chaos-relay.js';
 import type { ChildMessage } from './ipc-messages.js';
 import { type Crash, type ManagedNode, NodeSupervisor } from './node-supervisor.js';
 import { testNetwork } from './test-network.js';
@@ -26,7 +27,9 @@ export interface SoakSummary {
   readonly seed: number;
   readonly nodes: number;
   readonly durationMs: number;
-  readonly faults: Readonly<Record<'kill' | 'pause', number>>;
+  readonly faults: Readonly<Record<FaultKind, number>>;
+  /** What the relay between the nodes did: forwarded, dropped, duplicated, replayed datagrams. */
+  readonly traffic: Readonly<RelayStats>;
   /** Writes acknowledged (durable on their writer) during the run. */
   readonly acknowledged: number;
   /** Acknowledged writes missing from some live replica at the end: must be 0. */
@@ -40,16 +43,23 @@ export interface SoakSummary {
   readonly maxRssMiB: number;
 }
 
+/** The nemesis's faults. */
+export type FaultKind = 'kill' | 'pause' | 'partition' | 'loss' | 'duplication' | 'skew' | 'replay';
+
+const FAULTS: readonly FaultKind[] = ['kill', 'pause', 'partition', 'loss', 'duplication', 'skew', 'replay'];
+
 /**
- * The chaos soak (issue 14): `nodes` processes on loopback (UDP multicast, LMDB, sealed) write
- * unique keys and stream entries every 200 ms while a nemesis, from a seeded schedule, SIGKILLs
- * one and restarts it on its data 1-3 s later, or SIGSTOPs one for 1-5 s (never more than a
- * third of the nodes down at once). Then the faults stop, writes stop, and every acknowledged
- * write must be on every replica, and the replicas identical.
+ * The chaos soak (issue 14): `nodes` processes on loopback (UDP through a {@link ChaosRelay},
+ * LMDB, sealed) write unique keys and stream entries every 200 ms while a nemesis, from a seeded
+ * schedule, does one of: SIGKILL a node and restart it on its data 1-5 s later; SIGSTOP one for
+ * 1-5 s (never more than a third of the nodes down at once); partition the nodes in two; lose
+ * 20-40 % of datagrams; duplicate 20-40 % of them (with delay, so they also reorder); skew one
+ * node's clock by up to ±30 s (within the drift peers accept); replay 200 captured datagrams
+ * (to nodes that may have restarted since). Network faults last 2-6 s. Then the faults stop,
+ * writes stop, and every acknowledged write must be on every replica, and the replicas identical.
  *
- * Not here (no network namespaces in this harness): partitions, loss and duplication (the
- * netlab suite covers them), clock skew, a full disk (storage-lmdb's disk-full test), replayed
- * traffic and a hostile keyed peer (core's hostile-peer tests).
+ * Not here: a full disk (storage-lmdb's disk-full tests) and a hostile keyed peer forging
+ * messages (core's hostile-peer tests): both need a node built to misbehave.
  */
 export async function runSoak(options: SoakOptions = {}): Promise<SoakSummary> {
   const count = options.nodes ?? 10;
@@ -59,6 +69,7 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakSummary> {
   const log = options.log ?? (() => {});
   const random = new SeededRandom(seed);
   const { invite, multicastPort, runId } = testNetwork();
+  const relay = await ChaosRelay.open(count, random.fork('relay'));
   const dataRoot = mkdtempSync(join(tmpdir(), 'shoal-soak-'));
   const crashes: Crash[] = [];
   const acknowledged = new Set<string>();
@@ -71,7 +82,7 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakSummary> {
       else if (message.type === 'state') dumps.set(managed, message);
     },
   );
-  const faults = { kill: 0, pause: 0 };
+  const faults = Object.fromEntries(FAULTS.map((kind) => [kind, 0])) as Record<FaultKind, number>;
   const down = new Set<ManagedNode>();
   try {
     const nodes = Array.from({ length: count }, (_, i) =>
@@ -83,35 +94,72 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakSummary> {
         dataDir: join(dataRoot, `n${i}`),
         writeMs: 200,
         soak: true,
+        relay: {
+          port: relay.port(i),
+          advertise: relay.face(i),
+          bootstrap: Array.from({ length: count }, (_, j) => j)
+            .filter((j) => j !== i)
+            .map((j) => relay.face(j)),
+        },
       }),
     );
     const running = () => nodes.filter((managed) => managed.phase === 'running' && !down.has(managed));
     await waitFor(() => running().length === count, { timeoutMs: 60_000, what: 'every node to start' });
     const start = Date.now();
+    const at = () => seconds(Date.now() - start);
     while (Date.now() - start < durationMs) {
       await sleep(faultEveryMs * (0.5 + random.next()));
-      const candidates = running();
-      if (down.size >= Math.floor(count / 3) || candidates.length === 0) continue;
-      const victim = candidates[Math.floor(random.next() * candidates.length)] as ManagedNode;
+      const kind = FAULTS[Math.floor(random.next() * FAULTS.length)] as FaultKind;
       const forMs = 1000 + random.next() * 4000;
-      down.add(victim);
-      if (random.next() < 0.5) {
-        faults.kill++;
-        log(`${seconds(Date.now() - start)} kill -9 ${victim.spec.name}; restart in ${seconds(forMs)}`);
-        supervisor.kill(victim);
-        setTimeout(() => {
-          supervisor.restart(victim);
-          down.delete(victim);
-        }, forMs);
+      const candidates = running();
+      const pick = () => candidates[Math.floor(random.next() * candidates.length)] as ManagedNode;
+      if (kind === 'kill' || kind === 'pause' || kind === 'skew') {
+        if (down.size >= Math.floor(count / 3) || candidates.length === 0) continue;
+        const victim = pick();
+        if (kind === 'skew') {
+          const ms = Math.round((random.next() * 2 - 1) * 30_000);
+          log(`${at()} skew ${victim.spec.name}'s clock by ${seconds(ms)} for ${seconds(forMs)}`);
+          supervisor.tell(victim, { type: 'skew', ms });
+          setTimeout(() => supervisor.tell(victim, { type: 'skew', ms: 0 }), forMs);
+        } else {
+          down.add(victim);
+          if (kind === 'kill') {
+            log(`${at()} kill -9 ${victim.spec.name}; restart in ${seconds(forMs)}`);
+            supervisor.kill(victim);
+          } else {
+            log(`${at()} SIGSTOP ${victim.spec.name} for ${seconds(forMs)}`);
+            victim.child?.kill('SIGSTOP');
+          }
+          setTimeout(() => {
+            if (kind === 'kill') supervisor.restart(victim);
+            else victim.child?.kill('SIGCONT');
+            down.delete(victim);
+          }, forMs);
+        }
+      } else if (kind === 'replay') {
+        log(`${at()} replay ${relay.replay(200)} captured datagrams`);
       } else {
-        faults.pause++;
-        log(`${seconds(Date.now() - start)} SIGSTOP ${victim.spec.name} for ${seconds(forMs)}`);
-        victim.child?.kill('SIGSTOP');
-        setTimeout(() => {
-          victim.child?.kill('SIGCONT');
-          down.delete(victim);
-        }, forMs);
+        const severity = 0.2 + random.next() * 0.2;
+        if (kind === 'partition') {
+          const side = Array.from({ length: count }, (_, i) => i).filter(() => random.next() < 0.5);
+          log(
+            `${at()} partition {${side.map((i) => `n${i}`).join(',')}} from the rest for ${seconds(forMs)}`,
+          );
+          relay.partition(side);
+        } else if (kind === 'loss') {
+          log(`${at()} lose ${Math.round(severity * 100)} % of datagrams for ${seconds(forMs)}`);
+          relay.degrade({ loss: severity });
+        } else {
+          log(
+            `${at()} duplicate ${Math.round(severity * 100)} % of datagrams (delayed ≤ 60 ms) for ${seconds(forMs)}`,
+          );
+          relay.degrade({ duplication: severity, delayMs: 40 });
+        }
+        await sleep(forMs);
+        relay.heal();
+        relay.degrade({});
       }
+      faults[kind]++;
     }
     await waitFor(() => down.size === 0 && running().length === count, {
       timeoutMs: 60_000,
@@ -147,6 +195,7 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakSummary> {
       nodes: count,
       durationMs,
       faults,
+      traffic: { ...relay.stats },
       acknowledged: acknowledged.size,
       lost,
       identical,
@@ -157,6 +206,7 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakSummary> {
   } finally {
     for (const managed of supervisor.nodes) managed.child?.kill('SIGCONT');
     await supervisor.stopAll();
+    await relay.close();
     rmSync(dataRoot, { recursive: true, force: true });
   }
 }

@@ -24,7 +24,8 @@ const ok = summary.lost === 0 && summary.identical && summary.crashes.length ===
 console.log(
   [
     `soak: ${summary.nodes} nodes, ${(summary.durationMs / 60_000).toFixed(1)} min, seed ${summary.seed}`,
-    `  faults: ${summary.faults.kill} kill -9 + restart, ${summary.faults.pause} SIGSTOP/SIGCONT`,
+    `  faults: ${summary.faults.kill} kill -9 + restart, ${summary.faults.pause} SIGSTOP/SIGCONT, ${summary.faults.partition} partitions, ${summary.faults.loss} loss, ${summary.faults.duplication} duplication + reorder, ${summary.faults.skew} clock skews, ${summary.faults.replay} replays`,
+    `  datagrams through the relay: ${summary.traffic.forwarded} forwarded, ${summary.traffic.dropped} dropped, ${summary.traffic.duplicated} duplicated, ${summary.traffic.replayed} replayed`,
     `  acknowledged writes: ${summary.acknowledged}, lost: ${summary.lost}`,
     `  replicas identical: ${summary.identical}, ${summary.convergedAfterMs} ms after the faults and writes stopped`,
     `  crashes: ${summary.crashes.length}, largest node RSS: ${summary.maxRssMiB} MiB`,

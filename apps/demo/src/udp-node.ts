@@ -15,6 +15,17 @@ export interface UdpNodeOptions {
   readonly dataDir?: string;
   /** Mean period between discovery announcements. Default 250 ms: quick discovery on loopback. */
   readonly announceIntervalMs?: number;
+  /**
+   * Reach the others through a relay (the soak's {@link ChaosRelay}) instead of multicast: bind
+   * `port`, advertise the relay's face for this node, announce to the others' faces.
+   */
+  readonly relay?: {
+    readonly port: number;
+    readonly advertise: string;
+    readonly bootstrap: readonly string[];
+  };
+  /** Added to the wall clock the node sees, in ms (the soak's clock-skew fault); read at each use. */
+  readonly clockSkew?: () => number;
 }
 
 /** A started node with the transport it owns (for its counters). */
@@ -30,15 +41,19 @@ export interface UdpNode {
  */
 export async function startUdpNode(options: UdpNodeOptions): Promise<UdpNode> {
   const id = parseNodeId(options.id);
+  const { clockSkew } = options;
   const storage: KeyValueStore =
     options.dataDir === undefined ? new MemoryStore() : await LmdbStore.open(options.dataDir);
   let transport: UdpTransport;
   try {
+    const { relay } = options;
     transport = await UdpTransport.open({
       nodeId: id,
       host: '127.0.0.1',
       interface: '127.0.0.1',
-      multicast: { port: options.multicastPort, interface: '127.0.0.1' },
+      ...(relay === undefined
+        ? { multicast: { port: options.multicastPort, interface: '127.0.0.1' } }
+        : { multicast: false, port: relay.port, advertise: relay.advertise, bootstrap: relay.bootstrap }),
       announceIntervalMs: options.announceIntervalMs ?? 250,
     });
   } catch (error) {
@@ -49,7 +64,8 @@ export async function startUdpNode(options: UdpNodeOptions): Promise<UdpNode> {
     const node = await Coordinator.create({
       id,
       port: transport,
-      timers: nodeTimers,
+      timers:
+        clockSkew === undefined ? nodeTimers : { ...nodeTimers, now: () => nodeTimers.now() + clockSkew() },
       storage,
       secret: options.secret,
     });

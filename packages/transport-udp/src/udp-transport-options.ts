@@ -53,6 +53,12 @@ export interface UdpTransportOptions {
   readonly broadcast?: boolean | string | BroadcastOptions;
   /** Peers announced to directly, as `host:port` (networks without multicast). Default none. */
   readonly bootstrap?: readonly string[];
+  /**
+   * The address peers should use to reach this node, `ip:port`, when it is not the bound one:
+   * behind a port mapping (a container, NAT) or a relay. It is what {@link UdpTransport.localAddress}
+   * reports, so membership gossips it. Default: the bound address.
+   */
+  readonly advertise?: string;
   /** Mean announcement period in ms, jittered ±25 %. Default 1000. */
   readonly announceIntervalMs?: number;
   /** Announcement to send from the start; see {@link UdpTransport.setAnnouncement}. */
@@ -92,6 +98,8 @@ export interface ResolvedOptions {
   readonly port: number;
   /** Host advertised in `localAddress` (an IP literal, never a wildcard). */
   readonly advertisedHost: string;
+  /** Port advertised in `localAddress`; undefined: the bound port. */
+  readonly advertisedPort: number | undefined;
   readonly multicast:
     | { readonly group: string; readonly port: number; readonly interface: string }
     | undefined;
@@ -108,6 +116,18 @@ export interface ResolvedOptions {
 
 /** Largest UDP payload over IPv4 (65535 - 20 IP - 8 UDP). */
 const MAX_UDP_PAYLOAD = 65507;
+
+function resolveAdvertised(
+  advertise: string | undefined,
+  family: 4 | 6,
+  bound: string,
+): { advertisedHost: string; advertisedPort: number | undefined } {
+  if (advertise === undefined) return { advertisedHost: bound, advertisedPort: undefined };
+  const { host, port } = parseBootstrap(advertise);
+  const literal = family === 4 ? parseIpv4(host) : parseIpv6(host);
+  if (literal === undefined) invalid('advertise', `${advertise} (an IPv${family} address and port)`);
+  return { advertisedHost: host, advertisedPort: port };
+}
 
 /**
  * Applies defaults and validates every option.
@@ -134,7 +154,7 @@ export function resolveOptions(options: UdpTransportOptions): ResolvedOptions {
     family,
     host,
     port: integer('port', options.port ?? 0, 0, 0xffff),
-    advertisedHost: wildcard ? iface : host,
+    ...resolveAdvertised(options.advertise, family, wildcard ? iface : host),
     multicast: resolveMulticast(options.multicast, family, iface),
     broadcast: resolveBroadcast(options.broadcast, family, options.multicast),
     bootstrap: (options.bootstrap ?? []).map(parseBootstrap),

@@ -103,7 +103,7 @@ export class UdpTransport implements MessagePort {
     this.localAddress = encodeUdpAddress({
       family: options.family,
       host: options.advertisedHost,
-      port: unicast.address().port,
+      port: options.advertisedPort ?? unicast.address().port,
     });
     this.#peers = new PeerTable(options.maxTrackedPeers);
     const onHandlerError = () => {
