@@ -40,6 +40,7 @@ import type {
 import { PeerDirectory } from './peer-directory.js';
 import { type MembershipService, PeerListMembership } from './peer-list-membership.js';
 import { PROFILES } from './profiles.js';
+import { ReplayFloorKeeper } from './replay-floors.js';
 import { SyncEngine } from './sync-engine.js';
 import { TombstoneHorizon } from './tombstone-horizon.js';
 
@@ -74,6 +75,7 @@ export class Coordinator implements AsyncDisposable {
   readonly #hlc: Hlc;
   readonly #sealer: MessageSealer;
   readonly #writes: WriteQueue;
+  readonly #replayFloors: ReplayFloorKeeper;
   readonly #courier: Courier;
   readonly #peers: PeerDirectory;
   readonly #membership: MembershipService;
@@ -107,6 +109,7 @@ export class Coordinator implements AsyncDisposable {
       self: this.#id,
       epoch: meta.epoch,
       keyring: setup.keyring,
+      now: () => timers.monotonic(),
       ...(options.aead === undefined ? {} : { aead: options.aead }),
     });
     this.#writes = new WriteQueue(
@@ -148,6 +151,7 @@ export class Coordinator implements AsyncDisposable {
       if (event.type === 'joined' || event.type === 'alive') this.#engine.peerUp();
     });
     this.#horizon = new TombstoneHorizon({ timers, config, writes: this.#writes, channels: this.#channels });
+    this.#replayFloors = new ReplayFloorKeeper(this.#sealer, this.#writes, timers);
     this.#engine = new SyncEngine({
       self: this.#id,
       channels: this.#channels,
@@ -191,7 +195,9 @@ export class Coordinator implements AsyncDisposable {
    * options, `CORRUPT_DATA` for unreadable storage.
    */
   static async create(options: CoordinatorOptions): Promise<Coordinator> {
-    return new Coordinator(options, await setUpNode(options));
+    const node = new Coordinator(options, await setUpNode(options));
+    await node.#replayFloors.restore(node.#storage);
+    return node;
   }
 
   /** This node's id. */
@@ -223,6 +229,7 @@ export class Coordinator implements AsyncDisposable {
     }
     this.#run();
     this.#horizon.start();
+    this.#replayFloors.start();
   }
 
   /** Stops gossip and ignores inbound messages until {@link Coordinator.resume}; local reads and writes go on. */
@@ -248,6 +255,8 @@ export class Coordinator implements AsyncDisposable {
     if (this.#state === 'running' && options.leave !== false) await this.#membership.leave();
     this.#halt();
     this.#horizon.stop();
+    this.#replayFloors.stop();
+    this.#replayFloors.save();
     for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe();
     await this.#writes.flush();
     this.#setState('stopped');

@@ -39,7 +39,14 @@ export type DropReason =
    * an earlier run, or the sender was restored from a backup and reuses old epochs (the result
    * carries the newer epoch, so the node can tell it).
    */
-  | 'stale-epoch';
+  | 'stale-epoch'
+  /**
+   * A boot epoch no node reaches by restarting: beyond {@link MAX_EPOCH}, more than
+   * {@link MAX_EPOCH_STEP} above the sender's known one, or a second rise within
+   * {@link MIN_EPOCH_RISE_INTERVAL}. A keyed peer posing as another must not push that peer's
+   * epoch out of reach (it would be cut off as stale).
+   */
+  | 'implausible-epoch';
 
 /** Every {@link DropReason}, for iterating counters. */
 export const DROP_REASONS: readonly DropReason[] = [
@@ -51,7 +58,15 @@ export const DROP_REASONS: readonly DropReason[] = [
   'replay',
   'auth-failed',
   'stale-epoch',
+  'implausible-epoch',
 ];
+
+/** Highest boot epoch accepted from a peer (no node restarts 2^32 times). */
+export const MAX_EPOCH = 2 ** 32;
+/** Most a peer's boot epoch may rise at once (restarts while this node did not hear it). */
+export const MAX_EPOCH_STEP = 1024;
+/** Least time between two rises of one peer's boot epoch, in ms (a crash loop is slower). */
+export const MIN_EPOCH_RISE_INTERVAL = 1000;
 
 /** The outcome of {@link MessageSealer.open}: an authenticated body, or why it was dropped. */
 export type OpenResult =
@@ -100,6 +115,11 @@ export interface MessageSealerOptions {
   readonly replayWindow?: number;
   /** Senders whose replay windows are remembered, least recently heard forgotten first; default 1024. */
   readonly maxTrackedSenders?: number;
+  /**
+   * Monotonic time in ms, for {@link MIN_EPOCH_RISE_INTERVAL}. Without it only the size of an
+   * epoch rise is checked.
+   */
+  readonly now?: () => number;
 }
 
 /**
@@ -127,6 +147,9 @@ export class MessageSealer {
   readonly #aead: Aead;
   readonly #randomBytes: (length: number) => Uint8Array;
   readonly #replay: ReplayWindow;
+  readonly #now: () => number;
+  /** When each sender's boot epoch last rose here (bounded like the replay windows). */
+  readonly #epochRaisedAt = new Map<NodeId, number>();
   #counter = 0;
   #sealed = 0;
   #opened = 0;
@@ -156,6 +179,7 @@ export class MessageSealer {
     this.#keyring = options.keyring === 'open' ? undefined : options.keyring;
     this.#aead = options.aead ?? nobleXChaCha20Poly1305;
     this.#randomBytes = options.randomBytes ?? pooledRandomBytes();
+    this.#now = options.now ?? (() => Number.POSITIVE_INFINITY);
     this.#replay = new ReplayWindow({
       ...(options.replayWindow === undefined ? {} : { size: options.replayWindow }),
       ...(options.maxTrackedSenders === undefined ? {} : { maxSenders: options.maxTrackedSenders }),
@@ -238,6 +262,16 @@ export class MessageSealer {
     return { sealed: this.#sealed, opened: this.#opened, dropped: { ...this.#dropped } };
   }
 
+  /** Each remembered sender's newest (epoch, counter): see {@link ReplayWindow.floors}. */
+  replayFloors(): Array<{ sender: NodeId; epoch: number; counter: number }> {
+    return this.#replay.floors();
+  }
+
+  /** Restores floors saved by a previous run: see {@link ReplayWindow.restore}. */
+  restoreReplayFloors(floors: ReadonlyArray<{ sender: NodeId; epoch: number; counter: number }>): void {
+    for (const { sender, epoch, counter } of floors) this.#replay.restore(sender, epoch, counter);
+  }
+
   /** Number of senders whose replay windows are remembered. */
   get trackedSenders(): number {
     return this.#replay.trackedSenders;
@@ -259,14 +293,30 @@ export class MessageSealer {
     if (!isNodeId(sender)) return drop('malformed');
     const knownEpoch = this.#replay.epochOf(sender);
     const stale = knownEpoch !== undefined && header.epoch < knownEpoch;
+    if (header.epoch > MAX_EPOCH) return drop('implausible-epoch');
+    if (knownEpoch !== undefined && header.epoch > knownEpoch) {
+      const raisedAgo = this.#now() - (this.#epochRaisedAt.get(sender) ?? Number.NEGATIVE_INFINITY);
+      if (header.epoch - knownEpoch > MAX_EPOCH_STEP || raisedAgo < MIN_EPOCH_RISE_INTERVAL) {
+        return drop('implausible-epoch');
+      }
+    }
     if (!stale && !this.#replay.check(sender, header.epoch, header.counter)) return drop('replay');
     const body = this.#decrypt(header, sender, bytes.subarray(0, headerLength), payload);
     if (typeof body === 'string') return drop(body);
     // Authentic but from an older boot: never accepted, but worth telling its sender (a
     // restored backup would otherwise be deaf until it restarts past its old epochs).
     if (stale) return { ok: false, reason: 'stale-epoch', epoch: header.epoch, knownEpoch };
+    if (knownEpoch !== undefined && header.epoch > knownEpoch) this.#noteEpochRise(sender);
     this.#replay.accept(sender, header.epoch, header.counter);
     return { ok: true, sender, body, epoch: header.epoch, counter: header.counter };
+  }
+
+  #noteEpochRise(sender: NodeId): void {
+    this.#epochRaisedAt.delete(sender);
+    this.#epochRaisedAt.set(sender, this.#now());
+    if (this.#epochRaisedAt.size > this.#replay.maxSenders) {
+      this.#epochRaisedAt.delete(this.#epochRaisedAt.keys().next().value as NodeId);
+    }
   }
 
   #decrypt(

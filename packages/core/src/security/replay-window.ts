@@ -38,6 +38,11 @@ export class ReplayWindow {
     this.#maxSenders = Math.max(1, options.maxSenders ?? DEFAULT_MAX_TRACKED_SENDERS);
   }
 
+  /** Most senders remembered. */
+  get maxSenders(): number {
+    return this.#maxSenders;
+  }
+
   /** Number of senders currently remembered (never above `maxSenders`). */
   get trackedSenders(): number {
     return this.#windows.size;
@@ -46,6 +51,37 @@ export class ReplayWindow {
   /** The newest epoch seen from `sender`, if it is remembered. */
   epochOf(sender: NodeId): number | undefined {
     return this.#windows.get(sender)?.epoch;
+  }
+
+  /**
+   * Each remembered sender's newest epoch and highest accepted counter, least recently heard
+   * first: what a restarted node restores with {@link restore} so old traffic stays a replay.
+   */
+  floors(): Array<{ sender: NodeId; epoch: number; counter: number }> {
+    return [...this.#windows].map(([sender, window]) => ({
+      sender,
+      epoch: window.epoch,
+      counter: window.top,
+    }));
+  }
+
+  /**
+   * Treats everything `sender` sent up to (epoch, counter) as seen, unless a newer window is
+   * already held: after a restart, a replay of traffic from before it is still refused.
+   */
+  restore(sender: NodeId, epoch: number, counter: number): void {
+    const window = this.#windows.get(sender);
+    if (window !== undefined && (window.epoch > epoch || (window.epoch === epoch && window.top >= counter)))
+      return;
+    this.#windows.set(sender, {
+      epoch,
+      top: counter,
+      seen: new Uint32Array(this.#size / 32).fill(0xffffffff),
+    });
+    if (this.#windows.size > this.#maxSenders) {
+      const oldest = this.#windows.keys().next();
+      if (oldest.done !== true) this.#windows.delete(oldest.value);
+    }
   }
 
   /** True when (epoch, counter) from `sender` would be accepted. Changes nothing. */
