@@ -35,6 +35,7 @@ export type {
   NodeEvent,
   NodeHealth,
   NodeState,
+  NodeStats,
   PeerSyncResult,
   PortSource,
   ResourceUsage,
@@ -51,6 +52,7 @@ export {
 } from './coordinator/shared-map.js';
 export { SharedStream, type StreamWatchEvent } from './coordinator/shared-stream.js';
 export type { PeerSyncStatus, SyncStats } from './coordinator/sync-engine.js';
+export type { MessageTypeName, Traffic, TrafficByType } from './coordinator/traffic-counters.js';
 export type { TransactOptions } from './coordinator/transaction.js';
 export {
   type ApplyOutcome,
@@ -68,6 +70,7 @@ export { type ChannelId, isChannelId, isName, MAX_NAME_BYTES, parseChannelId } f
 export { isNodeId, MAX_NODE_ID_LENGTH, type NodeId, parseNodeId, randomNodeId } from './ids/node-id.js';
 export { lanConfig, localConfig, type MembershipConfig, wanConfig } from './membership/config.js';
 export type { MemberInfo, MemberState } from './membership/member-state.js';
+export type { MembershipStats } from './membership/membership-events.js';
 export { AEAD_NONCE_BYTES, AEAD_TAG_BYTES, type Aead, nobleXChaCha20Poly1305 } from './ports/aead.js';
 export { type Compression, fflateCompression } from './ports/compression.js';
 export { cryptoRandom } from './ports/crypto-random.js';

@@ -32,6 +32,7 @@ import type {
   NodeEvent,
   NodeHealth,
   NodeState,
+  NodeStats,
   PeerSyncResult,
   ResourceUsage,
   StopOptions,
@@ -383,6 +384,14 @@ export class Coordinator implements AsyncDisposable {
       badMessages: this.#courier.badMessages,
       warnings: this.#sealer.mode === 'open' ? [OPEN_MODE_WARNING] : [],
     };
+  }
+
+  /**
+   * Counters since the node was created, for metrics and dashboards: messages and wire bytes
+   * sent and received by message type, and SWIM's probes, suspicions and refutations.
+   */
+  stats(): NodeStats {
+    return { traffic: this.#courier.traffic.snapshot(), membership: this.#membership.stats() };
   }
 
   resourceUsage(): ResourceUsage {

@@ -10,6 +10,7 @@ import type { MessageSealer } from '../security/message-sealer.js';
 import { varintSize } from '../wire/byte-writer.js';
 import type { CoordinatorConfig } from './config.js';
 import type { ErrorReporter } from './error-reporter.js';
+import { TrafficCounters } from './traffic-counters.js';
 
 /** Handles the body of one message type from an authenticated sender. */
 export type BodyHandler = (from: NodeId, body: Uint8Array) => void;
@@ -53,6 +54,8 @@ export class Courier {
   /** How well delta bodies deflate lately (raw ÷ sent); starts where typical JSON-ish data lands. */
   #deltaCompression = 2;
   #badMessages = 0;
+  /** Messages and wire bytes by type, sent and received. */
+  readonly traffic = new TrafficCounters();
   #open = true;
   #cancelAnnounce: (() => void) | undefined;
 
@@ -109,7 +112,7 @@ export class Courier {
     try {
       // Authenticated from here on: the sender and its address can be trusted.
       this.#deps.authenticated(from, port, source);
-      this.#dispatch(from, opened.body, true);
+      this.#dispatch(from, opened.body, bytes.length);
     } catch (error) {
       // A handler bug must not take the node down; count it and tell the application.
       this.#badMessage(from, isShoalError(error) ? error.message : String(error));
@@ -130,14 +133,18 @@ export class Courier {
       this.#deltaCompression = 0.8 * this.#deltaCompression + 0.2 * (body.length / envelope.length);
     }
     if (envelope.length <= datagram) {
-      port.send(to, sealer.seal(envelope));
+      const sealed = sealer.seal(envelope);
+      this.traffic.sent(type, sealed.length);
+      port.send(to, sealed);
       return;
     }
     // Only an entry larger than a datagram gets here. No gossip rides along, so the same content
     // makes the same fragments every time and retransmissions complete each other.
     const pieceBytes = datagram - ENVELOPE_OVERHEAD - FRAGMENT_HEADER_BYTES;
     for (const piece of fragment(encodeEnvelope(type, body, undefined, compression), pieceBytes)) {
-      port.send(to, sealer.seal(encodeEnvelope(MessageType.Fragment, piece)));
+      const sealed = sealer.seal(encodeEnvelope(MessageType.Fragment, piece));
+      this.traffic.sent(MessageType.Fragment, sealed.length);
+      port.send(to, sealed);
     }
   }
 
@@ -179,14 +186,19 @@ export class Courier {
     this.#cancelAnnounce = undefined;
   }
 
-  /** Handles an authenticated envelope; `mayBeFragment` is false for one rebuilt from fragments. */
-  #dispatch(from: NodeId, bytes: Uint8Array, mayBeFragment: boolean): void {
+  /**
+   * Handles an authenticated envelope that arrived as `wireBytes` on the wire; 0 for one rebuilt
+   * from fragments (which may not be a fragment itself).
+   */
+  #dispatch(from: NodeId, bytes: Uint8Array, wireBytes: number): void {
+    const mayBeFragment = wireBytes > 0;
     const envelope = decodeEnvelope(bytes, this.#deps.compression);
     if (!envelope.ok) {
       this.#badMessage(from, envelope.error);
       return;
     }
     const { type, body, piggyback } = envelope.value;
+    this.traffic.received(type, wireBytes);
     if (piggyback.length > 0) this.#deps.handlePiggyback(from, piggyback);
     if (type === MessageType.Fragment) {
       if (!mayBeFragment) {
@@ -194,7 +206,7 @@ export class Courier {
         return;
       }
       const whole = this.#reassembler.add(from, body, this.#deps.timers.monotonic());
-      if (whole !== undefined) this.#dispatch(from, whole, false);
+      if (whole !== undefined) this.#dispatch(from, whole, 0);
       return;
     }
     this.#handlers.get(type)?.(from, body);

@@ -1,5 +1,6 @@
 import type { NodeId } from '../ids/node-id.js';
 import type { MembershipConfig } from '../membership/config.js';
+import type { MembershipStats } from '../membership/membership-events.js';
 import type { Aead } from '../ports/aead.js';
 import type { Compression } from '../ports/compression.js';
 import type { KeyValueStore, StoreStats } from '../ports/key-value-store.js';
@@ -11,6 +12,7 @@ import type { SealerStats } from '../security/message-sealer.js';
 import type { CoordinatorConfigInput } from './config.js';
 import type { Profile } from './profiles.js';
 import type { SyncStats } from './sync-engine.js';
+import type { Traffic } from './traffic-counters.js';
 
 /** How to build a {@link Coordinator}: ports plus optional identity, secret and tuning. */
 export interface CoordinatorOptions {
@@ -132,6 +134,12 @@ export interface NodeHealth {
   readonly badMessages: number;
   /** Standing conditions an operator should know of, such as open mode; empty when none. */
   readonly warnings: readonly string[];
+}
+
+/** What {@link Coordinator.stats} reports. */
+export interface NodeStats {
+  readonly traffic: Traffic;
+  readonly membership: MembershipStats;
 }
 
 /** Resource counts, for dashboards and limits. */
