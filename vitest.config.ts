@@ -14,6 +14,7 @@ const packages = [
   'storage-lmdb',
   'node',
   'storage-indexeddb',
+  'observe',
 ];
 // Absolute paths: a package's own `test` script runs this config from inside the package.
 const fromRoot = (path: string) => fileURLToPath(new URL(path, import.meta.url));
