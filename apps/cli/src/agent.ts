@@ -1,10 +1,11 @@
 import type { NodeEvent } from '@shoal/core';
+import { type ObservabilityServer, serveObservability } from '@shoal/observe';
 import { reportCatchUp } from './catch-up-progress.js';
 import { lines } from './command-kit.js';
 import { ControlServer } from './control-server.js';
 import type { DataDir, NetworkConfig } from './data-dir.js';
 import type { ListenAddress } from './listen-address.js';
-import { NodeSession } from './node-session.js';
+import { formatAddress, NodeSession } from './node-session.js';
 import { openDirNode } from './open-dir-node.js';
 import type { Output } from './output.js';
 
@@ -14,6 +15,10 @@ export interface AgentOptions {
   readonly overrides: NetworkConfig;
   /** Be a WebSocket hub listening here. */
   readonly wsListen?: ListenAddress;
+  /** Serve metrics, probes and the dashboard here (host absent: 127.0.0.1). */
+  readonly http?: ListenAddress;
+  /** Bearer token for `http` (required beyond loopback). */
+  readonly httpToken?: string;
 }
 
 /**
@@ -31,10 +36,19 @@ export async function runAgent(dir: DataDir, out: Output, options: AgentOptions)
   });
   const session = new NodeSession(node, dir);
   let server: ControlServer | undefined;
+  let dashboard: ObservabilityServer | undefined;
   let stopProgress: (() => void) | undefined;
   try {
     await session.openKnownChannels();
     server = await ControlServer.listen(dir.socketPath, session);
+    if (options.http !== undefined) {
+      dashboard = await serveObservability(node, {
+        host: options.http.host ?? '127.0.0.1',
+        port: options.http.port,
+        ...(options.httpToken === undefined ? {} : { token: options.httpToken }),
+        formatAddress: formatAddress,
+      });
+    }
     const log = (event: NodeEvent | { type: 'error'; code: string; message: string }) =>
       out.data({ at: new Date().toISOString(), ...event }, () => describe(event, out));
     node.events.subscribe(log);
@@ -47,6 +61,7 @@ export async function runAgent(dir: DataDir, out: Output, options: AgentOptions)
         dir: dir.path,
         channels: session.knownChannels,
         ...(wsListen === undefined ? {} : { hub: wsListen }),
+        ...(dashboard === undefined ? {} : { dashboard: dashboard.url }),
       },
       () =>
         lines(
@@ -54,6 +69,9 @@ export async function runAgent(dir: DataDir, out: Output, options: AgentOptions)
           wsListen === undefined
             ? undefined
             : `WebSocket hub listening on ${wsListen.host ?? 'every interface'}, port ${wsListen.port}`,
+          dashboard === undefined
+            ? undefined
+            : `dashboard and metrics: ${dashboard.url} (/metrics, /healthz, /readyz)`,
         ),
     );
     stopProgress = reportCatchUp(node, out);
@@ -69,6 +87,7 @@ export async function runAgent(dir: DataDir, out: Output, options: AgentOptions)
     );
   } finally {
     stopProgress?.();
+    await dashboard?.close();
     await server?.close();
     session.close();
     await node.dispose();

@@ -20,8 +20,3 @@ export function parseListenAddress(text: string): ListenAddress {
   const host = match[1]?.replace(/^\[(.*)\]$/, '$1');
   return host === undefined || host === '' ? { port } : { host, port };
 }
-
-/** Whether a listener on `host` is reachable only from this machine. */
-export function isLoopback(host: string | undefined): boolean {
-  return host === 'localhost' || host === '::1' || (host?.startsWith('127.') ?? false);
-}

@@ -297,7 +297,8 @@ function tailOf<T>(items: readonly T[], last: number): readonly T[] {
   return last === 0 ? [] : items.slice(-last);
 }
 
-function formatAddress(bytes: Uint8Array): string {
+/** A member's address as `ip:port` when it is a UDP address, else hex. */
+export function formatAddress(bytes: Uint8Array): string {
   const decoded = decodeUdpAddress(bytes);
   return decoded.ok ? formatUdpAddress(decoded.value) : Buffer.from(bytes).toString('hex');
 }

@@ -1,5 +1,7 @@
+import { isLoopback } from '@shoal/observe';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { runAgent } from './agent.js';
+import { usageError } from './cli-error.js';
 import { type CommandContext, type Common, common, examples, port } from './command-kit.js';
 import { isHubUrl, isProfile, type NetworkConfig } from './data-dir.js';
 import { type ListenAddress, parseListenAddress } from './listen-address.js';
@@ -123,6 +125,18 @@ export function registerSetupCommands(program: Command, context: CommandContext)
             '--ws-listen <[host:]port>',
             'also be a WebSocket hub for browsers and other networks',
           ).argParser(parseListenAddress),
+        )
+        .addOption(
+          new Option(
+            '--http <[host:]port>',
+            'serve the dashboard, /metrics, /healthz and /readyz (host default 127.0.0.1)',
+          ).argParser(parseListenAddress),
+        )
+        .addOption(
+          new Option(
+            '--http-token <token>',
+            'bearer token for --http (required beyond loopback; at least 16 characters)',
+          ).env('SHOAL_HTTP_TOKEN'),
         ),
     ),
   )
@@ -133,13 +147,32 @@ export function registerSetupCommands(program: Command, context: CommandContext)
         'shoal agent --interface 127.0.0.1 --json          # NDJSON event log',
         'shoal agent --ws-listen :8080 --hubs ws://b:8080  # a hub, meshed with hub b',
         'shoal agent --hubs wss://hub.example:8080 --no-udp',
+        'shoal agent --http 9464                            # dashboard on http://127.0.0.1:9464/',
+        'SHOAL_HTTP_TOKEN=… shoal agent --http 0.0.0.0:9464',
       ),
     )
-    .action(async (options: Common & NetworkFlags & { wsListen?: ListenAddress }) => {
-      const out = context.outputOf(options);
-      await runAgent(context.dirOf(options), out, {
-        overrides: networkConfig(options),
-        ...(options.wsListen === undefined ? {} : { wsListen: options.wsListen }),
-      });
-    });
+    .action(
+      async (
+        options: Common &
+          NetworkFlags & { wsListen?: ListenAddress; http?: ListenAddress; httpToken?: string },
+      ) => {
+        const out = context.outputOf(options);
+        // Before anything opens: a dashboard beyond loopback without a token is refused at once.
+        if (
+          options.http !== undefined &&
+          !isLoopback(options.http.host ?? '127.0.0.1') &&
+          options.httpToken === undefined
+        ) {
+          throw usageError(
+            `--http ${options.http.host}:${options.http.port} is not loopback: it needs --http-token (or SHOAL_HTTP_TOKEN), or anyone who reaches it could read the cluster's state`,
+          );
+        }
+        await runAgent(context.dirOf(options), out, {
+          overrides: networkConfig(options),
+          ...(options.wsListen === undefined ? {} : { wsListen: options.wsListen }),
+          ...(options.http === undefined ? {} : { http: options.http }),
+          ...(options.httpToken === undefined ? {} : { httpToken: options.httpToken }),
+        });
+      },
+    );
 }

@@ -20,7 +20,16 @@ describe('shoal agents over a WebSocket hub', () => {
     expect(init.code).toBe(0);
     const { invite } = JSON.parse(init.stdout) as { invite: string };
     expect((await shoal(['join', invite, '--dir', clientDir, '--no-udp', '--hubs', url])).code).toBe(0);
-    hub = new Running(['agent', '--dir', hubDir, '--ws-listen', `127.0.0.1:${port}`, '--json']);
+    hub = new Running([
+      'agent',
+      '--dir',
+      hubDir,
+      '--ws-listen',
+      `127.0.0.1:${port}`,
+      '--http',
+      `127.0.0.1:${port + 1}`,
+      '--json',
+    ]);
     await hub.waitFor((x) => x.records().some((r) => r.type === 'started'), 'the hub to start');
     const started = hub.records().find((r) => r.type === 'started');
     expect(started?.hub).toEqual({ host: '127.0.0.1', port });
@@ -36,6 +45,21 @@ describe('shoal agents over a WebSocket hub', () => {
     await Promise.all([hub?.stop(), client?.stop()]);
     cleanup();
   }, 30_000);
+
+  it('the hub agent serves metrics and the dashboard where --http says', async () => {
+    const started = hub.records().find((r) => r.type === 'started');
+    expect(started?.dashboard).toBe(`http://127.0.0.1:${port + 1}/`);
+    const metrics = await (await fetch(`http://127.0.0.1:${port + 1}/metrics`)).text();
+    expect(metrics).toContain(`shoal_info{id="${hubId}",mode="sealed"} 1`);
+    expect((await fetch(`http://127.0.0.1:${port + 1}/`)).status).toBe(200);
+  });
+
+  it('refuses --http beyond loopback without a token, in one line', async () => {
+    const refused = await shoal(['agent', '--dir', clientDir, '--http', '0.0.0.0:0']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+    expect(refused.stderr).toMatch(/needs --http-token/);
+  });
 
   it('a write through the client reaches the hub', async () => {
     expect((await shoal(['set', 'home/settings', 'lights', '"on"', '--dir', clientDir])).code).toBe(0);

@@ -164,6 +164,13 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakSummary> {
     await waitFor(() => down.size === 0 && running().length === count, {
       timeoutMs: 60_000,
       what: 'every node back after the faults',
+    }).catch((error: Error) => {
+      const stuck = nodes
+        .filter((managed) => managed.phase !== 'running')
+        .map((m) => `${m.spec.name} ${m.phase}`);
+      throw new Error(
+        `${error.message} (not running: ${stuck.join(', ')}; crashes: ${JSON.stringify(crashes)})`,
+      );
     });
     supervisor.setWrites(false);
     const quiet = Date.now();

@@ -69,3 +69,30 @@ describe('openNode', () => {
     }
   });
 });
+
+describe('openNode({ http })', () => {
+  it('serves the dashboard, metrics and probes with the node, and stops with it', async () => {
+    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const node = await openNode({
+      udp: loopback(40_000 + Math.floor(Math.random() * 20_000)),
+      http: { port },
+    });
+    const url = `http://127.0.0.1:${port}/`;
+    expect((await fetch(`${url}healthz`)).status).toBe(200);
+    expect(await (await fetch(`${url}metrics`)).text()).toContain(
+      `shoal_info{id="${node.id}",mode="open"} 1`,
+    );
+    expect(await (await fetch(url)).text()).toContain('<title>Shoal');
+    await node.dispose();
+    await expect(fetch(`${url}healthz`)).rejects.toThrow();
+  });
+
+  it('refuses to serve beyond loopback without a token, and leaves nothing open', async () => {
+    await expect(
+      openNode({
+        udp: loopback(40_000 + Math.floor(Math.random() * 20_000)),
+        http: { host: '0.0.0.0', port: 0 },
+      }),
+    ).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+  });
+});

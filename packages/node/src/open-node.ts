@@ -12,8 +12,14 @@ import {
   type RandomPort,
   type Secret,
 } from '@shoal/core';
+import { type ObservabilityOptions, serveObservability } from '@shoal/observe';
 import { LmdbStore, type LmdbStoreOptions } from '@shoal/storage-lmdb';
-import { UdpTransport, type UdpTransportOptions } from '@shoal/transport-udp';
+import {
+  decodeUdpAddress,
+  formatUdpAddress,
+  UdpTransport,
+  type UdpTransportOptions,
+} from '@shoal/transport-udp';
 import { NodeWebSocket, WsClient, WsHub, type WsHubOptions } from '@shoal/transport-ws';
 import { nodeXChaCha20Poly1305 } from './node-aead.js';
 import { nodeZlibCompression } from './node-compression.js';
@@ -65,6 +71,13 @@ export interface OpenNodeOptions {
    */
   readonly newIdentity?: boolean;
   readonly random?: RandomPort;
+  /**
+   * Serve metrics, probes and the live dashboard over HTTP (`@shoal/observe`): e.g.
+   * `{ port: 9464 }` for `http://127.0.0.1:9464/`. Loopback unless `host` says otherwise, which
+   * then needs a `token`. The server closes with the node. For the URL of a server on port 0,
+   * call `serveObservability` yourself.
+   */
+  readonly http?: ObservabilityOptions;
 }
 
 /**
@@ -139,9 +152,31 @@ export async function openNode(options: OpenNodeOptions = {}): Promise<Coordinat
       ...(options.random === undefined ? {} : { random: options.random }),
     });
     await node.start();
+    if (options.http !== undefined) await serveWith(node, options.http);
     return node;
   } catch (error) {
     await Promise.allSettled([...opened.map((port) => port.close()), storage.close()]);
     throw error;
   }
+}
+
+/** Starts the observability server of `node`, closed when the node is disposed. */
+async function serveWith(node: Coordinator, options: ObservabilityOptions): Promise<void> {
+  try {
+    const server = await serveObservability(node, { formatAddress: udpAddressText, ...options });
+    const unsubscribe = node.events.subscribe((event) => {
+      if (event.type !== 'state' || event.state !== 'disposed') return;
+      unsubscribe();
+      void server.close();
+    });
+  } catch (error) {
+    await node.dispose({ leave: false });
+    throw error;
+  }
+}
+
+/** A member's address as `ip:port` when it is a UDP address, else hex. */
+function udpAddressText(bytes: Uint8Array): string {
+  const decoded = decodeUdpAddress(bytes);
+  return decoded.ok ? formatUdpAddress(decoded.value) : Buffer.from(bytes).toString('hex');
 }
