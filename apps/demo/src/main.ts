@@ -32,6 +32,8 @@ const dataRoot = mkdtempSync(join(tmpdir(), 'shoal-demo-'));
 const invite = createInvite({ networkId: 'shoal-demo', secret: generateSecret() });
 const multicastPort = 40_000 + Math.floor(Math.random() * 20_000);
 const runId = Math.random().toString(16).slice(2, 6);
+// Node A serves the dashboard (the scenario kills the last node, never A).
+const dashboardPort = 20_000 + Math.floor(Math.random() * 20_000);
 
 let view: LiveView | undefined;
 const supervisor = new NodeSupervisor((crash) => {
@@ -61,10 +63,12 @@ for (let i = 0; i < count; i++) {
     secret: invite,
     multicastPort,
     dataDir: join(dataRoot, name),
+    ...(i === 0 ? { httpPort: dashboardPort } : {}),
   });
 }
 view = new LiveView(
-  `Shoal live demo — ${count} node processes, sealed UDP on 127.0.0.1, multicast group port ${multicastPort}`,
+  `Shoal live demo — ${count} node processes, sealed UDP on 127.0.0.1, multicast group port ${multicastPort}\n` +
+    `Dashboard of node A: http://127.0.0.1:${dashboardPort}/  (metrics: /metrics)`,
   () =>
     supervisor.nodes.map((managed) => ({
       name: managed.spec.name,

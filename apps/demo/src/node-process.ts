@@ -6,6 +6,7 @@
  * never orphaned.
  */
 import { parseArgs } from 'node:util';
+import { serveObservability } from '@shoal/observe';
 import { DemoWriter } from './demo-writer.js';
 import type { ChildMessage, ParentMessage } from './ipc-messages.js';
 import { nodeStatus } from './node-status.js';
@@ -27,6 +28,8 @@ const { values } = parseArgs({
     port: { type: 'string' },
     advertise: { type: 'string' },
     bootstrap: { type: 'string', multiple: true },
+    /** Serve this node's dashboard and metrics on 127.0.0.1 at this port. */
+    'http-port': { type: 'string' },
   },
 });
 
@@ -60,6 +63,10 @@ const { node, transport } = await startUdpNode({
   multicastPort: Number(required('multicast-port', values['multicast-port'])),
   ...(values['data-dir'] === undefined ? {} : { dataDir: values['data-dir'] }),
 });
+const dashboard =
+  values['http-port'] === undefined
+    ? undefined
+    : await serveObservability(node, { port: Number(values['http-port']) });
 const channel = await node.channel('demo');
 const map = channel.map('sensors');
 const stream = channel.stream('chat');
@@ -97,6 +104,7 @@ async function shutdown(): Promise<void> {
   stopping = true;
   clearInterval(writeTimer);
   clearInterval(reportTimer);
+  await dashboard?.close();
   await node.dispose();
   // Exit explicitly: the node is durable and gone, and nothing else should keep this process up.
   process.exit(0);

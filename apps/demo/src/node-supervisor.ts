@@ -15,6 +15,8 @@ export interface NodeSpec {
   readonly writeMs?: number;
   /** Soak mode: unique writes, each acknowledged (`ack` messages), and `dump` answered. */
   readonly soak?: boolean;
+  /** Serve the dashboard and metrics of this node on 127.0.0.1 at this port. */
+  readonly httpPort?: number;
   /** Reach the other nodes through the soak's relay (see `UdpNodeOptions.relay`). */
   readonly relay?: {
     readonly port: number;
@@ -152,6 +154,7 @@ export class NodeSupervisor {
       `--data-dir=${spec.dataDir}`,
       ...(spec.writeMs === undefined ? [] : [`--write-ms=${spec.writeMs}`]),
       ...(spec.soak === true ? ['--soak'] : []),
+      ...(spec.httpPort === undefined ? [] : [`--http-port=${spec.httpPort}`]),
       ...(spec.relay === undefined
         ? []
         : [

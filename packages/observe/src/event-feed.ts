@@ -1,6 +1,7 @@
 import type { Coordinator, NodeEvent } from '@shoal/core';
 
 const TRANSITIONS = new Set(['joined', 'suspect', 'alive', 'dead', 'left']);
+const CONTACT = new Set(['peer-up', 'joined', 'alive']);
 
 /** One line of the dashboard's feed: a membership or peer event, a key rotation, an error. */
 export interface FeedItem {
@@ -38,7 +39,9 @@ export class EventFeed {
                 peer: event.peer,
                 ...('incarnation' in event ? { incarnation: event.incarnation } : {}),
               };
-        if (item.peer !== undefined) this.#lastHeard.set(item.peer, performance.now());
+        // Only signs of life count as contact: a peer declared dead was not heard from.
+        if (item.peer !== undefined && CONTACT.has(event.type))
+          this.#lastHeard.set(item.peer, performance.now());
         if (TRANSITIONS.has(event.type))
           this.#transitions.set(event.type, (this.#transitions.get(event.type) ?? 0) + 1);
         this.#add(item);
@@ -59,7 +62,7 @@ export class EventFeed {
     return [...this.#transitions].map(([to, n]) => [{ to }, n]);
   }
 
-  /** Ms since `peer` was last named by an event, or undefined. */
+  /** Ms since an event last showed `peer` alive (up, joined, alive), or undefined. */
   heardAgo(peer: string): number | undefined {
     const at = this.#lastHeard.get(peer);
     return at === undefined ? undefined : performance.now() - at;
