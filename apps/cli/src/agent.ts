@@ -103,6 +103,8 @@ function describe(event: NodeEvent | { type: 'error'; code: string; message: str
       return `${time} ${out.style('green', 'peer up')}    ${event.peer}`;
     case 'peer-down':
       return `${time} ${out.style('yellow', 'peer down')}  ${event.peer}`;
+    case 'key-rotation':
+      return `${time} ${out.style('cyan', 'key')}        ${event.keyId} ${event.change}`;
     case 'open-mode':
       return `${time} ${out.style('yellow', 'warning')} ${event.message}`;
     case 'error':

@@ -81,7 +81,7 @@ export { SeededRandom } from './ports/seeded-random.js';
 export type { TimerPort } from './ports/timer-port.js';
 export { readNodeId, writeNodeId } from './protocol/node-id-codec.js';
 export { createInvite, type Invite, parseInvite } from './security/invite-token.js';
-export { type KeyRef, Keyring } from './security/keyring.js';
+export { type KeyRef, Keyring, type KeyringChange } from './security/keyring.js';
 export {
   DROP_REASONS,
   type DropReason,

@@ -33,12 +33,14 @@ export class EventFeed {
         const item: FeedItem =
           event.type === 'open-mode'
             ? { at: Date.now(), type: 'warning', message: event.message }
-            : {
-                at: Date.now(),
-                type: event.type,
-                peer: event.peer,
-                ...('incarnation' in event ? { incarnation: event.incarnation } : {}),
-              };
+            : event.type === 'key-rotation'
+              ? { at: Date.now(), type: 'key-rotation', message: `key ${event.keyId} ${event.change}` }
+              : {
+                  at: Date.now(),
+                  type: event.type,
+                  peer: event.peer,
+                  ...('incarnation' in event ? { incarnation: event.incarnation } : {}),
+                };
         // Only signs of life count as contact: a peer declared dead was not heard from.
         if (item.peer !== undefined && CONTACT.has(event.type))
           this.#lastHeard.set(item.peer, performance.now());

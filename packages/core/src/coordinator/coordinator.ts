@@ -77,6 +77,7 @@ export class Coordinator implements AsyncDisposable {
   readonly #sealer: MessageSealer;
   readonly #writes: WriteQueue;
   readonly #replayFloors: ReplayFloorKeeper;
+  #unsubscribeKeyring: (() => void) | undefined;
   readonly #courier: Courier;
   readonly #peers: PeerDirectory;
   readonly #membership: MembershipService;
@@ -153,6 +154,11 @@ export class Coordinator implements AsyncDisposable {
     });
     this.#horizon = new TombstoneHorizon({ timers, config, writes: this.#writes, channels: this.#channels });
     this.#replayFloors = new ReplayFloorKeeper(this.#sealer, this.#writes, timers);
+    if (setup.keyring !== 'open') {
+      this.#unsubscribeKeyring = setup.keyring.onChange((change) =>
+        this.events.emit({ type: 'key-rotation', ...change }),
+      );
+    }
     this.#engine = new SyncEngine({
       self: this.#id,
       channels: this.#channels,
@@ -285,6 +291,7 @@ export class Coordinator implements AsyncDisposable {
     }
     await this.#writes.flush();
     for (const channel of this.#channels.values()) channel.closeWatchers();
+    this.#unsubscribeKeyring?.();
     this.#setState('disposed');
     await Promise.allSettled(this.#ports.map((port) => port.close()));
     await this.#storage.close();

@@ -118,7 +118,13 @@ export type NodeEvent =
       readonly peer: NodeId;
       readonly incarnation: number;
     }
-  | { readonly type: 'open-mode'; readonly message: string };
+  | { readonly type: 'open-mode'; readonly message: string }
+  /** A step of a key rotation on this node's keyring (a key added, made primary, removed). */
+  | {
+      readonly type: 'key-rotation';
+      readonly change: 'added' | 'primary' | 'removed';
+      readonly keyId: number;
+    };
 
 /** A health summary; `healthy` is what a readiness probe should check. */
 export interface NodeHealth {

@@ -1,4 +1,6 @@
+import { SimulatedNetwork } from '@shoal/transport-memory';
 import { describe, expect, it } from 'vitest';
+import { createNode } from '../coordinator/create-node.js';
 import { ErrorCode, isShoalError } from '../errors/shoal-error.js';
 import type { NodeId } from '../ids/node-id.js';
 import { Keyring } from './keyring.js';
@@ -90,5 +92,29 @@ describe('Keyring', () => {
     expect(codeOf(() => ring.setPrimary(generateSecret()))).toBe(ErrorCode.InvalidArgument);
     expect(codeOf(() => new Keyring('home', []))).toBe(ErrorCode.InvalidSecret);
     expect(codeOf(() => ring.add(new Uint8Array(16)))).toBe(ErrorCode.InvalidSecret);
+  });
+});
+
+describe('key rotation events', () => {
+  it('a node reports each step of a rotation on its keyring, with key ids only', async () => {
+    const net = new SimulatedNetwork({ seed: 1 });
+    const keyring = new Keyring('home', [new Uint8Array(32).fill(1)]);
+    const node = await createNode({
+      id: 'n',
+      ...net.nodePorts('n'),
+      secret: keyring,
+      config: { network: 'home' },
+    });
+    const steps: string[] = [];
+    node.events.subscribe((event) => {
+      if (event.type === 'key-rotation') steps.push(`${event.change} ${event.keyId}`);
+    });
+    const old = keyring.primaryKeyId;
+    const next = keyring.add(new Uint8Array(32).fill(2));
+    keyring.add(new Uint8Array(32).fill(2)); // already held: no step
+    keyring.setPrimary(next);
+    keyring.remove(old);
+    expect(steps).toEqual([`added ${next}`, `primary ${next}`, `removed ${old}`]);
+    await node.dispose();
   });
 });

@@ -3,6 +3,12 @@ import { bytesEqual } from '../storage/bytes.js';
 import { deriveNetworkKey, type KeyId, type NetworkKey } from './network-key.js';
 import { assertNetworkId, type NetworkSecret, SECRET_BYTES, secretFromBytes } from './network-secret.js';
 
+/** One step of a key rotation, as {@link Keyring.onChange} reports it (ids only, never keys). */
+export interface KeyringChange {
+  readonly change: 'added' | 'primary' | 'removed';
+  readonly keyId: KeyId;
+}
+
 /** Names a key in a {@link Keyring}: its secret, or its {@link KeyId}. */
 export type KeyRef = NetworkSecret | Uint8Array | KeyId;
 
@@ -17,6 +23,7 @@ export class Keyring {
   /** The network these keys belong to (bound into every derived key). */
   readonly networkId: string;
   readonly #keys = new Map<KeyId, NetworkKey>();
+  readonly #listeners = new Set<(change: KeyringChange) => void>();
   #primary: NetworkKey;
 
   /**
@@ -49,7 +56,29 @@ export class Keyring {
    * collides with a different key already held.
    */
   add(secret: Uint8Array): KeyId {
-    return this.#insert(secret).keyId;
+    const known = this.#keys.size;
+    const { keyId } = this.#insert(secret);
+    if (this.#keys.size > known) this.#notify({ change: 'added', keyId });
+    return keyId;
+  }
+
+  /**
+   * Calls `listener` after each change: a key added, made primary, or removed (a key rotation
+   * in progress). Returns an unsubscribe function. A listener that throws is ignored.
+   */
+  onChange(listener: (change: KeyringChange) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #notify(change: KeyringChange): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener(change);
+      } catch {
+        // A dashboard's bug must not undo a rotation.
+      }
+    }
   }
 
   /** True when the key named by `ref` is held. */
@@ -66,7 +95,9 @@ export class Keyring {
     if (key === undefined) {
       throw new ShoalError(ErrorCode.InvalidArgument, 'cannot make a key primary before adding it');
     }
+    if (this.#primary === key) return;
     this.#primary = key;
+    this.#notify({ change: 'primary', keyId: key.keyId });
   }
 
   /**
@@ -82,7 +113,9 @@ export class Keyring {
         'cannot remove the primary key; make another key primary first',
       );
     }
-    return this.#keys.delete(key.keyId);
+    this.#keys.delete(key.keyId);
+    this.#notify({ change: 'removed', keyId: key.keyId });
+    return true;
   }
 
   /** The key that seals. For {@link MessageSealer}; holds raw key material. */
