@@ -7,7 +7,16 @@ export type ChildMessage =
   /** Soak mode: the write of `key` (a map key or `stream:N`) is durable: acknowledged. */
   | { readonly type: 'ack'; readonly key: string }
   /** Soak mode: everything the node holds, in answer to `dump`. */
-  | { readonly type: 'state'; readonly keys: readonly string[]; readonly entries: readonly string[] };
+  | {
+      readonly type: 'state';
+      readonly keys: readonly string[];
+      readonly entries: readonly string[];
+      /** Why the node dropped datagrams and which errors it reported, for a failed soak's report. */
+      readonly diagnosis: {
+        readonly dropped: Record<string, number>;
+        readonly errors: Record<string, number>;
+      };
+    };
 
 /** What the parent tells a node process. */
 export type ParentMessage =

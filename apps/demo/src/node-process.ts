@@ -119,6 +119,7 @@ process.on('message', (message: ParentMessage) => {
       type: 'state',
       keys: [...map.keys()],
       entries: stream.getAll().map((entry) => new TextDecoder().decode(entry.payload)),
+      diagnosis: { dropped: { ...node.health().sealing.dropped }, errors: node.health().errors },
     });
 });
 process.on('disconnect', () => {

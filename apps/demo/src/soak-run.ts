@@ -41,6 +41,10 @@ export interface SoakSummary {
   readonly crashes: readonly Crash[];
   /** The largest resident set a node reported, in MiB (memory stays bounded). */
   readonly maxRssMiB: number;
+  /** Per node: what each replica lacks of the acknowledged writes, and its drops and errors. */
+  readonly diagnosis: Readonly<
+    Record<string, { missing: readonly string[]; dropped: object; errors: object }>
+  >;
 }
 
 /** The nemesis's faults. */
@@ -73,7 +77,10 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakSummary> {
   const dataRoot = mkdtempSync(join(tmpdir(), 'shoal-soak-'));
   const crashes: Crash[] = [];
   const acknowledged = new Set<string>();
-  const dumps = new Map<ManagedNode, { keys: readonly string[]; entries: readonly string[] }>();
+  const dumps = new Map<
+    ManagedNode,
+    { keys: readonly string[]; entries: readonly string[]; diagnosis: { dropped: object; errors: object } }
+  >();
   let maxRss = 0;
   const supervisor = new NodeSupervisor(
     (crash) => crashes.push(crash),
@@ -187,10 +194,17 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakSummary> {
     let lost = 0;
     const reference = dumps.get(nodes[0] as ManagedNode);
     let identical = true;
+    const diagnosis: Record<string, { missing: string[]; dropped: object; errors: object }> = {};
     for (const managed of nodes) {
-      const state = dumps.get(managed) as { keys: readonly string[]; entries: readonly string[] };
+      const state = dumps.get(managed) as {
+        keys: readonly string[];
+        entries: readonly string[];
+        diagnosis: { dropped: object; errors: object };
+      };
       const held = new Set([...state.keys, ...state.entries.map((entry) => `stream:${entry}`)]);
-      for (const key of acknowledged) if (!held.has(key)) lost++;
+      const missing = [...acknowledged].filter((key) => !held.has(key));
+      lost += missing.length;
+      diagnosis[managed.spec.name] = { missing: missing.slice(0, 20), ...state.diagnosis };
       identical &&=
         reference !== undefined &&
         sameSet(state.keys, reference.keys) &&
@@ -209,6 +223,7 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakSummary> {
       convergedAfterMs,
       crashes,
       maxRssMiB: maxRss,
+      diagnosis,
     };
   } finally {
     for (const managed of supervisor.nodes) managed.child?.kill('SIGCONT');

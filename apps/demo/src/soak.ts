@@ -32,4 +32,5 @@ console.log(
     ok ? '  ✓ valid' : '  ✗ INVALID',
   ].join('\n'),
 );
+if (!ok) console.log(`  diagnosis: ${JSON.stringify(summary.diagnosis, null, 1)}`);
 process.exit(ok ? 0 : 1);

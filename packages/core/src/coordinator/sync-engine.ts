@@ -11,6 +11,8 @@ import {
   type OutgoingObject,
 } from '../protocol/sync-codec.js';
 import type { DeltaMessage, DigestMessage, ObjectDelta, ObjectDigest } from '../protocol/sync-messages.js';
+import { bytesEqual } from '../storage/bytes.js';
+import { addDigestObjects, type ClockSet, hashClockSet } from '../sync/clock-set.js';
 import { DeltaChunker, type ObjectPlan } from '../sync/delta-chunker.js';
 import { DigestMemory } from '../sync/digest-memory.js';
 import { IdleBackoff } from '../sync/idle-backoff.js';
@@ -108,6 +110,14 @@ export interface SyncWithResult {
 const MAX_ATTACHED_CHUNKS = 64;
 
 /**
+ * For how many `pullTimeout`s the same digest from a peer counts as a repeat of one we just
+ * answered with entries (so not answered again): long enough for a round trip and a long
+ * answer, short enough that an answer lost on the way is sent again soon (the peer's next
+ * digest, the same again, comes after it).
+ */
+const REPEAT_WINDOW_PULLS = 4;
+
+/**
  * How recent a non-member's last digest for a channel must be for it to count as following the
  * channel (and get every push of it), in ms: three of a leaf's idle rounds (a minute each).
  */
@@ -164,6 +174,11 @@ export class SyncEngine {
   readonly #lastPush = new Map<string, number>();
   /** Per channel, the `syncWith` calls waiting for a peer's final answer. */
   readonly #waiters = new Map<string, Set<SyncWaiter>>();
+  /**
+   * Per channel and peer, the whole digest we last answered with entries (its hash) and when:
+   * the same digest again soon after crossed that answer and is not served twice.
+   */
+  readonly #lastAnswers = new Map<string, Map<NodeId, { hash: Uint8Array; at: number }>>();
   #pushScheduled = false;
   #cancelRound: (() => void) | undefined;
   #running = false;
@@ -171,7 +186,7 @@ export class SyncEngine {
   constructor(deps: SyncEngineDeps) {
     this.#deps = deps;
     this.#quarantine = new ClockQuarantine(deps.timers, deps.config.maxDrift, deps.report);
-    this.#memory = new DigestMemory(deps.config.limits.maxPeers, deps.config.pullTimeout);
+    this.#memory = new DigestMemory(deps.config.limits.maxPeers);
     this.#idle = new IdleBackoff(deps.config.gossipInterval, deps.config.idleGossipInterval);
   }
 
@@ -237,16 +252,30 @@ export class SyncEngine {
     if (!channel.allows(from)) return;
     this.#deps.meetPeer(channel, digest.fresh);
     if (digest.attached !== undefined) this.#merge(channel, digest.attached, false);
-    const resolved = this.#memory.receive(from, digest, this.#deps.timers.monotonic());
+    const now = this.#deps.timers.monotonic();
+    // A whole digest in one message can be recognised before it replaces what we believe the
+    // peer holds (which our answer advanced).
+    const hash =
+      digest.base === undefined && digest.scopeFrom === '' && digest.scopeTo === null
+        ? digestHash(digest)
+        : undefined;
+    if (hash !== undefined && this.#repeats(from, channel.name, hash, now)) {
+      // The same digest again before our answer to it can have arrived (the peer's round and
+      // its reply to ours crossed that answer on the wire): the answer on its way serves both.
+      this.#sendDeltas(from, [emptyFinal(channel.name, false)], channel);
+      return;
+    }
+    const resolved = this.#memory.receive(from, digest, now);
     if (resolved !== undefined && lacksAnything(channel, resolved.digest)) this.#idle.active(channel.name);
     if (resolved === undefined) {
       this.#sendDeltas(from, [emptyFinal(channel.name, true)], channel);
       return;
     }
+    const last = digest.scopeTo === null;
     const chunker = new DeltaChunker(channel.name, this.#deps.deltaBudget(), false);
     for (const plan of planFor(channel, resolved.digest)) chunker.add(plan);
-    const last = digest.scopeTo === null;
     const messages = chunker.finish();
+    if (hash !== undefined && messages.length > 0) this.#noteAnswered(from, channel.name, hash, now);
     if (last && messages.length === 0) messages.push(emptyFinal(channel.name, false));
     this.#sendDeltas(
       from,
@@ -257,6 +286,30 @@ export class SyncEngine {
     if (resolved.whole !== undefined && !lacksAnything(channel, resolved.whole)) return;
     // The peer we pull from started a new exchange: our pull went unanswered, ask again.
     if (this.#startPull(channel.name, from, true)) this.#sendDigests(from, channel, true, false);
+  }
+
+  /**
+   * True when `hash` is the digest from `peer` we answered with entries less than
+   * {@link REPEAT_WINDOW_PULLS} pull timeouts ago.
+   */
+  #repeats(peer: NodeId, channel: string, hash: Uint8Array, now: number): boolean {
+    const answered = this.#lastAnswers.get(channel)?.get(peer);
+    return (
+      answered !== undefined &&
+      now - answered.at < this.#deps.config.pullTimeout &&
+      bytesEqual(answered.hash, hash)
+    );
+  }
+
+  #noteAnswered(peer: NodeId, channel: string, hash: Uint8Array, now: number): void {
+    let byPeer = this.#lastAnswers.get(channel);
+    if (byPeer === undefined) {
+      byPeer = new Map();
+      this.#lastAnswers.set(channel, byPeer);
+    }
+    byPeer.delete(peer);
+    byPeer.set(peer, { hash, at: now });
+    if (byPeer.size > this.#deps.config.limits.maxPeers) byPeer.delete(byPeer.keys().next().value as NodeId);
   }
 
   /**
@@ -343,8 +396,7 @@ export class SyncEngine {
     if (pull?.peer !== from) return;
     if (delta.final) {
       this.#pulling.delete(channel.name);
-      if (pull.attached !== undefined)
-        this.#memory.noteSent(from, channel.name, pull.attached, this.#deps.timers.monotonic());
+      if (pull.attached !== undefined) this.#memory.noteSent(from, channel.name, pull.attached);
       this.#deps.afterPull(channel, delta.fresh);
     } else pull.lastProgress = this.#deps.timers.monotonic();
   }
@@ -557,8 +609,7 @@ export class SyncEngine {
       this.#deps.sendDelta(to, encodeDelta({ ...message, fresh }, peers));
       this.stats.deltasSent++;
       this.#countSent(message.channel, message.objects);
-      if (believed)
-        this.#memory.noteSent(to, message.channel, message.objects, this.#deps.timers.monotonic());
+      if (believed) this.#memory.noteSent(to, message.channel, message.objects);
     }
   }
 
@@ -608,6 +659,13 @@ export class SyncEngine {
 /** An empty last chunk: "nothing (more) for you", or "I do not know your digest's base". */
 function emptyFinal(channel: string, unknownBase: boolean): OutgoingDelta {
   return { channel, push: false, final: true, fresh: false, unknownBase, objects: [] };
+}
+
+/** A whole digest's clocks, hashed (equal clock sets, equal hashes). */
+function digestHash(digest: DigestMessage): Uint8Array {
+  const clocks: ClockSet = new Map();
+  addDigestObjects(clocks, digest.objects);
+  return hashClockSet(clocks);
 }
 
 /** What we lack compared with a peer's whole digest: stream entries, and map writers ahead of us. */

@@ -1,5 +1,4 @@
 import { sha256 } from '@noble/hashes/sha2.js';
-import { compareTimestamps } from '../clock/timestamp.js';
 import type { NodeId } from '../ids/node-id.js';
 import { writeMapClock } from '../protocol/map-clock-codec.js';
 import type { MapClock, ObjectDigest, ObjectKind } from '../protocol/sync-messages.js';
@@ -45,26 +44,6 @@ export function addDigestObjects(set: ClockSet, objects: readonly ObjectDigest[]
     const clocks = objectClocks(set, object);
     for (const [writer, clock] of object.clocks) clocks.set(writer, clock);
   }
-}
-
-/**
- * Raises each clock of `set` to `ahead`'s where `ahead`'s is further (a later map timestamp,
- * a higher stream seq); clocks only `ahead` has are added.
- */
-export function raiseClocks(set: ClockSet, ahead: ClockSet): void {
-  for (const object of ahead.values()) {
-    const clocks = objectClocks(set, object);
-    for (const [writer, clock] of object.clocks) {
-      const mine = clocks.get(writer);
-      if (mine === undefined || isAhead(clock, mine)) clocks.set(writer, clock);
-    }
-  }
-}
-
-function isAhead(clock: Clock, than: Clock): boolean {
-  return typeof clock === 'number' || typeof than === 'number'
-    ? Number(clock) > Number(than)
-    : compareTimestamps(clock, than) > 0;
 }
 
 /** A deep copy of `set`. */

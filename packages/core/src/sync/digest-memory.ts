@@ -16,7 +16,6 @@ import {
   digestObjectId,
   hashClockSet,
   objectClocks,
-  raiseClocks,
   toDigestObjects,
 } from './clock-set.js';
 import { buildDigests, type DigestSource } from './digest-builder.js';
@@ -101,20 +100,10 @@ export class DigestMemory {
   readonly #received = new Map<string, Map<NodeId, Received>>();
   readonly #sent = new Map<string, Map<NodeId, Sent>>();
   readonly #believed = new Map<string, Map<NodeId, ClockSet>>();
-  /** Per channel and peer, when we last sent it entries (monotonic ms). */
-  readonly #lastSent = new Map<string, Map<NodeId, number>>();
   readonly #maxPeers: number;
-  readonly #inFlight: number;
 
-  /**
-   * `inFlight`: how long after we sent a peer entries a digest from it may still predate them
-   * (crossed on the wire), in ms. Such a digest is read as holding what we sent too, so two
-   * digests sent before the first answer arrived do not cost the whole answer twice. If those
-   * entries were lost, the peer's next digest, later than that, asks again.
-   */
-  constructor(maxPeers: number, inFlight = 0) {
+  constructor(maxPeers: number) {
     this.#maxPeers = maxPeers;
-    this.#inFlight = inFlight;
   }
 
   /**
@@ -130,9 +119,9 @@ export class DigestMemory {
       const clocks = copyClockSet(base);
       addDigestObjects(clocks, digest.objects);
       this.#remember(byPeer, from, { at: now, clocks, complete: true });
-      const held = this.#believe(from, digest.channel, clocks, now);
+      this.#remember(peerMap(this.#believed, digest.channel), from, copyClockSet(clocks));
       const { base: _base, ...rest } = digest;
-      const rebuilt = { ...rest, scopeFrom: '', scopeTo: null, objects: toDigestObjects(held) };
+      const rebuilt = { ...rest, scopeFrom: '', scopeTo: null, objects: toDigestObjects(clocks) };
       return { digest: rebuilt, whole: rebuilt };
     }
     // A full digest, maybe one chunk of several: chunks after the first add to the first's set.
@@ -147,32 +136,14 @@ export class DigestMemory {
       complete,
       ...(contiguous && digest.scopeTo !== null ? { reach: reachOf(digest, digest.scopeTo) } : {}),
     });
+    if (complete) this.#remember(peerMap(this.#believed, digest.channel), from, copyClockSet(clocks));
     if (!complete) return { digest, whole: undefined };
-    const held = this.#believe(from, digest.channel, clocks, now);
-    const whole =
-      first && held === clocks
+    return {
+      digest,
+      whole: first
         ? digest
-        : { ...wholeDigest(digest.channel, held), reply: digest.reply, fresh: digest.fresh };
-    return { digest: first ? whole : digest, whole };
-  }
-
-  /**
-   * Sets our belief of what `peer` holds from its whole digest `clocks`, raised by what we
-   * sent it within the in-flight window. Returns the belief (`clocks` itself when nothing was
-   * in flight).
-   */
-  #believe(peer: NodeId, channel: string, clocks: ClockSet, now: number): ClockSet {
-    const believed = peerMap(this.#believed, channel);
-    const sentAt = this.#lastSent.get(channel)?.get(peer);
-    const earlier = believed.get(peer);
-    if (sentAt === undefined || now - sentAt >= this.#inFlight || earlier === undefined) {
-      this.#remember(believed, peer, copyClockSet(clocks));
-      return clocks;
-    }
-    const held = copyClockSet(clocks);
-    raiseClocks(held, earlier);
-    this.#remember(believed, peer, copyClockSet(held));
-    return held;
+        : { ...wholeDigest(digest.channel, clocks), reply: digest.reply, fresh: digest.fresh },
+    };
   }
 
   /**
@@ -191,10 +162,7 @@ export class DigestMemory {
    * author's contiguous run. Optimistic (the message may be lost); the peer's next digest
    * replaces the belief with what it really holds.
    */
-  noteSent(peer: NodeId, channel: string, objects: readonly SentObject[], now: number): void {
-    if (objects.some((o) => (o.kind === 'map' ? o.claims.length : o.entries.length) > 0)) {
-      this.#remember(peerMap(this.#lastSent, channel), peer, now);
-    }
+  noteSent(peer: NodeId, channel: string, objects: readonly SentObject[]): void {
     const clocks = this.#believed.get(channel)?.get(peer);
     if (clocks === undefined) return;
     for (const object of objects) {
