@@ -1,4 +1,5 @@
-import type { Coordinator, PeerSyncStatus, Traffic } from '@shoal/core';
+import type { Coordinator, Traffic } from '@shoal/core';
+import { type ChannelSummary, channelSummaries } from './channel-summaries.js';
 import type { EventFeed } from './event-feed.js';
 
 /** One member as the dashboard shows it. */
@@ -13,13 +14,7 @@ export interface MemberView {
 }
 
 /** One channel: its size, and how this replica compares with each peer's last digest. */
-export interface ChannelView {
-  readonly name: string;
-  readonly maps: number;
-  readonly streams: number;
-  /** Map keys (tombstones included) and stream entries. */
-  readonly entries: number;
-  readonly peers: readonly PeerSyncStatus[];
+export interface ChannelView extends ChannelSummary {
   /** True when every peer's last digest matched this replica. */
   readonly agreed: boolean;
 }
@@ -51,29 +46,17 @@ export async function clusterView(
   feed: EventFeed,
   formatAddress: AddressFormat,
 ): Promise<ClusterView> {
-  const channels: ChannelView[] = [];
   const digestAgo = new Map<string, number>();
-  for (const name of node.channelNames()) {
-    const channel = await node.channel(name);
-    const { maps, streams } = channel.objects();
-    let entries = 0;
-    for (const map of maps) entries += channel.map(map).size;
-    for (const stream of streams) entries += channel.stream(stream).size;
-    const peers = channel
-      .syncStatus()
-      .map((status) => ({ ...status, lastDigestAgo: Math.round(status.lastDigestAgo) }));
+  const channels = (await channelSummaries(node)).map((summary): ChannelView => {
+    const peers = summary.peers.map((status) => ({
+      ...status,
+      lastDigestAgo: Math.round(status.lastDigestAgo),
+    }));
     for (const status of peers) {
       digestAgo.set(status.peer, Math.min(digestAgo.get(status.peer) ?? Infinity, status.lastDigestAgo));
     }
-    channels.push({
-      name,
-      maps: maps.length,
-      streams: streams.length,
-      entries,
-      peers,
-      agreed: peers.every((p) => p.inSync),
-    });
-  }
+    return { ...summary, peers, agreed: peers.every((p) => p.inSync) };
+  });
   const health = node.health();
   const members = node.members().map((member): MemberView => {
     const self = member.id === node.id;

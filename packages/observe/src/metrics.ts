@@ -1,5 +1,6 @@
 import type { Coordinator } from '@shoal/core';
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { channelSummaries } from './channel-summaries.js';
 import type { EventFeed } from './event-feed.js';
 
 /**
@@ -141,27 +142,9 @@ export function nodeMetrics(node: Coordinator, feed: EventFeed): Registry {
   total('shoal_sync_pulls_timed_out_total', 'Pulls whose answer stopped coming.', [], () => [
     [{}, node.resourceUsage().sync.pullsTimedOut],
   ]);
-  const perChannel = async () => {
-    const rows: {
-      channel: string;
-      entries: number;
-      peers: ReturnType<Awaited<ReturnType<Coordinator['channel']>>['syncStatus']>;
-    }[] = [];
-    for (const name of node.channelNames()) {
-      const channel = await node.channel(name);
-      const { maps, streams } = channel.objects();
-      let entries = 0;
-      for (const map of maps) entries += channel.map(map).size;
-      for (const stream of streams) entries += channel.stream(stream).size;
-      rows.push({ channel: name, entries, peers: channel.syncStatus() });
-    }
-    return rows;
-  };
+  const perChannel = () => channelSummaries(node);
   gauge('shoal_channel_entries', 'Map keys and stream entries held, per channel.', ['channel'], async () =>
-    (await perChannel()).map((row): [Record<string, string>, number] => [
-      { channel: row.channel },
-      row.entries,
-    ]),
+    (await perChannel()).map((row): [Record<string, string>, number] => [{ channel: row.name }, row.entries]),
   );
   gauge(
     'shoal_sync_lag_entries',
@@ -170,7 +153,7 @@ export function nodeMetrics(node: Coordinator, feed: EventFeed): Registry {
     async () =>
       (await perChannel()).flatMap((row) =>
         row.peers.map((p): [Record<string, string>, number] => [
-          { channel: row.channel, peer: p.peer },
+          { channel: row.name, peer: p.peer },
           p.weLackEntries + p.weLackWriters,
         ]),
       ),
@@ -182,7 +165,7 @@ export function nodeMetrics(node: Coordinator, feed: EventFeed): Registry {
     async () =>
       (await perChannel()).flatMap((row) =>
         row.peers.map((p): [Record<string, string>, number] => [
-          { channel: row.channel, peer: p.peer },
+          { channel: row.name, peer: p.peer },
           p.theyLack,
         ]),
       ),

@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,14 +6,7 @@ import { openNode } from '@shoal/node';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { chromiumArgs, chromiumAvailable, chromiumMissing, chromiumPath } from '../chromium.js';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+import { freePort } from './free-port.js';
 
 // Set SHOAL_SCREENSHOTS=1 to refresh the screenshot in docs/; otherwise it goes to tmp.
 const SCREENSHOT = process.env.SHOAL_SCREENSHOTS

@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +9,7 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumArgs, chromiumAvailable, chromiumMissing, chromiumPath } from '../chromium.js';
 import { buildBrowserBundle } from './build-bundle.js';
+import { freePort } from './free-port.js';
 import { CHANNEL, MAP, type ReplicaState, readReplica, STREAM } from './replica-state.js';
 import { type StaticServer, serveStatic } from './static-server.js';
 
@@ -24,15 +24,6 @@ interface Hub {
   readonly url: string;
   readonly child: ChildProcess;
   readonly dataDir: string;
-}
-
-/** A port of 127.0.0.1 that was free a moment ago (the hubs need each other's URL up front). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** Spawns hub-process.ts with node + tsx and resolves once it reports ready. */

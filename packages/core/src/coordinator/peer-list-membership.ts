@@ -1,23 +1,13 @@
 import type { NodeId } from '../ids/node-id.js';
 import type { MemberInfo } from '../membership/member-state.js';
 import type { Membership } from '../membership/membership.js';
-import type { MembershipEvent, MembershipStats } from '../membership/membership-events.js';
+import {
+  type MembershipEvent,
+  type MembershipStats,
+  zeroMembershipStats,
+} from '../membership/membership-events.js';
 
-const NO_MEMBERSHIP_STATS: MembershipStats = {
-  probesSent: 0,
-  acksReceived: 0,
-  nacksReceived: 0,
-  pingReqsSent: 0,
-  pushPullsSent: 0,
-  suspicions: 0,
-  refutations: 0,
-  deathsDeclared: 0,
-  messagesSent: 0,
-  bytesSent: 0,
-  piggybackBytes: 0,
-  dropped: 0,
-  awareness: 0,
-};
+const NO_MEMBERSHIP_STATS: MembershipStats = zeroMembershipStats();
 
 /** What the node uses of membership: SWIM ({@link Membership}) or {@link PeerListMembership}. */
 export type MembershipService = Pick<

@@ -110,14 +110,6 @@ export interface SyncWithResult {
 const MAX_ATTACHED_CHUNKS = 64;
 
 /**
- * For how many `pullTimeout`s the same digest from a peer counts as a repeat of one we just
- * answered with entries (so not answered again): long enough for a round trip and a long
- * answer, short enough that an answer lost on the way is sent again soon (the peer's next
- * digest, the same again, comes after it).
- */
-const REPEAT_WINDOW_PULLS = 4;
-
-/**
  * How recent a non-member's last digest for a channel must be for it to count as following the
  * channel (and get every push of it), in ms: three of a leaf's idle rounds (a minute each).
  */
@@ -288,10 +280,7 @@ export class SyncEngine {
     if (this.#startPull(channel.name, from, true)) this.#sendDigests(from, channel, true, false);
   }
 
-  /**
-   * True when `hash` is the digest from `peer` we answered with entries less than
-   * {@link REPEAT_WINDOW_PULLS} pull timeouts ago.
-   */
+  /** True when `hash` is the digest from `peer` we answered with entries less than `pullTimeout` ago. */
   #repeats(peer: NodeId, channel: string, hash: Uint8Array, now: number): boolean {
     const answered = this.#lastAnswers.get(channel)?.get(peer);
     return (

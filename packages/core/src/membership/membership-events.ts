@@ -40,3 +40,22 @@ export interface MembershipStats {
   /** The current Local Health Multiplier score (Lifeguard §4.1), 0 when healthy. */
   readonly awareness: number;
 }
+
+/** A {@link MembershipStats} of zeros: where counting starts, and what no SWIM reports. */
+export function zeroMembershipStats(): MembershipStats {
+  return {
+    probesSent: 0,
+    acksReceived: 0,
+    nacksReceived: 0,
+    pingReqsSent: 0,
+    pushPullsSent: 0,
+    suspicions: 0,
+    refutations: 0,
+    deathsDeclared: 0,
+    messagesSent: 0,
+    bytesSent: 0,
+    piggybackBytes: 0,
+    dropped: 0,
+    awareness: 0,
+  };
+}

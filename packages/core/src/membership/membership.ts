@@ -8,7 +8,7 @@ import { BroadcastQueue } from './broadcast-queue.js';
 import { type MembershipConfig, validateConfig } from './config.js';
 import type { MemberInfo, MemberState, MemberUpdate } from './member-state.js';
 import { MAX_INCARNATION, MAX_INCARNATION_JUMP, overrides } from './member-state.js';
-import type { MembershipEvent, MembershipStats } from './membership-events.js';
+import { type MembershipEvent, type MembershipStats, zeroMembershipStats } from './membership-events.js';
 import { decodeMessage, encodeMessage, type MembershipMessage } from './messages.js';
 import { ProbeOrder } from './probe-order.js';
 import { pushPullUpdates, selectPushPullMembers } from './push-pull.js';
@@ -89,21 +89,7 @@ export class Membership {
   readonly #lastHeard = new Map<NodeId, number>();
   readonly #lastJoinAttempt = new Map<NodeId, number>();
   readonly #handlers = new Set<(event: MembershipEvent) => void>();
-  readonly #stats: Counters = {
-    probesSent: 0,
-    acksReceived: 0,
-    nacksReceived: 0,
-    pingReqsSent: 0,
-    pushPullsSent: 0,
-    suspicions: 0,
-    refutations: 0,
-    deathsDeclared: 0,
-    messagesSent: 0,
-    bytesSent: 0,
-    piggybackBytes: 0,
-    dropped: 0,
-    awareness: 0,
-  };
+  readonly #stats: Counters = zeroMembershipStats();
 
   #incarnation: number;
   #left = false;
