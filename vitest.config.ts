@@ -58,6 +58,11 @@ export default defineConfig({
         },
       },
       {
+        // The checks `pnpm publish-check` runs on every tarball, fed broken packages.
+        extends: true as const,
+        test: { name: 'publish', root: fromRoot('./tests/publish'), include: ['*.test.ts'] },
+      },
+      {
         // Multi-host tests across network namespaces (tests/netlab/netlab.sh); they skip, saying
         // why, where namespaces or nftables are unavailable.
         extends: true as const,
