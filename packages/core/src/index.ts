@@ -68,7 +68,13 @@ export type { Value, ValueObject } from './crdt/value.js';
 export { assert, ErrorCode, isShoalError, ShoalError } from './errors/shoal-error.js';
 export { type ChannelId, isChannelId, isName, MAX_NAME_BYTES, parseChannelId } from './ids/channel-id.js';
 export { isNodeId, MAX_NODE_ID_LENGTH, type NodeId, parseNodeId, randomNodeId } from './ids/node-id.js';
-export { lanConfig, localConfig, type MembershipConfig, wanConfig } from './membership/config.js';
+export {
+  LEAF_PROBE_INTERVAL,
+  lanConfig,
+  localConfig,
+  type MembershipConfig,
+  wanConfig,
+} from './membership/config.js';
 export type { MemberInfo, MemberState } from './membership/member-state.js';
 export type { MembershipStats } from './membership/membership-events.js';
 export { AEAD_NONCE_BYTES, AEAD_TAG_BYTES, type Aead, nobleXChaCha20Poly1305 } from './ports/aead.js';
@@ -85,8 +91,11 @@ export { type KeyRef, Keyring, type KeyringChange } from './security/keyring.js'
 export {
   DROP_REASONS,
   type DropReason,
+  MAX_EPOCH,
+  MAX_EPOCH_STEP,
   MessageSealer,
   type MessageSealerOptions,
+  MIN_EPOCH_RISE_INTERVAL,
   type OpenResult,
   type SealerStats,
 } from './security/message-sealer.js';

@@ -15,7 +15,7 @@ const NAMES: Readonly<Record<MessageType, MessageTypeName>> = {
 /** Messages and their bytes on the wire (sealed), one direction, by message type. */
 export type TrafficByType = Record<MessageTypeName, { messages: number; bytes: number }>;
 
-/** What a node sent and received since it was created (see {@link TrafficCounters}). */
+/** What a node sent and received since it was created, by message type. */
 export interface Traffic {
   readonly sent: Readonly<TrafficByType>;
   /** Authenticated messages only; what was dropped is in `health().sealing.dropped`. */

@@ -262,12 +262,12 @@ export class MessageSealer {
     return { sealed: this.#sealed, opened: this.#opened, dropped: { ...this.#dropped } };
   }
 
-  /** Each remembered sender's newest (epoch, counter): see {@link ReplayWindow.floors}. */
+  /** Each remembered sender's newest (epoch, counter), least recently heard first. */
   replayFloors(): Array<{ sender: NodeId; epoch: number; counter: number }> {
     return this.#replay.floors();
   }
 
-  /** Restores floors saved by a previous run: see {@link ReplayWindow.restore}. */
+  /** Restores floors saved by a previous run: everything a sender sent up to its floor counts as seen. */
   restoreReplayFloors(floors: ReadonlyArray<{ sender: NodeId; epoch: number; counter: number }>): void {
     for (const { sender, epoch, counter } of floors) this.#replay.restore(sender, epoch, counter);
   }
