@@ -7,8 +7,10 @@ import { Coordinator, cryptoRandom, type NodeId, randomNodeId } from '@shoal/cor
 import { NodeWebSocket, systemTimers, WsClient } from '../src/index.js';
 
 type Command =
-  | { cmd: 'open'; url: string; count: number; secret?: number[] }
+  | { cmd: 'open'; url: string; count: number; secret?: number[]; spare?: string }
+  | { cmd: 'moved'; to: string; since: number; timeoutMs: number }
   | { cmd: 'relay'; rounds: number }
+  | { cmd: 'write'; rounds: number }
   | { cmd: 'traffic' }
   | { cmd: 'close' };
 
@@ -31,10 +33,12 @@ function listen(client: WsClient): void {
   });
 }
 
-async function open(url: string, count: number, secret: number[] | undefined): Promise<void> {
+async function open(url: string, count: number, secret: number[] | undefined, spare?: string): Promise<void> {
   for (let i = 0; i < count; i++) {
     const nodeId = randomNodeId(cryptoRandom);
-    const client = new WsClient({ nodeId, hubs: [url], WebSocket: NodeWebSocket, wake: false });
+    // With a spare hub that is not listening yet, every client ends on `url` first.
+    const hubs = spare === undefined ? [url] : [url, spare];
+    const client = new WsClient({ nodeId, hubs, WebSocket: NodeWebSocket, wake: false });
     clients.push(client);
     if (secret === undefined) {
       listen(client);
@@ -48,13 +52,32 @@ async function open(url: string, count: number, secret: number[] | undefined): P
         membership: { leaf: true },
       });
       await node.start();
-      await node.channel('home');
+      // Latency of a leaf's write to every other leaf: the value is its send time.
+      (await node.channel('home')).map('m').on('change', (change) => {
+        if (!change.local && typeof change.value === 'number') {
+          const latencies = received[0] ?? [];
+          received[0] = latencies;
+          latencies.push(now() - change.value);
+        }
+      });
       nodes.push(node);
     }
     // Do not open a thousand sockets in one burst: the accept queue is finite.
     if (i % 50 === 49) await new Promise((resolve) => setTimeout(resolve, 20));
   }
   while (clients.some((client) => client.hub === undefined)) await new Promise((r) => setTimeout(r, 50));
+}
+
+/** Polls until every client is on hub `to`; each client's delay after `since` (epoch ms). */
+async function moved(to: string, since: number, timeoutMs: number): Promise<number[]> {
+  const arrived = new Map<WsClient, number>();
+  const deadline = now() + timeoutMs;
+  while (arrived.size < clients.length && now() < deadline) {
+    for (const client of clients)
+      if (!arrived.has(client) && client.hub === to) arrived.set(client, now() - since);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  return [...arrived.values()];
 }
 
 function relay(rounds: number): void {
@@ -71,9 +94,22 @@ function relay(rounds: number): void {
 process.on('message', async (message: Command) => {
   switch (message.cmd) {
     case 'open':
-      await open(message.url, message.count, message.secret);
+      await open(message.url, message.count, message.secret, message.spare);
       reply({ ready: clients.length, ids: clients.map((client) => client.nodeId) });
       return;
+    case 'moved':
+      reply({ delays: await moved(message.to, message.since, message.timeoutMs) });
+      return;
+    case 'write': {
+      received.length = 0;
+      const map = (await (nodes[0] as Coordinator).channel('home')).map('m');
+      for (let round = 0; round < message.rounds; round++) {
+        await map.set(`k${round}`, now());
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      reply({ ok: true });
+      return;
+    }
     case 'relay':
       received.length = 0;
       relay(message.rounds);

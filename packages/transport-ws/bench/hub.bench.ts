@@ -1,20 +1,31 @@
 /**
  * Many clients on one hub over 127.0.0.1: hub memory per client, fan-out latency (hub → every
  * client, and client → every other client through the relay), idle traffic per client, for raw
- * transport clients and for leaf Coordinators. Clients run in a child process so the hub
- * process's memory is the hub's alone. Not a test: numbers vary with the machine.
+ * transport clients and for leaf Coordinators; every client moving to a second hub when the
+ * first crashes; and, in the same run on the same load, a y-websocket server as the reference.
+ * Clients run in a child process so the server process's memory is the server's alone. Not a
+ * test: numbers vary with the machine.
  *
  *   pnpm --filter @shoal/transport-ws bench            # 1000 clients
- *   CLIENTS=200 NODES=100 IDLE_S=20 pnpm --filter @shoal/transport-ws bench
+ *   CLIENTS=200 NODES=100 IDLE_S=20 SETTLE_S=30 pnpm --filter @shoal/transport-ws bench
  */
 import { type ChildProcess, fork } from 'node:child_process';
+import { createServer as createHttpServer } from 'node:http';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Coordinator, cryptoRandom, generateSecret, type NodeId, randomNodeId } from '@shoal/core';
+import { WebSocketServer } from 'ws';
 import { systemTimers, WsHub } from '../src/index.js';
+
+// y-websocket's own server code (CommonJS), the reference the issue asks for.
+const { setupWSConnection } = createRequire(import.meta.url)('y-websocket/bin/utils') as {
+  setupWSConnection: (socket: unknown, request: unknown, options: { docName: string }) => void;
+};
 
 const CLIENTS = Number(process.env.CLIENTS ?? 1000);
 const NODES = Number(process.env.NODES ?? 200);
-const IDLE_S = Number(process.env.IDLE_S ?? 30);
+const IDLE_S = Number(process.env.IDLE_S ?? 60);
+const SETTLE_S = Number(process.env.SETTLE_S ?? 150);
 const ROUNDS = 20;
 
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
@@ -26,8 +37,10 @@ function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 }
 
-async function spawnClients(): Promise<{ child: ChildProcess; ask: <T>(message: object) => Promise<T> }> {
-  const child = fork(fileURLToPath(new URL('./clients.ts', import.meta.url)), [], {
+async function spawnClients(
+  script = './clients.ts',
+): Promise<{ child: ChildProcess; ask: <T>(message: object) => Promise<T> }> {
+  const child = fork(fileURLToPath(new URL(script, import.meta.url)), [], {
     execArgv: ['--import', 'tsx', '--conditions=@shoal/source'],
   });
   process.on('exit', () => child.kill());
@@ -104,6 +117,102 @@ async function transport(): Promise<void> {
   await hub.close();
 }
 
+/**
+ * Every client on hub A, hub B listening, A crashes (`abort`: sockets dropped without a close
+ * frame): how long until each client is on B. Clients move at once on the close, then back off
+ * with full jitter only if B refuses them, so the herd is spread by B's accept loop.
+ */
+async function reconnectAll(): Promise<void> {
+  const open = (port: number) =>
+    WsHub.open({
+      nodeId: randomNodeId(cryptoRandom),
+      port,
+      host: '127.0.0.1',
+      maxConnectionsPerAddress: CLIENTS + 10,
+    });
+  const a = await open(0);
+  const spare = await open(0);
+  const bPort = spare.port as number;
+  await spare.close(); // B's port, not listening yet: every client settles on A
+  const { ask } = await spawnClients();
+  const bUrl = `ws://127.0.0.1:${bPort}`;
+  await ask({ cmd: 'open', url: `ws://127.0.0.1:${a.port}`, count: CLIENTS, spare: bUrl });
+  const b = await open(bPort);
+  const since = now();
+  await a.abort();
+  const { delays } = await ask<{ delays: number[] }>({ cmd: 'moved', to: bUrl, since, timeoutMs: 60_000 });
+  const buckets = new Map<number, number>();
+  for (const delay of delays)
+    buckets.set(Math.floor(delay / 100), (buckets.get(Math.floor(delay / 100)) ?? 0) + 1);
+  console.log(`\n## Reconnect: ${CLIENTS} clients on hub A, A crashes, B listening`);
+  console.log(
+    `on B: ${delays.length}/${CLIENTS}; after the crash p50 ${percentile(delays, 50).toFixed(0)} ms, p99 ${percentile(delays, 99).toFixed(0)} ms, last ${Math.max(...delays).toFixed(0)} ms`,
+  );
+  console.log(
+    `arrivals per 100 ms: ${[...buckets]
+      .sort(([x], [y]) => x - y)
+      .map(([bucket, n]) => `${bucket * 100}-${bucket * 100 + 100} ms: ${n}`)
+      .join(', ')}`,
+  );
+  await ask({ cmd: 'close' });
+  await b.close();
+}
+
+/**
+ * The reference: a y-websocket server (its own `setupWSConnection`, no persistence) with the
+ * same number of WebsocketProvider clients on one document, in the same run: server memory per
+ * client, one client's write seen by all others, idle traffic per client, and the time until
+ * every client is connected again after the server crashes and a new one starts on its port
+ * (y-websocket has no second server to fail over to).
+ */
+async function yWebsocket(): Promise<void> {
+  const count = Number(process.env.YJS_CLIENTS ?? CLIENTS);
+  const listen = async (port: number) => {
+    const http = createHttpServer();
+    const wss = new WebSocketServer({ server: http });
+    wss.on('connection', (socket, request) => setupWSConnection(socket, request, { docName: 'home' }));
+    await new Promise<void>((resolve) => http.listen(port, '127.0.0.1', resolve));
+    return {
+      port: (http.address() as { port: number }).port,
+      crash: async () => {
+        for (const client of wss.clients) client.terminate();
+        wss.close();
+        await new Promise((resolve) => http.close(resolve));
+      },
+    };
+  };
+  const server = await listen(0);
+  const { ask } = await spawnClients('./yjs-clients.ts');
+  const before = await heap();
+  await ask({ cmd: 'open', url: `ws://127.0.0.1:${server.port}`, count });
+  const after = await heap();
+  await ask({ cmd: 'write', rounds: ROUNDS });
+  await sleep(1000);
+  const writes = (await ask<{ latencies: number[] }>({ cmd: 'traffic' })).latencies;
+  await sleep(5000);
+  const start = await ask<{ bytes: number }>({ cmd: 'traffic' });
+  await sleep(IDLE_S * 1000);
+  const end = await ask<{ bytes: number }>({ cmd: 'traffic' });
+  await server.crash();
+  const since = now();
+  await listen(server.port);
+  const { delays } = await ask<{ delays: number[] }>({ cmd: 'reconnected', since, timeoutMs: 60_000 });
+  console.log(`\n## Reference: y-websocket ${count} WebsocketProviders on one y-websocket server (127.0.0.1)`);
+  console.log(
+    `server memory per client: heap ${((after.heap - before.heap) / count / 1024).toFixed(1)} KiB, rss ${((after.rss - before.rss) / count / 1024).toFixed(1)} KiB`,
+  );
+  console.log(
+    `one client's map write seen by the ${count - 1} others, ${ROUNDS} writes (${writes.length} deliveries): p50 ${percentile(writes, 50).toFixed(1)} ms, p99 ${percentile(writes, 99).toFixed(1)} ms`,
+  );
+  console.log(
+    `idle traffic per client (frames, both ways, ${IDLE_S} s): ${((end.bytes - start.bytes) / count / (IDLE_S / 60)).toFixed(0)} B/min`,
+  );
+  console.log(
+    `server crashed, a new one on its port at once: ${delays.length}/${count} connected again, p50 ${percentile(delays, 50).toFixed(0)} ms, p99 ${percentile(delays, 99).toFixed(0)} ms, last ${Math.max(...delays).toFixed(0)} ms`,
+  );
+  await ask({ cmd: 'close' });
+}
+
 async function nodes(): Promise<void> {
   const secret = generateSecret();
   let port: WsHub | undefined;
@@ -119,18 +228,28 @@ async function nodes(): Promise<void> {
   await hub.channel('home');
   const { ask } = await spawnClients();
   await ask({ cmd: 'open', url: `ws://127.0.0.1:${port?.port}`, count: NODES, secret: [...secret] });
-  await sleep(5000); // let the joins settle
+  // Let the joins settle and every leaf's rounds back off to their idle ceiling (ADR 0013).
+  await sleep(5000);
+  await ask({ cmd: 'write', rounds: ROUNDS });
+  await sleep(1000);
+  const writes = (await ask<{ latencies: number[] }>({ cmd: 'traffic' })).latencies;
+  await sleep(SETTLE_S * 1000);
   const start = await ask<{ bytes: number }>({ cmd: 'traffic' });
   await sleep(IDLE_S * 1000);
   const end = await ask<{ bytes: number }>({ cmd: 'traffic' });
   const idle = ((end.bytes - start.bytes) / NODES / (IDLE_S / 60)).toFixed(0);
   console.log(`\n## Nodes: ${NODES} leaf Coordinators (one channel open) on one hub Coordinator`);
-  console.log(`idle traffic per client (sealed frames, both ways, ${IDLE_S} s): ${idle} B/min`);
+  console.log(
+    `one leaf's map write seen by the ${NODES - 1} others, ${ROUNDS} writes (${writes.length} deliveries): p50 ${percentile(writes, 50).toFixed(1)} ms, p99 ${percentile(writes, 99).toFixed(1)} ms`,
+  );
+  console.log(`idle traffic per client (sealed frames, both ways, ${IDLE_S} s after ${SETTLE_S} s): ${idle} B/min`);
   console.log(`hub members: ${hub.members().length} (clients are leaves); hub peers: ${hub.health().peers}`);
   await ask({ cmd: 'close' });
   await hub.dispose();
 }
 
 await transport();
+await reconnectAll();
 await nodes();
+await yWebsocket();
 process.exit(0);
