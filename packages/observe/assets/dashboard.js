@@ -136,7 +136,7 @@ function render(view) {
         cell(c.name, 'id'),
         cell(short(p.peer), 'id'),
         cell(p.weLackEntries + p.weLackWriters),
-        cell(p.theyLack),
+        cell(p.theyLack === 0 ? 0 : `${p.theyLack} (${(p.theyLackBytes / 1024).toFixed(1)} KiB)`),
         cell(ago(p.lastDigestAgo)),
       ]),
     ),

@@ -170,6 +170,24 @@ export function nodeMetrics(node: Coordinator, feed: EventFeed): Registry {
         ]),
       ),
   );
+  gauge(
+    'shoal_sync_peer_lacks_bytes',
+    'Bytes of what a peer lacked by its last digest, as a delta would carry them (before compression), per channel.',
+    ['channel', 'peer'],
+    async () =>
+      (await perChannel()).flatMap((row) =>
+        row.peers.map((p): [Record<string, string>, number] => [
+          { channel: row.name, peer: p.peer },
+          p.theyLackBytes,
+        ]),
+      ),
+  );
+  total('shoal_sealed_total', 'Messages sealed (or wrapped, in open mode) to send.', [], () => [
+    [{}, node.health().sealing.sealed],
+  ]);
+  total('shoal_opened_total', 'Messages opened: authenticated and fresh.', [], () => [
+    [{}, node.health().sealing.opened],
+  ]);
   gauge('shoal_store_bytes', 'Bytes the store occupies (when its adapter reports it).', [], () => {
     const storage = node.resourceUsage().storage;
     return storage === undefined ? [] : [[{}, storage.bytes]];

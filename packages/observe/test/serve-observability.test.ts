@@ -69,6 +69,14 @@ describe('serveObservability', () => {
     expect(second.samples.get(deltas)).toBeGreaterThan(before);
     expect(second.samples.get('shoal_channel_entries{channel="home"}')).toBe(20);
     expect(second.samples.get('shoal_bytes_total{direction="received",type="digest"}')).toBeGreaterThan(0);
+    expect(second.samples.get('shoal_sync_peer_lacks_entries{channel="home",peer="b"}')).toBe(0);
+
+    // Cut b off, write on a: b's last digest now shows it behind, in entries and bytes.
+    net.partition(['a', 'c'], ['b']);
+    for (let i = 0; i < 10; i++) await map.set(`late${i}`, 'x'.repeat(50));
+    const third = await scrape();
+    expect(third.samples.get('shoal_sync_peer_lacks_entries{channel="home",peer="b"}')).toBe(10);
+    expect(third.samples.get('shoal_sync_peer_lacks_bytes{channel="home",peer="b"}')).toBeGreaterThan(500);
   });
 
   it('answers /healthz, /readyz and /state; readiness follows the node', async () => {

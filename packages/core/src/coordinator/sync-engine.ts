@@ -67,6 +67,8 @@ export interface PeerSyncStatus {
   readonly lastDigestAgo: number;
   /** Entries we hold that the peer lacked, per its last digest. */
   readonly theyLack: number;
+  /** Their size as a delta would carry them (before compression and sealing). */
+  readonly theyLackBytes: number;
   /** Stream entries the peer had that we lack, per its last digest. */
   readonly weLackEntries: number;
   /** Map writers the peer had seen further than we have (entries unknown until sent). */
@@ -451,14 +453,18 @@ export class SyncEngine {
     const statuses: PeerSyncStatus[] = [];
     for (const [peer, { at, digest }] of this.#memory.received(channel.name)) {
       let theyLack = 0;
+      // Sized as an answer would be encoded (one unbounded chunk: no per-chunk headers).
+      const answer = new DeltaChunker(channel.name, Number.POSITIVE_INFINITY, false);
       for (const plan of planFor(channel, digest)) {
         theyLack += plan.kind === 'map' ? plan.plan.entries.length : plan.entries.length;
+        answer.add(plan);
       }
       const { entries: weLackEntries, writers: weLackWriters } = whatWeLack(channel, digest);
       statuses.push({
         peer,
         lastDigestAgo: now - at,
         theyLack,
+        theyLackBytes: answer.bytes,
         weLackEntries,
         weLackWriters,
         inSync: theyLack === 0 && weLackEntries === 0 && weLackWriters === 0,

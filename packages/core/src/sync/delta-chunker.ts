@@ -50,6 +50,8 @@ export class DeltaChunker {
   /** Per writer, the last map entry placed in this chunk (where its claim may end). */
   readonly #lastStamps = new Map<NodeId, Timestamp>();
   #size = 0;
+  /** Bytes of the chunks closed so far (their encoded size, before compression and sealing). */
+  #closedBytes = 0;
   #current: MutableObject | undefined;
   oversized = 0;
 
@@ -67,6 +69,11 @@ export class DeltaChunker {
       return;
     }
     this.#addMap(object.name, object.plan);
+  }
+
+  /** Encoded bytes of every chunk so far, the open one included (before compression and sealing). */
+  get bytes(): number {
+    return this.#closedBytes + (this.#hasContent() ? this.#size : 0);
   }
 
   /** Closes the last chunk and returns all messages, the last marked final. */
@@ -226,6 +233,7 @@ export class DeltaChunker {
 
   #flush(): void {
     if (this.#hasContent()) {
+      this.#closedBytes += this.#size;
       this.#messages.push({
         channel: this.#channel,
         push: this.#push,
