@@ -28,6 +28,8 @@ export function buildProgram(setOutput: (out: Output) => void): Command {
         'shoal agent --dir a                       # run the node',
         'shoal set home/settings lights \'{"on":true}\' --dir a',
         'shoal watch home/settings --dir b',
+        'shoal agent --dir a --http 9464           # and a dashboard on http://127.0.0.1:9464/',
+        'shoal export home -o home.shx --dir a     # a snapshot of a channel',
       ),
     );
   const context = commandContext(setOutput);
