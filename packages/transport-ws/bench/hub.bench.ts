@@ -197,7 +197,9 @@ async function yWebsocket(): Promise<void> {
   const since = now();
   await listen(server.port);
   const { delays } = await ask<{ delays: number[] }>({ cmd: 'reconnected', since, timeoutMs: 60_000 });
-  console.log(`\n## Reference: y-websocket ${count} WebsocketProviders on one y-websocket server (127.0.0.1)`);
+  console.log(
+    `\n## Reference: y-websocket ${count} WebsocketProviders on one y-websocket server (127.0.0.1)`,
+  );
   console.log(
     `server memory per client: heap ${((after.heap - before.heap) / count / 1024).toFixed(1)} KiB, rss ${((after.rss - before.rss) / count / 1024).toFixed(1)} KiB`,
   );
@@ -242,7 +244,9 @@ async function nodes(): Promise<void> {
   console.log(
     `one leaf's map write seen by the ${NODES - 1} others, ${ROUNDS} writes (${writes.length} deliveries): p50 ${percentile(writes, 50).toFixed(1)} ms, p99 ${percentile(writes, 99).toFixed(1)} ms`,
   );
-  console.log(`idle traffic per client (sealed frames, both ways, ${IDLE_S} s after ${SETTLE_S} s): ${idle} B/min`);
+  console.log(
+    `idle traffic per client (sealed frames, both ways, ${IDLE_S} s after ${SETTLE_S} s): ${idle} B/min`,
+  );
   console.log(`hub members: ${hub.members().length} (clients are leaves); hub peers: ${hub.health().peers}`);
   await ask({ cmd: 'close' });
   await hub.dispose();

@@ -65,7 +65,8 @@ async function reconnected(since: number, timeoutMs: number): Promise<number[]> 
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
   while (back.size < providers.length && now() < deadline) {
-    for (const provider of providers) if (!back.has(provider) && provider.wsconnected) back.set(provider, now() - since);
+    for (const provider of providers)
+      if (!back.has(provider) && provider.wsconnected) back.set(provider, now() - since);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
   return [...back.values()];
