@@ -225,6 +225,7 @@ export class MapObject implements TransactionTarget<PreparedMapWrite> {
     const applied: MapEntry[] = [];
     const refused = new Set<NodeId>();
     let newest: MapEntry | undefined;
+    let durable: Promise<void> | undefined;
     const limits = this.#context.config.limits;
     // A peer over our limits is not obeyed: its entry (and that writer's claims) are dropped.
     const refuse = (writer: NodeId, error: ShoalError): void => {
@@ -267,9 +268,18 @@ export class MapObject implements TransactionTarget<PreparedMapWrite> {
       }
       if (newest === undefined || compareTimestamps(entry, newest) > 0) newest = entry;
       if (this.replica.map.apply(entry)) {
-        this.#record(entry, bytes, false, undefined);
+        durable = this.#record(entry, bytes, false, undefined);
         applied.push(entry);
       }
+    }
+    if (durable !== undefined) {
+      // Every record above went into the same storage batch: its promise covers them all.
+      const merged = applied.slice();
+      this.replica.pendingDurable(merged);
+      durable.then(
+        () => this.replica.becameDurable(merged),
+        () => {},
+      );
     }
     // One clock update per message: the clock then orders after everything merged.
     if (newest !== undefined) this.#context.hlc.receive(newest);

@@ -25,6 +25,23 @@ describe('MapReplica', () => {
     expect(clocksOf(replica).get(w)).toEqual({ wall: 20, counter: 0 });
   });
 
+  it('leaves entries not durable yet out of its summary, so a peer answering sends them again', () => {
+    // Soak seed 2027: a node summed pushed entries still in its write queue, was killed, and on
+    // restart accepted the answer to that digest (a claim past them, the entries skipped).
+    const source = new MapReplica();
+    source.map.merge([entry('a', 10), entry('b', 20)]);
+    source.raiseClock(w, { wall: 20, counter: 0 });
+    const peer = new MapReplica();
+    const pushed = [entry('a', 10), entry('b', 20)];
+    peer.map.merge(pushed);
+    peer.pendingDurable(pushed);
+    expect(clocksOf(peer).get(w)?.beyond).toBeUndefined();
+    expect(source.planDelta(clocksOf(peer), '', null).entries.map((e) => e.key)).toEqual(['a', 'b']);
+    peer.becameDurable(pushed);
+    expect(clocksOf(peer).get(w)?.beyond).toMatchObject({ count: 2 });
+    expect(source.planDelta(clocksOf(peer), '', null).entries).toEqual([]);
+  });
+
   it('does not resend what a peer already holds beyond its clock, yet lets its clock catch up', () => {
     const source = new MapReplica();
     source.map.merge([entry('a', 10), entry('b', 20), entry('c', 30)]);

@@ -43,6 +43,14 @@ export class MapReplica {
   /** Every entry by writer and version: what a plan walks instead of the whole map. */
   readonly #index = new WriterIndex((entry) => this.map.entry(entry.key) === entry);
 
+  /**
+   * Entries merged from peers whose storage batch is not durable yet. A held-beyond summary
+   * leaves them out: a peer that sees an entry summed skips sending it, and after a crash this
+   * replica would lack it while a claim the peer sent in that same answer (accepted after the
+   * restart) moved the clock past it, for good.
+   */
+  readonly #notDurable = new Set<MapEntry>();
+
   /** Own writes newer than `#withheldAfter` are not durable yet: they are not offered to peers. */
   #withheldWriter: NodeId | undefined;
   #withheldAfter: Timestamp = ZERO_TIMESTAMP;
@@ -58,6 +66,16 @@ export class MapReplica {
     this.#withheldAfter = after;
   }
 
+  /** Notes entries merged from a peer whose storage batch is still being written. */
+  pendingDurable(entries: readonly MapEntry[]): void {
+    for (const entry of entries) this.#notDurable.add(entry);
+  }
+
+  /** The batch holding `entries` is durable: summaries may count them. */
+  becameDurable(entries: readonly MapEntry[]): void {
+    for (const entry of entries) this.#notDurable.delete(entry);
+  }
+
   /** The synced clock of `writer` (zero when none). */
   clockOf(writer: NodeId): Timestamp {
     return this.#clocks.get(writer) ?? ZERO_TIMESTAMP;
@@ -66,7 +84,7 @@ export class MapReplica {
   /**
    * Every writer's clock, sorted by writer: the digest. A writer whose entries are held beyond
    * its synced clock also carries a {@link HeldBeyond} summary of them (own entries not yet
-   * durable are left out, as everywhere).
+   * durable are left out, as everywhere, and so are peers' entries not durable yet).
    */
   clocks(): Array<[NodeId, MapClock]> {
     const writers = new Set<NodeId>([...this.#clocks.keys(), ...this.#beyond.keys()]);
@@ -75,7 +93,7 @@ export class MapReplica {
       const clock = this.clockOf(writer);
       const sum = new HeldBeyondSum();
       for (const entry of this.#beyond.get(writer)?.values() ?? [])
-        if (!this.#isWithheld(entry)) sum.add(entry);
+        if (!this.#isWithheld(entry) && !this.#notDurable.has(entry)) sum.add(entry);
       const beyond = sum.summary();
       if (beyond === undefined && !this.#clocks.has(writer)) continue;
       clocks.push([writer, beyond === undefined ? clock : { ...clock, beyond }]);
