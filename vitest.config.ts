@@ -58,6 +58,16 @@ export default defineConfig({
         },
       },
       {
+        // The chat app: its model over the simulated network, the terminal client in tmux and
+        // the web client in Chromium (those two skip, saying why, where tmux or Chromium lack).
+        extends: true as const,
+        test: {
+          name: 'chat',
+          root: fromRoot('./apps/chat'),
+          include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+        },
+      },
+      {
         // The checks `pnpm publish-check` runs on every tarball, fed broken packages.
         extends: true as const,
         test: { name: 'publish', root: fromRoot('./tests/publish'), include: ['*.test.ts'] },

@@ -1,3 +1,4 @@
+import { chatWebRoutes, type Housekeeping, runHousekeeping } from '@shoal/chat';
 import type { NodeEvent } from '@shoal/core';
 import { type ObservabilityServer, serveObservability } from '@shoal/observe';
 import { reportCatchUp } from './catch-up-progress.js';
@@ -19,6 +20,10 @@ export interface AgentOptions {
   readonly http?: ListenAddress;
   /** Bearer token for `http` (required beyond loopback). */
   readonly httpToken?: string;
+  /** Also run chat: room housekeeping while this hub leads, the web client at `/chat/` of `http`. */
+  readonly chat?: boolean;
+  /** The hubs the chat web client is given besides this one, as browsers reach them. Default: the hubs. */
+  readonly chatHubs?: readonly string[];
 }
 
 /**
@@ -38,8 +43,10 @@ export async function runAgent(dir: DataDir, out: Output, options: AgentOptions)
   let server: ControlServer | undefined;
   let dashboard: ObservabilityServer | undefined;
   let stopProgress: (() => void) | undefined;
+  let housekeeping: Housekeeping | undefined;
   try {
     await session.openKnownChannels();
+    const hubs = overrides.hubs ?? dir.readConfig().network.hubs ?? [];
     server = await ControlServer.listen(dir.socketPath, session);
     if (options.http !== undefined) {
       dashboard = await serveObservability(node, {
@@ -47,9 +54,12 @@ export async function runAgent(dir: DataDir, out: Output, options: AgentOptions)
         port: options.http.port,
         ...(options.httpToken === undefined ? {} : { token: options.httpToken }),
         formatAddress: formatAddress,
+        ...(options.chat === true && wsListen !== undefined
+          ? { app: chatWebRoutes({ wsPort: wsListen.port, hubs: options.chatHubs ?? hubs }) }
+          : {}),
       });
     }
-    const log = (event: NodeEvent | { type: 'error'; code: string; message: string }) =>
+    const log = (event: AgentEvent) =>
       out.data({ at: new Date().toISOString(), ...event }, () => describe(event, out));
     node.events.subscribe(log);
     node.errors.subscribe((error) => log({ type: 'error', code: error.code, message: error.message }));
@@ -62,6 +72,7 @@ export async function runAgent(dir: DataDir, out: Output, options: AgentOptions)
         channels: session.knownChannels,
         ...(wsListen === undefined ? {} : { hub: wsListen }),
         ...(dashboard === undefined ? {} : { dashboard: dashboard.url }),
+        ...(dashboard !== undefined && options.chat === true ? { chat: `${dashboard.url}chat/` } : {}),
       },
       () =>
         lines(
@@ -72,9 +83,18 @@ export async function runAgent(dir: DataDir, out: Output, options: AgentOptions)
           dashboard === undefined
             ? undefined
             : `dashboard and metrics: ${dashboard.url} (/metrics, /healthz, /readyz)`,
+          dashboard === undefined || options.chat !== true
+            ? undefined
+            : `chat web client: ${dashboard.url}chat/#<invite> (\`shoal invite\` prints it)`,
         ),
     );
     stopProgress = reportCatchUp(node, out);
+    if (options.chat === true) {
+      housekeeping = await runHousekeeping(node, {
+        onLeadership: (leading, leader) => log({ type: 'chat-leader', leading, leader }),
+      });
+    }
+
     const signal = await new Promise<NodeJS.Signals>((resolve) => {
       // `on`, not `once`: repeated signals (the bin's wrapper forwards the terminal's Ctrl-C
       // that this process also got) must not kill it halfway through leaving.
@@ -87,6 +107,7 @@ export async function runAgent(dir: DataDir, out: Output, options: AgentOptions)
     );
   } finally {
     stopProgress?.();
+    housekeeping?.stop();
     await dashboard?.close();
     await server?.close();
     session.close();
@@ -94,7 +115,13 @@ export async function runAgent(dir: DataDir, out: Output, options: AgentOptions)
   }
 }
 
-function describe(event: NodeEvent | { type: 'error'; code: string; message: string }, out: Output): string {
+/** What the agent logs: node events, errors, and the chat hub's leadership changes. */
+type AgentEvent =
+  | NodeEvent
+  | { type: 'error'; code: string; message: string }
+  | { type: 'chat-leader'; leading: boolean; leader: string };
+
+function describe(event: AgentEvent, out: Output): string {
   const time = out.style('dim', new Date().toISOString().slice(11, 23));
   switch (event.type) {
     case 'state':
@@ -107,6 +134,8 @@ function describe(event: NodeEvent | { type: 'error'; code: string; message: str
       return `${time} ${out.style('cyan', 'key')}        ${event.keyId} ${event.change}`;
     case 'open-mode':
       return `${time} ${out.style('yellow', 'warning')} ${event.message}`;
+    case 'chat-leader':
+      return `${time} ${out.style('cyan', 'chat')}       ${event.leading ? 'this hub leads room housekeeping' : `${event.leader} leads room housekeeping`}`;
     case 'error':
       return `${time} ${out.style('red', 'error')} ${event.code} ${event.message}`;
     case 'dead':

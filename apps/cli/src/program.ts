@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerChatCommand } from './chat-command.js';
 import { usageError } from './cli-error.js';
 import { registerClusterCommands } from './cluster-commands.js';
 import { type Common, commandContext, common, examples } from './command-kit.js';
@@ -36,6 +37,7 @@ export function buildProgram(setOutput: (out: Output) => void): Command {
   registerSetupCommands(program, context);
   registerDataCommands(program, context);
   registerClusterCommands(program, context);
+  registerChatCommand(program, context);
 
   common(
     program

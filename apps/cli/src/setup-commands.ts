@@ -17,7 +17,8 @@ interface NetworkFlags {
   readonly profile?: NetworkConfig['profile'];
 }
 
-function hubUrl(text: string, previous: string[] = []): string[] {
+/** commander's parser of `--hubs`: each URL checked, repeats collected. */
+export function hubUrl(text: string, previous: string[] = []): string[] {
   if (!isHubUrl(text)) throw new InvalidArgumentError(`"${text}" is not a ws:// or wss:// URL`);
   return [...previous, text];
 }
@@ -137,6 +138,15 @@ export function registerSetupCommands(program: Command, context: CommandContext)
             '--http-token <token>',
             'bearer token for --http (required beyond loopback; at least 16 characters)',
           ).env('SHOAL_HTTP_TOKEN'),
+        )
+        .option(
+          '--chat',
+          'also run chat: room housekeeping while this hub leads, and the web client at /chat/ of --http',
+        )
+        .option(
+          '--chat-hubs <url...>',
+          'hub URLs the chat web client may fail over to, as browsers reach them (default: --hubs)',
+          hubUrl,
         ),
     ),
   )
@@ -149,14 +159,24 @@ export function registerSetupCommands(program: Command, context: CommandContext)
         'shoal agent --hubs wss://hub.example:8080 --no-udp',
         'shoal agent --http 9464                            # dashboard on http://127.0.0.1:9464/',
         'SHOAL_HTTP_TOKEN=… shoal agent --http 0.0.0.0:9464',
+        'shoal agent --ws-listen 8081 --http 9081 --chat    # a chat hub; web client at /chat/',
       ),
     )
     .action(
       async (
         options: Common &
-          NetworkFlags & { wsListen?: ListenAddress; http?: ListenAddress; httpToken?: string },
+          NetworkFlags & {
+            wsListen?: ListenAddress;
+            http?: ListenAddress;
+            httpToken?: string;
+            chat?: boolean;
+            chatHubs?: string[];
+          },
       ) => {
         const out = context.outputOf(options);
+        if (options.chat === true && options.wsListen === undefined) {
+          throw usageError('--chat needs --ws-listen: chat clients reach their hubs over WebSocket');
+        }
         // Before anything opens: a dashboard beyond loopback without a token is refused at once.
         if (
           options.http !== undefined &&
@@ -172,6 +192,8 @@ export function registerSetupCommands(program: Command, context: CommandContext)
           ...(options.wsListen === undefined ? {} : { wsListen: options.wsListen }),
           ...(options.http === undefined ? {} : { http: options.http }),
           ...(options.httpToken === undefined ? {} : { httpToken: options.httpToken }),
+          chat: options.chat === true,
+          ...(options.chatHubs === undefined ? {} : { chatHubs: options.chatHubs }),
         });
       },
     );

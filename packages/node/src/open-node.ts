@@ -60,6 +60,11 @@ export interface OpenNodeOptions {
    * connection to each and tells its clients about them.
    */
   readonly hubs?: readonly string[];
+  /**
+   * More transports beside UDP and WebSocket: `MessagePort`s, or functions opening one for the
+   * node's id (as `Coordinator.create` takes them). The node owns and closes them.
+   */
+  readonly ports?: readonly PortSource[];
   readonly config?: CoordinatorConfigInput;
   /** SWIM tuning over the profile's preset, or `false` to run without SWIM (see `createNode`). */
   readonly membership?: Partial<MembershipConfig> | false;
@@ -130,6 +135,8 @@ export async function openNode(options: OpenNodeOptions = {}): Promise<Coordinat
       open((nodeId) => new WsClient({ nodeId, hubs: list, WebSocket: NodeWebSocket, timers: nodeTimers })),
     );
   }
+  for (const source of options.ports ?? [])
+    ports.push(typeof source === 'function' ? open(source) : open(() => source));
   // A hub's client is a membership leaf (ADR 0022), unless SWIM is off altogether.
   const membership =
     ws === undefined && hubs.length > 0 && options.membership !== false

@@ -23,6 +23,12 @@ export interface ObservabilityOptions {
   readonly formatAddress?: AddressFormat;
   /** How often the dashboard gets a new picture, in ms. Default 1000. */
   readonly intervalMs?: number;
+  /**
+   * An app's own pages on the same server (the chat's web client at `/chat/`, say): called
+   * first for every GET or HEAD with the request's path, resolving true when it answered. They
+   * are served without the token, so they must reveal nothing of the cluster.
+   */
+  readonly app?: (request: IncomingMessage, response: ServerResponse, path: string) => Promise<boolean>;
 }
 
 /** A running observability server. */
@@ -91,6 +97,7 @@ export async function serveObservability(
     const path = new URL(request.url ?? '/', 'http://x').pathname;
     if (request.method !== 'GET' && request.method !== 'HEAD') return reply(response, 405, 'GET only\n');
     if (path === '/healthz') return reply(response, 200, 'ok\n');
+    if (options.app !== undefined && (await options.app(request, response, path))) return;
     if (path === '/readyz') {
       const view = await clusterView(node, feed, formatAddress);
       return view.ready
