@@ -196,6 +196,33 @@ describe.skipIf(unavailable !== undefined)('chat on three hubs across hosts', ()
     await round('random', 'after the heal');
     await startHub(victim);
 
+    // A browser offline (its host cut from every other): it keeps chatting, and catches up.
+    const offline = clients.find((client) => client.name === 'web7') as Client;
+    netlab('partition', '7', '1,2,3,4,5,6');
+    await waitUntil(
+      async () => ((await offline.hub()) === undefined ? true : undefined),
+      'web7 to notice it is offline',
+    );
+    await offline.command('/switch general');
+    await offline.say('web7 while offline');
+    sent.push({ room: 'general', text: 'web7 while offline' });
+    netlab('heal');
+
+    // A terminal resized mid-session redraws to its new size.
+    terminals[0]?.resize(80, 20);
+    await waitUntil(() => {
+      const rows =
+        terminals[0]
+          ?.screen()
+          .split('\n')
+          .filter((row) => row !== '') ?? [];
+      return rows.length === 20 &&
+        rows.every((row) => [...row].length <= 80) &&
+        rows[0]?.includes('shoal chat')
+        ? true
+        : undefined;
+    }, 'the resized terminal to redraw at 80 × 20');
+
     const expected = (room: string) =>
       sent
         .filter((m) => m.room === room)

@@ -117,6 +117,11 @@ export class TmuxClient {
     spawnSync('tmux', ['send-keys', '-t', this.session, 'Enter']);
   }
 
+  /** Resizes the terminal, as a person dragging the window does. */
+  resize(cols: number, rows: number): void {
+    spawnSync('tmux', ['resize-window', '-t', this.session, '-x', String(cols), '-y', String(rows)]);
+  }
+
   close(): void {
     spawnSync('tmux', ['kill-session', '-t', this.session]);
   }
