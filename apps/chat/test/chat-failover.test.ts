@@ -208,6 +208,31 @@ describe.skipIf(unavailable !== undefined)('chat on three hubs across hosts', ()
     sent.push({ room: 'general', text: 'web7 while offline' });
     netlab('heal');
 
+    // Kill -9 the leading hub: another takes over the housekeeping within failure detection.
+    const ids = new Map(
+      HUBS.map((i) => [
+        i,
+        (logs
+          .get(i)
+          ?.join('')
+          .match(/agent ([0-9a-f]+) running/) ?? [])[1] as string,
+      ]),
+    );
+    const leader = HUBS.reduce((a, b) => ((ids.get(a) as string) > (ids.get(b) as string) ? a : b));
+    const mark = new Map(HUBS.map((i) => [i, logs.get(i)?.length ?? 0]));
+    const leaderKilledAt = Date.now();
+    killHost(leader);
+    const successor = await waitUntil(
+      () =>
+        HUBS.find((i) => i !== leader && logs.get(i)?.slice(mark.get(i)).join('').includes('this hub leads')),
+      'another hub to take over the housekeeping',
+    );
+    const takeover = Date.now() - leaderKilledAt;
+    console.log(`leader hub ${leader} killed: hub ${successor} leads after ${takeover} ms`);
+    expect(successor).toBeDefined();
+    expect(takeover).toBeLessThan(15_000);
+    await startHub(leader);
+
     // A terminal resized mid-session redraws to its new size.
     terminals[0]?.resize(80, 20);
     await waitUntil(() => {

@@ -11,6 +11,7 @@ type Command =
   | { cmd: 'moved'; to: string; since: number; timeoutMs: number }
   | { cmd: 'relay'; rounds: number }
   | { cmd: 'write'; rounds: number }
+  | { cmd: 'burst'; count: number }
   | { cmd: 'traffic' }
   | { cmd: 'close' };
 
@@ -108,6 +109,14 @@ process.on('message', async (message: Command) => {
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
       reply({ ok: true });
+      return;
+    }
+    case 'burst': {
+      // As fast as the API takes them: the writes are queued at once and batched by core.
+      const map = (await (nodes[0] as Coordinator).channel('home')).map('burst');
+      const startedAt = now();
+      await Promise.all(Array.from({ length: message.count }, (_, i) => map.set(`b${i}`, i)));
+      reply({ startedAt, durableAt: now() });
       return;
     }
     case 'relay':

@@ -7,7 +7,7 @@
  * test: numbers vary with the machine.
  *
  *   pnpm --filter @shoal/transport-ws bench            # 1000 clients
- *   CLIENTS=200 NODES=100 IDLE_S=20 SETTLE_S=30 pnpm --filter @shoal/transport-ws bench
+ *   CLIENTS=200 NODES=100 IDLE_S=20 SETTLE_S=30 BURST=20000 pnpm --filter @shoal/transport-ws bench
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { createServer as createHttpServer } from 'node:http';
@@ -27,6 +27,7 @@ const NODES = Number(process.env.NODES ?? 200);
 const IDLE_S = Number(process.env.IDLE_S ?? 60);
 const SETTLE_S = Number(process.env.SETTLE_S ?? 150);
 const ROUNDS = 20;
+const BURST = Number(process.env.BURST ?? 20_000);
 
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -235,6 +236,11 @@ async function nodes(): Promise<void> {
   await ask({ cmd: 'write', rounds: ROUNDS });
   await sleep(1000);
   const writes = (await ask<{ latencies: number[] }>({ cmd: 'traffic' })).latencies;
+  // Writes/s through the hub: one leaf writes BURST keys at once; the time until the hub holds them all.
+  const burst = (await hub.channel('home')).map('burst');
+  const { startedAt } = await ask<{ startedAt: number }>({ cmd: 'burst', count: BURST });
+  while (burst.size < BURST) await sleep(5);
+  const throughput = BURST / ((now() - startedAt) / 1000);
   await sleep(SETTLE_S * 1000);
   const start = await ask<{ bytes: number }>({ cmd: 'traffic' });
   await sleep(IDLE_S * 1000);
@@ -243,6 +249,9 @@ async function nodes(): Promise<void> {
   console.log(`\n## Nodes: ${NODES} leaf Coordinators (one channel open) on one hub Coordinator`);
   console.log(
     `one leaf's map write seen by the ${NODES - 1} others, ${ROUNDS} writes (${writes.length} deliveries): p50 ${percentile(writes, 50).toFixed(1)} ms, p99 ${percentile(writes, 99).toFixed(1)} ms`,
+  );
+  console.log(
+    `one leaf's burst of ${BURST} map writes reaching the hub: ${throughput.toFixed(0)} writes/s (sealed, pushed as written)`,
   );
   console.log(
     `idle traffic per client (sealed frames, both ways, ${IDLE_S} s after ${SETTLE_S} s): ${idle} B/min`,
