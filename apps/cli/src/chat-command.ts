@@ -16,7 +16,8 @@ export function registerChatCommand(program: Command, context: CommandContext): 
       .command('chat')
       .description('chat in rooms through hubs (full screen; /help inside lists the commands)')
       .option('--hubs <url...>', "chat hubs to use (default: the data dir's hubs)", hubUrl)
-      .option('--nick <name>', 'your nickname (default: the last one used here)'),
+      .option('--nick <name>', 'your nickname (default: the last one used here)')
+      .option('--invite <token>', 'join the network of this invite first, if the data dir is new'),
     false,
   )
     .addHelpText(
@@ -24,14 +25,20 @@ export function registerChatCommand(program: Command, context: CommandContext): 
       examples(
         'shoal agent --ws-listen 8081 --http 9081 --chat --dir hub1   # a chat hub',
         'shoal chat --hubs ws://127.0.0.1:8081 ws://127.0.0.1:8082 --nick alice --dir alice',
+        'shoal chat --invite shoal://chat/… --hubs wss://hub.example:8081 --nick bob   # first time',
       ),
     )
-    .action(async (options: Common & { hubs?: string[]; nick?: string }) => {
+    .action(async (options: Common & { hubs?: string[]; nick?: string; invite?: string }) => {
       context.outputOf(options);
       if (!process.stdin.isTTY || !process.stdout.isTTY) {
         throw usageError('shoal chat is full screen: run it in a terminal');
       }
       const dir = context.dirOf(options);
+      if (options.invite !== undefined && !dir.initialised)
+        dir.join(options.invite, {
+          udp: false,
+          ...(options.hubs === undefined ? {} : { hubs: options.hubs }),
+        });
       const secret = dir.readInvite();
       const hubs = options.hubs ?? dir.readConfig().network.hubs ?? [];
       if (hubs.length === 0) {
