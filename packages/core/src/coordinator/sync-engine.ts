@@ -253,9 +253,11 @@ export class SyncEngine {
       digest.base === undefined && digest.scopeFrom === '' && digest.scopeTo === null
         ? digestHash(digest)
         : undefined;
-    if (hash !== undefined && this.#repeats(from, channel.name, hash, now)) {
-      // The same digest again before our answer to it can have arrived (the peer's round and
-      // its reply to ours crossed that answer on the wire): the answer on its way serves both.
+    if (hash !== undefined && digest.reply && this.#repeats(from, channel.name, hash, now)) {
+      // The same digest again, as a reply, before our answer to it can have arrived (the peer's
+      // round and its reply to ours crossed that answer on the wire): the answer on its way
+      // serves both. A round's digest (not a reply) is always served: the peer's pull timed out,
+      // so our answer was lost, and refusing it would leave a lossy peer waiting a round more.
       this.#sendDeltas(from, [emptyFinal(channel.name, false)], channel);
       return;
     }
