@@ -1,5 +1,5 @@
 /**
- * `pnpm soak [--nodes 10] [--minutes 2] [--seed N]`: the chaos soak (see {@link runSoak}), with
+ * `pnpm soak [--nodes 10] [--minutes 2] [--seed N] [--fault-every 3]` (seconds between faults): the chaos soak (see {@link runSoak}), with
  * a Jepsen-style summary. Exits 1 when an acknowledged write was lost, replicas differ or a
  * node crashed.
  */
@@ -12,12 +12,14 @@ const { values } = parseArgs({
     nodes: { type: 'string', default: '10' },
     minutes: { type: 'string', default: '2' },
     seed: { type: 'string' },
+    'fault-every': { type: 'string', default: '3' },
   },
 });
 const summary = await runSoak({
   nodes: Number(values.nodes),
   durationMs: Number(values.minutes) * 60_000,
   ...(values.seed === undefined ? {} : { seed: Number(values.seed) }),
+  faultEveryMs: Number(values['fault-every']) * 1000,
   log: (line) => console.log(`  ${line}`),
 });
 const ok = summary.lost === 0 && summary.identical && summary.crashes.length === 0;
