@@ -15,6 +15,14 @@ export type ChildMessage =
       readonly diagnosis: {
         readonly dropped: Record<string, number>;
         readonly errors: Record<string, number>;
+        /** Per peer that sent a digest: what sync believes each side lacks. */
+        readonly sync: readonly {
+          readonly peer: string;
+          readonly theyLack: number;
+          readonly weLackEntries: number;
+          readonly weLackWriters: number;
+          readonly inSync: boolean;
+        }[];
       };
     };
 

@@ -119,7 +119,19 @@ process.on('message', (message: ParentMessage) => {
       type: 'state',
       keys: [...map.keys()],
       entries: stream.getAll().map((entry) => new TextDecoder().decode(entry.payload)),
-      diagnosis: { dropped: { ...node.health().sealing.dropped }, errors: node.health().errors },
+      diagnosis: {
+        dropped: { ...node.health().sealing.dropped },
+        errors: node.health().errors,
+        // Whether sync sees a difference with each peer: "in sync" beside a missing write means
+        // a synced clock or summary vouches for what this replica lacks.
+        sync: channel.syncStatus().map((peer) => ({
+          peer: peer.peer,
+          theyLack: peer.theyLack,
+          weLackEntries: peer.weLackEntries,
+          weLackWriters: peer.weLackWriters,
+          inSync: peer.inSync,
+        })),
+      },
     });
 });
 process.on('disconnect', () => {

@@ -43,7 +43,7 @@ export interface SoakSummary {
   readonly maxRssMiB: number;
   /** Per node: what each replica lacks of the acknowledged writes, and its drops and errors. */
   readonly diagnosis: Readonly<
-    Record<string, { missing: readonly string[]; dropped: object; errors: object }>
+    Record<string, { missing: readonly string[]; dropped: object; errors: object; sync: object }>
   >;
 }
 
@@ -79,7 +79,11 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakSummary> {
   const acknowledged = new Set<string>();
   const dumps = new Map<
     ManagedNode,
-    { keys: readonly string[]; entries: readonly string[]; diagnosis: { dropped: object; errors: object } }
+    {
+      keys: readonly string[];
+      entries: readonly string[];
+      diagnosis: { dropped: object; errors: object; sync: object };
+    }
   >();
   let maxRss = 0;
   const supervisor = new NodeSupervisor(
@@ -194,12 +198,13 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakSummary> {
     let lost = 0;
     const reference = dumps.get(nodes[0] as ManagedNode);
     let identical = true;
-    const diagnosis: Record<string, { missing: string[]; dropped: object; errors: object }> = {};
+    const diagnosis: Record<string, { missing: string[]; dropped: object; errors: object; sync: object }> =
+      {};
     for (const managed of nodes) {
       const state = dumps.get(managed) as {
         keys: readonly string[];
         entries: readonly string[];
-        diagnosis: { dropped: object; errors: object };
+        diagnosis: { dropped: object; errors: object; sync: object };
       };
       const held = new Set([...state.keys, ...state.entries.map((entry) => `stream:${entry}`)]);
       const missing = [...acknowledged].filter((key) => !held.has(key));
