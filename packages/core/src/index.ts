@@ -70,6 +70,7 @@ export { type ChannelId, isChannelId, isName, MAX_NAME_BYTES, parseChannelId } f
 export { isNodeId, MAX_NODE_ID_LENGTH, type NodeId, parseNodeId, randomNodeId } from './ids/node-id.js';
 export {
   LEAF_PROBE_INTERVAL,
+  LEAF_PUSH_PULL_INTERVAL,
   lanConfig,
   localConfig,
   type MembershipConfig,

@@ -144,20 +144,34 @@ const LOCAL: Preset = {
 
 /**
  * A leaf's probe period unless set: a leaf probes only its hubs, whose transport already
- * watches the link (a WebSocket heartbeat), so probing them every second would only cost the
- * client traffic (ADR 0022, idle traffic in docs/benchmarks.md).
+ * watches the link (a WebSocket heartbeat), so probing them often would only cost the client
+ * traffic (ADR 0022, idle traffic in docs/benchmarks.md). A probe still times out as fast as
+ * the preset's: the period is about traffic, not about how slow the link is.
  */
-export const LEAF_PROBE_INTERVAL = 10_000;
+export const LEAF_PROBE_INTERVAL = 30_000;
+
+/**
+ * A leaf's push-pull period unless set: its member list is empty (it lists nobody, not even
+ * itself) and news of the hubs reaches it piggybacked on every exchange, so the full-state
+ * exchange only repairs what gossip missed.
+ */
+export const LEAF_PUSH_PULL_INTERVAL = 60_000;
 
 function build(preset: Preset, overrides: MembershipConfigOverrides): MembershipConfig {
-  const leafProbes =
-    overrides.leaf === true && overrides.probeInterval === undefined
-      ? { probeInterval: Math.max(preset.base.probeInterval, LEAF_PROBE_INTERVAL) }
+  const base = preset.base;
+  const leaf =
+    overrides.leaf === true
+      ? {
+          probeInterval: Math.max(base.probeInterval, LEAF_PROBE_INTERVAL),
+          pushPullInterval: Math.max(base.pushPullInterval, LEAF_PUSH_PULL_INTERVAL),
+        }
       : {};
-  const merged = { ...preset.base, ...leafProbes, ...overrides };
+  const merged = { ...base, ...leaf, ...overrides };
+  // A leaf's longer period does not lengthen its probe timeout (unless its period was set).
+  const timeoutBase = overrides.probeInterval ?? base.probeInterval;
   const config: MembershipConfig = {
     ...merged,
-    probeTimeout: overrides.probeTimeout ?? merged.probeInterval * preset.probeTimeoutRatio,
+    probeTimeout: overrides.probeTimeout ?? timeoutBase * preset.probeTimeoutRatio,
   };
   validateConfig(config);
   return config;
