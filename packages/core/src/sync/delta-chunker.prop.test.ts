@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compareVersions } from '../clock/timestamp.js';
+import { compareTimestamps, compareVersions } from '../clock/timestamp.js';
 import type { MapEntry } from '../crdt/lww-map.js';
 import type { NodeId } from '../ids/node-id.js';
 import { decodeDelta, encodeDelta } from '../protocol/sync-codec.js';
@@ -54,6 +54,87 @@ describe('DeltaChunker', () => {
           expect(target.clocks()).toEqual(source.clocks());
         },
       ),
+    );
+  });
+
+  it('never lets a claim vouch for an entry the receiver lacks, whatever chunks are lost', () => {
+    // The receiver already holds some entries (some beyond its clocks), so some writers need a
+    // claim and no entries: the soak found such a claim flushed into a later chunk than another
+    // writer's entries, carrying that writer's claim along, which vouched for entries in a
+    // chunk that was then lost.
+    const writerArb = fc.record({
+      count: fc.integer({ min: 0, max: 40 }),
+      valueBytes: fc.integer({ min: 0, max: 80 }),
+      upTo: fc.nat(),
+      holds: fc.constantFrom('none', 'all', 'some'),
+      held: fc.array(fc.boolean(), { minLength: 40, maxLength: 40 }),
+    });
+    fc.assert(
+      fc.property(
+        fc.array(writerArb, { minLength: 3, maxLength: 3 }),
+        fc.integer({ min: 150, max: 1200 }),
+        fc.array(fc.boolean(), { minLength: 40, maxLength: 40 }),
+        (writers, budget, delivered) => {
+          const source = new MapReplica();
+          const target = new MapReplica();
+          writers.forEach((state, w) => {
+            const writer = ['0123456789abcdef0123456789abcdef', 'alice', 'bob'][w] as NodeId;
+            const upTo = state.upTo % (state.count + 1);
+            for (let i = 0; i < state.count; i++) {
+              const entry: MapEntry = {
+                key: `${writer}/${i}`,
+                value: 'v'.repeat(state.valueBytes),
+                wall: 1_700_000_000_000 + i * 7 + w,
+                counter: 0,
+                writer,
+              };
+              source.map.apply(entry);
+              source.raiseClock(writer, entry);
+              // Up to its clock the receiver holds everything; beyond it nothing, all (a writer
+              // that needs only a claim) or some.
+              const beyond = state.holds === 'all' || (state.holds === 'some' && state.held[i]);
+              if (i < upTo || beyond) target.map.apply(entry);
+              if (i === upTo - 1) target.raiseClock(writer, entry);
+            }
+          });
+          const plan = source.planDelta(new Map(target.clocks()), '', null);
+          const chunker = new DeltaChunker('channel', budget, false);
+          chunker.add({ kind: 'map', name: 'settings', plan });
+          const messages = chunker.finish();
+          // A claim travels with every entry it vouches for: the entries of its writer between
+          // its ends are all in its own chunk.
+          for (const message of messages) {
+            for (const object of message.objects) {
+              if (object.kind !== 'map') continue;
+              const here = new Set(object.entries.map(({ entry }) => entry));
+              for (const claim of object.claims) {
+                const elsewhere = plan.entries.filter(
+                  (entry) =>
+                    entry.writer === claim.writer &&
+                    compareTimestamps(entry, claim.from) > 0 &&
+                    compareTimestamps(entry, claim.to) <= 0 &&
+                    !here.has(entry),
+                );
+                expect(elsewhere).toEqual([]);
+              }
+            }
+          }
+          // Lose some chunks; the rest arrive in order (the order in which claims chain).
+          for (const message of messages.filter((_, index) => delivered[index % delivered.length])) {
+            const decoded = decodeDelta(encodeDelta(message));
+            if (!decoded.ok) throw new Error(decoded.error);
+            for (const object of decoded.value.objects as MapDelta[]) {
+              target.map.merge(object.entries);
+              for (const claim of object.claims) target.acceptClaim(claim);
+            }
+          }
+          for (const entry of source.map.allEntries()) {
+            if (compareTimestamps(entry, target.clockOf(entry.writer)) > 0) continue;
+            expect(target.map.entry(entry.key), `${entry.writer} vouched past ${entry.key}`).toEqual(entry);
+          }
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 

@@ -127,9 +127,14 @@ export class DeltaChunker {
       object.entries.push({ entry, valueBytes });
     }
     for (const claim of plan.claims) {
+      // Nothing left to vouch for (an earlier chunk's claim reached the end): no room needed.
+      if (compareTimestamps(claim.to, claimFrom.get(claim.writer) ?? claim.from) <= 0) continue;
       const reserved = this.#claimReserved.has(claim.writer);
       const cost = this.#objectCost('map', name) + this.#writerCost(claim.writer) + CLAIM_COST;
-      if (!reserved && this.#size + cost > this.#budget) this.#flush();
+      // A claim that does not fit goes to the next chunk, but the claims of the writers whose
+      // entries are in this one are closed here first: carried along, a claim would vouch for
+      // entries of an earlier chunk, and a receiver that lost that chunk would skip them for good.
+      if (!reserved && this.#size + cost > this.#budget) cut();
       closeClaim(claim.writer, undefined);
     }
     this.#lastStamps.clear();
