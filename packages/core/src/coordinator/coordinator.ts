@@ -265,7 +265,9 @@ export class Coordinator implements AsyncDisposable {
     this.#replayFloors.stop();
     this.#replayFloors.save();
     for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe();
-    await this.#writes.flush();
+    // A store that refuses writes (full) must not keep the node from stopping: the failure was
+    // reported through `errors`, and what was not written was never acknowledged.
+    await this.#writes.flush().catch(() => {});
     this.#setState('stopped');
   }
 
@@ -280,7 +282,7 @@ export class Coordinator implements AsyncDisposable {
     if (this.#state === 'disposed') return;
     await this.stop(options);
     // Own writes raise the own clock once durable: settle them before reading it.
-    await this.#writes.flush();
+    await this.#writes.flush().catch(() => {});
     for (const channel of this.#channels.values()) {
       for (const [name, map] of channel.maps) {
         const clock = encodeTimestampRecord(map.replica.clockOf(this.#id));
@@ -289,7 +291,7 @@ export class Coordinator implements AsyncDisposable {
           .catch(() => {});
       }
     }
-    await this.#writes.flush();
+    await this.#writes.flush().catch(() => {});
     for (const channel of this.#channels.values()) channel.closeWatchers();
     this.#unsubscribeKeyring?.();
     this.#setState('disposed');
@@ -413,7 +415,10 @@ export class Coordinator implements AsyncDisposable {
     };
   }
 
-  /** Resolves once every write made so far is durable. */
+  /**
+   * Resolves once every write made so far is durable; rejects (`STORAGE_FULL`, `STORAGE`) when
+   * the store still refuses some of them (they stay queued and lead every later write).
+   */
   flush(): Promise<void> {
     return this.#writes.flush();
   }

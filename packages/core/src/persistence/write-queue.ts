@@ -1,4 +1,4 @@
-import { ErrorCode, ShoalError } from '../errors/shoal-error.js';
+import { ErrorCode, isShoalError, ShoalError } from '../errors/shoal-error.js';
 import type { BatchOperation, KeyValueStore } from '../ports/key-value-store.js';
 
 /**
@@ -9,12 +9,23 @@ import type { BatchOperation, KeyValueStore } from '../ports/key-value-store.js'
  *
  * Later writes to one key overwrite earlier ones within a batch (the batch keeps order).
  * Batches are written one at a time, in order.
+ *
+ * A failed batch (a full disk, an I/O error) rejects its callers, but its operations are not
+ * dropped: they lead every later batch until one is written. What is on disk is therefore always
+ * a prefix of what was queued, so a record written later (a synced clock vouching for entries,
+ * the node's clock) never lands without the records queued before it, which after a restart
+ * would vouch for data the store lacks. A rejected write is thus not acknowledged but may still
+ * become durable once the store accepts writes again, like a timed-out write in any database.
  */
 export class WriteQueue {
   readonly #store: KeyValueStore;
   readonly #onError: (error: ShoalError) => void;
   readonly #trailer: () => BatchOperation[];
   #pending: BatchOperation[] = [];
+  /** Operations of failed batches, oldest first: they lead the next batch. */
+  #unwritten: BatchOperation[] = [];
+  /** Why the last batch failed, while its operations are unwritten. */
+  #failure: ShoalError | undefined;
   /** The promise every write queued into the next batch shares. */
   #next = deferred();
   #flushing: Promise<void> | undefined;
@@ -34,9 +45,9 @@ export class WriteQueue {
     this.#trailer = trailer;
   }
 
-  /** Operations queued and not yet handed to the store. */
+  /** Operations queued and not yet durable (those of failed batches included). */
   get pending(): number {
-    return this.#pending.length;
+    return this.#unwritten.length + this.#pending.length;
   }
 
   /**
@@ -50,12 +61,20 @@ export class WriteQueue {
     return this.#next.promise;
   }
 
-  /** Resolves when everything queued so far is durable. */
+  /**
+   * Resolves when everything queued so far is durable. Operations of failed batches are tried
+   * once more; if they still fail, rejects with that failure (the store is full or broken).
+   */
   async flush(): Promise<void> {
-    while (this.#pending.length > 0 || this.#flushing !== undefined) {
-      if (this.#flushing === undefined) this.#flushing = this.#writeBatch();
+    let retry = this.#unwritten.length > 0;
+    while (this.#pending.length > 0 || this.#flushing !== undefined || retry) {
+      if (this.#flushing === undefined) {
+        this.#flushing = this.#writeBatch(retry);
+        retry = false;
+      }
       await this.#flushing;
     }
+    if (this.#unwritten.length > 0 && this.#failure !== undefined) throw this.#failure;
   }
 
   #schedule(): void {
@@ -69,9 +88,12 @@ export class WriteQueue {
     });
   }
 
-  async #writeBatch(): Promise<void> {
-    while (this.#pending.length > 0) {
-      const operations = this.#pending;
+  /** Writes batches until nothing is queued; `retry`: at least one, for failed batches' operations. */
+  async #writeBatch(retry = false): Promise<void> {
+    while (this.#pending.length > 0 || retry) {
+      retry = false;
+      const operations = this.#unwritten.length === 0 ? this.#pending : this.#unwritten.concat(this.#pending);
+      const queued = operations.length;
       const batch = this.#next;
       this.#pending = [];
       this.#next = deferred();
@@ -79,9 +101,16 @@ export class WriteQueue {
         // Appended in place: a copy of a 100k-operation batch is a cost of its own.
         for (const operation of this.#trailer()) operations.push(operation);
         await this.#store.batch(operations);
+        this.#unwritten = [];
+        this.#failure = undefined;
         batch.resolve();
       } catch (cause) {
-        const error = new ShoalError(ErrorCode.Storage, `storage write failed: ${String(cause)}`, { cause });
+        // The trailer is not carried: the next batch appends a newer one.
+        operations.length = queued;
+        this.#unwritten = operations;
+        const code = isShoalError(cause) ? cause.code : ErrorCode.Storage;
+        const error = new ShoalError(code, `storage write failed: ${String(cause)}`, { cause });
+        this.#failure = error;
         this.#onError(error);
         batch.reject(error);
       }
