@@ -6,6 +6,8 @@ export type ChildMessage =
   | { readonly type: 'fatal'; readonly message: string }
   /** Soak mode: the write of `key` (a map key or `stream:N`) is durable: acknowledged. */
   | { readonly type: 'ack'; readonly key: string }
+  /** Soak mode: the store refused the write of `key` (its disk was full): not acknowledged. */
+  | { readonly type: 'refused'; readonly key: string }
   /** Soak mode: everything the node holds, in answer to `dump`. */
   | {
       readonly type: 'state';

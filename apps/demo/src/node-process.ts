@@ -71,7 +71,13 @@ const channel = await node.channel('demo');
 const map = channel.map('sensors');
 const stream = channel.stream('chat');
 const writer = values.soak
-  ? new SoakWriter(name, map, stream, (key) => send({ type: 'ack', key }))
+  ? new SoakWriter(
+      name,
+      map,
+      stream,
+      (key) => send({ type: 'ack', key }),
+      (key) => send({ type: 'refused', key }),
+    )
   : new DemoWriter(name, map, stream);
 
 let writing = true;

@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, statfsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SeededRandom } from '@shoal/core';
@@ -18,6 +19,11 @@ export interface SoakOptions {
   readonly seed?: number;
   /** Mean time between faults, in ms. Default 3000. */
   readonly faultEveryMs?: number;
+  /**
+   * Give each node its own small filesystem (a tmpfs) and let the nemesis fill it. Default: when
+   * running as root (mounting needs it); otherwise the fault is left out, as the summary says.
+   */
+  readonly fillDisks?: boolean;
   /** Progress lines (one per fault); default silent. */
   readonly log?: (line: string) => void;
 }
@@ -32,6 +38,10 @@ export interface SoakSummary {
   readonly traffic: Readonly<RelayStats>;
   /** Writes acknowledged (durable on their writer) during the run. */
   readonly acknowledged: number;
+  /** Writes the store refused because the nemesis had filled its disk (not acknowledged). */
+  readonly refused: number;
+  /** Whether the nemesis could fill disks (each node on its own tmpfs). */
+  readonly diskFaults: boolean;
   /** Acknowledged writes missing from some live replica at the end: must be 0. */
   readonly lost: number;
   /** True when every replica held exactly the same keys and stream entries at the end. */
@@ -48,9 +58,26 @@ export interface SoakSummary {
 }
 
 /** The nemesis's faults. */
-export type FaultKind = 'kill' | 'pause' | 'partition' | 'loss' | 'duplication' | 'skew' | 'replay';
+export type FaultKind =
+  | 'kill'
+  | 'pause'
+  | 'partition'
+  | 'loss'
+  | 'duplication'
+  | 'skew'
+  | 'replay'
+  | 'disk-full';
 
-const FAULTS: readonly FaultKind[] = ['kill', 'pause', 'partition', 'loss', 'duplication', 'skew', 'replay'];
+const FAULTS: readonly FaultKind[] = [
+  'kill',
+  'pause',
+  'partition',
+  'loss',
+  'duplication',
+  'skew',
+  'replay',
+  'disk-full',
+];
 
 /**
  * The chaos soak (issue 14): `nodes` processes on loopback (UDP through a {@link ChaosRelay},
@@ -59,11 +86,13 @@ const FAULTS: readonly FaultKind[] = ['kill', 'pause', 'partition', 'loss', 'dup
  * 1-5 s (never more than a third of the nodes down at once); partition the nodes in two; lose
  * 20-40 % of datagrams; duplicate 20-40 % of them (with delay, so they also reorder); skew one
  * node's clock by up to ±30 s (within the drift peers accept); replay 200 captured datagrams
- * (to nodes that may have restarted since). Network faults last 2-6 s. Then the faults stop,
- * writes stop, and every acknowledged write must be on every replica, and the replicas identical.
+ * (to nodes that may have restarted since); fill one node's disk (each node has its own tmpfs,
+ * when running as root) so its writes are refused, then free it. Network faults last 2-6 s.
+ * Then the faults stop, writes stop, and every acknowledged write must be on every replica, and
+ * the replicas identical.
  *
- * Not here: a full disk (storage-lmdb's disk-full tests) and a hostile keyed peer forging
- * messages (core's hostile-peer tests): both need a node built to misbehave.
+ * Not here: a hostile keyed peer forging messages (core's hostile-peer tests): it needs a node
+ * built to misbehave.
  */
 export async function runSoak(options: SoakOptions = {}): Promise<SoakSummary> {
   const count = options.nodes ?? 10;
@@ -75,8 +104,10 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakSummary> {
   const { invite, multicastPort, runId } = testNetwork();
   const relay = await ChaosRelay.open(count, random.fork('relay'));
   const dataRoot = mkdtempSync(join(tmpdir(), 'shoal-soak-'));
+  const disks = (options.fillDisks ?? process.getuid?.() === 0) ? mountDisks(dataRoot, count, log) : [];
   const crashes: Crash[] = [];
   const acknowledged = new Set<string>();
+  let refused = 0;
   const dumps = new Map<
     ManagedNode,
     {
@@ -90,6 +121,7 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakSummary> {
     (crash) => crashes.push(crash),
     (managed, message: ChildMessage) => {
       if (message.type === 'ack') acknowledged.add(message.key);
+      else if (message.type === 'refused') refused++;
       else if (message.type === 'state') dumps.set(managed, message);
     },
   );
@@ -120,14 +152,25 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakSummary> {
     const at = () => seconds(Date.now() - start);
     while (Date.now() - start < durationMs) {
       await sleep(faultEveryMs * (0.5 + random.next()));
-      const kind = FAULTS[Math.floor(random.next() * FAULTS.length)] as FaultKind;
+      const kinds = disks.length > 0 ? FAULTS : FAULTS.filter((fault) => fault !== 'disk-full');
+      const kind = kinds[Math.floor(random.next() * kinds.length)] as FaultKind;
       const forMs = 1000 + random.next() * 4000;
       const candidates = running();
       const pick = () => candidates[Math.floor(random.next() * candidates.length)] as ManagedNode;
-      if (kind === 'kill' || kind === 'pause' || kind === 'skew') {
+      if (kind === 'kill' || kind === 'pause' || kind === 'skew' || kind === 'disk-full') {
         if (down.size >= Math.floor(count / 3) || candidates.length === 0) continue;
         const victim = pick();
-        if (kind === 'skew') {
+        if (kind === 'disk-full') {
+          // Out of the other faults' reach while full: a restart on a full disk is refused.
+          const disk = disks[nodes.indexOf(victim)] as string;
+          log(`${at()} fill ${victim.spec.name}'s disk for ${seconds(forMs)}`);
+          down.add(victim);
+          const filler = fillDisk(disk);
+          setTimeout(() => {
+            rmSync(filler, { force: true });
+            down.delete(victim);
+          }, forMs);
+        } else if (kind === 'skew') {
           const ms = Math.round((random.next() * 2 - 1) * 30_000);
           log(`${at()} skew ${victim.spec.name}'s clock by ${seconds(ms)} for ${seconds(forMs)}`);
           supervisor.tell(victim, { type: 'skew', ms });
@@ -223,6 +266,8 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakSummary> {
       faults,
       traffic: { ...relay.stats },
       acknowledged: acknowledged.size,
+      refused,
+      diskFaults: disks.length > 0,
       lost,
       identical,
       convergedAfterMs,
@@ -234,8 +279,39 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakSummary> {
     for (const managed of supervisor.nodes) managed.child?.kill('SIGCONT');
     await supervisor.stopAll();
     await relay.close();
+    // Lazy: a node the supervisor could not stop must not keep a mount behind.
+    for (const disk of disks) execFileSync('umount', ['--lazy', disk]);
     rmSync(dataRoot, { recursive: true, force: true });
   }
+}
+
+/**
+ * One 512 MiB tmpfs per node data directory, so the nemesis can fill one node's disk and no
+ * other; none (saying why) where mounting fails.
+ */
+function mountDisks(root: string, count: number, log: (line: string) => void): string[] {
+  const disks: string[] = [];
+  try {
+    for (let i = 0; i < count; i++) {
+      const path = join(root, `n${i}`);
+      mkdirSync(path);
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=512m', 'tmpfs', path], { stdio: 'pipe' });
+      disks.push(path);
+    }
+    return disks;
+  } catch (error) {
+    for (const disk of disks) execFileSync('umount', ['--lazy', disk]);
+    log(`no disk-full faults: cannot mount a tmpfs per node (${String(error).split('\n')[0]})`);
+    return [];
+  }
+}
+
+/** Takes every free byte of the filesystem at `disk`; returns the file to delete to free it. */
+function fillDisk(disk: string): string {
+  const filler = join(disk, 'filler');
+  const { bavail, bsize } = statfsSync(disk);
+  execFileSync('fallocate', ['-l', String(bavail * bsize), filler]);
+  return filler;
 }
 
 function sameSet(a: readonly string[], b: readonly string[]): boolean {

@@ -1,22 +1,32 @@
-import type { SharedMap, SharedStream } from '@shoal/core';
+import { ErrorCode, isShoalError, type SharedMap, type SharedStream } from '@shoal/core';
 
 /**
  * The soak's writes: every tick a key and a stream entry no one else writes (`name/n`,
  * `name#n`), each acknowledged through `ack` once durable, so the soak can check that every
- * acknowledged write reaches every replica (an overwrite would hide a lost one).
+ * acknowledged write reaches every replica (an overwrite would hide a lost one). A write the
+ * store refuses because its disk is full goes to `refuse` (not acknowledged); any other failure
+ * rejects the tick.
  */
 export class SoakWriter {
   readonly #name: string;
   readonly #map: SharedMap;
   readonly #stream: SharedStream;
   readonly #ack: (key: string) => void;
+  readonly #refuse: (key: string) => void;
   #next = 0;
 
-  constructor(name: string, map: SharedMap, stream: SharedStream, ack: (key: string) => void) {
+  constructor(
+    name: string,
+    map: SharedMap,
+    stream: SharedStream,
+    ack: (key: string) => void,
+    refuse: (key: string) => void,
+  ) {
     this.#name = name;
     this.#map = map;
     this.#stream = stream;
     this.#ack = ack;
+    this.#refuse = refuse;
   }
 
   async tick(): Promise<void> {
@@ -25,8 +35,18 @@ export class SoakWriter {
     const key = `${this.#name}/${n}`;
     const entry = `${this.#name}#${n}`;
     await Promise.all([
-      this.#map.set(key, n).then(() => this.#ack(key)),
-      this.#stream.append(new TextEncoder().encode(entry)).then(() => this.#ack(`stream:${entry}`)),
+      this.#settle(this.#map.set(key, n), key),
+      this.#settle(this.#stream.append(new TextEncoder().encode(entry)), `stream:${entry}`),
     ]);
+  }
+
+  async #settle(write: Promise<unknown>, key: string): Promise<void> {
+    try {
+      await write;
+      this.#ack(key);
+    } catch (error) {
+      if (!isShoalError(error, ErrorCode.StorageFull)) throw error;
+      this.#refuse(key);
+    }
   }
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { runSoak } from './soak-run.js';
 
 describe('chaos soak (the 2-minute CI version of `pnpm soak`)', () => {
-  it('loses no acknowledged write across kill -9, SIGSTOP, partitions, loss, duplication, clock skew and replays; replicas end identical', async () => {
+  it('loses no acknowledged write across kill -9, SIGSTOP, partitions, loss, duplication, clock skew, replays and full disks; replicas end identical', async () => {
     const summary = await runSoak({
       nodes: 5,
       durationMs: 120_000,

@@ -26,13 +26,16 @@ const ok = summary.lost === 0 && summary.identical && summary.crashes.length ===
 console.log(
   [
     `soak: ${summary.nodes} nodes, ${(summary.durationMs / 60_000).toFixed(1)} min, seed ${summary.seed}`,
-    `  faults: ${summary.faults.kill} kill -9 + restart, ${summary.faults.pause} SIGSTOP/SIGCONT, ${summary.faults.partition} partitions, ${summary.faults.loss} loss, ${summary.faults.duplication} duplication + reorder, ${summary.faults.skew} clock skews, ${summary.faults.replay} replays`,
+    `  faults: ${summary.faults.kill} kill -9 + restart, ${summary.faults.pause} SIGSTOP/SIGCONT, ${summary.faults.partition} partitions, ${summary.faults.loss} loss, ${summary.faults.duplication} duplication + reorder, ${summary.faults.skew} clock skews, ${summary.faults.replay} replays, ${summary.diskFaults ? `${summary.faults['disk-full']} full disks` : 'no full disks (needs root)'}`,
     `  datagrams through the relay: ${summary.traffic.forwarded} forwarded, ${summary.traffic.dropped} dropped, ${summary.traffic.duplicated} duplicated, ${summary.traffic.replayed} replayed`,
-    `  acknowledged writes: ${summary.acknowledged}, lost: ${summary.lost}`,
+    `  acknowledged writes: ${summary.acknowledged}, lost: ${summary.lost} (refused on a full disk: ${summary.refused})`,
     `  replicas identical: ${summary.identical}, ${summary.convergedAfterMs} ms after the faults and writes stopped`,
     `  crashes: ${summary.crashes.length}, largest node RSS: ${summary.maxRssMiB} MiB`,
     ok ? '  ✓ valid' : '  ✗ INVALID',
   ].join('\n'),
 );
-if (!ok) console.log(`  diagnosis: ${JSON.stringify(summary.diagnosis, null, 1)}`);
+if (!ok) {
+  for (const crash of summary.crashes) console.log(`  crash: ${JSON.stringify(crash)}`);
+  console.log(`  diagnosis: ${JSON.stringify(summary.diagnosis, null, 1)}`);
+}
 process.exit(ok ? 0 : 1);

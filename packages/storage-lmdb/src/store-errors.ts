@@ -1,3 +1,4 @@
+import { statfsSync } from 'node:fs';
 import { ErrorCode, isShoalError, ShoalError } from '@shoal/core';
 
 /** Why a store's data is refused; in `details.reason` of a `CORRUPT_DATA` error. */
@@ -64,15 +65,34 @@ export async function writeFailure(directory: string, error: unknown): Promise<S
 const FULL = /ENOSPC|No space left on device|MDB_MAP_FULL|EDQUOT|Disk quota exceeded/;
 
 /**
+ * LMDB reports a write the file system took only in part as EIO (it has no better code), which
+ * is what a disk that fills up mid-commit gives.
+ */
+function isShortWrite(message: string, code: unknown): boolean {
+  return /EIO|Input\/output error/.test(message) || code === 'EIO' || code === 5;
+}
+
+/** True when the file system holding `directory` has no block left for an unprivileged writer. */
+function noSpaceLeft(directory: string): boolean {
+  try {
+    return statfsSync(directory).bavail === 0;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * A failure of the engine or the file system as a ShoalError: `STORAGE_FULL` when the device
- * is out of space (the write was not applied; retry once space is freed), else `STORAGE`.
+ * is out of space (the write was not applied; retry once space is freed), including LMDB's EIO
+ * for a short write on a file system that is full; else `STORAGE`.
  */
 export function storageFailure(directory: string, error: unknown): ShoalError {
   if (isShoalError(error)) return error;
   const message = error instanceof Error ? error.message : String(error);
   const code = (error as { code?: unknown } | undefined)?.code;
   // lmdb-js reports errno as a number (28 is ENOSPC, 122 EDQUOT on Linux).
-  if (FULL.test(message) || code === 'ENOSPC' || code === 'EDQUOT' || code === 28 || code === 122) {
+  const full = FULL.test(message) || code === 'ENOSPC' || code === 'EDQUOT' || code === 28 || code === 122;
+  if (full || (isShortWrite(message, code) && noSpaceLeft(directory))) {
     return new ShoalError(
       ErrorCode.StorageFull,
       `Store ${directory}: the disk is full; the write was not applied (${message}). Free space and retry.`,

@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrorCode, isShoalError } from '@shoal/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LmdbStore } from '../src/index.js';
+import { storageFailure } from '../src/store-errors.js';
 import { tempDirectory } from './temp-directory.js';
 
 /** A 2 MiB tmpfs of our own to fill up (needs root); undefined, saying why, where we cannot mount. */
@@ -110,6 +111,34 @@ describe.skipIf(disk === undefined)('LmdbStore on a full disk (a 2 MiB tmpfs)', 
     for (const index of acknowledged)
       expect(await store.get(encoder.encode(`k${index}`))).toEqual(fillValue(index));
     expect(await store.get(encoder.encode('after'))).toEqual(fillValue(7));
+    await store.close();
+  }, 60_000);
+
+  it("refuses with STORAGE_FULL when another file takes the last block, and counts LMDB's short-write EIO there as full", async () => {
+    const root = disk?.path ?? '';
+    const path = join(root, 'second-store');
+    let store = await LmdbStore.open(path);
+    for (let index = 0; index < 50; index++) await store.put(encoder.encode(`k${index}`), fillValue(index));
+    // Another program takes every free block, as the soak's nemesis does.
+    const filler = join(root, 'taken');
+    const { bavail, bsize } = statfsSync(root);
+    execFileSync('fallocate', ['-l', String(bavail * bsize), filler]);
+    let failure: unknown;
+    for (let index = 50; index < 2000 && failure === undefined; index++)
+      failure = await rejection(store.put(encoder.encode(`k${index}`), fillValue(index)));
+    expect(isShoalError(failure, ErrorCode.StorageFull), String(failure)).toBe(true);
+    // A commit whose pages the file system took only in part fails with EIO in LMDB: on a
+    // full file system that is a full disk; with space left it is an I/O error.
+    const shortWrite = Object.assign(new Error('Input/output error'), { code: 'EIO' });
+    expect(storageFailure(path, shortWrite).code).toBe(ErrorCode.StorageFull);
+    rmSync(filler);
+    expect(storageFailure(path, shortWrite).code).toBe(ErrorCode.Storage);
+    await store.put(encoder.encode('after'), fillValue(9));
+    await store.close();
+    store = await LmdbStore.open(path);
+    for (let index = 0; index < 50; index++)
+      expect(await store.get(encoder.encode(`k${index}`))).toEqual(fillValue(index));
+    expect(await store.get(encoder.encode('after'))).toEqual(fillValue(9));
     await store.close();
   }, 60_000);
 });
