@@ -165,9 +165,9 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakSummary> {
           const disk = disks[nodes.indexOf(victim)] as string;
           log(`${at()} fill ${victim.spec.name}'s disk for ${seconds(forMs)}`);
           down.add(victim);
-          const filler = fillDisk(disk);
+          const fillers = fillDisk(disk);
           setTimeout(() => {
-            rmSync(filler, { force: true });
+            for (const filler of fillers) rmSync(filler, { force: true });
             down.delete(victim);
           }, forMs);
         } else if (kind === 'skew') {
@@ -306,12 +306,25 @@ function mountDisks(root: string, count: number, log: (line: string) => void): s
   }
 }
 
-/** Takes every free byte of the filesystem at `disk`; returns the file to delete to free it. */
-function fillDisk(disk: string): string {
-  const filler = join(disk, 'filler');
-  const { bavail, bsize } = statfsSync(disk);
-  execFileSync('fallocate', ['-l', String(bavail * bsize), filler]);
-  return filler;
+/**
+ * Takes every free byte of the file system at `disk`; returns the files to delete to free it.
+ * The node keeps writing meanwhile, so a reservation of what was free a moment ago may fail:
+ * measure again and take what is left, a few times.
+ */
+function fillDisk(disk: string): string[] {
+  const fillers: string[] = [];
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const { bavail, bsize } = statfsSync(disk);
+    if (bavail === 0) break;
+    const filler = join(disk, `filler-${attempt}`);
+    try {
+      execFileSync('fallocate', ['-l', String(bavail * bsize), filler], { stdio: 'pipe' });
+      fillers.push(filler);
+    } catch {
+      rmSync(filler, { force: true });
+    }
+  }
+  return fillers;
 }
 
 function sameSet(a: readonly string[], b: readonly string[]): boolean {
