@@ -86,6 +86,13 @@ export type { MessageHandler, MessagePort, PeerHandler } from './ports/message-p
 export { type RandomPort, randomInt, sample } from './ports/random-port.js';
 export { SeededRandom } from './ports/seeded-random.js';
 export type { TimerPort } from './ports/timer-port.js';
+export {
+  type FaultStats,
+  type FaultyPort,
+  type NetworkFaults,
+  type WithFaultsOptions,
+  withFaults,
+} from './ports/with-faults.js';
 export { readNodeId, writeNodeId } from './protocol/node-id-codec.js';
 export { createInvite, type Invite, parseInvite } from './security/invite-token.js';
 export { type KeyRef, Keyring, type KeyringChange } from './security/keyring.js';

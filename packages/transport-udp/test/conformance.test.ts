@@ -1,3 +1,4 @@
+import { withFaults } from '@shoal/core';
 import { describeMessagePortConformance, waitFor } from '@shoal/testkit';
 import type { UdpTransport } from '../src/index.js';
 import { openLoopback } from './support/nodes.js';
@@ -21,7 +22,8 @@ async function quiesce(transports: readonly UdpTransport[]): Promise<void> {
   }, 'the transports to go quiet');
 }
 
-describeMessagePortConformance('UdpTransport', async () => {
+/** Three loopback transports that have heard each other, ready for the suite. */
+async function introducedLoopback() {
   const transports = [await openLoopback(), await openLoopback(), await openLoopback()] as const;
   // Given each other's addresses (as core does after authenticating), and introduced by one
   // empty datagram each way, as core's hello would, so every transport has heard the others.
@@ -32,12 +34,30 @@ describeMessagePortConformance('UdpTransport', async () => {
     for (const to of transports) if (from !== to) from.send(to.nodeId, new Uint8Array());
   }
   await waitFor(() => transports.every((t) => t.stats().messagesDelivered === 2), 'the introductions');
+  return transports;
+}
+
+describeMessagePortConformance('UdpTransport', async () => {
+  const transports = await introducedLoopback();
   const [a, b, c] = transports.map((port) => ({ id: port.nodeId, port }));
   return {
     peers: [a!, b!, c!],
     deliver: () => quiesce(transports),
     teardown: async () => {
       await Promise.all(transports.map((t) => t.close()));
+    },
+  };
+});
+
+// The fault-injecting decorator, faults off, is a transparent MessagePort over a real one.
+describeMessagePortConformance('withFaults(UdpTransport), no faults', async () => {
+  const transports = await introducedLoopback();
+  const [a, b, c] = transports.map((port) => ({ id: port.nodeId, port: withFaults(port) }));
+  return {
+    peers: [a!, b!, c!],
+    deliver: () => quiesce(transports),
+    teardown: async () => {
+      await Promise.all([a!, b!, c!].map((peer) => peer.port.close()));
     },
   };
 });
