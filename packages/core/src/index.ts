@@ -30,6 +30,7 @@ export {
 export { Coordinator } from './coordinator/coordinator.js';
 export { createNode } from './coordinator/create-node.js';
 export { EventStream } from './coordinator/event-stream.js';
+export type { MapProxy } from './coordinator/map-proxy.js';
 export type {
   CoordinatorOptions,
   NodeEvent,

@@ -30,6 +30,11 @@ export class ChannelState {
     this.#context = context;
   }
 
+  /** Reports a failure no caller awaits (a write through a map's proxy) on `node.errors`. */
+  report(error: ShoalError): void {
+    this.#context.reportError(error);
+  }
+
   /** Keys held by all maps of the channel, tombstones included (the `maxKeysPerChannel` measure). */
   keyCount(): number {
     let count = 0;

@@ -13,6 +13,7 @@ import { utf8Length } from '../wire/utf8-length.js';
 import { AsyncQueue } from './async-queue.js';
 import type { ChannelState } from './channel-state.js';
 import { callListeners, checkListener } from './listeners.js';
+import { type MapProxy, mapProxy } from './map-proxy.js';
 import type { NodeContext } from './node-context.js';
 import type { TransactionTarget } from './transaction.js';
 
@@ -465,6 +466,7 @@ const LONE_SURROGATE = /\p{Cs}/u;
 export class SharedMap<T extends Value = Value> {
   readonly #object: MapObject;
   readonly #channel: ChannelState;
+  #proxy: MapProxy<T> | undefined;
 
   /** @internal Created by {@link Channel.map}. */
   constructor(object: MapObject, channel: ChannelState) {
@@ -540,6 +542,17 @@ export class SharedMap<T extends Value = Value> {
   /** Deletes `key` (a tombstone replicates the delete). Resolves when durable. */
   delete(key: string): Promise<void> {
     return this.#write(key, undefined);
+  }
+
+  /**
+   * This map as a plain-looking object: `view.hall` reads key `hall`, `view.hall = value`
+   * writes it (`undefined` deletes), `delete view.hall` deletes, and `in`, `Object.keys`,
+   * spreading and `JSON.stringify` see the keys with values. Writes return nothing to await;
+   * one that fails changes nothing and is reported on `node.errors`. The same view every call.
+   */
+  proxy(): MapProxy<T> {
+    this.#proxy ??= mapProxy<T>(this, (error) => this.#channel.report(error));
+    return this.#proxy;
   }
 
   /**
