@@ -39,7 +39,7 @@ describe('map.proxy(): a map as a plain-looking object', () => {
     });
     expect(onBob.toObject()).toEqual({ kitchen: { on: true, level: 1 } });
     // Keys that look like an object's own machinery are ordinary keys.
-    space.toString = { on: true, level: 9 };
+    Reflect.set(space, 'toString', { on: true, level: 9 });
     expect(lights.get('toString')).toEqual({ on: true, level: 9 });
     expect(space.constructor).toBeUndefined();
   });
