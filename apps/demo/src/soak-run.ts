@@ -38,7 +38,7 @@ export interface SoakSummary {
   readonly traffic: Readonly<RelayStats>;
   /** Writes acknowledged (durable on their writer) during the run. */
   readonly acknowledged: number;
-  /** Writes the store refused because the nemesis had filled its disk (not acknowledged). */
+  /** Writes the store refused (the nemesis had filled its disk): not acknowledged. */
   readonly refused: number;
   /** Whether the nemesis could fill disks (each node on its own tmpfs). */
   readonly diskFaults: boolean;

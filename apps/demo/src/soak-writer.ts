@@ -4,8 +4,8 @@ import { ErrorCode, isShoalError, type SharedMap, type SharedStream } from '@sho
  * The soak's writes: every tick a key and a stream entry no one else writes (`name/n`,
  * `name#n`), each acknowledged through `ack` once durable, so the soak can check that every
  * acknowledged write reaches every replica (an overwrite would hide a lost one). A write the
- * store refuses because its disk is full goes to `refuse` (not acknowledged); any other failure
- * rejects the tick.
+ * store refuses (its disk is full, or it failed to write) goes to `refuse`: not acknowledged,
+ * and the node goes on, as an app would; any other failure rejects the tick.
  */
 export class SoakWriter {
   readonly #name: string;
@@ -45,7 +45,9 @@ export class SoakWriter {
       await write;
       this.#ack(key);
     } catch (error) {
-      if (!isShoalError(error, ErrorCode.StorageFull)) throw error;
+      // A full disk is STORAGE_FULL; LMDB's short write on a disk that was full a moment ago
+      // (freed by the time it was classified) is STORAGE. Either way the store refused it.
+      if (!isShoalError(error, ErrorCode.StorageFull) && !isShoalError(error, ErrorCode.Storage)) throw error;
       this.#refuse(key);
     }
   }
