@@ -23,9 +23,13 @@ const MAX_ORIGIN_LENGTH = 256;
  */
 export class Transaction {
   readonly origin: string | undefined;
-  /** The writes in order: where each applies, and what (kept apart: no closure per write). */
-  readonly #targets: TransactionTarget[] = [];
-  readonly #items: unknown[] = [];
+  /**
+   * The writes in order: where each applies, and what (kept apart: no closure per write).
+   * Emptied once committed or aborted: a caller may keep the transaction alive (through the
+   * promise its writes returned), and it must not keep every prepared write with it.
+   */
+  #targets: TransactionTarget[] = [];
+  #items: unknown[] = [];
   /** Writes that add a key unless an earlier one in the transaction added it already. */
   #keyAdds = 0;
   readonly #settled: Promise<void>;
@@ -96,6 +100,7 @@ export class Transaction {
       if (next !== durable) waits.push(next);
       durable = next;
     }
+    this.#forget();
     const all = Promise.all(waits).then(() => {});
     this.#resolve(all);
     return all;
@@ -103,7 +108,13 @@ export class Transaction {
 
   /** Drops every write: the function threw, or the writes would break a limit. */
   abort(error: unknown): void {
+    this.#forget();
     this.#reject(error);
+  }
+
+  #forget(): void {
+    this.#targets = [];
+    this.#items = [];
   }
 }
 
