@@ -205,12 +205,16 @@ export class MapObject implements TransactionTarget<PreparedMapWrite> {
     const self = this.#context.self;
     const last = batch[batch.length - 1];
     if (last === undefined) return;
+    // The batch is in no write's way any more: let it go with the push it is handed to.
+    if (batch === this.#awaitedBatch) {
+      this.#awaited = undefined;
+      this.#awaitedBatch = [];
+    }
     // The own clock is not persisted per write: on reload it is raised to the node's HLC
     // high-water mark, which vouches for every own write that ever became durable.
     this.replica.raiseClock(self, last);
     this.replica.withholdAfter(self, this.replica.clockOf(self));
-    for (const entry of batch)
-      this.#context.pushLocal(this.#channel, { kind: 'map', name: this.name, entry });
+    this.#context.pushLocal(this.#channel, { kind: 'map', name: this.name, entries: batch });
   }
 
   /**

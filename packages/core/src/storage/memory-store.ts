@@ -37,7 +37,9 @@ export class MemoryStore implements KeyValueStore {
 
   async batch(operations: readonly BatchOperation[]): Promise<void> {
     this.#checkOpen();
-    for (const operation of operations) {
+    // Indexed, not `for…of`: the iterator showed up as an allocation per operation.
+    for (let i = 0; i < operations.length; i++) {
+      const operation = operations[i] as BatchOperation;
       if (operation.type === 'put') this.#put(operation.key, operation.value);
       else this.#delete(operation.key);
     }
