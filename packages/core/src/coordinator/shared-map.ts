@@ -1,10 +1,11 @@
 import { compareTimestamps, type Timestamp, type Version } from '../clock/timestamp.js';
-import { encodeValue } from '../codec/encode-value.js';
+import { encodeValue, encodeValueWith } from '../codec/encode-value.js';
 import { frozenCopy } from '../crdt/frozen-copy.js';
 import type { MapEntry } from '../crdt/lww-map.js';
 import type { Value } from '../crdt/value.js';
 import { ErrorCode, ShoalError } from '../errors/shoal-error.js';
 import type { NodeId } from '../ids/node-id.js';
+import { recordBytes } from '../persistence/record-bytes.js';
 import { encodeMapRecord, encodeTimestampRecord } from '../persistence/records.js';
 import { MapEntryKeys, mapClockKey } from '../persistence/storage-keys.js';
 import type { RangeClaim } from '../protocol/sync-messages.js';
@@ -54,7 +55,10 @@ export interface PreparedMapWrite {
   readonly key: string;
   /** The normalized, frozen value every peer will decode; `undefined` deletes. */
   readonly value: Value | undefined;
-  /** `value` encoded, so it is encoded once on its way to storage and the wire. */
+  /**
+   * `value` encoded, so it is encoded once on its way to storage: carved by
+   * {@link recordBytes}, it goes nowhere but into the write's record.
+   */
   readonly bytes: Uint8Array | undefined;
 }
 
@@ -132,7 +136,7 @@ export class MapObject implements TransactionTarget<PreparedMapWrite> {
       );
     }
     if (value === undefined) return { key, value: undefined, bytes: undefined };
-    const bytes = encodeValue(value);
+    const bytes = encodeValueWith(value, undefined, recordBytes);
     if (bytes.length > limits.maxValueBytes) {
       throw new ShoalError(
         ErrorCode.LimitExceeded,

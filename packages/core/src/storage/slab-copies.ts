@@ -1,12 +1,9 @@
-/** Values at most this long share slabs; longer ones get an array of their own. */
-const MAX_SHARED = 1024;
-const SLAB_BYTES = 64 * 1024;
+import { ByteArena, MAX_CARVED_BYTES, SLAB_BYTES } from '../wire/byte-arena.js';
 
 /**
  * Private copies of byte strings for a store that keeps them, with small ones packed into
- * shared 64 KiB slabs: such a copy is a view into a slab, not an array with its own backing
- * storage, which the engine allocates and collects several times faster (and a store holds
- * one per record).
+ * shared slabs by a {@link ByteArena}: a store holds one per record, and a view into a slab
+ * costs the engine far less than an array with its own backing storage.
  *
  * Guarantees: a copy never changes (slabs are only appended to) and shares no bytes with the
  * value copied. Bytes of dropped copies stay in their slab; {@link SlabCopies.wasteful} turns
@@ -15,8 +12,7 @@ const SLAB_BYTES = 64 * 1024;
  * an amortized constant cost per byte written.
  */
 export class SlabCopies {
-  #slab = new Uint8Array(0);
-  #used = 0;
+  #arena = new ByteArena();
   /** Bytes of shared copies not dropped. */
   #live = 0;
   /** Bytes written into slabs since the last reset. */
@@ -25,14 +21,9 @@ export class SlabCopies {
   /** A private copy of `value`. */
   copy(value: Uint8Array): Uint8Array {
     const length = value.length;
-    if (length > MAX_SHARED) return value.slice();
-    if (this.#used + length > this.#slab.length) {
-      this.#slab = new Uint8Array(SLAB_BYTES);
-      this.#used = 0;
-    }
-    const copy = this.#slab.subarray(this.#used, this.#used + length);
+    if (length > MAX_CARVED_BYTES) return value.slice();
+    const copy = this.#arena.take(length);
     copy.set(value);
-    this.#used += length;
     this.#live += length;
     this.#written += length;
     return copy;
@@ -40,7 +31,7 @@ export class SlabCopies {
 
   /** Tells that a copy made here is no longer kept. */
   drop(copy: Uint8Array): void {
-    if (copy.length <= MAX_SHARED) this.#live -= copy.length;
+    if (copy.length <= MAX_CARVED_BYTES) this.#live -= copy.length;
   }
 
   /** True when the slabs hold more dead bytes than live ones (plus a slab). */
@@ -50,8 +41,7 @@ export class SlabCopies {
 
   /** Forgets every copy: the owner copies each value it keeps again. */
   reset(): void {
-    this.#slab = new Uint8Array(0);
-    this.#used = 0;
+    this.#arena = new ByteArena();
     this.#live = 0;
     this.#written = 0;
   }
