@@ -1,7 +1,7 @@
 /** Bytes per slab: one allocation serves some thousand small arrays. */
-export const SLAB_BYTES = 64 * 1024;
+const SLAB_BYTES = 64 * 1024;
 /** Arrays longer than this get storage of their own: a slab would hold too few of them. */
-export const MAX_CARVED_BYTES = 1024;
+const MAX_CARVED_BYTES = 1024;
 
 /**
  * Hands out small zero-filled byte arrays carved from shared 64 KiB slabs. Such an array is a
