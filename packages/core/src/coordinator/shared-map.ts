@@ -12,6 +12,7 @@ import type { RangeClaim } from '../protocol/sync-messages.js';
 import { MapReplica } from '../sync/map-replica.js';
 import { utf8Length } from '../wire/utf8-length.js';
 import { AsyncQueue } from './async-queue.js';
+import { ChangeCursors } from './change-cursors.js';
 import type { ChannelState } from './channel-state.js';
 import { callListeners, checkListener } from './listeners.js';
 import type { NodeContext } from './node-context.js';
@@ -77,7 +78,10 @@ export interface WatchOptions {
 /** Bookkeeping of one map inside a channel. Internal. */
 export class MapObject implements TransactionTarget<PreparedMapWrite> {
   readonly replica = new MapReplica();
-  readonly #changeSeqs = new Map<string, number>();
+  readonly #cursors = new ChangeCursors(
+    (entry) => this.replica.map.entry(entry.key) === entry,
+    () => this.replica.map.size + this.replica.map.tombstones,
+  );
   readonly #watchers = new Set<AsyncQueue<MapWatchEvent>>();
   readonly #context: NodeContext;
   readonly #channel: string;
@@ -105,7 +109,7 @@ export class MapObject implements TransactionTarget<PreparedMapWrite> {
   /** Loads a persisted entry (no persistence, no events). */
   load(entry: MapEntry, changeSeq: number): void {
     this.replica.map.apply(entry);
-    this.#changeSeqs.set(entry.key, changeSeq);
+    this.#cursors.record(entry, changeSeq);
   }
 
   /**
@@ -324,14 +328,8 @@ export class MapObject implements TransactionTarget<PreparedMapWrite> {
       if (!Number.isSafeInteger(options.since) || options.since < 0) {
         throw new ShoalError(ErrorCode.InvalidArgument, `since must be a cursor (a non-negative integer)`);
       }
-      const replay = [...this.#changeSeqs]
-        .filter(([, seq]) => seq > (options.since as number))
-        .sort((a, b) => a[1] - b[1]);
-      for (const [key, cursor] of replay) {
-        const entry = this.replica.map.entry(key);
-        if (entry !== undefined)
-          queue.push(toEvent(entry, cursor, entry.writer === this.#context.self, undefined));
-      }
+      for (const [entry, cursor] of this.#cursors.since(options.since))
+        queue.push(toEvent(entry, cursor, entry.writer === this.#context.self, undefined));
     }
     this.#watchers.add(queue);
     return queue;
@@ -366,7 +364,6 @@ export class MapObject implements TransactionTarget<PreparedMapWrite> {
 
   #forget(key: string): void {
     this.replica.purge(key);
-    this.#changeSeqs.delete(key);
     this.#context.writes.write({ type: 'delete', key: this.#keys.key(key) }).catch(() => {});
   }
 
@@ -386,7 +383,7 @@ export class MapObject implements TransactionTarget<PreparedMapWrite> {
     origin: string | undefined,
   ): Promise<void> {
     const cursor = this.#context.nextChangeSeq();
-    this.#changeSeqs.set(entry.key, cursor);
+    this.#cursors.record(entry, cursor);
     const durable = this.#context.writes.write({
       type: 'put',
       key: this.#keys.key(entry.key),
