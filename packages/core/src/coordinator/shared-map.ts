@@ -234,6 +234,14 @@ export class MapObject implements TransactionTarget<PreparedMapWrite> {
     claims: readonly RangeClaim[],
     valueBytes?: readonly (Uint8Array | undefined)[],
   ): MapEntry[] {
+    return this.replica.merging(() => this.#mergeRemote(entries, claims, valueBytes));
+  }
+
+  #mergeRemote(
+    entries: readonly MapEntry[],
+    claims: readonly RangeClaim[],
+    valueBytes: readonly (Uint8Array | undefined)[] | undefined,
+  ): MapEntry[] {
     const applied: MapEntry[] = [];
     const refused = new Set<NodeId>();
     let newest: MapEntry | undefined;
@@ -253,7 +261,8 @@ export class MapObject implements TransactionTarget<PreparedMapWrite> {
         );
         continue;
       }
-      if (this.replica.map.entry(entry.key) === undefined && this.#countKeys() >= limits.maxKeysPerChannel) {
+      // The count first: it is cheap, and almost always under the limit.
+      if (this.#countKeys() >= limits.maxKeysPerChannel && this.replica.map.entry(entry.key) === undefined) {
         refuse(
           entry.writer,
           new ShoalError(ErrorCode.LimitExceeded, `dropped a remote key: channel ${this.#channel} is full`),
