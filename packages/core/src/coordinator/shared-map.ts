@@ -584,12 +584,12 @@ export class SharedMap<T extends Value = Value> {
     const transaction = this.#channel.transaction;
     try {
       const write = this.#object.prepare(key, value);
-      const adds = this.#object.addsKey(write);
       if (transaction !== undefined) {
-        transaction.add(this.#object, write, adds);
+        // Any set may add a key: the transaction looks keys up only if that bound is too high.
+        transaction.add(this.#object, write, write.value !== undefined);
         return transaction.settled;
       }
-      if (adds) this.#channel.checkKeyRoom(1);
+      if (this.#object.addsKey(write)) this.#channel.checkKeyRoom(1);
       return this.#object.commit(write, undefined);
     } catch (error) {
       // A bad write inside a transaction fails all of it, whether or not its promise is awaited.

@@ -30,7 +30,7 @@ export class Transaction {
    */
   #targets: TransactionTarget[] = [];
   #items: unknown[] = [];
-  /** Writes that add a key unless an earlier one in the transaction added it already. */
+  /** Writes that may add a key (every map set): a bound on the keys the transaction adds. */
   #keyAdds = 0;
   readonly #settled: Promise<void>;
   #resolve!: (durable: Promise<void>) => void;
@@ -60,11 +60,14 @@ export class Transaction {
     return this.#settled;
   }
 
-  /** Adds a validated write of `item` to `target`; `addsKey`: it adds a key to the channel. */
-  add<T>(target: TransactionTarget<T>, item: T, addsKey: boolean): void {
+  /**
+   * Adds a validated write of `item` to `target`; `mayAddKey`: it may add a key to the channel
+   * (a bound is enough: {@link Transaction.newKeys} counts exactly when the bound is too high).
+   */
+  add<T>(target: TransactionTarget<T>, item: T, mayAddKey: boolean): void {
     this.#targets.push(target as TransactionTarget);
     this.#items.push(item);
-    if (addsKey) this.#keyAdds++;
+    if (mayAddKey) this.#keyAdds++;
   }
 
   /** A write inside the function was refused: nothing of the transaction will be applied. */
