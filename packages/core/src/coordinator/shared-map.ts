@@ -261,8 +261,7 @@ export class MapObject implements TransactionTarget<PreparedMapWrite> {
         );
         continue;
       }
-      // The count first: it is cheap, and almost always under the limit.
-      if (this.#countKeys() >= limits.maxKeysPerChannel && this.replica.map.entry(entry.key) === undefined) {
+      if (this.replica.map.entry(entry.key) === undefined && this.#countKeys() >= limits.maxKeysPerChannel) {
         refuse(
           entry.writer,
           new ShoalError(ErrorCode.LimitExceeded, `dropped a remote key: channel ${this.#channel} is full`),
