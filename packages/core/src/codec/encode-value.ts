@@ -49,10 +49,22 @@ class Refusal {
  * `reason` (an {@link UnsupportedValueReason}). `INVALID_ARGUMENT` for malformed `limits`.
  */
 export function encodeValue(value: Value, limits?: Partial<ValueLimits>): Uint8Array {
+  return encodeValueWith(value, limits, undefined);
+}
+
+/**
+ * {@link encodeValue} into an array made by `allocate(length)`, so the library can put bytes
+ * it only passes on (to a record) somewhere cheaper than an array of their own. Internal.
+ */
+export function encodeValueWith(
+  value: Value,
+  limits: Partial<ValueLimits> | undefined,
+  allocate: ((length: number) => Uint8Array) | undefined,
+): Uint8Array {
   const writer = acquireWriter();
   try {
     writeChecked(writer, value, resolveLimits(limits));
-    return writer.finish();
+    return writer.finish(allocate);
   } finally {
     releaseWriter(writer);
   }

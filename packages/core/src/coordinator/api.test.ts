@@ -204,6 +204,12 @@ describe('transact', () => {
       void map.set('c', 1);
     });
     expect(map.get('b')).toBe(2);
+    // Full: overwriting keys it holds adds none, so it still passes.
+    await ch.transact(() => {
+      void map.set('a', 2);
+      void map.set('c', 2);
+    });
+    expect(map.get('a')).toBe(2);
   });
 });
 

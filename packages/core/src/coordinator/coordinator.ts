@@ -535,7 +535,8 @@ export class Coordinator implements AsyncDisposable {
       config: this.#config,
       writes: this.#writes,
       nextChangeSeq: () => ++this.#changeSeq,
-      pushLocal: (channel, object) => this.#engine.pushLocal(channel, object.kind, object.name, object.entry),
+      pushLocal: (channel, object) =>
+        this.#engine.pushLocal(channel, object.kind, object.name, object.entries),
       reportError: (error) => this.#errors.report(error),
       assertOpen: () => this.#assertOpen(),
     };

@@ -17,12 +17,12 @@ export interface NodeContext {
   readonly writes: WriteQueue;
   /** The next local change sequence number (the cursor of every `watch()`). */
   nextChangeSeq(): number;
-  /** A local write happened: push it to a few peers soon. */
+  /** Local writes became durable: push them to a few peers soon. */
   pushLocal(
     channel: string,
     object:
-      | { kind: 'map'; name: string; entry: MapEntry }
-      | { kind: 'stream'; name: string; entry: StreamEntry },
+      | { kind: 'map'; name: string; entries: readonly MapEntry[] }
+      | { kind: 'stream'; name: string; entries: readonly StreamEntry[] },
   ): void;
   /** Reports an error on `node.errors` (rate-limited). */
   reportError(error: ShoalError): void;

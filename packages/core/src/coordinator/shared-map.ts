@@ -1,16 +1,18 @@
 import { compareTimestamps, type Timestamp, type Version } from '../clock/timestamp.js';
-import { encodeValue } from '../codec/encode-value.js';
+import { encodeValue, encodeValueWith } from '../codec/encode-value.js';
 import { frozenCopy } from '../crdt/frozen-copy.js';
 import type { MapEntry } from '../crdt/lww-map.js';
 import type { Value } from '../crdt/value.js';
 import { ErrorCode, ShoalError } from '../errors/shoal-error.js';
 import type { NodeId } from '../ids/node-id.js';
+import { recordBytes } from '../persistence/record-bytes.js';
 import { encodeMapRecord, encodeTimestampRecord } from '../persistence/records.js';
 import { MapEntryKeys, mapClockKey } from '../persistence/storage-keys.js';
 import type { RangeClaim } from '../protocol/sync-messages.js';
 import { MapReplica } from '../sync/map-replica.js';
 import { utf8Length } from '../wire/utf8-length.js';
 import { AsyncQueue } from './async-queue.js';
+import { ChangeCursors } from './change-cursors.js';
 import type { ChannelState } from './channel-state.js';
 import { callListeners, checkListener } from './listeners.js';
 import { type MapProxy, mapProxy } from './map-proxy.js';
@@ -55,7 +57,10 @@ export interface PreparedMapWrite {
   readonly key: string;
   /** The normalized, frozen value every peer will decode; `undefined` deletes. */
   readonly value: Value | undefined;
-  /** `value` encoded, so it is encoded once on its way to storage and the wire. */
+  /**
+   * `value` encoded, so it is encoded once on its way to storage: carved by
+   * {@link recordBytes}, it goes nowhere but into the write's record.
+   */
   readonly bytes: Uint8Array | undefined;
 }
 
@@ -74,7 +79,10 @@ export interface WatchOptions {
 /** Bookkeeping of one map inside a channel. Internal. */
 export class MapObject implements TransactionTarget<PreparedMapWrite> {
   readonly replica = new MapReplica();
-  readonly #changeSeqs = new Map<string, number>();
+  readonly #cursors = new ChangeCursors(
+    (entry) => this.replica.map.entry(entry.key) === entry,
+    () => this.replica.map.size + this.replica.map.tombstones,
+  );
   readonly #watchers = new Set<AsyncQueue<MapWatchEvent>>();
   readonly #context: NodeContext;
   readonly #channel: string;
@@ -102,7 +110,7 @@ export class MapObject implements TransactionTarget<PreparedMapWrite> {
   /** Loads a persisted entry (no persistence, no events). */
   load(entry: MapEntry, changeSeq: number): void {
     this.replica.map.apply(entry);
-    this.#changeSeqs.set(entry.key, changeSeq);
+    this.#cursors.record(entry, changeSeq);
   }
 
   /**
@@ -133,7 +141,7 @@ export class MapObject implements TransactionTarget<PreparedMapWrite> {
       );
     }
     if (value === undefined) return { key, value: undefined, bytes: undefined };
-    const bytes = encodeValue(value);
+    const bytes = encodeValueWith(value, undefined, recordBytes);
     if (bytes.length > limits.maxValueBytes) {
       throw new ShoalError(
         ErrorCode.LimitExceeded,
@@ -206,12 +214,16 @@ export class MapObject implements TransactionTarget<PreparedMapWrite> {
     const self = this.#context.self;
     const last = batch[batch.length - 1];
     if (last === undefined) return;
+    // The batch is in no write's way any more: let it go with the push it is handed to.
+    if (batch === this.#awaitedBatch) {
+      this.#awaited = undefined;
+      this.#awaitedBatch = [];
+    }
     // The own clock is not persisted per write: on reload it is raised to the node's HLC
     // high-water mark, which vouches for every own write that ever became durable.
     this.replica.raiseClock(self, last);
     this.replica.withholdAfter(self, this.replica.clockOf(self));
-    for (const entry of batch)
-      this.#context.pushLocal(this.#channel, { kind: 'map', name: this.name, entry });
+    this.#context.pushLocal(this.#channel, { kind: 'map', name: this.name, entries: batch });
   }
 
   /**
@@ -222,6 +234,14 @@ export class MapObject implements TransactionTarget<PreparedMapWrite> {
     entries: readonly MapEntry[],
     claims: readonly RangeClaim[],
     valueBytes?: readonly (Uint8Array | undefined)[],
+  ): MapEntry[] {
+    return this.replica.merging(() => this.#mergeRemote(entries, claims, valueBytes));
+  }
+
+  #mergeRemote(
+    entries: readonly MapEntry[],
+    claims: readonly RangeClaim[],
+    valueBytes: readonly (Uint8Array | undefined)[] | undefined,
   ): MapEntry[] {
     const applied: MapEntry[] = [];
     const refused = new Set<NodeId>();
@@ -317,14 +337,8 @@ export class MapObject implements TransactionTarget<PreparedMapWrite> {
       if (!Number.isSafeInteger(options.since) || options.since < 0) {
         throw new ShoalError(ErrorCode.InvalidArgument, `since must be a cursor (a non-negative integer)`);
       }
-      const replay = [...this.#changeSeqs]
-        .filter(([, seq]) => seq > (options.since as number))
-        .sort((a, b) => a[1] - b[1]);
-      for (const [key, cursor] of replay) {
-        const entry = this.replica.map.entry(key);
-        if (entry !== undefined)
-          queue.push(toEvent(entry, cursor, entry.writer === this.#context.self, undefined));
-      }
+      for (const [entry, cursor] of this.#cursors.since(options.since))
+        queue.push(toEvent(entry, cursor, entry.writer === this.#context.self, undefined));
     }
     this.#watchers.add(queue);
     return queue;
@@ -359,7 +373,6 @@ export class MapObject implements TransactionTarget<PreparedMapWrite> {
 
   #forget(key: string): void {
     this.replica.purge(key);
-    this.#changeSeqs.delete(key);
     this.#context.writes.write({ type: 'delete', key: this.#keys.key(key) }).catch(() => {});
   }
 
@@ -379,7 +392,7 @@ export class MapObject implements TransactionTarget<PreparedMapWrite> {
     origin: string | undefined,
   ): Promise<void> {
     const cursor = this.#context.nextChangeSeq();
-    this.#changeSeqs.set(entry.key, cursor);
+    this.#cursors.record(entry, cursor);
     const durable = this.#context.writes.write({
       type: 'put',
       key: this.#keys.key(entry.key),
@@ -583,12 +596,12 @@ export class SharedMap<T extends Value = Value> {
     const transaction = this.#channel.transaction;
     try {
       const write = this.#object.prepare(key, value);
-      const adds = this.#object.addsKey(write);
       if (transaction !== undefined) {
-        transaction.add(this.#object, write, adds);
+        // Any set may add a key: the transaction looks keys up only if that bound is too high.
+        transaction.add(this.#object, write, write.value !== undefined);
         return transaction.settled;
       }
-      if (adds) this.#channel.checkKeyRoom(1);
+      if (this.#object.addsKey(write)) this.#channel.checkKeyRoom(1);
       return this.#object.commit(write, undefined);
     } catch (error) {
       // A bad write inside a transaction fails all of it, whether or not its promise is awaited.

@@ -118,7 +118,7 @@ export class StreamObject implements TransactionTarget<Uint8Array> {
       () => {
         this.#durableSeq = Math.max(this.#durableSeq, entry.seq);
         this.replica.withholdAfter(self, this.#durableSeq);
-        this.#context.pushLocal(this.#channel, { kind: 'stream', name: this.name, entry });
+        this.#context.pushLocal(this.#channel, { kind: 'stream', name: this.name, entries: [entry] });
       },
       () => {},
     );

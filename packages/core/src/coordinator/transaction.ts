@@ -23,10 +23,14 @@ const MAX_ORIGIN_LENGTH = 256;
  */
 export class Transaction {
   readonly origin: string | undefined;
-  /** The writes in order: where each applies, and what (kept apart: no closure per write). */
-  readonly #targets: TransactionTarget[] = [];
-  readonly #items: unknown[] = [];
-  /** Writes that add a key unless an earlier one in the transaction added it already. */
+  /**
+   * The writes in order: where each applies, and what (kept apart: no closure per write).
+   * Emptied once committed or aborted: a caller may keep the transaction alive (through the
+   * promise its writes returned), and it must not keep every prepared write with it.
+   */
+  #targets: TransactionTarget[] = [];
+  #items: unknown[] = [];
+  /** Writes that may add a key (every map set): a bound on the keys the transaction adds. */
   #keyAdds = 0;
   readonly #settled: Promise<void>;
   #resolve!: (durable: Promise<void>) => void;
@@ -56,11 +60,14 @@ export class Transaction {
     return this.#settled;
   }
 
-  /** Adds a validated write of `item` to `target`; `addsKey`: it adds a key to the channel. */
-  add<T>(target: TransactionTarget<T>, item: T, addsKey: boolean): void {
+  /**
+   * Adds a validated write of `item` to `target`; `mayAddKey`: it may add a key to the channel
+   * (a bound is enough: {@link Transaction.newKeys} counts exactly when the bound is too high).
+   */
+  add<T>(target: TransactionTarget<T>, item: T, mayAddKey: boolean): void {
     this.#targets.push(target as TransactionTarget);
     this.#items.push(item);
-    if (addsKey) this.#keyAdds++;
+    if (mayAddKey) this.#keyAdds++;
   }
 
   /** A write inside the function was refused: nothing of the transaction will be applied. */
@@ -96,6 +103,7 @@ export class Transaction {
       if (next !== durable) waits.push(next);
       durable = next;
     }
+    this.#forget();
     const all = Promise.all(waits).then(() => {});
     this.#resolve(all);
     return all;
@@ -103,7 +111,13 @@ export class Transaction {
 
   /** Drops every write: the function threw, or the writes would break a limit. */
   abort(error: unknown): void {
+    this.#forget();
     this.#reject(error);
+  }
+
+  #forget(): void {
+    this.#targets = [];
+    this.#items = [];
   }
 }
 

@@ -9,6 +9,7 @@ import { nodeIdBytes, readNodeId } from '../protocol/node-id-codec.js';
 import { MAX_WIRE_KEY_BYTES } from '../protocol/sync-codec.js';
 import { type ByteReader, type DecodeResult, readAll } from '../wire/byte-reader.js';
 import { ByteWriter, varintSize } from '../wire/byte-writer.js';
+import { recordBytes } from './record-bytes.js';
 
 /** A map entry as stored: its object path, version, local change seq and encoded value. */
 export interface StoredMapEntry {
@@ -42,7 +43,7 @@ export function encodeMapRecord(
 ): Uint8Array {
   const writer = writerBytes(entry.writer);
   const size = timestampSize(entry) + writer.length + varintSize(changeSeq) + 1 + (valueBytes?.length ?? 0);
-  const record = new ByteWriter(size);
+  const record = new ByteWriter(recordBytes(size));
   writeTimestamp(record, entry);
   record.writeRaw(writer).writeVarint(changeSeq);
   if (valueBytes === undefined) return record.writeU8(1).finish();
@@ -84,7 +85,7 @@ export function encodeStreamRecord(
   changeSeq: number,
 ): Uint8Array {
   const size = timestampSize(entry) + varintSize(changeSeq) + entry.payload.length;
-  const record = new ByteWriter(size);
+  const record = new ByteWriter(recordBytes(size));
   writeTimestamp(record, entry);
   return record.writeVarint(changeSeq).writeRaw(entry.payload).finish();
 }

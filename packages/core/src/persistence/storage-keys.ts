@@ -1,5 +1,6 @@
 import { ByteWriter, varintSize } from '../wire/byte-writer.js';
 import { utf8Length } from '../wire/utf8-length.js';
+import { recordBytes } from './record-bytes.js';
 
 /**
  * The key layout of everything Shoal persists in a {@link KeyValueStore}. One prefix byte per
@@ -51,7 +52,7 @@ export class MapEntryKeys {
   /** Key of the entry of `key`. */
   key(key: string): Uint8Array {
     const length = utf8Length(key);
-    return new ByteWriter(this.#prefix.length + varintSize(length) + length)
+    return new ByteWriter(recordBytes(this.#prefix.length + varintSize(length) + length))
       .writeRaw(this.#prefix)
       .writeString(key)
       .finish();
@@ -98,7 +99,7 @@ export class StreamEntryKeys {
         .writeString(author)
         .finish();
     }
-    return new ByteWriter(this.#authorPrefix.length + 8)
+    return new ByteWriter(recordBytes(this.#authorPrefix.length + 8))
       .writeRaw(this.#authorPrefix)
       .writeU32(Math.floor(seq / 0x1_0000_0000))
       .writeU32(seq % 0x1_0000_0000)

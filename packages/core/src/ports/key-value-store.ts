@@ -13,6 +13,9 @@ export type BatchOperation =
  * - **Atomicity**: a `batch` is applied all or nothing.
  * - **Ordering**: keys compare as unsigned bytes; `scan` yields entries in ascending key order.
  * - **Isolation**: values passed in and returned are copies the caller may keep and mutate.
+ *   Keys and values passed in may be views into a larger shared buffer (the core carves them
+ *   from slabs): copy one with `slice()`, never by structured clone or through its `buffer`,
+ *   which would take the whole slab.
  * - **Close**: after `close()` resolves every call rejects with a `ShoalError` `CLOSED`.
  */
 export interface KeyValueStore {

@@ -25,6 +25,18 @@ describe('MapReplica', () => {
     expect(clocksOf(replica).get(w)).toEqual({ wall: 20, counter: 0 });
   });
 
+  it('while merging, notes entries beyond the clock only once the claims are in', () => {
+    const replica = new MapReplica();
+    replica.merging(() => {
+      replica.map.merge([entry('a', 10), entry('b', 20), entry('a', 25), entry('c', 30)]);
+      replica.acceptClaim({ writer: w, from: { wall: 0, counter: 0 }, to: { wall: 20, counter: 0 } });
+    });
+    // a@25 replaced a@10 and c@30 is past the claim: those two are held beyond, b is covered.
+    expect(clocksOf(replica).get(w)?.beyond).toMatchObject({ count: 2, max: { wall: 30, counter: 0 } });
+    replica.raiseClock(w, { wall: 30, counter: 0 });
+    expect(clocksOf(replica).get(w)).toEqual({ wall: 30, counter: 0 });
+  });
+
   it('leaves entries not durable yet out of its summary, so a peer answering sends them again', () => {
     // Soak seed 2027: a node summed pushed entries still in its write queue, was killed, and on
     // restart accepted the answer to that digest (a claim past them, the entries skipped).

@@ -35,7 +35,8 @@ export class MapReplica {
       this.#index.removed(replaced.writer);
     }
     this.#index.add(entry);
-    this.#trackIfBeyond(entry);
+    if (this.#merged === undefined) this.#trackIfBeyond(entry);
+    else this.#merged.push(entry);
   });
   readonly #clocks = new Map<NodeId, Timestamp>();
   /** Per writer, the entries held beyond its synced clock. */
@@ -47,9 +48,16 @@ export class MapReplica {
    * Entries merged from peers whose storage batch is not durable yet. A held-beyond summary
    * leaves them out: a peer that sees an entry summed skips sending it, and after a crash this
    * replica would lack it while a claim the peer sent in that same answer (accepted after the
-   * restart) moved the clock past it, for good.
+   * restart) moved the clock past it, for good. Held as the batches merged, not entry by entry:
+   * a merge then costs one insert, and only a summary (rarer) looks inside.
    */
-  readonly #notDurable = new Set<MapEntry>();
+  readonly #notDurable = new Set<readonly MapEntry[]>();
+
+  /**
+   * While a message merges, the entries applied from it: whether they are beyond their
+   * writer's clock is only known after its claims (see {@link MapReplica.merging}).
+   */
+  #merged: MapEntry[] | undefined;
 
   /** Own writes newer than `#withheldAfter` are not durable yet: they are not offered to peers. */
   #withheldWriter: NodeId | undefined;
@@ -68,12 +76,29 @@ export class MapReplica {
 
   /** Notes entries merged from a peer whose storage batch is still being written. */
   pendingDurable(entries: readonly MapEntry[]): void {
-    for (const entry of entries) this.#notDurable.add(entry);
+    this.#notDurable.add(entries);
   }
 
-  /** The batch holding `entries` is durable: summaries may count them. */
+  /** The batch holding `entries` (the array given to pendingDurable) is durable. */
   becameDurable(entries: readonly MapEntry[]): void {
-    for (const entry of entries) this.#notDurable.delete(entry);
+    this.#notDurable.delete(entries);
+  }
+
+  /**
+   * Runs `merge` (a message's entries, then its claims) and only then notes which merged
+   * entries are held beyond their writer's clock: a claim usually covers the entries that came
+   * with it, and noting each one to drop it again at the claim was a tenth of a merge.
+   */
+  merging<T>(merge: () => T): T {
+    if (this.#merged !== undefined) return merge();
+    const merged: MapEntry[] = [];
+    this.#merged = merged;
+    try {
+      return merge();
+    } finally {
+      this.#merged = undefined;
+      for (const entry of merged) if (this.map.entry(entry.key) === entry) this.#trackIfBeyond(entry);
+    }
   }
 
   /** The synced clock of `writer` (zero when none). */
@@ -88,12 +113,14 @@ export class MapReplica {
    */
   clocks(): Array<[NodeId, MapClock]> {
     const writers = new Set<NodeId>([...this.#clocks.keys(), ...this.#beyond.keys()]);
+    const notDurable = new Set<MapEntry>();
+    for (const batch of this.#notDurable) for (const entry of batch) notDurable.add(entry);
     const clocks: Array<[NodeId, MapClock]> = [];
     for (const writer of writers) {
       const clock = this.clockOf(writer);
       const sum = new HeldBeyondSum();
       for (const entry of this.#beyond.get(writer)?.values() ?? [])
-        if (!this.#isWithheld(entry) && !this.#notDurable.has(entry)) sum.add(entry);
+        if (!this.#isWithheld(entry) && !notDurable.has(entry)) sum.add(entry);
       const beyond = sum.summary();
       if (beyond === undefined && !this.#clocks.has(writer)) continue;
       clocks.push([writer, beyond === undefined ? clock : { ...clock, beyond }]);

@@ -7,14 +7,16 @@ const utf8 = new TextEncoder();
  *
  * Sized exactly (`new ByteWriter(size)` for a record of known size), it allocates once and
  * `finish` hands over that array without a copy: persistence writes a record per merged entry.
+ * Given an array instead of a size, it writes into that array (one carved from a
+ * {@link ByteArena}, say) and allocates nothing while the bytes fit.
  */
 export class ByteWriter {
   // No DataView: making one moves a small array's storage off the engine's fast heap.
   #buffer: Uint8Array;
   #length = 0;
 
-  constructor(initialCapacity = 64) {
-    this.#buffer = new Uint8Array(initialCapacity);
+  constructor(initial: number | Uint8Array = 64) {
+    this.#buffer = typeof initial === 'number' ? new Uint8Array(initial) : initial;
   }
 
   /** Bytes written so far. */
