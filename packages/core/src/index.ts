@@ -58,12 +58,15 @@ export type { TransactOptions } from './coordinator/transaction.js';
 export {
   type ApplyOutcome,
   compareStreamEntries,
+  type EntryListener,
   EventLog,
   type EventLogOptions,
   type MaterializedView,
   type Materializer,
+  precedesInConflict,
   type StreamEntry,
 } from './crdt/event-log.js';
+export type { ChainFingerprint } from './crdt/stream-chain.js';
 export { LwwMap, type MapChange, type MapEntry } from './crdt/lww-map.js';
 export type { Value, ValueObject } from './crdt/value.js';
 export { assert, ErrorCode, isShoalError, ShoalError } from './errors/shoal-error.js';

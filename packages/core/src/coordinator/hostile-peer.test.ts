@@ -4,24 +4,8 @@ import { MAX_WALL } from '../clock/timestamp.js';
 import { encodeValue } from '../codec/encode-value.js';
 import { ErrorCode } from '../errors/shoal-error.js';
 import type { NodeId } from '../ids/node-id.js';
-import { encodeEnvelope } from '../protocol/envelope.js';
-import { MessageType } from '../protocol/message-type.js';
-import { encodeDelta, type OutgoingObject } from '../protocol/sync-codec.js';
-import { MessageSealer } from '../security/message-sealer.js';
+import { hostilePeer } from '../test-support/hostile-peer.js';
 import { createNode } from './create-node.js';
-
-/** A peer that holds the network's key (open mode here) and sends hand-made deltas. */
-function hostilePeer(net: SimulatedNetwork, id: string) {
-  const port = net.connect(id);
-  const sealer = new MessageSealer({ networkId: 'shoal', self: id as NodeId, epoch: 1, keyring: 'open' });
-  return (to: string, channel: string, objects: OutgoingObject[]) => {
-    const body = encodeDelta(
-      { channel, push: true, final: false, fresh: false, objects },
-      { sender: id as NodeId, receiver: to as NodeId },
-    );
-    port.send(to as NodeId, sealer.seal(encodeEnvelope(MessageType.Delta, body)));
-  };
-}
 
 describe('a hostile keyed peer', () => {
   it('cannot freeze a writer with a claim that reaches into the future', async () => {

@@ -11,6 +11,9 @@ import type { NodeContext } from './node-context.js';
 import type { WatchOptions } from './shared-map.js';
 import type { TransactionTarget } from './transaction.js';
 
+/** Rounds between two resends of one author's whole history to one peer whose history differs. */
+const RESEND_ROUNDS = 10;
+
 /** One entry seen by {@link SharedStream.watch}, with the cursor to resume after it. */
 export interface StreamWatchEvent {
   readonly entry: StreamEntry;
@@ -24,7 +27,7 @@ export interface StreamWatchEvent {
 
 /** Bookkeeping of one stream inside a channel. Internal. */
 export class StreamObject implements TransactionTarget<Uint8Array> {
-  readonly replica = new StreamReplica();
+  readonly replica: StreamReplica;
   /** Entries in the order this node received them; their change seqs increase along it. */
   readonly #arrivals: { entry: StreamEntry; cursor: number }[] = [];
   readonly #watchers = new Set<AsyncQueue<StreamWatchEvent>>();
@@ -50,7 +53,9 @@ export class StreamObject implements TransactionTarget<Uint8Array> {
     this.#context = context;
     this.#channel = channel;
     this.#keys = new StreamEntryKeys(channel, name);
-    this.replica.log.onEntry((entry) => this.#revealed(entry));
+    // A split history is resent to a peer at most every few rounds (see StreamReplica).
+    this.replica = new StreamReplica(RESEND_ROUNDS * context.config.gossipInterval);
+    this.replica.log.onEntry((entry, replaced) => this.#revealed(entry, replaced));
   }
 
   /** Loads persisted entries (no persistence, no events), in any order. */
@@ -150,13 +155,15 @@ export class StreamObject implements TransactionTarget<Uint8Array> {
       }
       if (newest === undefined || compareTimestamps(entry, newest) > 0) newest = entry;
       const outcome = this.replica.log.apply(entry);
-      if (outcome === 'applied' || outcome === 'held') fresh.push(entry);
-      else if (outcome === 'conflict') {
+      // A replacing entry is pushed on like a new one: the split heals at the pace of a write.
+      if (outcome === 'applied' || outcome === 'held' || outcome === 'replaced') fresh.push(entry);
+      if (outcome === 'conflict' || outcome === 'replaced') {
+        const kept = outcome === 'replaced' ? "the peer's, which every replica keeps" : 'the one held';
         this.#context.reportError(
           new ShoalError(
             ErrorCode.StreamConflict,
-            `stream ${this.name}: a peer sent entry ${entry.seq} of ${entry.author} with other content than the one held; kept the one held`,
-            { details: { author: entry.author, seq: entry.seq } },
+            `stream ${this.name}: a peer sent entry ${entry.seq} of ${entry.author} with other content than the one held; kept ${kept}`,
+            { details: { author: entry.author, seq: entry.seq, replaced: outcome === 'replaced' } },
           ),
         );
       }
@@ -189,8 +196,13 @@ export class StreamObject implements TransactionTarget<Uint8Array> {
     for (const watcher of this.#watchers) watcher.close();
   }
 
-  #revealed(entry: StreamEntry): void {
+  #revealed(entry: StreamEntry, replaced: StreamEntry | undefined): void {
     if (this.#loading) return;
+    if (replaced !== undefined) {
+      // The displaced entry is no longer in the stream: `watch({ since })` must not replay it.
+      const index = this.#arrivals.findIndex((arrival) => arrival.entry === replaced);
+      if (index >= 0) this.#arrivals.splice(index, 1);
+    }
     const cursor = this.#context.nextChangeSeq();
     this.#arrivals.push({ entry, cursor });
     const durable = this.#context.writes.write({

@@ -1,4 +1,6 @@
 import { compareTimestamps, type Timestamp, ZERO_TIMESTAMP } from '../clock/timestamp.js';
+import type { EventLog } from '../crdt/event-log.js';
+import { sameChain } from '../crdt/stream-chain.js';
 import type { ShoalError } from '../errors/shoal-error.js';
 import type { NodeId } from '../ids/node-id.js';
 import { type RandomPort, sample } from '../ports/random-port.js';
@@ -10,12 +12,19 @@ import {
   type OutgoingDelta,
   type OutgoingObject,
 } from '../protocol/sync-codec.js';
-import type { DeltaMessage, DigestMessage, ObjectDelta, ObjectDigest } from '../protocol/sync-messages.js';
+import type {
+  DeltaMessage,
+  DigestMessage,
+  ObjectDelta,
+  ObjectDigest,
+  StreamClock,
+} from '../protocol/sync-messages.js';
 import { bytesEqual } from '../storage/bytes.js';
 import { addDigestObjects, type ClockSet, hashClockSet } from '../sync/clock-set.js';
 import { DeltaChunker, type ObjectPlan } from '../sync/delta-chunker.js';
 import { DigestMemory } from '../sync/digest-memory.js';
 import { IdleBackoff } from '../sync/idle-backoff.js';
+import type { PlanAsker } from '../sync/stream-replica.js';
 import type { ChannelState } from './channel-state.js';
 import { objectId } from './channel-state.js';
 import { ClockQuarantine } from './clock-quarantine.js';
@@ -269,7 +278,7 @@ export class SyncEngine {
     }
     const last = digest.scopeTo === null;
     const chunker = new DeltaChunker(channel.name, this.#deps.deltaBudget(), false);
-    for (const plan of planFor(channel, resolved.digest)) chunker.add(plan);
+    for (const plan of planFor(channel, resolved.digest, { peer: from, now })) chunker.add(plan);
     const messages = chunker.finish();
     if (hash !== undefined && messages.length > 0) this.#noteAnswered(from, channel.name, hash, now);
     if (last && messages.length === 0) messages.push(emptyFinal(channel.name, false));
@@ -675,9 +684,16 @@ function whatWeLack(channel: ChannelState, digest: DigestMessage): { entries: nu
   let writers = 0;
   for (const object of digest.objects) {
     for (const [writer, clock] of object.clocks) {
-      if (object.kind === 'stream') {
-        const ours = channel.streams.get(object.name)?.replica.log.seqOf(writer) ?? 0;
-        entries += Math.max(0, (clock as number) - ours);
+      if ('seq' in clock) {
+        const log = channel.streams.get(object.name)?.replica.log;
+        const ours = log?.seqOf(writer) ?? 0;
+        // A history that differs from ours counts as one entry we lack: pulling brings it.
+        const splits =
+          clock.chain !== undefined &&
+          clock.seq > 0 &&
+          clock.seq <= ours &&
+          !sameChain(clock.chain, (log as EventLog).chainAt(writer, clock.seq));
+        entries += splits ? 1 : Math.max(0, clock.seq - ours);
       } else {
         const ours = channel.maps.get(object.name)?.replica.clockOf(writer) ?? ZERO_TIMESTAMP;
         if (compareTimestamps(clock as Timestamp, ours) > 0) writers++;
@@ -692,13 +708,16 @@ function lacksAnything(channel: ChannelState, digest: DigestMessage): boolean {
   return entries + writers > 0;
 }
 
-/** What a peer whose digest is `digest` lacks, per object in the digest's scope. */
-function planFor(channel: ChannelState, digest: DigestMessage): ObjectPlan[] {
+/**
+ * What a peer whose digest is `digest` lacks, per object in the digest's scope. `asker`: the
+ * plan answers that peer now (streams pace their resends of a split history per asker).
+ */
+function planFor(channel: ChannelState, digest: DigestMessage, asker?: PlanAsker): ObjectPlan[] {
   const plans: ObjectPlan[] = [];
   const listed = new Set<string>();
   for (const object of digest.objects) {
     listed.add(objectId(object.kind, object.name));
-    const plan = planObject(channel, object);
+    const plan = planObject(channel, object, asker);
     if (plan !== undefined) plans.push(plan);
   }
   for (const { id, kind, object } of channel.objects()) {
@@ -717,7 +736,7 @@ function planFor(channel: ChannelState, digest: DigestMessage): ObjectPlan[] {
   return plans;
 }
 
-function planObject(channel: ChannelState, object: ObjectDigest): ObjectPlan | undefined {
+function planObject(channel: ChannelState, object: ObjectDigest, asker?: PlanAsker): ObjectPlan | undefined {
   if (object.kind === 'map') {
     const map = channel.maps.get(object.name);
     if (map === undefined) return undefined;
@@ -733,9 +752,10 @@ function planObject(channel: ChannelState, object: ObjectDigest): ObjectPlan | u
   const stream = channel.streams.get(object.name);
   if (stream === undefined) return undefined;
   const entries = stream.replica.planDelta(
-    new Map(object.clocks as [NodeId, number][]),
+    new Map(object.clocks as [NodeId, StreamClock][]),
     object.from,
     object.to,
+    asker,
   );
   return entries.length > 0 ? { kind: 'stream', name: object.name, entries } : undefined;
 }

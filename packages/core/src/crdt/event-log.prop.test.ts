@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { deliveryOrderArb, streamEntriesArb } from '../test-support/crdt-arbitraries.js';
 import { compareStreamEntries, EventLog, type Materializer, type StreamEntry } from './event-log.js';
+import { EMPTY_CHAIN } from './stream-chain.js';
 
 function build(...batches: StreamEntry[][]): EventLog {
   const log = new EventLog();
@@ -73,6 +74,79 @@ describe('EventLog merge', () => {
           const view = log.materialize(digest);
           for (const entry of delivery) log.apply(entry);
           expect(view.state).toEqual(log.getAll().reduce(digest.fold, digest.initial()));
+        },
+      ),
+    );
+  });
+
+  it('resolves entries that share an (author, seq) the same way whatever arrives first', () => {
+    // Rivals: the same (author, seq) with another stamp or payload, as a forger or an
+    // equivocating writer makes them. Every replica must show the same entries, the same order
+    // and the same fingerprints, whichever copy each one saw first.
+    const withRivalsArb = streamEntriesArb
+      .filter((entries) => entries.length > 0)
+      .chain((entries) =>
+        fc.tuple(
+          fc.constant(entries),
+          fc.array(
+            fc.record({
+              index: fc.nat({ max: entries.length - 1 }),
+              wallShift: fc.integer({ min: -2, max: 2 }),
+              payload: fc.uint8Array({ maxLength: 3 }),
+            }),
+            { minLength: 1, maxLength: 4 },
+          ),
+        ),
+      )
+      .map(([entries, rivals]) => [
+        ...entries,
+        ...rivals.map(({ index, wallShift, payload }) => {
+          const original = entries[index] as StreamEntry;
+          return { ...original, wall: Math.max(0, original.wall + wallShift), payload };
+        }),
+      ])
+      .chain((all) => fc.tuple(fc.constant(all), deliveryOrderArb(all), deliveryOrderArb(all)));
+    fc.assert(
+      fc.property(withRivalsArb, ([all, first, second]) => {
+        const a = build(first);
+        const b = build(second);
+        const view = a.materialize(digest);
+        expect(b.getAll()).toEqual(a.getAll());
+        expect(view.state).toEqual(a.getAll().reduce(digest.fold, digest.initial()));
+        for (const author of a.authors()) {
+          const seq = a.seqOf(author);
+          expect(b.seqOf(author)).toBe(seq);
+          expect(b.chainAt(author, seq)).toEqual(a.chainAt(author, seq));
+          expect(a.chainAt(author, seq)).not.toEqual(EMPTY_CHAIN);
+        }
+        // Every (author, seq) shows once, and as one of its candidates.
+        const ids = a.getAll().map((entry) => `${entry.author}:${entry.seq}`);
+        expect(new Set(ids).size).toBe(ids.length);
+        for (const entry of a.getAll()) expect(all).toContainEqual(entry);
+      }),
+    );
+  });
+
+  it('gives two logs the same fingerprint exactly when they hold the same entries', () => {
+    fc.assert(
+      fc.property(
+        streamEntriesArb.filter((entries) => entries.length > 0),
+        fc.nat(),
+        fc.uint8Array({ minLength: 1, maxLength: 3 }),
+        (entries, pick, extra) => {
+          const target = entries[pick % entries.length] as StreamEntry;
+          const forged = { ...target, payload: Uint8Array.from([...target.payload, ...extra]) };
+          const honest = build(entries);
+          const split = build(
+            [forged],
+            entries.filter((entry) => entry !== target),
+          );
+          const seq = honest.seqOf(target.author);
+          expect(split.seqOf(target.author)).toBe(seq);
+          expect(build(entries.slice().reverse()).chainAt(target.author, seq)).toEqual(
+            honest.chainAt(target.author, seq),
+          );
+          expect(split.chainAt(target.author, seq)).not.toEqual(honest.chainAt(target.author, seq));
         },
       ),
     );

@@ -1,6 +1,7 @@
 import { compareTimestamps, type Timestamp } from '../clock/timestamp.js';
 import type { NodeId } from '../ids/node-id.js';
 import { bytesEqual } from '../storage/bytes.js';
+import { type ChainFingerprint, chainStep, EMPTY_CHAIN } from './stream-chain.js';
 
 /** One entry of an append-only stream: the `seq`-th entry its author appended. Immutable. */
 export interface StreamEntry extends Timestamp {
@@ -18,8 +19,16 @@ export type ApplyOutcome =
   | 'duplicate'
   /** Ahead of a gap in its author's log: kept back until the gap fills. */
   | 'held'
-  /** Same (author, seq) as a visible entry but different content: a faulty writer; ignored. */
+  /**
+   * Same (author, seq) as an entry held here but other content (a faulty or forged writer), and
+   * the held one comes first by {@link precedesInConflict}: the held one stays.
+   */
   | 'conflict'
+  /**
+   * Same (author, seq) as an entry held here but other content, and this one comes first by
+   * {@link precedesInConflict}: it took the held one's place. Every replica keeps the same one.
+   */
+  | 'replaced'
   /** Too many entries already held back for this author: dropped (anti-entropy will resend). */
   | 'overflow';
 
@@ -45,6 +54,24 @@ export function compareStreamEntries(a: StreamEntry, b: StreamEntry): number {
   return a.seq - b.seq;
 }
 
+/**
+ * Which of two entries with the same (author, seq) and different content every replica keeps:
+ * the earlier by hlc, then the smaller payload (bytewise, a prefix first). Any fixed rule makes
+ * replicas agree; which entry is genuine only a signature can tell.
+ */
+export function precedesInConflict(a: StreamEntry, b: StreamEntry): boolean {
+  const byTime = compareTimestamps(a, b);
+  if (byTime !== 0) return byTime < 0;
+  const length = Math.min(a.payload.length, b.payload.length);
+  for (let i = 0; i < length; i++) {
+    if (a.payload[i] !== b.payload[i]) return (a.payload[i] as number) < (b.payload[i] as number);
+  }
+  return a.payload.length < b.payload.length;
+}
+
+/** Called when an entry becomes visible; `replaced` is the entry it displaced in a conflict. */
+export type EntryListener = (entry: StreamEntry, replaced: StreamEntry | undefined) => void;
+
 /** Options of an {@link EventLog}. */
 export interface EventLogOptions {
   /** Most out-of-order entries held per author while waiting for a gap to fill. */
@@ -61,7 +88,10 @@ interface Registration {
  * 1, 2, 3 …; an entry is visible once all of its author's earlier entries are, so a reader never
  * sees a hole. The set of visible entries only grows, merges are commutative, associative and
  * idempotent, and {@link EventLog.getAll} returns one total order (hlc, author, seq) that is
- * identical on every replica holding the same entries.
+ * identical on every replica holding the same entries. Two entries with one (author, seq) and
+ * different content (a faulty or forged writer) resolve the same way everywhere: the one that
+ * {@link precedesInConflict} stays, whichever arrived first. Per author the log keeps a
+ * {@link ChainFingerprint} of every prefix, so digests can reveal such a split.
  *
  * Materializers are updated incrementally when an entry lands at the end of the order (the
  * common case) and refolded from the start when a late entry lands in the middle, so their
@@ -71,7 +101,9 @@ export class EventLog {
   readonly #ordered: StreamEntry[] = [];
   readonly #byAuthor = new Map<NodeId, StreamEntry[]>();
   readonly #held = new Map<NodeId, Map<number, StreamEntry>>();
-  readonly #listeners = new Set<(entry: StreamEntry) => void>();
+  /** Per author, the fingerprint of each prefix 1..seq, flattened: lanes at 2(seq-1), 2(seq-1)+1. */
+  readonly #chains = new Map<NodeId, number[]>();
+  readonly #listeners = new Set<EntryListener>();
   readonly #views = new Set<Registration>();
   readonly #maxHeld: number;
   #heldCount = 0;
@@ -112,6 +144,15 @@ export class EventLog {
     return this.#byAuthor.get(author)?.length ?? 0;
   }
 
+  /** The fingerprint of `author`'s entries 1..`seq` (`seq` at most {@link EventLog.seqOf}). */
+  chainAt(author: NodeId, seq: number): ChainFingerprint {
+    if (seq === 0) return EMPTY_CHAIN;
+    const chain = this.#chains.get(author);
+    const at = 2 * (seq - 1);
+    if (chain === undefined || at >= chain.length) throw new RangeError(`no entry ${seq} of ${author}`);
+    return [chain[at] as number, chain[at + 1] as number];
+  }
+
   /** `author`'s visible entries with seq > `after`, in seq order. */
   entriesAfter(author: NodeId, after: number): readonly StreamEntry[] {
     return this.#byAuthor.get(author)?.slice(after) ?? [];
@@ -133,7 +174,10 @@ export class EventLog {
     const length = log?.length ?? 0;
     if (entry.seq <= length) {
       const existing = (log as StreamEntry[])[entry.seq - 1] as StreamEntry;
-      return sameEntry(existing, entry) ? 'duplicate' : 'conflict';
+      if (sameEntry(existing, entry)) return 'duplicate';
+      if (!precedesInConflict(entry, existing)) return 'conflict';
+      this.#replace(log as StreamEntry[], existing, entry);
+      return 'replaced';
     }
     if (entry.seq > length + 1) return this.#hold(entry);
     this.#reveal(entry);
@@ -153,7 +197,7 @@ export class EventLog {
   }
 
   /** Calls `listener` for each entry as it becomes visible. Returns an unsubscribe function. */
-  onEntry(listener: (entry: StreamEntry) => void): () => void {
+  onEntry(listener: EntryListener): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
   }
@@ -176,7 +220,12 @@ export class EventLog {
   #hold(entry: StreamEntry): ApplyOutcome {
     let held = this.#held.get(entry.author);
     const existing = held?.get(entry.seq);
-    if (existing !== undefined) return sameEntry(existing, entry) ? 'duplicate' : 'conflict';
+    if (existing !== undefined) {
+      if (sameEntry(existing, entry)) return 'duplicate';
+      if (!precedesInConflict(entry, existing)) return 'conflict';
+      held?.set(entry.seq, entry);
+      return 'replaced';
+    }
     if ((held?.size ?? 0) >= this.#maxHeld) return 'overflow';
     if (held === undefined) {
       held = new Map();
@@ -194,6 +243,17 @@ export class EventLog {
       this.#byAuthor.set(entry.author, log);
     }
     log.push(entry);
+    let chain = this.#chains.get(entry.author);
+    if (chain === undefined) {
+      chain = [];
+      this.#chains.set(entry.author, chain);
+    }
+    const previous: ChainFingerprint =
+      chain.length === 0
+        ? EMPTY_CHAIN
+        : [chain[chain.length - 2] as number, chain[chain.length - 1] as number];
+    const [high, low] = chainStep(previous, entry);
+    chain.push(high, low);
     const index = insertionIndex(this.#ordered, entry);
     const atEnd = index === this.#ordered.length;
     if (atEnd) this.#ordered.push(entry);
@@ -206,7 +266,30 @@ export class EventLog {
             view.materializer.initial(),
           );
     }
-    for (const listener of this.#listeners) listener(entry);
+    for (const listener of this.#listeners) listener(entry, undefined);
+  }
+
+  /** Puts `entry` in `existing`'s place: order, fingerprints from its seq on, views refolded. */
+  #replace(log: StreamEntry[], existing: StreamEntry, entry: StreamEntry): void {
+    log[entry.seq - 1] = entry;
+    let index = insertionIndex(this.#ordered, existing);
+    while (this.#ordered[index] !== existing) index++;
+    this.#ordered.splice(index, 1);
+    this.#ordered.splice(insertionIndex(this.#ordered, entry), 0, entry);
+    const chain = this.#chains.get(entry.author) as number[];
+    let previous = this.chainAt(entry.author, entry.seq - 1);
+    for (let seq = entry.seq; seq <= log.length; seq++) {
+      previous = chainStep(previous, log[seq - 1] as StreamEntry);
+      chain[2 * (seq - 1)] = previous[0];
+      chain[2 * (seq - 1) + 1] = previous[1];
+    }
+    for (const view of this.#views) {
+      view.state = this.#ordered.reduce(
+        (state, each) => view.materializer.fold(state, each),
+        view.materializer.initial(),
+      );
+    }
+    for (const listener of this.#listeners) listener(entry, existing);
   }
 }
 

@@ -34,6 +34,11 @@ const mapClockArb: fc.Arbitrary<MapClock> = fc.oneof(
 );
 const nameArb = fc.string({ maxLength: 8 });
 
+/** A stream clock as the decoder yields it: seq 0 carries the empty chain. */
+const streamClockArb = fc
+  .tuple(fc.nat(), fc.nat({ max: 0xffffffff }), fc.nat({ max: 0xffffffff }))
+  .map(([seq, high, low]) => ({ seq, chain: seq === 0 ? ([0, 0] as const) : ([high, low] as const) }));
+
 function objectDigestArb(relative: boolean): fc.Arbitrary<ObjectDigest> {
   const range = relative
     ? fc.constant(['', null] as const)
@@ -45,7 +50,7 @@ function objectDigestArb(relative: boolean): fc.Arbitrary<ObjectDigest> {
     }),
     fc.record({
       kind: fc.constant('stream' as const),
-      clocks: fc.uniqueArray(fc.tuple(writerArb, fc.nat()), { selector: ([id]) => id, maxLength: 4 }),
+      clocks: fc.uniqueArray(fc.tuple(writerArb, streamClockArb), { selector: ([id]) => id, maxLength: 4 }),
     }),
   );
   return fc

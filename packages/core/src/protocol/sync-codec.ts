@@ -1,4 +1,4 @@
-import { MAX_COUNTER, MAX_WALL, type Timestamp } from '../clock/timestamp.js';
+import { MAX_COUNTER, MAX_WALL } from '../clock/timestamp.js';
 import { readTimestamp, writeTimestamp } from '../clock/timestamp-codec.js';
 import { decodeValue } from '../codec/decode-value.js';
 import { deepFreeze } from '../crdt/deep-freeze.js';
@@ -12,13 +12,16 @@ import { ByteWriter } from '../wire/byte-writer.js';
 import { readMapClock, writeMapClock } from './map-clock-codec.js';
 import { type MessagePeers, readPeerNodeId, writePeerNodeId } from './node-id-codec.js';
 import { readStamp, stampCursor, unzigzag, writeStamp, zigzag } from './stamp-coding.js';
+import { readStreamClock, writeStreamClock } from './stream-clock-codec.js';
 import type {
   DeltaMessage,
   DigestMessage,
+  MapClock,
   MapDelta,
   ObjectDelta,
   ObjectDigest,
   RangeClaim,
+  StreamClock,
   StreamDelta,
 } from './sync-messages.js';
 
@@ -98,7 +101,7 @@ export function encodeDigest(
     writer.writeVarint(object.clocks.length);
     for (const [id, clock] of object.clocks) {
       writePeerNodeId(writer, id, peers);
-      if (typeof clock === 'number') writer.writeVarint(clock);
+      if ('seq' in clock) writeStreamClock(writer, clock);
       else writeMapClock(writer, clock);
     }
   }
@@ -120,10 +123,10 @@ export function decodeDigest(bytes: Uint8Array, peers?: MessagePeers): DecodeRes
       const name = reader.readString(MAX_NAME_BYTES);
       const [from, to] = base === undefined ? readRange(reader) : ['', null];
       const count = reader.readBoundedVarint(reader.remaining);
-      const clocks: [NodeId, Timestamp | number][] = [];
+      const clocks: [NodeId, MapClock | StreamClock][] = [];
       for (let j = 0; j < count; j++) {
         const id = readPeerNodeId(reader, peers);
-        clocks.push([id, kind === 'map' ? readMapClock(reader) : reader.readVarint()]);
+        clocks.push([id, kind === 'map' ? readMapClock(reader) : readStreamClock(reader)]);
       }
       objects.push({ kind, name, from, to, clocks });
     }

@@ -1,6 +1,7 @@
 import type { Timestamp } from '../clock/timestamp.js';
 import type { StreamEntry } from '../crdt/event-log.js';
 import type { MapEntry } from '../crdt/lww-map.js';
+import type { ChainFingerprint } from '../crdt/stream-chain.js';
 import type { NodeId } from '../ids/node-id.js';
 
 /** Which replicated object a digest or delta part is about. */
@@ -18,9 +19,9 @@ export interface ObjectDigest {
   readonly to: string | null;
   /**
    * Maps: the writer's synced timestamp, with a summary of entries held beyond it. Streams: the
-   * author's highest contiguous seq.
+   * author's highest contiguous seq and the fingerprint of those entries.
    */
-  readonly clocks: ReadonlyArray<readonly [NodeId, MapClock | number]>;
+  readonly clocks: ReadonlyArray<readonly [NodeId, MapClock | StreamClock]>;
 }
 
 /**
@@ -127,4 +128,17 @@ export interface HeldBeyond {
 /** A map writer's clock in a digest: the synced timestamp, plus what is held beyond it. */
 export interface MapClock extends Timestamp {
   readonly beyond?: HeldBeyond;
+}
+
+/**
+ * A stream author's clock in a digest: the highest contiguous seq held, and the fingerprint of
+ * entries 1..seq. A peer holding as many whose fingerprint differs holds another history.
+ */
+export interface StreamClock {
+  readonly seq: number;
+  /**
+   * Always on the wire; absent only from a belief advanced by entries we sent (what the peer's
+   * fingerprint became is not computed): no conflict is looked for against it.
+   */
+  readonly chain?: ChainFingerprint;
 }

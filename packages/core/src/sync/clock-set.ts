@@ -1,11 +1,16 @@
 import { sha256 } from '@noble/hashes/sha2.js';
+import { sameChain } from '../crdt/stream-chain.js';
 import type { NodeId } from '../ids/node-id.js';
 import { writeMapClock } from '../protocol/map-clock-codec.js';
-import type { MapClock, ObjectDigest, ObjectKind } from '../protocol/sync-messages.js';
+import { writeStreamClock } from '../protocol/stream-clock-codec.js';
+import type { MapClock, ObjectDigest, ObjectKind, StreamClock } from '../protocol/sync-messages.js';
 import { ByteWriter } from '../wire/byte-writer.js';
 
-/** A clock: a map writer's synced timestamp (and what is held beyond it), or a stream author's seq. */
-export type Clock = MapClock | number;
+/**
+ * A clock: a map writer's synced timestamp (and what is held beyond it), or a stream author's
+ * seq and fingerprint.
+ */
+export type Clock = MapClock | StreamClock;
 
 /** One object's clocks: its kind and name, and per writer its clock. */
 export interface ObjectClocks {
@@ -98,7 +103,7 @@ export function hashClockSet(set: ClockSet): Uint8Array {
     writer.writeString(digestObjectId(object)).writeVarint(object.clocks.length);
     for (const [id, clock] of object.clocks) {
       writer.writeString(id);
-      if (typeof clock === 'number') writer.writeVarint(clock);
+      if ('seq' in clock) writeStreamClock(writer, clock);
       else writeMapClock(writer, clock);
     }
   }
@@ -106,7 +111,10 @@ export function hashClockSet(set: ClockSet): Uint8Array {
 }
 
 function sameClock(a: Clock, b: Clock): boolean {
-  if (typeof a === 'number' || typeof b === 'number') return a === b;
+  if ('seq' in a || 'seq' in b) {
+    if (!('seq' in a && 'seq' in b) || a.seq !== b.seq) return false;
+    return a.chain === undefined || b.chain === undefined ? a.chain === b.chain : sameChain(a.chain, b.chain);
+  }
   if (a.wall !== b.wall || a.counter !== b.counter) return false;
   const x = a.beyond;
   const y = b.beyond;

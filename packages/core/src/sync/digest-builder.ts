@@ -1,7 +1,14 @@
 import type { NodeId } from '../ids/node-id.js';
 import { MAP_CLOCK_MAX_BYTES } from '../protocol/map-clock-codec.js';
 import { nodeIdSize } from '../protocol/node-id-codec.js';
-import type { DigestMessage, MapClock, ObjectDigest, ObjectKind } from '../protocol/sync-messages.js';
+import { STREAM_CLOCK_MAX_BYTES } from '../protocol/stream-clock-codec.js';
+import type {
+  DigestMessage,
+  MapClock,
+  ObjectDigest,
+  ObjectKind,
+  StreamClock,
+} from '../protocol/sync-messages.js';
 import { varintSize } from '../wire/byte-writer.js';
 import { utf8Length } from '../wire/utf8-length.js';
 
@@ -10,15 +17,15 @@ export interface DigestSource {
   readonly id: string;
   readonly kind: ObjectKind;
   readonly name: string;
-  readonly clocks: ReadonlyArray<readonly [NodeId, MapClock | number]>;
+  readonly clocks: ReadonlyArray<readonly [NodeId, MapClock | StreamClock]>;
 }
 
 // Upper bounds, in bytes, as the digest encoder writes them.
 /** Flags, optional base, object count. */
 const MESSAGE_FIXED = 1 + 8 + 3;
-/** Most bytes a clock takes: a seq, a map clock, or one with what is held beyond it. */
+/** Most bytes a clock takes: a stream clock, a map clock, or one with what is held beyond it. */
 function clockBytes(clock: DigestSource['clocks'][number][1]): number {
-  if (typeof clock === 'number') return 9;
+  if ('seq' in clock) return STREAM_CLOCK_MAX_BYTES;
   return clock.beyond === undefined ? 10 : MAP_CLOCK_MAX_BYTES;
 }
 /** An object's writer range when it is split: two writer ids with their flags. */

@@ -114,7 +114,7 @@ describe('DigestMemory', () => {
       [w1, { wall: 1001, counter: 0 }],
     ]);
     const stream = believed?.objects.find((object) => object.kind === 'stream');
-    expect(stream?.clocks).toEqual([[w0, 2]]);
+    expect(stream?.clocks).toEqual([[w0, { seq: 2 }]]);
     expect(atAlice.believed(alice, CHANNEL)).toBeUndefined();
   });
 

@@ -5,6 +5,7 @@ import type {
   MapClock,
   ObjectDigest,
   RangeClaim,
+  StreamClock,
   StreamDelta,
 } from '../protocol/sync-messages.js';
 import { bytesEqual } from '../storage/bytes.js';
@@ -176,8 +177,9 @@ export class DigestMemory {
         }
       } else {
         for (const entry of object.entries) {
-          const seq = (writerClocks.get(entry.author) as number | undefined) ?? 0;
-          if (entry.seq === seq + 1) writerClocks.set(entry.author, entry.seq);
+          const seq = (writerClocks.get(entry.author) as StreamClock | undefined)?.seq ?? 0;
+          // The fingerprint this makes is not worked out: no conflict is looked for against it.
+          if (entry.seq === seq + 1) writerClocks.set(entry.author, { seq: entry.seq });
         }
       }
     }
