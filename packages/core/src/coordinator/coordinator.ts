@@ -460,9 +460,10 @@ export class Coordinator implements AsyncDisposable {
   }
 
   /**
-   * A peer has seen a newer boot epoch of ours than the one we seal with: we were restored from
-   * a backup. Move past it (persisted first), so peers hear us again. A jump of more than 2^20
-   * epochs is not believed (no node restarts that often; a keyed peer must not exhaust ours).
+   * A peer has seen a newer boot epoch of ours than the one we seal with (not just the same
+   * one): we were restored from a backup. Move past it (persisted first), so peers hear us
+   * again. A jump of more than 2^20 epochs is not believed (no node restarts that often; a
+   * keyed peer must not exhaust ours).
    */
   #onEpochNotice(from: NodeId, body: Uint8Array): void {
     const decoded = readAll(body, (reader) => reader.readBoundedVarint(Number.MAX_SAFE_INTEGER));
@@ -472,7 +473,9 @@ export class Coordinator implements AsyncDisposable {
     }
     const seen = decoded.value;
     const current = this.#sealer.epoch;
-    if (seen < current || seen - current > 2 ** 20) return;
+    // A notice naming our current epoch answers an older message in our name (our own from
+    // before a restart, still in flight, or a replay of it): peers hear us; nothing to move.
+    if (seen <= current || seen - current > 2 ** 20) return;
     const next = seen + 1;
     this.#writes
       .write(epochOperation(next))

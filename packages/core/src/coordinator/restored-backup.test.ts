@@ -1,9 +1,15 @@
 import { SimulatedNetwork } from '@shoal/transport-memory';
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../errors/shoal-error.js';
+import type { NodeId } from '../ids/node-id.js';
 import type { KeyValueStore } from '../ports/key-value-store.js';
+import { encodeEnvelope } from '../protocol/envelope.js';
+import { MessageType } from '../protocol/message-type.js';
+import { Keyring } from '../security/keyring.js';
+import { MessageSealer } from '../security/message-sealer.js';
 import { generateSecret } from '../security/network-secret.js';
 import { MemoryStore } from '../storage/memory-store.js';
+import { ByteWriter } from '../wire/byte-writer.js';
 import type { Coordinator } from './coordinator.js';
 import { createNode } from './create-node.js';
 
@@ -60,5 +66,34 @@ describe('a node restored from an older backup', () => {
     expect(await net.runUntil(() => onBob.get('after-restore') === true, { timeout: 20_000 })).toBe(true);
     expect(bob.health().sealing.dropped['stale-epoch']).toBeGreaterThan(0);
     expect(errors).toContain(ErrorCode.DataReplaced);
+  });
+
+  it('is not moved by a notice naming the epoch it already has (an answer to a replay of its older traffic)', async () => {
+    const net = new SimulatedNetwork({ seed: 22, latency: 2 });
+    const secret = new Keyring('shoal', [generateSecret()]);
+    const bob = await createNode({ id: 'bob', ...net.nodePorts('bob'), secret });
+    const alice = await createNode({ id: 'alice', ...net.nodePorts('alice'), secret });
+    const errors: string[] = [];
+    alice.errors.subscribe((error) => errors.push(error.code));
+    const onBob = (await bob.channel('c')).map('m');
+    await (await alice.channel('c')).map('m').set('k', 1);
+    expect(await net.runUntil(() => onBob.get('k') === 1, { timeout: 10_000 })).toBe(true);
+    // A peer that dropped a replay of alice's older traffic tells her the epoch it knows: her
+    // current one (1: her first boot). That is no restore: she must neither move nor cry wolf.
+    const sealer = new MessageSealer({
+      networkId: 'shoal',
+      self: 'carol' as NodeId,
+      epoch: 1,
+      keyring: secret,
+    });
+    const notice = new ByteWriter(10).writeVarint(1).finish();
+    net
+      .connect('carol')
+      .send('alice' as NodeId, sealer.seal(encodeEnvelope(MessageType.EpochNotice, notice)));
+    await net.runFor(2000);
+    expect(errors).not.toContain(ErrorCode.DataReplaced);
+    await (await alice.channel('c')).map('m').set('k', 2);
+    expect(await net.runUntil(() => onBob.get('k') === 2, { timeout: 10_000 })).toBe(true);
+    expect(bob.health().sealing.dropped['implausible-epoch']).toBe(0);
   });
 });
