@@ -93,7 +93,6 @@ export class HostilePeer {
     this.#keyring = new Keyring(networkId, [secret]);
     this.#runId = runId;
     this.#random = random;
-    socket.on('message', () => {});
   }
 
   /** Binds a socket on 127.0.0.1 and derives the network key from `invite`. */
