@@ -103,7 +103,12 @@ const reportTimer = setInterval(() => {
   const rssMiB = Math.round(process.memoryUsage().rss / 2 ** 20);
   // Only once writes stop: it plans a delta per peer, work the soak's settling needs and no other.
   const peers = writing ? [] : channel.syncStatus();
-  const synced = writing ? {} : { synced: peers.length > 0 && peers.every((peer) => peer.inSync) };
+  const synced = writing
+    ? {}
+    : {
+        synced:
+          peers.length > 0 && peers.every((peer) => peer.inSync) && node.resourceUsage().pendingWrites === 0,
+      };
   send({ type: 'status', status: { ...nodeStatus(node, map, stream, rate), rssMiB, ...synced } });
 }, Number(values['report-ms']));
 

@@ -22,7 +22,8 @@ export interface NodeStatus {
   readonly rssMiB?: number;
   /**
    * Node processes, while their writes are off: whether some peer sent a digest and, by each
-   * peer's last one, neither side lacks anything (sync has nothing left to exchange).
+   * peer's last one, neither side lacks anything (sync has nothing left to exchange), and no
+   * write waits for the disk (a write refused on a full disk is retried, then spreads).
    */
   readonly synced?: boolean;
 }

@@ -65,7 +65,8 @@ export interface SoakSummary {
   readonly divergence: Divergence;
   /**
    * Milliseconds from the end of the faults until every replica held the same state; when they
-   * never do, until sync had settled (nothing to exchange, no replica changing for 5 s).
+   * never do, until sync had settled (nothing to exchange, no write waiting for a disk, no
+   * replica changing for 5 s).
    */
   readonly convergedAfterMs: number;
   readonly crashes: readonly Crash[];
@@ -316,8 +317,8 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakSummary> {
       if (now !== last.digests) last = { digests: now, at: Date.now() };
       if (nodes.some((managed) => managed.status === undefined)) return false;
       if (new Set(nodes.map((managed) => managed.status?.digest)).size === 1) return true;
-      // Sync sees nothing left to exchange and nothing changed for a while: waiting longer
-      // would not make the replicas identical.
+      // Sync sees nothing left to exchange, no write waits for a disk, and nothing changed for
+      // a while: waiting longer would not make the replicas identical.
       const synced = nodes.every((managed) => managed.status?.synced === true);
       syncedSince = synced ? (syncedSince ?? Date.now()) : undefined;
       return synced && Date.now() - last.at > UNCHANGED_MS;
