@@ -14,7 +14,8 @@ export interface RelayStats {
 /** Datagrams kept for replay (the most recent ones). */
 const CAPTURE = 2048;
 
-interface Captured {
+/** A datagram the relay forwarded from node `from` to node `to`. */
+export interface Captured {
   readonly from: number;
   readonly to: number;
   readonly bytes: Buffer;
@@ -97,6 +98,17 @@ export class ChaosRelay {
     }
     this.stats.replayed += sent;
     return sent;
+  }
+
+  /** The captured datagrams addressed to node i, oldest first (to replay after it restarted). */
+  capturedTo(i: number): readonly Captured[] {
+    return this.#captured.filter((captured) => captured.to === i);
+  }
+
+  /** Sends `datagrams` (from {@link capturedTo}) again, as they were. Counted as replayed. */
+  resend(datagrams: readonly Captured[]): void {
+    for (const { from, to, bytes } of datagrams) this.#send(from, to, bytes);
+    this.stats.replayed += datagrams.length;
   }
 
   async close(): Promise<void> {

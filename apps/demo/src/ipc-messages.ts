@@ -4,14 +4,18 @@ import type { NodeStatus } from './node-status.js';
 export type ChildMessage =
   | { readonly type: 'status'; readonly status: NodeStatus }
   | { readonly type: 'fatal'; readonly message: string }
-  /** Soak mode: the write of `key` (a map key or `stream:N`) is durable: acknowledged. */
-  | { readonly type: 'ack'; readonly key: string }
+  /**
+   * Soak mode: the write of `key` (a map key, or `stream:<payload>` for a stream entry, with its
+   * `seq` in this node's stream) is durable: acknowledged.
+   */
+  | { readonly type: 'ack'; readonly key: string; readonly seq?: number }
   /** Soak mode: the store refused the write of `key` (its disk was full): not acknowledged. */
   | { readonly type: 'refused'; readonly key: string }
   /** Soak mode: everything the node holds, in answer to `dump`. */
   | {
       readonly type: 'state';
       readonly keys: readonly string[];
+      /** Every stream entry as `<author>#<seq>=<payload as UTF-8>`. */
       readonly entries: readonly string[];
       /** Why the node dropped datagrams and which errors it reported, for a failed soak's report. */
       readonly diagnosis: {

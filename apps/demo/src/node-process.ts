@@ -75,7 +75,7 @@ const writer = values.soak
       name,
       map,
       stream,
-      (key) => send({ type: 'ack', key }),
+      (key, seq) => send({ type: 'ack', key, ...(seq === undefined ? {} : { seq }) }),
       (key) => send({ type: 'refused', key }),
     )
   : new DemoWriter(name, map, stream);
@@ -101,7 +101,15 @@ const reportTimer = setInterval(() => {
   lastCount = count;
   lastTime = now;
   const rssMiB = Math.round(process.memoryUsage().rss / 2 ** 20);
-  send({ type: 'status', status: { ...nodeStatus(node, map, stream, rate), rssMiB } });
+  // Only once writes stop: it plans a delta per peer, work the soak's settling needs and no other.
+  const peers = writing ? [] : channel.syncStatus();
+  const synced = writing
+    ? {}
+    : {
+        synced:
+          peers.length > 0 && peers.every((peer) => peer.inSync) && node.resourceUsage().pendingWrites === 0,
+      };
+  send({ type: 'status', status: { ...nodeStatus(node, map, stream, rate), rssMiB, ...synced } });
 }, Number(values['report-ms']));
 
 let stopping = false;
@@ -124,7 +132,9 @@ process.on('message', (message: ParentMessage) => {
     send({
       type: 'state',
       keys: [...map.keys()],
-      entries: stream.getAll().map((entry) => new TextDecoder().decode(entry.payload)),
+      entries: stream
+        .getAll()
+        .map((entry) => `${entry.author}#${entry.seq}=${new TextDecoder().decode(entry.payload)}`),
       diagnosis: {
         dropped: { ...node.health().sealing.dropped },
         errors: node.health().errors,

@@ -20,6 +20,12 @@ export interface NodeStatus {
   readonly authDropped: number;
   /** The reporting process's resident set, in MiB (node processes only). */
   readonly rssMiB?: number;
+  /**
+   * Node processes, while their writes are off: whether some peer sent a digest and, by each
+   * peer's last one, neither side lacks anything (sync has nothing left to exchange), and no
+   * write waits for the disk (a write refused on a full disk is retried, then spreads).
+   */
+  readonly synced?: boolean;
 }
 
 /** Hashes a map and a stream into the {@link NodeStatus.digest}: 8 hex digits. */
@@ -29,7 +35,9 @@ export function stateDigest(map: SharedMap, stream: SharedStream): string {
   for (const [key, value] of [...map.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     hash.update(JSON.stringify([key, value]));
   }
-  for (const entry of stream.getAll()) hash.update(`|${entry.author}#${entry.seq}`);
+  // Payloads too: two replicas holding different entries under one author and seq (a forged
+  // one) are not the same state.
+  for (const entry of stream.getAll()) hash.update(`|${entry.author}#${entry.seq}=`).update(entry.payload);
   return hash.digest('hex').slice(0, 8);
 }
 

@@ -2,10 +2,13 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, statfsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SeededRandom } from '@shoal/core';
+import { type NodeId, SeededRandom } from '@shoal/core';
 import { ChaosRelay, type RelayStats } from './chaos-relay.js';
+import { HostileNemesis, type HostileVictim } from './hostile-nemesis.js';
+import { HostilePeer, type HostileStats } from './hostile-peer.js';
 import type { ChildMessage } from './ipc-messages.js';
 import { type Crash, type ManagedNode, NodeSupervisor } from './node-supervisor.js';
+import { type Divergence, judge, type ReplicaState } from './soak-verdict.js';
 import { testNetwork } from './test-network.js';
 import { waitFor } from './wait-for.js';
 
@@ -42,11 +45,29 @@ export interface SoakSummary {
   readonly refused: number;
   /** Whether the nemesis could fill disks (each node on its own tmpfs). */
   readonly diskFaults: boolean;
+  /** What the hostile keyed peer sent, over all its `hostile` faults. */
+  readonly hostile: Readonly<HostileStats>;
+  /**
+   * What the nodes refused, summed over the replicas at the end (counters restart with a
+   * node): datagrams dropped by the sealing layer, by reason, and errors reported, by code.
+   */
+  readonly refusals: { readonly dropped: Record<string, number>; readonly errors: Record<string, number> };
   /** Acknowledged writes missing from some live replica at the end: must be 0. */
   readonly lost: number;
-  /** True when every replica held exactly the same keys and stream entries at the end. */
+  /**
+   * Acknowledged stream entries present on a replica only as a forgery holding their author and
+   * seq (see `Verdict.conflictsLost`): not lost, but the forgery won there.
+   */
+  readonly conflictsLost: number;
+  /** True when every replica held exactly the same keys and stream entries (payloads too) at the end. */
   readonly identical: boolean;
-  /** Milliseconds from the end of the faults until every replica held the same state. */
+  /** How the replicas differ when they are not identical. */
+  readonly divergence: Divergence;
+  /**
+   * Milliseconds from the end of the faults until every replica held the same state; when they
+   * never do, until sync had settled (nothing to exchange, no write waiting for a disk, no
+   * replica changing for 5 s).
+   */
   readonly convergedAfterMs: number;
   readonly crashes: readonly Crash[];
   /** The largest resident set a node reported, in MiB (memory stays bounded). */
@@ -66,7 +87,8 @@ export type FaultKind =
   | 'duplication'
   | 'skew'
   | 'replay'
-  | 'disk-full';
+  | 'disk-full'
+  | 'hostile';
 
 const FAULTS: readonly FaultKind[] = [
   'kill',
@@ -77,6 +99,7 @@ const FAULTS: readonly FaultKind[] = [
   'skew',
   'replay',
   'disk-full',
+  'hostile',
 ];
 
 /**
@@ -87,12 +110,11 @@ const FAULTS: readonly FaultKind[] = [
  * 20-40 % of datagrams; duplicate 20-40 % of them (with delay, so they also reorder); skew one
  * node's clock by up to ±30 s (within the drift peers accept); replay 200 captured datagrams
  * (to nodes that may have restarted since); fill one node's disk (each node has its own tmpfs,
- * when running as root) so its writes are refused, then free it. Network faults last 2-6 s.
- * Then the faults stop, writes stop, and every acknowledged write must be on every replica, and
- * the replicas identical.
- *
- * Not here: a hostile keyed peer forging messages (core's hostile-peer tests): it needs a node
- * built to misbehave.
+ * when running as root) so its writes are refused, then free it; or let a peer holding the
+ * network secret attack (see {@link HostileNemesis}). Network faults last 2-6 s. The kinds are
+ * dealt from a shuffled deck, so even a short soak has every kind. Then the faults stop, every
+ * node the hostile peer sent an incarnation bomb is restarted (it must come back), writes stop,
+ * and every acknowledged write must be on every replica, and the replicas identical.
  */
 export async function runSoak(options: SoakOptions = {}): Promise<SoakSummary> {
   const count = options.nodes ?? 10;
@@ -105,23 +127,26 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakSummary> {
   const relay = await ChaosRelay.open(count, random.fork('relay'));
   const dataRoot = mkdtempSync(join(tmpdir(), 'shoal-soak-'));
   const disks = (options.fillDisks ?? process.getuid?.() === 0) ? mountDisks(dataRoot, count, log) : [];
+  const peer = await HostilePeer.open(invite, runId, random.fork('hostile'));
+  const hostile = new HostileNemesis(peer, relay, random.fork('hostile-nemesis'));
   const crashes: Crash[] = [];
-  const acknowledged = new Set<string>();
+  const acknowledged = { keys: new Set<string>(), entries: new Map<string, string>() };
+  /** Each node's highest acknowledged seq of its own stream entries, by id. */
+  const heads = new Map<string, number>();
   let refused = 0;
-  const dumps = new Map<
-    ManagedNode,
-    {
-      keys: readonly string[];
-      entries: readonly string[];
-      diagnosis: { dropped: object; errors: object; sync: object };
-    }
-  >();
+  const dumps = new Map<ManagedNode, Extract<ChildMessage, { type: 'state' }>>();
   let maxRss = 0;
   const supervisor = new NodeSupervisor(
     (crash) => crashes.push(crash),
     (managed, message: ChildMessage) => {
-      if (message.type === 'ack') acknowledged.add(message.key);
-      else if (message.type === 'refused') refused++;
+      if (message.type === 'ack') {
+        if (message.seq === undefined) acknowledged.keys.add(message.key);
+        else {
+          const id = managed.spec.id;
+          acknowledged.entries.set(`${id}#${message.seq}`, message.key.slice('stream:'.length));
+          heads.set(id, Math.max(heads.get(id) ?? 0, message.seq));
+        }
+      } else if (message.type === 'refused') refused++;
       else if (message.type === 'state') dumps.set(managed, message);
     },
   );
@@ -147,17 +172,52 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakSummary> {
       }),
     );
     const running = () => nodes.filter((managed) => managed.phase === 'running' && !down.has(managed));
+    /** Kills `victim` (SIGKILL), letting the hostile nemesis keep what was sent to it first. */
+    const kill = (victim: ManagedNode) => {
+      hostile.killing(nodes.indexOf(victim), victim.spec.id as NodeId);
+      supervisor.kill(victim);
+    };
+    const restart = (victim: ManagedNode) => {
+      supervisor.restart(victim);
+      hostile.restarted(victim.spec.id as NodeId);
+    };
     await waitFor(() => running().length === count, { timeoutMs: 60_000, what: 'every node to start' });
     const start = Date.now();
     const at = () => seconds(Date.now() - start);
+    const kinds = disks.length > 0 ? FAULTS : FAULTS.filter((fault) => fault !== 'disk-full');
+    const deck: FaultKind[] = [];
     while (Date.now() - start < durationMs) {
       await sleep(faultEveryMs * (0.5 + random.next()));
-      const kinds = disks.length > 0 ? FAULTS : FAULTS.filter((fault) => fault !== 'disk-full');
-      const kind = kinds[Math.floor(random.next() * kinds.length)] as FaultKind;
+      if (deck.length === 0) deck.push(...shuffle(kinds, random));
+      const kind = deck.pop() as FaultKind;
       const forMs = 1000 + random.next() * 4000;
       const candidates = running();
       const pick = () => candidates[Math.floor(random.next() * candidates.length)] as ManagedNode;
-      if (kind === 'kill' || kind === 'pause' || kind === 'skew' || kind === 'disk-full') {
+      if (kind === 'hostile') {
+        if (candidates.length < 2) continue;
+        const victims: HostileVictim[] = candidates.map((managed) => ({
+          name: managed.spec.name,
+          index: nodes.indexOf(managed),
+          target: { id: managed.spec.id as NodeId, port: managed.spec.relay?.port as number },
+          head: heads.get(managed.spec.id) ?? 0,
+        }));
+        const { victim, line } = hostile.attack(victims);
+        log(`${at()} ${line}`);
+        // The bomb must not brick it: kill it a little later and restart it, when a third of the
+        // nodes are not down already (else it restarts after the faults).
+        const bombed = nodes[victim.index] as ManagedNode;
+        if (down.size < Math.floor(count / 3)) {
+          down.add(bombed);
+          setTimeout(() => {
+            log(`${at()} kill -9 ${victim.name} after its incarnation bomb; restart in ${seconds(forMs)}`);
+            kill(bombed);
+            setTimeout(() => {
+              restart(bombed);
+              down.delete(bombed);
+            }, forMs);
+          }, 2000);
+        }
+      } else if (kind === 'kill' || kind === 'pause' || kind === 'skew' || kind === 'disk-full') {
         if (down.size >= Math.floor(count / 3) || candidates.length === 0) continue;
         const victim = pick();
         if (kind === 'disk-full') {
@@ -179,13 +239,13 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakSummary> {
           down.add(victim);
           if (kind === 'kill') {
             log(`${at()} kill -9 ${victim.spec.name}; restart in ${seconds(forMs)}`);
-            supervisor.kill(victim);
+            kill(victim);
           } else {
             log(`${at()} SIGSTOP ${victim.spec.name} for ${seconds(forMs)}`);
             victim.child?.kill('SIGSTOP');
           }
           setTimeout(() => {
-            if (kind === 'kill') supervisor.restart(victim);
+            if (kind === 'kill') restart(victim);
             else victim.child?.kill('SIGCONT');
             down.delete(victim);
           }, forMs);
@@ -226,37 +286,69 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakSummary> {
         `${error.message} (not running: ${stuck.join(', ')}; crashes: ${JSON.stringify(crashes)})`,
       );
     });
+    // Nodes bombed when too many were down restart now, a third at a time.
+    const bombed = nodes.filter((managed) => hostile.bombed.has(managed.spec.id as NodeId));
+    const batch = Math.max(1, Math.floor(count / 3));
+    for (let i = 0; i < bombed.length; i += batch) {
+      const victims = bombed.slice(i, i + batch);
+      log(
+        `${at()} kill -9 and restart ${victims.map((managed) => managed.spec.name).join(', ')} (incarnation bombs)`,
+      );
+      for (const victim of victims) kill(victim);
+      await waitFor(() => victims.every((managed) => managed.child === undefined), {
+        timeoutMs: 10_000,
+        what: 'killed nodes to exit',
+      });
+      for (const victim of victims) restart(victim);
+      await waitFor(() => running().length === count, {
+        timeoutMs: 60_000,
+        what: `${victims.map((managed) => managed.spec.name).join(', ')} to restart after an incarnation bomb`,
+      });
+    }
     supervisor.setWrites(false);
     const quiet = Date.now();
     // Acknowledgements of the last writes may still be on their way to us: settle first.
     await sleep(1000);
-    const digests = () => new Set(nodes.map((managed) => managed.status?.digest));
-    await waitFor(() => digests().size === 1 && nodes.every((managed) => managed.status !== undefined), {
-      timeoutMs: 120_000,
-      what: 'every replica to hold the same state',
-    }).catch(() => undefined);
+    const digests = () => nodes.map((managed) => managed.status?.digest).join();
+    let last = { digests: digests(), at: Date.now() };
+    let syncedSince: number | undefined;
+    const settled = () => {
+      const now = digests();
+      if (now !== last.digests) last = { digests: now, at: Date.now() };
+      if (nodes.some((managed) => managed.status === undefined)) return false;
+      if (new Set(nodes.map((managed) => managed.status?.digest)).size === 1) return true;
+      // Sync sees nothing left to exchange, no write waits for a disk, and nothing changed for
+      // a while: waiting longer would not make the replicas identical.
+      const synced = nodes.every((managed) => managed.status?.synced === true);
+      syncedSince = synced ? (syncedSince ?? Date.now()) : undefined;
+      return synced && Date.now() - last.at > UNCHANGED_MS;
+    };
+    await waitFor(settled, { timeoutMs: 120_000, what: 'the replicas to settle' }).catch(() => undefined);
     const convergedAfterMs = Date.now() - quiet;
+    if (syncedSince !== undefined) {
+      log(
+        `${at()} replicas differ; last change ${seconds(last.at - quiet)} after the writes stopped, sync idle since ${seconds(syncedSince - quiet)}`,
+      );
+    }
     for (const managed of nodes) supervisor.tell(managed, { type: 'dump' });
     await waitFor(() => dumps.size === count, { timeoutMs: 30_000, what: 'every node to report its state' });
-    let lost = 0;
-    const reference = dumps.get(nodes[0] as ManagedNode);
-    let identical = true;
-    const diagnosis: Record<string, { missing: string[]; dropped: object; errors: object; sync: object }> =
-      {};
+    const replicas = new Map<string, ReplicaState>(
+      nodes.map((managed) => [managed.spec.name, dumps.get(managed) as ReplicaState]),
+    );
+    const verdict = judge(acknowledged, replicas);
+    const diagnosis: Record<
+      string,
+      { missing: readonly string[]; dropped: object; errors: object; sync: object }
+    > = {};
+    const refusals = { dropped: {}, errors: {} };
     for (const managed of nodes) {
-      const state = dumps.get(managed) as {
-        keys: readonly string[];
-        entries: readonly string[];
-        diagnosis: { dropped: object; errors: object; sync: object };
+      const state = dumps.get(managed) as Extract<ChildMessage, { type: 'state' }>;
+      diagnosis[managed.spec.name] = {
+        missing: verdict.missing.get(managed.spec.name) ?? [],
+        ...state.diagnosis,
       };
-      const held = new Set([...state.keys, ...state.entries.map((entry) => `stream:${entry}`)]);
-      const missing = [...acknowledged].filter((key) => !held.has(key));
-      lost += missing.length;
-      diagnosis[managed.spec.name] = { missing: missing.slice(0, 20), ...state.diagnosis };
-      identical &&=
-        reference !== undefined &&
-        sameSet(state.keys, reference.keys) &&
-        sameSet(state.entries, reference.entries);
+      addCounts(refusals.dropped, state.diagnosis.dropped);
+      addCounts(refusals.errors, state.diagnosis.errors);
       maxRss = Math.max(maxRss, managed.status?.rssMiB ?? 0);
     }
     return {
@@ -265,11 +357,15 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakSummary> {
       durationMs,
       faults,
       traffic: { ...relay.stats },
-      acknowledged: acknowledged.size,
+      acknowledged: acknowledged.keys.size + acknowledged.entries.size,
       refused,
       diskFaults: disks.length > 0,
-      lost,
-      identical,
+      hostile: { ...peer.stats },
+      refusals,
+      lost: verdict.lost,
+      conflictsLost: verdict.conflictsLost,
+      identical: verdict.identical,
+      divergence: verdict.divergence,
       convergedAfterMs,
       crashes,
       maxRssMiB: maxRss,
@@ -279,11 +375,15 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakSummary> {
     for (const managed of supervisor.nodes) managed.child?.kill('SIGCONT');
     await supervisor.stopAll();
     await relay.close();
+    await peer.close();
     // Lazy: a node the supervisor could not stop must not keep a mount behind.
     for (const disk of disks) execFileSync('umount', ['--lazy', disk]);
     rmSync(dataRoot, { recursive: true, force: true });
   }
 }
+
+/** How long replicas that differ must stay unchanged, sync having nothing to exchange, to be settled apart. */
+const UNCHANGED_MS = 5000;
 
 /**
  * One 512 MiB tmpfs per node data directory, so the nemesis can fill one node's disk and no
@@ -327,10 +427,19 @@ function fillDisk(disk: string): string[] {
   return fillers;
 }
 
-function sameSet(a: readonly string[], b: readonly string[]): boolean {
-  if (a.length !== b.length) return false;
-  const set = new Set(a);
-  return b.every((item) => set.has(item));
+/** Adds each count of `counts` into `into`, by name. */
+function addCounts(into: Record<string, number>, counts: Readonly<Record<string, number>>): void {
+  for (const [name, n] of Object.entries(counts)) into[name] = (into[name] ?? 0) + n;
+}
+
+/** `items` in a random order (Fisher-Yates). */
+function shuffle<T>(items: readonly T[], random: SeededRandom): T[] {
+  const shuffled = [...items];
+  for (let i = shuffled.length - 1; i > 0; i--) {
+    const j = Math.floor(random.next() * (i + 1));
+    [shuffled[i], shuffled[j]] = [shuffled[j] as T, shuffled[i] as T];
+  }
+  return shuffled;
 }
 
 function sleep(ms: number): Promise<void> {

@@ -23,13 +23,21 @@ const summary = await runSoak({
   log: (line) => console.log(`  ${line}`),
 });
 const ok = summary.lost === 0 && summary.identical && summary.crashes.length === 0;
+const { faults, hostile, divergence } = summary;
+const counts = (record: Record<string, number>) =>
+  Object.entries(record)
+    .filter(([, n]) => n > 0)
+    .map(([name, n]) => `${n} ${name}`)
+    .join(', ') || 'none';
 console.log(
   [
     `soak: ${summary.nodes} nodes, ${(summary.durationMs / 60_000).toFixed(1)} min, seed ${summary.seed}`,
-    `  faults: ${summary.faults.kill} kill -9 + restart, ${summary.faults.pause} SIGSTOP/SIGCONT, ${summary.faults.partition} partitions, ${summary.faults.loss} loss, ${summary.faults.duplication} duplication + reorder, ${summary.faults.skew} clock skews, ${summary.faults.replay} replays, ${summary.diskFaults ? `${summary.faults['disk-full']} full disks` : 'no full disks (needs root)'}`,
+    `  faults: ${faults.kill} kill -9 + restart, ${faults.pause} SIGSTOP/SIGCONT, ${faults.partition} partitions, ${faults.loss} loss, ${faults.duplication} duplication + reorder, ${faults.skew} clock skews, ${faults.replay} replays, ${summary.diskFaults ? `${faults['disk-full']} full disks` : 'no full disks (needs root)'}, ${faults.hostile} hostile`,
+    `  hostile keyed peer sent: ${hostile.incarnationPings} pings at incarnation 2^53-1 or 2^32-2, ${hostile.futureClaims} claims up to MAX_WALL, ${hostile.forgedEntries} forged stream entries, ${hostile.fragments} dangling fragments, ${hostile.oversizedValues} values over maxValueBytes, ${hostile.surrogateKeys} lone-surrogate keys, ${hostile.futureEntries} entries a year ahead, ${hostile.replayedAfterRestart} datagrams replayed after a restart`,
+    `  nodes refused (counted since their last start): dropped ${counts(summary.refusals.dropped)}; errors ${counts(summary.refusals.errors)}`,
     `  datagrams through the relay: ${summary.traffic.forwarded} forwarded, ${summary.traffic.dropped} dropped, ${summary.traffic.duplicated} duplicated, ${summary.traffic.replayed} replayed`,
-    `  acknowledged writes: ${summary.acknowledged}, lost: ${summary.lost} (refused on a full disk: ${summary.refused})`,
-    `  replicas identical: ${summary.identical}, ${summary.convergedAfterMs} ms after the faults and writes stopped`,
+    `  acknowledged writes: ${summary.acknowledged}, lost: ${summary.lost} (refused on a full disk: ${summary.refused}); held only as a forgery that won the conflict: ${summary.conflictsLost}`,
+    `  replicas identical: ${summary.identical}, ${summary.identical ? '' : 'sync settled '}${summary.convergedAfterMs} ms after the faults and writes stopped${summary.identical ? '' : ` (keys missing somewhere: ${divergence.keys}, stream slots missing somewhere: ${divergence.slots}, slots with different payloads: ${divergence.conflicting}, ${divergence.forged} of them forged)`}`,
     `  crashes: ${summary.crashes.length}, largest node RSS: ${summary.maxRssMiB} MiB`,
     ok ? '  ✓ valid' : '  ✗ INVALID',
   ].join('\n'),
