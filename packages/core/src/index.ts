@@ -66,8 +66,8 @@ export {
   precedesInConflict,
   type StreamEntry,
 } from './crdt/event-log.js';
-export type { ChainFingerprint } from './crdt/stream-chain.js';
 export { LwwMap, type MapChange, type MapEntry } from './crdt/lww-map.js';
+export type { ChainFingerprint } from './crdt/stream-chain.js';
 export type { Value, ValueObject } from './crdt/value.js';
 export { assert, ErrorCode, isShoalError, ShoalError } from './errors/shoal-error.js';
 export { type ChannelId, isChannelId, isName, MAX_NAME_BYTES, parseChannelId } from './ids/channel-id.js';
@@ -89,6 +89,13 @@ export type { BatchOperation, KeyValueStore, StoreStats } from './ports/key-valu
 export type { MessageHandler, MessagePort, PeerHandler } from './ports/message-port.js';
 export { type RandomPort, randomInt, sample } from './ports/random-port.js';
 export { SeededRandom } from './ports/seeded-random.js';
+export {
+  nobleEd25519,
+  SIGNATURE_BYTES,
+  SIGNING_PUBLIC_KEY_BYTES,
+  SIGNING_SECRET_KEY_BYTES,
+  type Signer,
+} from './ports/signer.js';
 export type { TimerPort } from './ports/timer-port.js';
 export {
   type FaultStats,

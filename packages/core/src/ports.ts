@@ -15,5 +15,12 @@ export type { BatchOperation, KeyValueStore, StoreStats } from './ports/key-valu
 export type { MessageHandler, MessagePort, PeerHandler } from './ports/message-port.js';
 export type { RandomPort } from './ports/random-port.js';
 export { SeededRandom } from './ports/seeded-random.js';
+export {
+  nobleEd25519,
+  SIGNATURE_BYTES,
+  SIGNING_PUBLIC_KEY_BYTES,
+  SIGNING_SECRET_KEY_BYTES,
+  type Signer,
+} from './ports/signer.js';
 export type { TimerPort } from './ports/timer-port.js';
 export { MemoryStore } from './storage/memory-store.js';

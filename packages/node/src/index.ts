@@ -6,5 +6,6 @@
  */
 export { nodeXChaCha20Poly1305 } from './node-aead.js';
 export { nodeZlibCompression } from './node-compression.js';
+export { nodeEd25519 } from './node-signer.js';
 export { nodeTimers } from './node-timers.js';
 export { type OpenNodeOptions, openNode } from './open-node.js';

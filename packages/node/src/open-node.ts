@@ -23,6 +23,7 @@ import {
 import { NodeWebSocket, WsClient, WsHub, type WsHubOptions } from '@shoal/transport-ws';
 import { nodeXChaCha20Poly1305 } from './node-aead.js';
 import { nodeZlibCompression } from './node-compression.js';
+import { nodeEd25519 } from './node-signer.js';
 import { nodeTimers } from './node-timers.js';
 
 /** Options of {@link openNode}. Everything is optional: `openNode()` joins the LAN in open mode. */
@@ -149,6 +150,7 @@ export async function openNode(options: OpenNodeOptions = {}): Promise<Coordinat
       timers: nodeTimers,
       aead: nodeXChaCha20Poly1305,
       compression: nodeZlibCompression,
+      signer: nodeEd25519,
       storage,
       ...(options.secret === undefined ? {} : { secret: options.secret }),
       // A hub serves whatever channels its clients use, not only the ones it opened itself.

@@ -28,6 +28,11 @@ export {
   type MessagePortFixture,
 } from './message-port-conformance.js';
 export {
+  describeSignerConformance,
+  type SignerConformanceOptions,
+  type SignerSetup,
+} from './signer-conformance.js';
+export {
   describeTimerPortConformance,
   type TimerPortConformanceOptions,
   type TimerPortHarness,

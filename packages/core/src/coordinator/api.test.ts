@@ -4,7 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { compareVersions } from '../clock/timestamp.js';
 import { ErrorCode } from '../errors/shoal-error.js';
 import type { NodeId } from '../ids/node-id.js';
+import { nodeMetaKey } from '../persistence/storage-keys.js';
 import type { MessagePort } from '../ports/message-port.js';
+import { nobleEd25519 } from '../ports/signer.js';
 import { decodeEnvelope } from '../protocol/envelope.js';
 import { MessageType } from '../protocol/message-type.js';
 import { MessageSealer } from '../security/message-sealer.js';
@@ -413,10 +415,40 @@ describe('lifecycle', () => {
       newIdentity: true,
     });
     expect(clone.id).not.toBe('orig');
+    // An identity of its own: the copy signs with another key than the original.
+    expect(clone.publicKey).toHaveLength(32);
+    expect(clone.publicKey).not.toEqual(original.publicKey);
     const map = (await clone.channel('c')).map('m');
     expect(map.getEntry('k')).toMatchObject({ value: 1, writer: 'orig' });
     await map.set('k', 2);
     expect(map.getEntry('k')?.writer).toBe(clone.id);
+  });
+
+  it('keeps its Ed25519 identity key with its storage: the same public key after a restart', async () => {
+    const net = new SimulatedNetwork({ seed: 10 });
+    const storage = new MemoryStore();
+    const first = await createNode({
+      id: 'keyed',
+      port: net.connect('keyed'),
+      timers: net.timersFor('keyed'),
+      storage,
+    });
+    const publicKey = first.publicKey;
+    expect(publicKey).toEqual(
+      nobleEd25519.publicKey(Uint8Array.from((await storage.get(nodeMetaKey('identity-key'))) ?? [])),
+    );
+    publicKey.fill(0); // a copy: the node's own key is untouched
+    expect(first.publicKey).not.toEqual(publicKey);
+    await first.stop();
+    const again = await createNode({
+      id: 'keyed',
+      port: net.connect('keyed2'),
+      timers: net.timersFor('keyed2'),
+      storage,
+    });
+    expect(again.publicKey).toEqual(first.publicKey);
+    const other = await createNode({ id: 'other', ...net.nodePorts('other') });
+    expect(other.publicKey).not.toEqual(first.publicKey);
   });
 
   it('profiles preset timing; an unknown one is refused', async () => {

@@ -11,6 +11,7 @@ import { fflateCompression } from '../ports/compression.js';
 import { cryptoRandom } from '../ports/crypto-random.js';
 import type { KeyValueStore } from '../ports/key-value-store.js';
 import type { MessagePort } from '../ports/message-port.js';
+import { nobleEd25519 } from '../ports/signer.js';
 import type { TimerPort } from '../ports/timer-port.js';
 import { MessageType } from '../protocol/message-type.js';
 import { decodeDelta, decodeDigest } from '../protocol/sync-codec.js';
@@ -69,6 +70,7 @@ export class Coordinator implements AsyncDisposable {
   /** Lifecycle, peer and membership events. */
   readonly events = new EventStream<NodeEvent>();
   readonly #id: NodeId;
+  readonly #publicKey: Uint8Array;
   readonly #ports: readonly MessagePort[];
   readonly #storage: KeyValueStore;
   readonly #config: CoordinatorConfig;
@@ -99,6 +101,7 @@ export class Coordinator implements AsyncDisposable {
     const timers = options.timers;
     const random = options.random ?? cryptoRandom;
     this.#id = meta.id;
+    this.#publicKey = (options.signer ?? nobleEd25519).publicKey(meta.identityKey);
     this.#timers = timers;
     this.#ports = ports;
     this.#storage = setup.storage;
@@ -210,6 +213,15 @@ export class Coordinator implements AsyncDisposable {
   /** This node's id. */
   get id(): NodeId {
     return this.#id;
+  }
+
+  /**
+   * This node's Ed25519 public key (32 bytes, a copy): created with its storage and the same
+   * for as long as the storage lives; a copy opened with `newIdentity` gets a key of its own.
+   * Peers do not check it yet: authenticating messages and entries by it is issue 21's next step.
+   */
+  get publicKey(): Uint8Array {
+    return this.#publicKey.slice();
   }
 
   get state(): NodeState {

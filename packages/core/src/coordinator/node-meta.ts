@@ -1,3 +1,4 @@
+import { randomBytes } from '@noble/hashes/utils.js';
 import { type Timestamp, ZERO_TIMESTAMP } from '../clock/timestamp.js';
 import { ErrorCode, ShoalError } from '../errors/shoal-error.js';
 import { isNodeId, type NodeId, parseNodeId, randomNodeId } from '../ids/node-id.js';
@@ -10,6 +11,7 @@ import {
 import { nodeMetaKey } from '../persistence/storage-keys.js';
 import type { BatchOperation, KeyValueStore } from '../ports/key-value-store.js';
 import type { RandomPort } from '../ports/random-port.js';
+import { SIGNING_SECRET_KEY_BYTES } from '../ports/signer.js';
 import type { DecodeResult } from '../wire/byte-reader.js';
 
 /** What a node persists about itself, so a restarted node is the same node. */
@@ -23,6 +25,11 @@ export interface NodeMeta {
   readonly incarnation: number;
   /** The last change sequence number (the `watch()` cursor) handed out. */
   readonly changeSeq: number;
+  /**
+   * This node's Ed25519 secret key (an RFC 8032 seed): drawn from the platform CSPRNG with the
+   * store, kept with it, and drawn anew for a copy opened under a new identity.
+   */
+  readonly identityKey: Uint8Array;
 }
 
 const KEYS = {
@@ -31,6 +38,7 @@ const KEYS = {
   hlc: nodeMetaKey('hlc'),
   incarnation: nodeMetaKey('incarnation'),
   changeSeq: nodeMetaKey('change-seq'),
+  identityKey: nodeMetaKey('identity-key'),
 };
 
 /**
@@ -54,10 +62,12 @@ export async function loadNodeMeta(
     const hlc = (await readRecord(store, KEYS.hlc, decodeTimestampRecord, 'clock')) ?? ZERO_TIMESTAMP;
     const id = wanted !== undefined && wanted !== storedId ? wanted : randomNodeId(random);
     const changeSeq = (await readRecord(store, KEYS.changeSeq, decodeCounterRecord, 'change counter')) ?? 0;
-    const meta: NodeMeta = { id, epoch: 1, hlc, incarnation: 0, changeSeq };
+    const identityKey = randomBytes(SIGNING_SECRET_KEY_BYTES);
+    const meta: NodeMeta = { id, epoch: 1, hlc, incarnation: 0, changeSeq, identityKey };
     await store.batch([
       { type: 'put', key: KEYS.id, value: new TextEncoder().encode(id) },
       { type: 'put', key: KEYS.epoch, value: encodeCounterRecord(meta.epoch) },
+      { type: 'put', key: KEYS.identityKey, value: identityKey },
       { type: 'delete', key: KEYS.incarnation },
     ]);
     return meta;
@@ -70,16 +80,22 @@ export async function loadNodeMeta(
   }
   const id = (storedId as NodeId | undefined) ?? wanted ?? randomNodeId(random);
   const epoch = (await readRecord(store, KEYS.epoch, decodeCounterRecord, 'epoch')) ?? 0;
+  const storedKey = await store.get(KEYS.identityKey);
+  if (storedKey !== undefined && storedKey.length !== SIGNING_SECRET_KEY_BYTES) corrupt('identity key');
+  // A store from before identity keys (or a new one) gets its key now, with the epoch below.
+  const identityKey = storedKey?.slice() ?? randomBytes(SIGNING_SECRET_KEY_BYTES);
   const meta: NodeMeta = {
     id,
     epoch: epoch + 1,
     hlc: (await readRecord(store, KEYS.hlc, decodeTimestampRecord, 'clock')) ?? ZERO_TIMESTAMP,
     incarnation: (await readRecord(store, KEYS.incarnation, decodeCounterRecord, 'incarnation')) ?? 0,
     changeSeq: (await readRecord(store, KEYS.changeSeq, decodeCounterRecord, 'change counter')) ?? 0,
+    identityKey,
   };
   await store.batch([
     { type: 'put', key: KEYS.id, value: new TextEncoder().encode(id) },
     { type: 'put', key: KEYS.epoch, value: encodeCounterRecord(meta.epoch) },
+    ...(storedKey === undefined ? [{ type: 'put' as const, key: KEYS.identityKey, value: identityKey }] : []),
   ]);
   return meta;
 }

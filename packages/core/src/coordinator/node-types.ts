@@ -6,6 +6,7 @@ import type { Compression } from '../ports/compression.js';
 import type { KeyValueStore, StoreStats } from '../ports/key-value-store.js';
 import type { MessagePort } from '../ports/message-port.js';
 import type { RandomPort } from '../ports/random-port.js';
+import type { Signer } from '../ports/signer.js';
 import type { TimerPort } from '../ports/timer-port.js';
 import type { Keyring } from '../security/keyring.js';
 import type { SealerStats } from '../security/message-sealer.js';
@@ -49,6 +50,11 @@ export interface CoordinatorOptions {
    * platform); `@shoal/node` passes Node's zlib, about twice as fast.
    */
   readonly compression?: Compression;
+  /**
+   * The Ed25519 implementation behind the node's identity key. Default: `@noble/curves` (pure
+   * JS, every platform); `@shoal/node` passes an OpenSSL-backed one, about 20× faster.
+   */
+  readonly signer?: Signer;
   /**
    * SWIM tuning: any field of the profile's preset may be overridden alone. `false` turns SWIM
    * off: the members are the peers the transports report or {@link Coordinator.addPeer} adds,
