@@ -10,11 +10,18 @@ import {
   type OutgoingDelta,
   type OutgoingObject,
 } from '../protocol/sync-codec.js';
-import type { DeltaMessage, DigestMessage, ObjectDelta, ObjectDigest } from '../protocol/sync-messages.js';
+import type {
+  DeltaMessage,
+  DigestMessage,
+  MapClock,
+  ObjectDelta,
+  ObjectDigest,
+} from '../protocol/sync-messages.js';
 import { bytesEqual } from '../storage/bytes.js';
 import { addDigestObjects, type ClockSet, hashClockSet } from '../sync/clock-set.js';
 import { DeltaChunker, type ObjectPlan } from '../sync/delta-chunker.js';
 import { DigestMemory } from '../sync/digest-memory.js';
+import { mayHoldUnseen } from '../sync/held-beyond.js';
 import { IdleBackoff } from '../sync/idle-backoff.js';
 import type { ChannelState } from './channel-state.js';
 import { objectId } from './channel-state.js';
@@ -112,6 +119,13 @@ export interface SyncWithResult {
 const MAX_ATTACHED_CHUNKS = 64;
 
 /**
+ * How many idle gossip intervals a write counts as news that anti-entropy repairs push on: a
+ * write all of whose pushes were lost reaches its first peer within about one (the slowest
+ * pull), and by two every peer that is going to hear it by push has.
+ */
+const NEWS_WINDOW = 2;
+
+/**
  * How recent a non-member's last digest for a channel must be for it to count as following the
  * channel (and get every push of it), in ms: three of a leaf's idle rounds (a minute each).
  */
@@ -164,6 +178,8 @@ export class SyncEngine {
   readonly #quarantine: ClockQuarantine;
   readonly #idle: IdleBackoff;
   readonly #pending = new Map<string, PendingPush>();
+  /** Per channel with a push pending, peers that hold all of it (null: none known to). */
+  readonly #pushExcept = new Map<string, Set<NodeId> | null>();
   /** Per channel, when entries were last pushed (own writes or relays). */
   readonly #lastPush = new Map<string, number>();
   /** Per channel, the `syncWith` calls waiting for a peer's final answer. */
@@ -245,7 +261,7 @@ export class SyncEngine {
     }
     if (!channel.allows(from)) return;
     this.#deps.meetPeer(channel, digest.fresh);
-    if (digest.attached !== undefined) this.#merge(channel, digest.attached, false);
+    if (digest.attached !== undefined) this.#merge(from, channel, digest.attached, false);
     const now = this.#deps.timers.monotonic();
     // A whole digest in one message can be recognised before it replaces what we believe the
     // peer holds (which our answer advanced).
@@ -380,7 +396,7 @@ export class SyncEngine {
     // A leaf fed by its hub's pushes neither relays them (the hub gave them to every follower)
     // nor counts them as a reason to gossip at full rate (nothing is missing; its rounds idle).
     const fedByHub = delta.push && this.#deps.leaf && this.#deps.members().includes(from);
-    this.#merge(channel, delta.objects, delta.push && !fedByHub, !fedByHub);
+    this.#merge(from, channel, delta.objects, delta.push && !fedByHub, !fedByHub);
     if (delta.push) return;
     // The peer answered a digest of ours: it holds what we last sent it.
     if (delta.final) this.#memory.delivered(from, channel.name);
@@ -407,30 +423,66 @@ export class SyncEngine {
   }
 
   /**
-   * Merges received entries. `relay`: they came by eager push, and those new here are pushed on.
+   * Merges entries received from `from`. `relay`: they came by eager push, and those new here are pushed on.
    * `wake`: entries in it restore the channel's full gossip rate.
    */
-  #merge(channel: ChannelState, objects: readonly ObjectDelta[], relay: boolean, wake = true): void {
+  #merge(
+    from: NodeId,
+    channel: ChannelState,
+    objects: readonly ObjectDelta[],
+    relay: boolean,
+    wake = true,
+  ): void {
     if (wake && objects.some((object) => object.entries.length > 0)) this.#idle.active(channel.name);
     for (const object of objects) {
       this.stats.entriesReceived += object.entries.length;
-      const fresh =
+      const fresh: readonly Timestamp[] =
         object.kind === 'map'
           ? channel.map(object.name).mergeRemote(object.entries, object.claims, object.valueBytes)
           : channel.stream(object.name).mergeRemote(object.entries);
       // Rumor mongering (Demers et al. 1987): an entry that arrived by push and was new here is
       // pushed on once, so a write reaches everyone in a few network delays even when some
-      // pushes are lost; anti-entropy remains the guarantee. Answers to digests are not relayed.
-      if (relay && fresh.length > 0) this.pushLocal(channel.name, object.kind, object.name, fresh);
+      // pushes are lost; anti-entropy remains the guarantee. An entry that anti-entropy brought
+      // is pushed on too while it is news: when every push of a write was lost, the rumor starts
+      // from its first repair instead of crawling by anti-entropy alone (the 30 % loss tail of
+      // issue 20). Older entries (a catch-up) are not: the others hold them.
+      if (relay) {
+        if (fresh.length > 0) this.pushLocal(channel.name, object.kind, object.name, fresh);
+      } else if (wake && !this.#deps.leaf) {
+        const news = this.#news(fresh);
+        // Not back to `from`: it holds them.
+        if (news.length > 0) this.pushLocal(channel.name, object.kind, object.name, news, from);
+      }
     }
+  }
+
+  /**
+   * The entries written less than {@link NEWS_WINDOW} idle intervals ago by their own clock
+   * (hybrid timestamps follow wall time): young enough for some peers to lack them still.
+   */
+  #news(entries: readonly Timestamp[]): Timestamp[] {
+    const since = this.#deps.timers.now() - NEWS_WINDOW * this.#deps.config.idleGossipInterval;
+    return entries.filter((entry) => entry.wall >= since);
   }
 
   /**
    * Queues local writes (or relayed ones) of one object for the eager push that follows the
    * current turn. Taken as a batch: a transaction's or a storage batch's writes cost one call.
+   * `except`: a peer known to hold these entries, left out of this push unless other entries
+   * in the same push are not known to it.
    */
-  pushLocal(channel: string, kind: 'map' | 'stream', name: string, entries: readonly unknown[]): void {
+  pushLocal(
+    channel: string,
+    kind: 'map' | 'stream',
+    name: string,
+    entries: readonly unknown[],
+    except?: NodeId,
+  ): void {
     this.#idle.active(channel);
+    const skip = this.#pushExcept.get(channel);
+    if (except === undefined) this.#pushExcept.set(channel, null);
+    else if (skip === undefined) this.#pushExcept.set(channel, new Set([except]));
+    else skip?.add(except);
     let pending = this.#pending.get(channel);
     if (pending === undefined) {
       pending = new Map();
@@ -506,11 +558,13 @@ export class SyncEngine {
    * {@link FOLLOW_WINDOW}) gets every push: that is what lets leaves idle their own rounds, and
    * what makes a hub deliver a chat message to all its clients at once. A leaf pushes to its
    * hubs, which fan out; to other leaves only when no hub can open its messages (a blind relay).
+   * `except`: peers left out (they hold what is pushed).
    */
-  #pushTargets(channel: ChannelState): NodeId[] {
+  #pushTargets(channel: ChannelState, except?: ReadonlySet<NodeId>): NodeId[] {
     const { fanout } = this.#deps.config;
     if (this.#deps.leaf) return sample(this.#deps.random, this.#partners(channel), fanout);
-    const eligible = this.#eligible(channel);
+    const all = this.#eligible(channel);
+    const eligible = except === undefined ? all : all.filter((peer) => !except.has(peer));
     const memberIds = new Set(this.#deps.members());
     const members = eligible.filter((peer) => memberIds.has(peer));
     const now = this.#deps.timers.monotonic();
@@ -628,12 +682,14 @@ export class SyncEngine {
   #flushPushes(): void {
     this.#pushScheduled = false;
     const pending = [...this.#pending];
+    const except = new Map(this.#pushExcept);
     this.#pending.clear();
+    this.#pushExcept.clear();
     if (!this.#running) return;
     for (const [name, objects] of pending) {
       const channel = this.#deps.channels.get(name);
       if (channel === undefined) continue;
-      const targets = this.#pushTargets(channel);
+      const targets = this.#pushTargets(channel, except.get(name) ?? undefined);
       if (targets.length === 0) continue;
       this.#lastPush.set(name, this.#deps.timers.monotonic());
       const chunker = new DeltaChunker(name, this.#deps.deltaBudget(), true);
@@ -674,13 +730,23 @@ function whatWeLack(channel: ChannelState, digest: DigestMessage): { entries: nu
   let entries = 0;
   let writers = 0;
   for (const object of digest.objects) {
+    let ownBeyond: Map<NodeId, MapClock> | undefined;
     for (const [writer, clock] of object.clocks) {
       if (object.kind === 'stream') {
         const ours = channel.streams.get(object.name)?.replica.log.seqOf(writer) ?? 0;
         entries += Math.max(0, (clock as number) - ours);
       } else {
-        const ours = channel.maps.get(object.name)?.replica.clockOf(writer) ?? ZERO_TIMESTAMP;
-        if (compareTimestamps(clock as Timestamp, ours) > 0) writers++;
+        const replica = channel.maps.get(object.name)?.replica;
+        const ours = replica?.clockOf(writer) ?? ZERO_TIMESTAMP;
+        const theirs = clock as MapClock;
+        if (compareTimestamps(theirs, ours) > 0) writers++;
+        else if (theirs.beyond !== undefined) {
+          // Pushed entries move no clock: a peer holding a fresh write we missed shows it only in
+          // its summary of entries held beyond its clock. Missing that left a missed write to
+          // the peers' own attachments (the 30 % loss tail of issue 20).
+          ownBeyond ??= new Map(replica?.clocks() ?? []);
+          if (mayHoldUnseen(theirs, ours, ownBeyond.get(writer))) writers++;
+        }
       }
     }
   }
