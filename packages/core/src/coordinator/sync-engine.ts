@@ -178,8 +178,8 @@ export class SyncEngine {
   readonly #quarantine: ClockQuarantine;
   readonly #idle: IdleBackoff;
   readonly #pending = new Map<string, PendingPush>();
-  /** Per channel with a push pending, peers that hold all of it (null: none known to). */
-  readonly #pushExcept = new Map<string, Set<NodeId> | null>();
+  /** Per channel with a push pending, the peer that holds all of it (null: none known to). */
+  readonly #pushExcept = new Map<string, NodeId | null>();
   /** Per channel, when entries were last pushed (own writes or relays). */
   readonly #lastPush = new Map<string, number>();
   /** Per channel, the `syncWith` calls waiting for a peer's final answer. */
@@ -468,8 +468,8 @@ export class SyncEngine {
   /**
    * Queues local writes (or relayed ones) of one object for the eager push that follows the
    * current turn. Taken as a batch: a transaction's or a storage batch's writes cost one call.
-   * `except`: a peer known to hold these entries, left out of this push unless other entries
-   * in the same push are not known to it.
+   * `except`: a peer known to hold these entries, left out of this push unless the same push
+   * carries entries it is not known to hold.
    */
   pushLocal(
     channel: string,
@@ -479,10 +479,9 @@ export class SyncEngine {
     except?: NodeId,
   ): void {
     this.#idle.active(channel);
-    const skip = this.#pushExcept.get(channel);
-    if (except === undefined) this.#pushExcept.set(channel, null);
-    else if (skip === undefined) this.#pushExcept.set(channel, new Set([except]));
-    else skip?.add(except);
+    const holder = this.#pushExcept.get(channel);
+    if (holder === undefined) this.#pushExcept.set(channel, except ?? null);
+    else if (holder !== except) this.#pushExcept.set(channel, null);
     let pending = this.#pending.get(channel);
     if (pending === undefined) {
       pending = new Map();
@@ -558,13 +557,13 @@ export class SyncEngine {
    * {@link FOLLOW_WINDOW}) gets every push: that is what lets leaves idle their own rounds, and
    * what makes a hub deliver a chat message to all its clients at once. A leaf pushes to its
    * hubs, which fan out; to other leaves only when no hub can open its messages (a blind relay).
-   * `except`: peers left out (they hold what is pushed).
+   * `except`: a peer left out (it holds what is pushed).
    */
-  #pushTargets(channel: ChannelState, except?: ReadonlySet<NodeId>): NodeId[] {
+  #pushTargets(channel: ChannelState, except?: NodeId): NodeId[] {
     const { fanout } = this.#deps.config;
     if (this.#deps.leaf) return sample(this.#deps.random, this.#partners(channel), fanout);
     const all = this.#eligible(channel);
-    const eligible = except === undefined ? all : all.filter((peer) => !except.has(peer));
+    const eligible = except === undefined ? all : all.filter((peer) => peer !== except);
     const memberIds = new Set(this.#deps.members());
     const members = eligible.filter((peer) => memberIds.has(peer));
     const now = this.#deps.timers.monotonic();
