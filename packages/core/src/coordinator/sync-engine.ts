@@ -15,6 +15,7 @@ import {
 import type {
   DeltaMessage,
   DigestMessage,
+  MapClock,
   ObjectDelta,
   ObjectDigest,
   StreamClock,
@@ -23,6 +24,7 @@ import { bytesEqual } from '../storage/bytes.js';
 import { addDigestObjects, type ClockSet, hashClockSet } from '../sync/clock-set.js';
 import { DeltaChunker, type ObjectPlan } from '../sync/delta-chunker.js';
 import { DigestMemory } from '../sync/digest-memory.js';
+import { mayHoldUnseen } from '../sync/held-beyond.js';
 import { IdleBackoff } from '../sync/idle-backoff.js';
 import type { PlanAsker } from '../sync/stream-replica.js';
 import type { ChannelState } from './channel-state.js';
@@ -121,6 +123,13 @@ export interface SyncWithResult {
 const MAX_ATTACHED_CHUNKS = 64;
 
 /**
+ * How many idle gossip intervals a write counts as news that anti-entropy repairs push on: a
+ * write all of whose pushes were lost reaches its first peer within about one (the slowest
+ * pull), and by two every peer that is going to hear it by push has.
+ */
+const NEWS_WINDOW = 2;
+
+/**
  * How recent a non-member's last digest for a channel must be for it to count as following the
  * channel (and get every push of it), in ms: three of a leaf's idle rounds (a minute each).
  */
@@ -173,6 +182,8 @@ export class SyncEngine {
   readonly #quarantine: ClockQuarantine;
   readonly #idle: IdleBackoff;
   readonly #pending = new Map<string, PendingPush>();
+  /** Per channel with a push pending, the peer that holds all of it (null: none known to). */
+  readonly #pushExcept = new Map<string, NodeId | null>();
   /** Per channel, when entries were last pushed (own writes or relays). */
   readonly #lastPush = new Map<string, number>();
   /** Per channel, the `syncWith` calls waiting for a peer's final answer. */
@@ -254,7 +265,7 @@ export class SyncEngine {
     }
     if (!channel.allows(from)) return;
     this.#deps.meetPeer(channel, digest.fresh);
-    if (digest.attached !== undefined) this.#merge(channel, digest.attached, false);
+    if (digest.attached !== undefined) this.#merge(from, channel, digest.attached, false);
     const now = this.#deps.timers.monotonic();
     // A whole digest in one message can be recognised before it replaces what we believe the
     // peer holds (which our answer advanced).
@@ -389,7 +400,7 @@ export class SyncEngine {
     // A leaf fed by its hub's pushes neither relays them (the hub gave them to every follower)
     // nor counts them as a reason to gossip at full rate (nothing is missing; its rounds idle).
     const fedByHub = delta.push && this.#deps.leaf && this.#deps.members().includes(from);
-    this.#merge(channel, delta.objects, delta.push && !fedByHub, !fedByHub);
+    this.#merge(from, channel, delta.objects, delta.push && !fedByHub, !fedByHub);
     if (delta.push) return;
     // The peer answered a digest of ours: it holds what we last sent it.
     if (delta.final) this.#memory.delivered(from, channel.name);
@@ -416,30 +427,65 @@ export class SyncEngine {
   }
 
   /**
-   * Merges received entries. `relay`: they came by eager push, and those new here are pushed on.
+   * Merges entries received from `from`. `relay`: they came by eager push, and those new here are pushed on.
    * `wake`: entries in it restore the channel's full gossip rate.
    */
-  #merge(channel: ChannelState, objects: readonly ObjectDelta[], relay: boolean, wake = true): void {
+  #merge(
+    from: NodeId,
+    channel: ChannelState,
+    objects: readonly ObjectDelta[],
+    relay: boolean,
+    wake = true,
+  ): void {
     if (wake && objects.some((object) => object.entries.length > 0)) this.#idle.active(channel.name);
     for (const object of objects) {
       this.stats.entriesReceived += object.entries.length;
-      const fresh =
+      const fresh: readonly Timestamp[] =
         object.kind === 'map'
           ? channel.map(object.name).mergeRemote(object.entries, object.claims, object.valueBytes)
           : channel.stream(object.name).mergeRemote(object.entries);
       // Rumor mongering (Demers et al. 1987): an entry that arrived by push and was new here is
       // pushed on once, so a write reaches everyone in a few network delays even when some
-      // pushes are lost; anti-entropy remains the guarantee. Answers to digests are not relayed.
-      if (relay && fresh.length > 0) this.pushLocal(channel.name, object.kind, object.name, fresh);
+      // pushes are lost; anti-entropy remains the guarantee. An entry that anti-entropy brought
+      // is pushed on too while it is news: when every push of a write was lost, the rumor starts
+      // from its first repair instead of crawling by anti-entropy alone (the 30 % loss tail of
+      // issue 20). Older entries (a catch-up) are not: the others hold them.
+      if (relay) {
+        if (fresh.length > 0) this.pushLocal(channel.name, object.kind, object.name, fresh);
+      } else if (wake && !this.#deps.leaf) {
+        const news = this.#news(fresh);
+        // Not back to `from`: it holds them.
+        if (news.length > 0) this.pushLocal(channel.name, object.kind, object.name, news, from);
+      }
     }
+  }
+
+  /**
+   * The entries written less than {@link NEWS_WINDOW} idle intervals ago by their own clock
+   * (hybrid timestamps follow wall time): young enough for some peers to lack them still.
+   */
+  #news(entries: readonly Timestamp[]): Timestamp[] {
+    const since = this.#deps.timers.now() - NEWS_WINDOW * this.#deps.config.idleGossipInterval;
+    return entries.filter((entry) => entry.wall >= since);
   }
 
   /**
    * Queues local writes (or relayed ones) of one object for the eager push that follows the
    * current turn. Taken as a batch: a transaction's or a storage batch's writes cost one call.
+   * `except`: a peer known to hold these entries, left out of this push unless the same push
+   * carries entries it is not known to hold.
    */
-  pushLocal(channel: string, kind: 'map' | 'stream', name: string, entries: readonly unknown[]): void {
+  pushLocal(
+    channel: string,
+    kind: 'map' | 'stream',
+    name: string,
+    entries: readonly unknown[],
+    except?: NodeId,
+  ): void {
     this.#idle.active(channel);
+    const holder = this.#pushExcept.get(channel);
+    if (holder === undefined) this.#pushExcept.set(channel, except ?? null);
+    else if (holder !== except) this.#pushExcept.set(channel, null);
     let pending = this.#pending.get(channel);
     if (pending === undefined) {
       pending = new Map();
@@ -515,11 +561,13 @@ export class SyncEngine {
    * {@link FOLLOW_WINDOW}) gets every push: that is what lets leaves idle their own rounds, and
    * what makes a hub deliver a chat message to all its clients at once. A leaf pushes to its
    * hubs, which fan out; to other leaves only when no hub can open its messages (a blind relay).
+   * `except`: a peer left out (it holds what is pushed).
    */
-  #pushTargets(channel: ChannelState): NodeId[] {
+  #pushTargets(channel: ChannelState, except?: NodeId): NodeId[] {
     const { fanout } = this.#deps.config;
     if (this.#deps.leaf) return sample(this.#deps.random, this.#partners(channel), fanout);
-    const eligible = this.#eligible(channel);
+    const all = this.#eligible(channel);
+    const eligible = except === undefined ? all : all.filter((peer) => peer !== except);
     const memberIds = new Set(this.#deps.members());
     const members = eligible.filter((peer) => memberIds.has(peer));
     const now = this.#deps.timers.monotonic();
@@ -637,12 +685,14 @@ export class SyncEngine {
   #flushPushes(): void {
     this.#pushScheduled = false;
     const pending = [...this.#pending];
+    const except = new Map(this.#pushExcept);
     this.#pending.clear();
+    this.#pushExcept.clear();
     if (!this.#running) return;
     for (const [name, objects] of pending) {
       const channel = this.#deps.channels.get(name);
       if (channel === undefined) continue;
-      const targets = this.#pushTargets(channel);
+      const targets = this.#pushTargets(channel, except.get(name) ?? undefined);
       if (targets.length === 0) continue;
       this.#lastPush.set(name, this.#deps.timers.monotonic());
       const chunker = new DeltaChunker(name, this.#deps.deltaBudget(), true);
@@ -683,6 +733,7 @@ function whatWeLack(channel: ChannelState, digest: DigestMessage): { entries: nu
   let entries = 0;
   let writers = 0;
   for (const object of digest.objects) {
+    let ownBeyond: Map<NodeId, MapClock> | undefined;
     for (const [writer, clock] of object.clocks) {
       if ('seq' in clock) {
         const log = channel.streams.get(object.name)?.replica.log;
@@ -695,8 +746,17 @@ function whatWeLack(channel: ChannelState, digest: DigestMessage): { entries: nu
           !sameChain(clock.chain, (log as EventLog).chainAt(writer, clock.seq));
         entries += splits ? 1 : Math.max(0, clock.seq - ours);
       } else {
-        const ours = channel.maps.get(object.name)?.replica.clockOf(writer) ?? ZERO_TIMESTAMP;
-        if (compareTimestamps(clock as Timestamp, ours) > 0) writers++;
+        const replica = channel.maps.get(object.name)?.replica;
+        const ours = replica?.clockOf(writer) ?? ZERO_TIMESTAMP;
+        const theirs = clock as MapClock;
+        if (compareTimestamps(theirs, ours) > 0) writers++;
+        else if (theirs.beyond !== undefined) {
+          // Pushed entries move no clock: a peer holding a fresh write we missed shows it only in
+          // its summary of entries held beyond its clock. Missing that left a missed write to
+          // the peers' own attachments (the 30 % loss tail of issue 20).
+          ownBeyond ??= new Map(replica?.clocks() ?? []);
+          if (mayHoldUnseen(theirs, ours, ownBeyond.get(writer))) writers++;
+        }
       }
     }
   }

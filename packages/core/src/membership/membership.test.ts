@@ -153,6 +153,69 @@ describe('Membership', () => {
     expect(stateOfA()).toBe('dead');
   });
 
+  it('probes a member it learns is suspect next, out of turn, until the suspicion ends', () => {
+    const { membership, sent, timers } = setup();
+    const members = ['a', 'b', 'c', 'd', 'e'] as NodeId[];
+    for (const id of members) {
+      membership.handlePiggyback(
+        id,
+        encodePiggyback([encodeUpdate({ kind: 'alive', node: id, incarnation: 1 })]),
+      );
+    }
+    const suspect = 'd' as NodeId;
+    membership.handlePiggyback(
+      'a' as NodeId,
+      encodePiggyback([
+        encodeUpdate({ kind: 'suspect', node: suspect, incarnation: 1, from: 'a' as NodeId }),
+      ]),
+    );
+    const pings = () => sent.filter((s) => s.message.type === 'ping').map((s) => s.to);
+    // The suspect stays silent: it is the target of every probe (the buddy ping tells it).
+    for (let step = 0; step < 200 && pings().length < 3; step++) timers.advance(100);
+    expect(pings()).toEqual([suspect, suspect, suspect]);
+    expect(sent.find((s) => s.message.type === 'ping')?.message).toMatchObject({ suspectedIncarnation: 1 });
+    // An out-of-turn probe that fails accuses nobody: the suspicion gained no confirmation.
+    expect(membership.stats().suspicions).toBe(1);
+    membership.handlePiggyback(
+      suspect,
+      encodePiggyback([encodeUpdate({ kind: 'alive', node: suspect, incarnation: 2 })]),
+    );
+    sent.length = 0;
+    // Refuted: back to the round-robin (slow by now: the unanswered probes raised awareness).
+    timers.advance(60_000);
+    expect(new Set(pings()).size).toBeGreaterThan(1);
+  });
+
+  it('answers a buddy ping about an older incarnation by announcing the current one again', () => {
+    const { membership, sent } = setup(4);
+    membership.handleMessage(
+      peer,
+      encodeMessage({ type: 'ping', seq: 1, target: self, suspectedIncarnation: 5 }),
+    );
+    expect(membership.incarnation).toBe(6);
+    // The prober missed that refutation: the ack's piggyback carries alive at 6 again.
+    expect(membership.takePiggyback(1000)).toBeDefined();
+    membership.handleMessage(
+      peer,
+      encodeMessage({ type: 'ping', seq: 2, target: self, suspectedIncarnation: 5 }),
+    );
+    expect(membership.incarnation).toBe(6);
+    expect(sent.at(-1)).toEqual({ to: peer, message: { type: 'ack', seq: 2 } });
+    expect(membership.takePiggyback(1000)).toEqual(
+      encodePiggyback([encodeUpdate({ kind: 'alive', node: self, incarnation: 6 })]),
+    );
+  });
+
+  it('contacts at most one new seed per probe period, however many a transport names at once', () => {
+    const { membership, sent, timers } = setup();
+    for (let i = 0; i < 50; i++) membership.addSeed(`seed-${i}` as NodeId);
+    const pushPulls = () => sent.filter((s) => s.message.type === 'push-pull').length;
+    expect(pushPulls()).toBe(1);
+    timers.advance(1000);
+    // Still alone after a probe period: another seed is tried.
+    expect(pushPulls()).toBe(2);
+  });
+
   it('leaves at once: gossips to live members now and resolves without the clock moving', async () => {
     const { membership, sent } = setup();
     membership.handlePiggyback(

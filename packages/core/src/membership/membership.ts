@@ -96,6 +96,15 @@ export class Membership {
   #running = false;
   #seq = 0;
   #leader: NodeId;
+  /**
+   * The alive and suspect members, kept as the member map changes: piggyback limits, gossip and
+   * probes read them for every message, and rebuilding them each time made a thousand-member
+   * group's join quadratic per member.
+   */
+  #live: NodeId[] | undefined;
+  #liveCount = 0;
+  /** When {@link Membership.addSeed} or `start` last push-pulled a seed (monotonic). */
+  #lastSeedContact = Number.NEGATIVE_INFINITY;
 
   constructor(options: MembershipOptions) {
     validateConfig(options.config);
@@ -138,7 +147,8 @@ export class Membership {
     this.#tasks.every(gossipInterval, () => this.#gossipTick());
     this.#tasks.every(pushPullInterval, () => this.#pushPullTick());
     this.#tasks.every(reconnectInterval, () => this.#reconnectTick());
-    for (const seed of this.#seeds) this.#pushPull(seed);
+    const seeds = [...this.#seeds];
+    if (seeds.length > 0) this.#contactSeed(seeds[randomInt(this.#random, seeds.length)] as NodeId);
   }
 
   /** Stops every timer; inbound messages are ignored afterwards. Idempotent. */
@@ -177,13 +187,15 @@ export class Membership {
 
   /**
    * Adds a peer to try to join through (from transport discovery or the user). While the peer
-   * is not known alive, a push-pull of member lists is sent to it now and again on every
-   * reconnect period.
+   * is not known alive, a push-pull of member lists is sent to it: now, unless another seed was
+   * contacted less than a probe period ago, and then as the reconnect period picks it. One
+   * exchange is enough to join (the rest arrives by gossip); contacting every seed at once made
+   * a group's start cost N² push-pulls, as a transport announcing all peers names every one.
    */
   addSeed(peer: NodeId): void {
     if (peer === this.#self || this.#leaves.has(peer)) return;
     this.#seeds.add(peer);
-    if (this.#running && !this.#isLive(peer)) this.#pushPull(peer);
+    if (this.#running && !this.#isLive(peer)) this.#contactSeed(peer);
   }
 
   /** Handles a membership body addressed to this node. Bad bytes are dropped and counted, never thrown. */
@@ -269,7 +281,7 @@ export class Membership {
 
   /** Members other than this node that are alive or suspect (not yet judged dead or gone). */
   aliveMembers(): NodeId[] {
-    return [...this.#members].filter(([, member]) => isLiveState(member.state)).map(([id]) => id);
+    return [...this.#liveMembers()];
   }
 
   /**
@@ -298,18 +310,22 @@ export class Membership {
     if (!this.#running) return;
     if (!this.#left) {
       this.#retrySeedsWhileAlone();
-      const target = this.#probeOrder.next(
-        (id) => this.#isLive(id),
-        () => [...this.#members.keys()],
-      );
-      if (target !== undefined) this.#probe(target);
+      const urgent = this.#probeOrder.nextUrgent((id) => this.#members.get(id)?.state === 'suspect');
+      const target =
+        urgent ??
+        this.#probeOrder.next(
+          (id) => this.#isLive(id),
+          () => [...this.#members.keys()],
+        );
+      if (target !== undefined) this.#probe(target, urgent !== undefined);
     }
     this.#tasks.after(this.#tasks.jittered(this.#awareness.scale(this.#config.probeInterval)), () =>
       this.#probeTick(),
     );
   }
 
-  #probe(target: NodeId): void {
+  /** `outOfTurn`: a suspect probed ahead of the round-robin, whose failure accuses no one. */
+  #probe(target: NodeId, outOfTurn: boolean): void {
     const member = this.#members.get(target);
     if (member === undefined) return;
     const seq = this.#nextSeq();
@@ -345,7 +361,7 @@ export class Membership {
       // SWIM §3.1: ask k random others to probe the target for us; Lifeguard §4.1: expect nacks.
       const helpers = sample(
         this.#random,
-        this.aliveMembers().filter((id) => id !== target && this.#members.get(id)?.state === 'alive'),
+        this.#liveMembers().filter((id) => id !== target && this.#members.get(id)?.state === 'alive'),
         this.#config.indirectChecks,
       );
       expectedNacks = helpers.length;
@@ -357,6 +373,8 @@ export class Membership {
     this.#tasks.after(period, () => {
       this.#pending.delete(seq);
       if (!this.#running) return;
+      // A suspect stays first in line until refuted or buried (see #startSuspicion).
+      if (this.#members.get(target)?.state === 'suspect') this.#probeOrder.probeNext(target);
       if (acked) {
         if (ackedDirectly) this.#awareness.apply(-1);
         return;
@@ -366,9 +384,15 @@ export class Membership {
       // Lifeguard §4.1: missed nacks mean *we* are probably the slow one; no helpers, count the failure.
       this.#awareness.apply(expectedNacks > 0 ? expectedNacks - nacks : 1);
       // An already suspect target gets our accusation too: Lifeguard §4.2 counts it as an
-      // independent confirmation.
+      // independent confirmation. Not from an out-of-turn probe: those exist to reach the
+      // suspect, and counting them would shorten every suspicion to its minimum at once.
       const current = this.#members.get(target);
-      if (current !== undefined && isLiveState(current.state) && current.incarnation === incarnation) {
+      if (
+        !outOfTurn &&
+        current !== undefined &&
+        isLiveState(current.state) &&
+        current.incarnation === incarnation
+      ) {
         this.#apply({ kind: 'suspect', node: target, incarnation, from: this.#self });
       }
     });
@@ -379,8 +403,11 @@ export class Membership {
       this.#stats.dropped++;
       return;
     }
-    if (suspectedIncarnation !== undefined && suspectedIncarnation >= this.#incarnation && !this.#left) {
-      this.#refute(suspectedIncarnation);
+    if (suspectedIncarnation !== undefined && !this.#left) {
+      // A suspicion of an older incarnation means the prober missed our refutation: announce
+      // the current one again, so the ack carries it (and gossip repeats it).
+      if (suspectedIncarnation >= this.#incarnation) this.#refute(suspectedIncarnation);
+      else this.#announceSelf();
     }
     this.#message(from, { type: 'ack', seq });
   }
@@ -436,6 +463,11 @@ export class Membership {
       return;
     }
     const previous = current?.state;
+    const wasLive = previous !== undefined && isLiveState(previous);
+    if (wasLive !== isLiveState(update.kind)) {
+      this.#liveCount += wasLive ? -1 : 1;
+      this.#live = undefined;
+    }
     const address = update.kind === 'alive' ? (update.address ?? current?.address) : current?.address;
     this.#members.set(update.node, {
       state: update.kind,
@@ -471,7 +503,12 @@ export class Membership {
         break;
     }
     if (event !== undefined) this.#emit({ type: event, peer: update.node, incarnation: update.incarnation });
-    this.#updateLeader();
+    // Only a live member above the leader, or the leader ceasing to be live, changes it (a left
+    // node or a leaf has no place of its own in the order: recompute).
+    const changesLeader = isLiveState(update.kind)
+      ? update.node > this.#leader || this.#left || this.#config.leaf
+      : update.node === this.#leader;
+    if (changesLeader) this.#updateLeader();
   }
 
   #applyAboutSelf(update: MemberUpdate): void {
@@ -507,7 +544,14 @@ export class Membership {
 
   #startSuspicion(node: NodeId, incarnation: number, from: NodeId): void {
     this.#stats.suspicions++;
-    const n = this.aliveMembers().length + 1;
+    // The buddy system (Lifeguard §4.3) tells a suspect of its suspicion only when someone probes
+    // it, and gossip reaches it only by chance (fanout among all members, a few retransmissions):
+    // under loss, with probe periods stretched by local health, a live suspect could go 4 s
+    // without hearing of it, and be declared dead. So every member that learns of a suspicion
+    // probes the suspect next, instead of in its round-robin turn: no extra messages, and each
+    // such ping either makes the suspect refute or, acked, keeps this member from burying it.
+    this.#probeOrder.probeNext(node);
+    const n = this.#liveCount + 1;
     const { min, max } = suspicionBounds(
       n,
       this.#config.probeInterval,
@@ -541,7 +585,7 @@ export class Membership {
 
   /** memberlist's gossip round: queued updates go to a few random live members (SWIM §4.1). */
   #gossipTick(): void {
-    const peers = sample(this.#random, this.aliveMembers(), this.#config.gossipFanout);
+    const peers = sample(this.#random, this.#liveMembers(), this.#config.gossipFanout);
     for (const peer of peers) {
       if (this.#queue.size === 0) return;
       this.#message(peer, { type: 'gossip' });
@@ -551,7 +595,7 @@ export class Membership {
   // ---- push-pull anti-entropy and reconnect (memberlist push/pull, Serf reconnect) ----
 
   #pushPullTick(): void {
-    const peers = this.aliveMembers();
+    const peers = this.#liveMembers();
     if (!this.#left && peers.length > 0)
       this.#pushPull(peers[randomInt(this.#random, peers.length)] as NodeId);
   }
@@ -575,11 +619,19 @@ export class Membership {
 
   /** While no member is known live, a seed is retried every probe period, not every reconnect period. */
   #retrySeedsWhileAlone(): void {
-    if (this.#seeds.size === 0 || this.aliveMembers().length > 0) return;
+    if (this.#seeds.size === 0 || this.#liveCount > 0) return;
     const seeds = [...this.#seeds];
     const seed = seeds[randomInt(this.#random, seeds.length)] as NodeId;
     const last = this.#lastJoinAttempt.get(seed) ?? Number.NEGATIVE_INFINITY;
     if (this.#timers.monotonic() - last >= this.#config.probeInterval) this.#pushPull(seed);
+  }
+
+  /** Push-pulls `seed` unless a seed was contacted this way less than a probe period ago. */
+  #contactSeed(seed: NodeId): void {
+    const now = this.#timers.monotonic();
+    if (now - this.#lastSeedContact < this.#config.probeInterval) return;
+    this.#lastSeedContact = now;
+    this.#pushPull(seed);
   }
 
   #pushPull(peer: NodeId): void {
@@ -639,8 +691,13 @@ export class Membership {
 
   /** memberlist's retransmitLimit: λ·ceil(log10(N+1)), N counting live members and self. */
   #retransmitLimit(): number {
-    const n = this.aliveMembers().length + 1;
+    const n = this.#liveCount + 1;
     return this.#config.retransmitMult * Math.max(1, Math.ceil(Math.log10(n + 1)));
+  }
+
+  #liveMembers(): readonly NodeId[] {
+    this.#live ??= [...this.#members].filter(([, member]) => isLiveState(member.state)).map(([id]) => id);
+    return this.#live;
   }
 
   #updateLeader(): void {

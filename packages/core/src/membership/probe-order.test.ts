@@ -54,4 +54,26 @@ describe('ProbeOrder (SWIM §4.3 round-robin)', () => {
     );
     expect(rest).toContain('f');
   });
+
+  it('hands out out-of-turn requests oldest first, once each, skipping those no longer eligible', () => {
+    const order = new ProbeOrder(new SeededRandom(7));
+    order.probeNext('c' as NodeId);
+    order.probeNext('a' as NodeId);
+    order.probeNext('c' as NodeId);
+    order.probeNext('e' as NodeId);
+    const eligible = (id: NodeId) => id !== 'a';
+    expect([order.nextUrgent(eligible), order.nextUrgent(eligible), order.nextUrgent(eligible)]).toEqual([
+      'c',
+      'e',
+      undefined,
+    ]);
+    // The pass itself is untouched: every member still comes in its turn.
+    const pass = ids.map(() =>
+      order.next(
+        () => true,
+        () => [...ids],
+      ),
+    );
+    expect([...pass].sort()).toEqual(ids);
+  });
 });

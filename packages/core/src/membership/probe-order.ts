@@ -11,6 +11,8 @@ export class ProbeOrder {
   readonly #random: RandomPort;
   #order: NodeId[] = [];
   #index = 0;
+  /** Members to probe before the pass goes on, oldest request first (suspects, Lifeguard §4.3). */
+  #urgent: NodeId[] = [];
 
   constructor(random: RandomPort) {
     this.#random = random;
@@ -28,6 +30,23 @@ export class ProbeOrder {
       }
       this.#order = this.#shuffle(members().filter(eligible));
       this.#index = 0;
+    }
+    return undefined;
+  }
+
+  /**
+   * Asks for `id` to be probed out of turn, before the pass goes on (which still probes it in
+   * its own turn): a suspect (see {@link Membership}'s suspicion handling).
+   */
+  probeNext(id: NodeId): void {
+    if (!this.#urgent.includes(id)) this.#urgent.push(id);
+  }
+
+  /** The oldest out-of-turn request that `eligible` still accepts, if any; consumes it. */
+  nextUrgent(eligible: (id: NodeId) => boolean): NodeId | undefined {
+    while (this.#urgent.length > 0) {
+      const id = this.#urgent.shift() as NodeId;
+      if (eligible(id)) return id;
     }
     return undefined;
   }

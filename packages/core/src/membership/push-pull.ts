@@ -1,5 +1,5 @@
 import type { NodeId } from '../ids/node-id.js';
-import { type RandomPort, sample } from '../ports/random-port.js';
+import { type RandomPort, randomInt } from '../ports/random-port.js';
 import { ByteWriter } from '../wire/byte-writer.js';
 import type { MemberInfo, MemberUpdate } from './member-state.js';
 import { writeMemberInfo } from './messages.js';
@@ -9,8 +9,11 @@ const PUSH_PULL_OVERHEAD = 8;
 
 /**
  * The member list of a push-pull body (memberlist's push/pull state sync): `own` first, then
- * `others` in random order while their encoded entries fit in `maxBytes`. A sample rather than a
- * prefix, so repeated exchanges eventually cover a group too large for one message.
+ * `others` drawn at random while their encoded entries fit in `maxBytes`. A sample rather than a
+ * prefix, so repeated exchanges eventually cover a group too large for one message. Drawing stops
+ * at the first entry that does not fit (entries differ by a few bytes at most), so the cost
+ * follows the budget, not the group: in a group of a thousand, encoding every member for every
+ * push-pull was most of a join's work.
  */
 export function selectPushPullMembers(
   own: MemberInfo,
@@ -20,13 +23,19 @@ export function selectPushPullMembers(
 ): MemberInfo[] {
   const chosen: MemberInfo[] = [own];
   const budget = maxBytes - PUSH_PULL_OVERHEAD;
+  const pool = others.slice();
+  const entry = new ByteWriter();
   let size = 0;
-  for (const member of sample(random, others, others.length)) {
-    const entry = new ByteWriter();
+  while (pool.length > 0) {
+    const index = randomInt(random, pool.length);
+    const member = pool[index] as MemberInfo;
+    const before = entry.length;
     writeMemberInfo(entry, member);
-    if (size + entry.length > budget) continue;
-    size += entry.length;
+    size += entry.length - before;
+    if (size > budget) break;
     chosen.push(member);
+    pool[index] = pool[pool.length - 1] as MemberInfo;
+    pool.pop();
   }
   return chosen;
 }

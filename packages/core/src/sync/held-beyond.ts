@@ -1,7 +1,7 @@
 import type { Timestamp } from '../clock/timestamp.js';
 import { compareTimestamps } from '../clock/timestamp.js';
 import type { MapEntry } from '../crdt/lww-map.js';
-import type { HeldBeyond } from '../protocol/sync-messages.js';
+import type { HeldBeyond, MapClock } from '../protocol/sync-messages.js';
 
 /** Accumulates a {@link HeldBeyond} entry by entry, in any order. */
 export class HeldBeyondSum {
@@ -53,4 +53,22 @@ function entryHash(entry: MapEntry): [number, number] {
   a = Math.imul(a ^ (a >>> 16), 0x85ebca6b) >>> 0;
   b = Math.imul(b ^ (b >>> 13), 0xc2b2ae35) >>> 0;
   return [a, b];
+}
+
+/**
+ * Whether a peer whose digest gives `theirs` for a writer (its synced clock and what it holds
+ * beyond it) may hold entries of that writer we lack, given our synced clock `ours` and our own
+ * digest clock for the writer. False only when it cannot: nothing of theirs lies beyond our
+ * clock, or both clocks are equal and both sides summarize the same entries beyond them.
+ */
+export function mayHoldUnseen(theirs: MapClock, ours: Timestamp, own: MapClock | undefined): boolean {
+  const beyond = theirs.beyond;
+  if (beyond === undefined || compareTimestamps(beyond.max, ours) <= 0) return false;
+  const same =
+    compareTimestamps(theirs, ours) === 0 &&
+    own?.beyond !== undefined &&
+    own.beyond.count === beyond.count &&
+    own.beyond.sum1 === beyond.sum1 &&
+    own.beyond.sum2 === beyond.sum2;
+  return !same;
 }
