@@ -1,6 +1,7 @@
 import { AEAD_NONCE_BYTES, AEAD_TAG_BYTES, type Aead } from '@shoal/core';
 import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { flipBit, hex, unaligned } from './conformance-bytes.js';
 import { fcParams } from './fc-params.js';
 
 /** Builds the {@link Aead} under test; called once per test. */
@@ -15,28 +16,11 @@ export interface AeadConformanceOptions {
 /** XChaCha20-Poly1305 key length; the wire format fixes it (core exports no constant for it). */
 const KEY_BYTES = 32;
 
-const hex = (text: string): Uint8Array =>
-  Uint8Array.from(text.match(/../g) ?? [], (pair) => Number.parseInt(pair, 16));
 const sized = (length: number) => fc.uint8Array({ minLength: length, maxLength: length });
 const keyArb = sized(KEY_BYTES);
 const nonceArb = sized(AEAD_NONCE_BYTES);
 const plaintextArb = fc.uint8Array({ maxLength: 1500 });
 const aadArb = fc.uint8Array({ maxLength: 96 });
-
-/** The same bytes at an odd offset inside a larger buffer, as a decoder's subarray hands them out. */
-function unaligned(bytes: Uint8Array): Uint8Array {
-  const buffer = new Uint8Array(bytes.length + 3);
-  buffer.set(bytes, 1);
-  return buffer.subarray(1, 1 + bytes.length);
-}
-
-/** Flips one bit of a copy of `bytes`. */
-function flipBit(bytes: Uint8Array, bit: number): Uint8Array {
-  const copy = bytes.slice();
-  const index = Math.floor(bit / 8) % copy.length;
-  copy[index] = (copy[index] as number) ^ (1 << (bit % 8));
-  return copy;
-}
 
 /**
  * The known-answer test of draft-irtf-cfrg-xchacha-03, appendix A.3.1: pins the algorithm, so

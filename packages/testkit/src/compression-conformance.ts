@@ -2,6 +2,7 @@ import { type Compression, fflateCompression, SeededRandom } from '@shoal/core';
 import fc from 'fast-check';
 import { deflateSync } from 'fflate';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { hex } from './conformance-bytes.js';
 import { fcParams } from './fc-params.js';
 
 /** Builds the {@link Compression} under test; called once per test. */
@@ -13,8 +14,6 @@ export interface CompressionConformanceOptions {
   readonly numRuns?: number;
 }
 
-const hex = (text: string): Uint8Array =>
-  Uint8Array.from(text.match(/../g) ?? [], (pair) => Number.parseInt(pair, 16));
 const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
 
 // Message bodies look like this: short, repetitive, structured. Random bytes cover the rest.

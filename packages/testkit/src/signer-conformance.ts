@@ -7,6 +7,7 @@ import {
 } from '@shoal/core';
 import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { flipBit, hex, unaligned } from './conformance-bytes.js';
 import { fcParams } from './fc-params.js';
 
 /** Builds the {@link Signer} under test; called once per test. */
@@ -18,8 +19,6 @@ export interface SignerConformanceOptions {
   readonly numRuns?: number;
 }
 
-const hex = (text: string): Uint8Array =>
-  Uint8Array.from(text.match(/../g) ?? [], (pair) => Number.parseInt(pair, 16));
 const secretArb = fc.uint8Array({ minLength: SIGNING_SECRET_KEY_BYTES, maxLength: SIGNING_SECRET_KEY_BYTES });
 const messageArb = fc.uint8Array({ maxLength: 1500 });
 
@@ -32,21 +31,6 @@ const VECTOR = {
     'e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b',
   ),
 };
-
-/** Flips one bit of a copy of `bytes`. */
-function flipBit(bytes: Uint8Array, bit: number): Uint8Array {
-  const copy = bytes.slice();
-  const index = Math.floor(bit / 8) % copy.length;
-  copy[index] = (copy[index] as number) ^ (1 << (bit % 8));
-  return copy;
-}
-
-/** The same bytes at an odd offset inside a larger buffer, as a decoder's subarray hands them out. */
-function unaligned(bytes: Uint8Array): Uint8Array {
-  const buffer = new Uint8Array(bytes.length + 3);
-  buffer.set(bytes, 1);
-  return buffer.subarray(1, 1 + bytes.length);
-}
 
 /**
  * Registers a vitest suite checking that a {@link Signer} adapter is RFC 8032 Ed25519 and keeps
