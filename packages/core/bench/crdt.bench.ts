@@ -117,7 +117,7 @@ function replicaOf(entries: readonly MapEntry[]): MapReplica {
 
 function chunked(replica: MapReplica): Uint8Array[] {
   const chunker = new DeltaChunker('bench', CHUNK_BUDGET, false);
-  chunker.add({ kind: 'map', name: 'kv', plan: replica.planDelta(new Map(), '', null) });
+  chunker.add({ kind: 'map', name: 'kv', ...replica.planDelta(new Map(), '', null) });
   return chunker.finish().map((message) => encodeDelta(message));
 }
 

@@ -74,7 +74,7 @@ function streamPlan(): ObjectPlan {
       payload: payload.slice(0, 100),
     });
   }
-  return { kind: 'stream', name: 'log', entries };
+  return { kind: 'stream', name: 'log', claims: [], entries };
 }
 
 function mapPlan(): ObjectPlan {
@@ -92,7 +92,8 @@ function mapPlan(): ObjectPlan {
   return {
     kind: 'map',
     name: 'm',
-    plan: { entries, claims: [{ writer: SENDER, from: { wall: 0, counter: 0 }, to: last }] },
+    entries,
+    claims: [{ writer: SENDER, from: { wall: 0, counter: 0 }, to: last }],
   };
 }
 

@@ -171,7 +171,7 @@ async function oneCopy(map: SharedMap, keys: number): Promise<number> {
   }
   // The node's body budget on a 1200-byte port: 1200 - seal - envelope - 3 - 150 of gossip room.
   const chunker = new DeltaChunker('bench', 990, false);
-  chunker.add({ kind: 'map', name: 'kv', plan: replica.planDelta(new Map(), '', null) });
+  chunker.add({ kind: 'map', name: 'kv', ...replica.planDelta(new Map(), '', null) });
   return chunker.finish().reduce((sum, message) => sum + encodeDelta(message).length, 0);
 }
 

@@ -1,6 +1,6 @@
-import { encodeValue } from '../codec/encode-value.js';
-import { decodeDelta, encodeDelta, type OutgoingObject } from '../protocol/sync-codec.js';
+import { decodeDelta, encodeDelta } from '../protocol/sync-codec.js';
 import type { ObjectDelta } from '../protocol/sync-messages.js';
+import { DeltaChunker } from '../sync/delta-chunker.js';
 import type { DecodeResult } from '../wire/byte-reader.js';
 import type { ChannelState } from './channel-state.js';
 
@@ -15,23 +15,10 @@ const VERSION = 1;
  * left out, as they are from every sync message.
  */
 export function encodeSnapshot(channel: ChannelState): Uint8Array {
-  const objects: OutgoingObject[] = [];
-  for (const { kind, object } of channel.objects()) {
-    if (kind === 'map') {
-      const plan = object.replica.planDelta(new Map(), '', null);
-      objects.push({
-        kind,
-        name: object.name,
-        claims: plan.claims,
-        entries: plan.entries.map((entry) => ({
-          entry,
-          valueBytes: entry.value === undefined ? undefined : encodeValue(entry.value),
-        })),
-      });
-    } else {
-      objects.push({ kind, name: object.name, entries: object.replica.planDelta(new Map(), '', null) });
-    }
-  }
+  // One chunk with no size bound: the chunker encodes each value once, as a sync answer does.
+  const chunker = new DeltaChunker(channel.name, Number.POSITIVE_INFINITY, false);
+  for (const { object } of channel.objects()) chunker.add(object.plan(new Map(), '', null));
+  const objects = chunker.finish()[0]?.objects ?? [];
   const body = encodeDelta({ channel: channel.name, push: false, final: true, fresh: false, objects });
   const out = new Uint8Array(MAGIC.length + 1 + body.length);
   out.set(MAGIC, 0);

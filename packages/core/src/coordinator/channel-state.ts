@@ -1,14 +1,17 @@
 import { ErrorCode, ShoalError } from '../errors/shoal-error.js';
 import { isName } from '../ids/channel-id.js';
 import type { NodeId } from '../ids/node-id.js';
+import type { ObjectKind } from '../protocol/sync-messages.js';
+import { digestObjectId } from '../sync/clock-set.js';
+import type { SyncedObject } from '../sync/synced-object.js';
 import type { NodeContext } from './node-context.js';
 import { MapObject } from './shared-map.js';
 import { StreamObject } from './shared-stream.js';
 import { Transaction, type TransactOptions } from './transaction.js';
 
 /** The id of a replicated object inside its channel: kind prefix plus name. */
-export function objectId(kind: 'map' | 'stream', name: string): string {
-  return `${kind === 'map' ? 'm' : 's'}:${name}`;
+export function objectId(kind: ObjectKind, name: string): string {
+  return digestObjectId({ kind, name });
 }
 
 /** Everything one channel holds on this node. Internal. */
@@ -113,17 +116,21 @@ export class ChannelState {
   }
 
   /** Every object, sorted by {@link objectId}. */
-  objects(): Array<
-    { id: string; kind: 'map'; object: MapObject } | { id: string; kind: 'stream'; object: StreamObject }
-  > {
-    const all: Array<
-      { id: string; kind: 'map'; object: MapObject } | { id: string; kind: 'stream'; object: StreamObject }
-    > = [];
-    for (const object of this.maps.values())
-      all.push({ id: objectId('map', object.name), kind: 'map', object });
-    for (const object of this.streams.values())
-      all.push({ id: objectId('stream', object.name), kind: 'stream', object });
+  objects(): Array<{ id: string; object: SyncedObject }> {
+    const all: Array<{ id: string; object: SyncedObject }> = [];
+    for (const object of [...this.maps.values(), ...this.streams.values()])
+      all.push({ id: objectId(object.kind, object.name), object });
     return all.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  /** The object of that kind and name, if this channel holds it. */
+  object(kind: ObjectKind, name: string): SyncedObject | undefined {
+    return kind === 'map' ? this.maps.get(name) : this.streams.get(name);
+  }
+
+  /** The object of that kind and name, created if new. @throws ShoalError `INVALID_ID` for a bad name. */
+  openObject(kind: ObjectKind, name: string): SyncedObject {
+    return kind === 'map' ? this.map(name) : this.stream(name);
   }
 
   /** Purges tombstones older than `cutoffWall` in every map; returns how many. */

@@ -132,10 +132,7 @@ export class Channel {
     const state = this.#host.state;
     for (const object of snapshot.value.objects) {
       total += object.entries.length;
-      applied +=
-        object.kind === 'map'
-          ? state.map(object.name).mergeRemote(object.entries, object.claims, object.valueBytes).length
-          : state.stream(object.name).mergeRemote(object.entries).length;
+      applied += state.openObject(object.kind, object.name).merge(object).length;
     }
     await this.#host.flush();
     return { applied, skipped: total - applied };

@@ -8,8 +8,11 @@ import type { NodeId } from '../ids/node-id.js';
 import { recordBytes } from '../persistence/record-bytes.js';
 import { encodeMapRecord, encodeTimestampRecord } from '../persistence/records.js';
 import { MapEntryKeys, mapClockKey } from '../persistence/storage-keys.js';
-import type { RangeClaim } from '../protocol/sync-messages.js';
+import type { MapClock, MapDelta, ObjectDelta, RangeClaim } from '../protocol/sync-messages.js';
+import type { Clock } from '../sync/clock-set.js';
+import type { ObjectPlan } from '../sync/delta-chunker.js';
 import { MapReplica } from '../sync/map-replica.js';
+import type { Lacking, SyncedObject } from '../sync/synced-object.js';
 import { utf8Length } from '../wire/utf8-length.js';
 import { AsyncQueue } from './async-queue.js';
 import { ChangeCursors } from './change-cursors.js';
@@ -77,7 +80,8 @@ export interface WatchOptions {
 }
 
 /** Bookkeeping of one map inside a channel. Internal. */
-export class MapObject implements TransactionTarget<PreparedMapWrite> {
+export class MapObject implements TransactionTarget<PreparedMapWrite>, SyncedObject {
+  readonly kind = 'map';
   readonly replica = new MapReplica();
   readonly #cursors = new ChangeCursors(
     (entry) => this.replica.map.entry(entry.key) === entry,
@@ -105,6 +109,27 @@ export class MapObject implements TransactionTarget<PreparedMapWrite> {
     this.#channel = channel;
     this.#keys = new MapEntryKeys(channel, name);
     this.#countKeys = countKeys;
+  }
+
+  // SyncedObject. The channel routes digests and deltas by kind, so what reaches a map is a
+  // map's: its clocks are map clocks, its delta a map delta.
+
+  clocks(): ReadonlyArray<readonly [NodeId, MapClock]> {
+    return this.replica.clocks();
+  }
+
+  plan(remote: ReadonlyMap<NodeId, Clock>, from: string, to: string | null): ObjectPlan {
+    const { claims, entries } = this.replica.planDelta(remote as ReadonlyMap<NodeId, MapClock>, from, to);
+    return { kind: 'map', name: this.name, claims, entries };
+  }
+
+  lacking(remote: ReadonlyArray<readonly [NodeId, Clock]>): Lacking {
+    return this.replica.lacking(remote as ReadonlyArray<readonly [NodeId, MapClock]>);
+  }
+
+  merge(delta: ObjectDelta): readonly MapEntry[] {
+    const { entries, claims, valueBytes } = delta as MapDelta;
+    return this.mergeRemote(entries, claims, valueBytes);
   }
 
   /** Loads a persisted entry (no persistence, no events). */

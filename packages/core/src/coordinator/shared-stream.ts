@@ -1,9 +1,14 @@
 import { compareTimestamps } from '../clock/timestamp.js';
 import type { MaterializedView, Materializer, StreamEntry } from '../crdt/event-log.js';
 import { ErrorCode, ShoalError } from '../errors/shoal-error.js';
+import type { NodeId } from '../ids/node-id.js';
 import { encodeStreamRecord } from '../persistence/records.js';
 import { StreamEntryKeys } from '../persistence/storage-keys.js';
-import { StreamReplica } from '../sync/stream-replica.js';
+import type { ObjectDelta, StreamClock } from '../protocol/sync-messages.js';
+import type { Clock } from '../sync/clock-set.js';
+import type { ObjectPlan } from '../sync/delta-chunker.js';
+import { type PlanAsker, StreamReplica } from '../sync/stream-replica.js';
+import type { Lacking, SyncedObject } from '../sync/synced-object.js';
 import { AsyncQueue } from './async-queue.js';
 import type { ChannelState } from './channel-state.js';
 import { callListeners, checkListener } from './listeners.js';
@@ -26,7 +31,8 @@ export interface StreamWatchEvent {
 }
 
 /** Bookkeeping of one stream inside a channel. Internal. */
-export class StreamObject implements TransactionTarget<Uint8Array> {
+export class StreamObject implements TransactionTarget<Uint8Array>, SyncedObject {
+  readonly kind = 'stream';
   readonly replica: StreamReplica;
   /** Entries in the order this node received them; their change seqs increase along it. */
   readonly #arrivals: { entry: StreamEntry; cursor: number }[] = [];
@@ -56,6 +62,26 @@ export class StreamObject implements TransactionTarget<Uint8Array> {
     // A split history is resent to a peer at most every few rounds (see StreamReplica).
     this.replica = new StreamReplica(RESEND_ROUNDS * context.config.gossipInterval);
     this.replica.log.onEntry((entry, replaced) => this.#revealed(entry, replaced));
+  }
+
+  // SyncedObject. The channel routes digests and deltas by kind, so what reaches a stream is a
+  // stream's: its clocks are stream clocks, its delta a stream delta.
+
+  clocks(): ReadonlyArray<readonly [NodeId, StreamClock]> {
+    return this.replica.clocks();
+  }
+
+  plan(remote: ReadonlyMap<NodeId, Clock>, from: string, to: string | null, asker?: PlanAsker): ObjectPlan {
+    const entries = this.replica.planDelta(remote as ReadonlyMap<NodeId, StreamClock>, from, to, asker);
+    return { kind: 'stream', name: this.name, claims: [], entries };
+  }
+
+  lacking(remote: ReadonlyArray<readonly [NodeId, Clock]>): Lacking {
+    return this.replica.lacking(remote as ReadonlyArray<readonly [NodeId, StreamClock]>);
+  }
+
+  merge(delta: ObjectDelta): readonly StreamEntry[] {
+    return this.mergeRemote(delta.entries as readonly StreamEntry[]);
   }
 
   /** Loads persisted entries (no persistence, no events), in any order. */

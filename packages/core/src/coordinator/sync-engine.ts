@@ -1,6 +1,4 @@
-import { compareTimestamps, type Timestamp, ZERO_TIMESTAMP } from '../clock/timestamp.js';
-import type { EventLog } from '../crdt/event-log.js';
-import { sameChain } from '../crdt/stream-chain.js';
+import type { Timestamp } from '../clock/timestamp.js';
 import type { ShoalError } from '../errors/shoal-error.js';
 import type { NodeId } from '../ids/node-id.js';
 import { type RandomPort, sample } from '../ports/random-port.js';
@@ -12,21 +10,14 @@ import {
   type OutgoingDelta,
   type OutgoingObject,
 } from '../protocol/sync-codec.js';
-import type {
-  DeltaMessage,
-  DigestMessage,
-  MapClock,
-  ObjectDelta,
-  ObjectDigest,
-  StreamClock,
-} from '../protocol/sync-messages.js';
+import type { DeltaMessage, DigestMessage, ObjectDelta, ObjectKind } from '../protocol/sync-messages.js';
 import { bytesEqual } from '../storage/bytes.js';
-import { addDigestObjects, type ClockSet, hashClockSet } from '../sync/clock-set.js';
-import { DeltaChunker, type ObjectPlan } from '../sync/delta-chunker.js';
+import { addDigestObjects, type ClockSet, hashClockSet, lackingAll } from '../sync/clock-set.js';
+import { DeltaChunker, type ObjectPlan, planHasContent } from '../sync/delta-chunker.js';
 import { DigestMemory } from '../sync/digest-memory.js';
-import { mayHoldUnseen } from '../sync/held-beyond.js';
 import { IdleBackoff } from '../sync/idle-backoff.js';
 import type { PlanAsker } from '../sync/stream-replica.js';
+import type { Lacking } from '../sync/synced-object.js';
 import type { ChannelState } from './channel-state.js';
 import { objectId } from './channel-state.js';
 import { ClockQuarantine } from './clock-quarantine.js';
@@ -99,7 +90,8 @@ export interface SyncStats {
   pullsTimedOut: number;
 }
 
-type PendingPush = Map<string, ObjectPlan & { entries: unknown[] }>;
+/** Per object id, the entries queued for the next push (an {@link ObjectPlan} once flushed). */
+type PendingPush = Map<string, { kind: ObjectKind; name: string; claims: []; entries: unknown[] }>;
 
 /** A {@link SyncEngine.syncWith} call waiting for one peer's answer on one channel. */
 interface SyncWaiter {
@@ -440,10 +432,7 @@ export class SyncEngine {
     if (wake && objects.some((object) => object.entries.length > 0)) this.#idle.active(channel.name);
     for (const object of objects) {
       this.stats.entriesReceived += object.entries.length;
-      const fresh: readonly Timestamp[] =
-        object.kind === 'map'
-          ? channel.map(object.name).mergeRemote(object.entries, object.claims, object.valueBytes)
-          : channel.stream(object.name).mergeRemote(object.entries);
+      const fresh = channel.openObject(object.kind, object.name).merge(object);
       // Rumor mongering (Demers et al. 1987): an entry that arrived by push and was new here is
       // pushed on once, so a write reaches everyone in a few network delays even when some
       // pushes are lost; anti-entropy remains the guarantee. An entry that anti-entropy brought
@@ -477,7 +466,7 @@ export class SyncEngine {
    */
   pushLocal(
     channel: string,
-    kind: 'map' | 'stream',
+    kind: ObjectKind,
     name: string,
     entries: readonly unknown[],
     except?: NodeId,
@@ -492,17 +481,13 @@ export class SyncEngine {
       this.#pending.set(channel, pending);
     }
     const id = objectId(kind, name);
-    let plan = pending.get(id);
-    if (plan === undefined) {
-      plan =
-        kind === 'map'
-          ? { kind, name, plan: { claims: [], entries: [] }, entries: [] }
-          : { kind, name, entries: [] };
-      pending.set(id, plan);
+    let queued = pending.get(id);
+    if (queued === undefined) {
+      queued = { kind, name, claims: [], entries: [] };
+      pending.set(id, queued);
     }
-    const queued = plan.kind === 'map' ? (plan.plan.entries as unknown[]) : plan.entries;
     // Indexed, not `for…of`: the iterator showed up as an allocation per entry.
-    for (let i = 0; i < entries.length; i++) queued.push(entries[i]);
+    for (let i = 0; i < entries.length; i++) queued.entries.push(entries[i]);
     if (this.#pushScheduled) return;
     this.#pushScheduled = true;
     queueMicrotask(() => this.#flushPushes());
@@ -517,7 +502,7 @@ export class SyncEngine {
       // Sized as an answer would be encoded (one unbounded chunk: no per-chunk headers).
       const answer = new DeltaChunker(channel.name, Number.POSITIVE_INFINITY, false);
       for (const plan of planFor(channel, digest)) {
-        theyLack += plan.kind === 'map' ? plan.plan.entries.length : plan.entries.length;
+        theyLack += plan.entries.length;
         answer.add(plan);
       }
       const { entries: weLackEntries, writers: weLackWriters } = whatWeLack(channel, digest);
@@ -605,11 +590,11 @@ export class SyncEngine {
     reply: boolean,
     attach: boolean,
   ): readonly OutgoingObject[] | undefined {
-    const sources = channel.objects().map(({ id, kind, object }) => ({
+    const sources = channel.objects().map(({ id, object }) => ({
       id,
-      kind,
+      kind: object.kind,
       name: object.name,
-      clocks: object.replica.clocks(),
+      clocks: object.clocks(),
     }));
     const options = { reply, fresh: this.#deps.isFresh(channel), budget: this.#deps.budget() };
     const digests = this.#memory.outgoing(to, channel.name, sources, options);
@@ -696,7 +681,8 @@ export class SyncEngine {
       if (targets.length === 0) continue;
       this.#lastPush.set(name, this.#deps.timers.monotonic());
       const chunker = new DeltaChunker(name, this.#deps.deltaBudget(), true);
-      for (const plan of objects.values()) chunker.add(plan);
+      // Queued by kind and name: each object's entries are of its kind.
+      for (const plan of objects.values()) chunker.add(plan as ObjectPlan);
       const messages = chunker.finish();
       for (const target of targets) {
         this.#sendDeltas(target, messages, channel);
@@ -728,37 +714,15 @@ function digestHash(digest: DigestMessage): Uint8Array {
   return hashClockSet(clocks);
 }
 
-/** What we lack compared with a peer's whole digest: stream entries, and map writers ahead of us. */
-function whatWeLack(channel: ChannelState, digest: DigestMessage): { entries: number; writers: number } {
+/** What we lack compared with a peer's whole digest: entries we can count, writers ahead of us. */
+function whatWeLack(channel: ChannelState, digest: DigestMessage): Lacking {
   let entries = 0;
   let writers = 0;
   for (const object of digest.objects) {
-    let ownBeyond: Map<NodeId, MapClock> | undefined;
-    for (const [writer, clock] of object.clocks) {
-      if ('seq' in clock) {
-        const log = channel.streams.get(object.name)?.replica.log;
-        const ours = log?.seqOf(writer) ?? 0;
-        // A history that differs from ours counts as one entry we lack: pulling brings it.
-        const splits =
-          clock.chain !== undefined &&
-          clock.seq > 0 &&
-          clock.seq <= ours &&
-          !sameChain(clock.chain, (log as EventLog).chainAt(writer, clock.seq));
-        entries += splits ? 1 : Math.max(0, clock.seq - ours);
-      } else {
-        const replica = channel.maps.get(object.name)?.replica;
-        const ours = replica?.clockOf(writer) ?? ZERO_TIMESTAMP;
-        const theirs = clock as MapClock;
-        if (compareTimestamps(theirs, ours) > 0) writers++;
-        else if (theirs.beyond !== undefined) {
-          // Pushed entries move no clock: a peer holding a fresh write we missed shows it only in
-          // its summary of entries held beyond its clock. Missing that left a missed write to
-          // the peers' own attachments (the 30 % loss tail of issue 20).
-          ownBeyond ??= new Map(replica?.clocks() ?? []);
-          if (mayHoldUnseen(theirs, ours, ownBeyond.get(writer))) writers++;
-        }
-      }
-    }
+    const lacking =
+      channel.object(object.kind, object.name)?.lacking(object.clocks) ?? lackingAll(object.clocks);
+    entries += lacking.entries;
+    writers += lacking.writers;
   }
   return { entries, writers };
 }
@@ -777,45 +741,17 @@ function planFor(channel: ChannelState, digest: DigestMessage, asker?: PlanAsker
   const listed = new Set<string>();
   for (const object of digest.objects) {
     listed.add(objectId(object.kind, object.name));
-    const plan = planObject(channel, object, asker);
-    if (plan !== undefined) plans.push(plan);
+    const plan = channel
+      .object(object.kind, object.name)
+      ?.plan(new Map(object.clocks), object.from, object.to, asker);
+    if (plan !== undefined && planHasContent(plan)) plans.push(plan);
   }
-  for (const { id, kind, object } of channel.objects()) {
+  for (const { id, object } of channel.objects()) {
     if (listed.has(id) || id < digest.scopeFrom || (digest.scopeTo !== null && id >= digest.scopeTo))
       continue;
-    const plan =
-      kind === 'map'
-        ? { kind, name: object.name, plan: object.replica.planDelta(new Map(), '', null) }
-        : { kind, name: object.name, entries: object.replica.planDelta(new Map(), '', null) };
-    if (
-      plan.kind === 'map' ? plan.plan.entries.length + plan.plan.claims.length > 0 : plan.entries.length > 0
-    ) {
-      plans.push(plan);
-    }
+    // In scope but not listed: the peer has none of it.
+    const plan = object.plan(new Map(), '', null);
+    if (planHasContent(plan)) plans.push(plan);
   }
   return plans;
-}
-
-function planObject(channel: ChannelState, object: ObjectDigest, asker?: PlanAsker): ObjectPlan | undefined {
-  if (object.kind === 'map') {
-    const map = channel.maps.get(object.name);
-    if (map === undefined) return undefined;
-    const plan = map.replica.planDelta(
-      new Map(object.clocks as [NodeId, Timestamp][]),
-      object.from,
-      object.to,
-    );
-    return plan.entries.length + plan.claims.length > 0
-      ? { kind: 'map', name: object.name, plan }
-      : undefined;
-  }
-  const stream = channel.streams.get(object.name);
-  if (stream === undefined) return undefined;
-  const entries = stream.replica.planDelta(
-    new Map(object.clocks as [NodeId, StreamClock][]),
-    object.from,
-    object.to,
-    asker,
-  );
-  return entries.length > 0 ? { kind: 'stream', name: object.name, entries } : undefined;
 }

@@ -5,6 +5,7 @@ import { writeMapClock } from '../protocol/map-clock-codec.js';
 import { writeStreamClock } from '../protocol/stream-clock-codec.js';
 import type { MapClock, ObjectDigest, ObjectKind, StreamClock } from '../protocol/sync-messages.js';
 import { ByteWriter } from '../wire/byte-writer.js';
+import type { Lacking } from './synced-object.js';
 
 /**
  * A clock: a map writer's synced timestamp (and what is held beyond it), or a stream author's
@@ -49,6 +50,20 @@ export function addDigestObjects(set: ClockSet, objects: readonly ObjectDigest[]
     const clocks = objectClocks(set, object);
     for (const [writer, clock] of object.clocks) clocks.set(writer, clock);
   }
+}
+
+/**
+ * What a replica that does not hold an object lacks by a peer's clocks of it: every stream
+ * entry the peer counts, and every map writer the peer has a clock for.
+ */
+export function lackingAll(clocks: ReadonlyArray<readonly [NodeId, Clock]>): Lacking {
+  let entries = 0;
+  let writers = 0;
+  for (const [, clock] of clocks) {
+    if ('seq' in clock) entries += clock.seq;
+    else if (clock.wall > 0 || clock.counter > 0 || clock.beyond !== undefined) writers++;
+  }
+  return { entries, writers };
 }
 
 /** A deep copy of `set`. */

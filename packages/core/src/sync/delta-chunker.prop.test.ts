@@ -34,7 +34,7 @@ describe('DeltaChunker', () => {
           }
           const plan = source.planDelta(new Map(), '', null);
           const chunker = new DeltaChunker('channel', budget, false);
-          chunker.add({ kind: 'map', name: 'settings', plan });
+          chunker.add({ kind: 'map', name: 'settings', ...plan });
           const messages = chunker.finish();
           expect(chunker.oversized).toBe(0);
           const target = new MapReplica();
@@ -99,7 +99,7 @@ describe('DeltaChunker', () => {
           });
           const plan = source.planDelta(new Map(target.clocks()), '', null);
           const chunker = new DeltaChunker('channel', budget, false);
-          chunker.add({ kind: 'map', name: 'settings', plan });
+          chunker.add({ kind: 'map', name: 'settings', ...plan });
           const messages = chunker.finish();
           // A claim travels with every entry it vouches for: the entries of its writer between
           // its ends are all in its own chunk.
@@ -147,7 +147,7 @@ describe('DeltaChunker', () => {
       source.raiseClock(writer, entry);
     }
     const chunker = new DeltaChunker('c', 600, false);
-    chunker.add({ kind: 'map', name: 'm', plan: source.planDelta(new Map(), '', null) });
+    chunker.add({ kind: 'map', name: 'm', ...source.planDelta(new Map(), '', null) });
     const messages = chunker.finish().map((message) => decodeDelta(encodeDelta(message)));
     expect(messages.length).toBeGreaterThan(2);
     const target = new MapReplica();
@@ -172,7 +172,7 @@ describe('DeltaChunker', () => {
       source.log.apply({ author, seq, wall: 5000 + seq, counter: 0, payload: new Uint8Array(40).fill(seq) });
     }
     const chunker = new DeltaChunker('c', 500, false);
-    chunker.add({ kind: 'stream', name: 's', entries: source.planDelta(new Map(), '', null) });
+    chunker.add({ kind: 'stream', name: 's', claims: [], entries: source.planDelta(new Map(), '', null) });
     const target = new StreamReplica();
     for (const message of chunker.finish()) {
       const bytes = encodeDelta(message);

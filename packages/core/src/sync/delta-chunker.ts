@@ -9,12 +9,29 @@ import type { EncodedMapEntry, OutgoingDelta } from '../protocol/sync-codec.js';
 import type { RangeClaim } from '../protocol/sync-messages.js';
 import { varintSize } from '../wire/byte-writer.js';
 import { utf8Length } from '../wire/utf8-length.js';
-import type { MapDeltaPlan } from './map-replica.js';
 
-/** The delta to send for one object. */
+/**
+ * The delta to send for one object: its entries, and for a map the ranges they complete
+ * (a stream's `claims` are always empty: a stream's digest needs none).
+ */
 export type ObjectPlan =
-  | { readonly kind: 'map'; readonly name: string; readonly plan: MapDeltaPlan }
-  | { readonly kind: 'stream'; readonly name: string; readonly entries: readonly StreamEntry[] };
+  | {
+      readonly kind: 'map';
+      readonly name: string;
+      readonly claims: readonly RangeClaim[];
+      readonly entries: readonly MapEntry[];
+    }
+  | {
+      readonly kind: 'stream';
+      readonly name: string;
+      readonly claims: readonly RangeClaim[];
+      readonly entries: readonly StreamEntry[];
+    };
+
+/** True when `plan` carries anything to send. */
+export function planHasContent(plan: ObjectPlan): boolean {
+  return plan.entries.length + plan.claims.length > 0;
+}
 
 type MutableObject =
   | { kind: 'map'; name: string; claims: RangeClaim[]; entries: EncodedMapEntry[]; cursor: StampCursor }
@@ -68,7 +85,7 @@ export class DeltaChunker {
       for (const entry of object.entries) this.#addStreamEntry(object.name, entry);
       return;
     }
-    this.#addMap(object.name, object.plan);
+    this.#addMap(object.name, object);
   }
 
   /** Encoded bytes of every chunk so far, the open one included (before compression and sealing). */
@@ -84,7 +101,10 @@ export class DeltaChunker {
     return this.#messages;
   }
 
-  #addMap(name: string, plan: MapDeltaPlan): void {
+  #addMap(
+    name: string,
+    plan: { readonly claims: readonly RangeClaim[]; readonly entries: readonly MapEntry[] },
+  ): void {
     const claims = new Map<NodeId, RangeClaim>(plan.claims.map((claim) => [claim.writer, claim]));
     // Where the next claim for each writer starts: the end of the previous chunk's claim.
     const claimFrom = new Map<NodeId, Timestamp>();

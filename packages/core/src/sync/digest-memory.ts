@@ -357,7 +357,7 @@ function peerMap<T>(maps: Map<string, Map<NodeId, T>>, channel: string): Map<Nod
 
 function asSource(object: DigestMessage['objects'][number]): DigestSource {
   return {
-    id: `${object.kind === 'map' ? 'm' : 's'}:${object.name}`,
+    id: digestObjectId(object),
     kind: object.kind,
     name: object.name,
     clocks: object.clocks,

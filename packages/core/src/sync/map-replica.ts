@@ -3,7 +3,8 @@ import { LwwMap, type MapEntry } from '../crdt/lww-map.js';
 import type { NodeId } from '../ids/node-id.js';
 import type { MapClock, RangeClaim } from '../protocol/sync-messages.js';
 import { BeyondEntries } from './beyond-entries.js';
-import { HeldBeyondSum } from './held-beyond.js';
+import { HeldBeyondSum, mayHoldUnseen } from './held-beyond.js';
+import type { Lacking } from './synced-object.js';
 import { WriterIndex } from './writer-index.js';
 
 /** What one peer should receive for one map: entries it may lack and the ranges they complete. */
@@ -126,6 +127,24 @@ export class MapReplica {
       clocks.push([writer, beyond === undefined ? clock : { ...clock, beyond }]);
     }
     return clocks.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  }
+
+  /** The writers a peer with `remote` clocks holds entries of that this replica lacks. */
+  lacking(remote: ReadonlyArray<readonly [NodeId, MapClock]>): Lacking {
+    let writers = 0;
+    let own: Map<NodeId, MapClock> | undefined;
+    for (const [writer, theirs] of remote) {
+      const ours = this.clockOf(writer);
+      if (compareTimestamps(theirs, ours) > 0) writers++;
+      else if (theirs.beyond !== undefined) {
+        // Pushed entries move no clock: a peer holding a fresh write we missed shows it only in
+        // its summary of entries held beyond its clock. Missing that left a missed write to
+        // the peers' own attachments (the 30 % loss tail of issue 20).
+        own ??= new Map(this.clocks());
+        if (mayHoldUnseen(theirs, ours, own.get(writer))) writers++;
+      }
+    }
+    return { entries: 0, writers };
   }
 
   /** Forgets one key's entry for good (compaction, stale refresh). */

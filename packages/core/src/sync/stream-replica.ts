@@ -2,6 +2,7 @@ import { EventLog, type StreamEntry } from '../crdt/event-log.js';
 import { sameChain } from '../crdt/stream-chain.js';
 import type { NodeId } from '../ids/node-id.js';
 import type { StreamClock } from '../protocol/sync-messages.js';
+import type { Lacking } from './synced-object.js';
 
 /** Who asks for a plan, and when: lets a replica pace the resends a split history causes. */
 export interface PlanAsker {
@@ -69,6 +70,24 @@ export class StreamReplica {
       if (seq > known) entries.push(...this.log.entriesAfter(author, known).slice(0, seq - known));
     }
     return entries;
+  }
+
+  /**
+   * The entries a peer with `remote` clocks holds that this replica lacks; a history that
+   * differs from ours counts as one (pulling from that peer brings it).
+   */
+  lacking(remote: ReadonlyArray<readonly [NodeId, StreamClock]>): Lacking {
+    let entries = 0;
+    for (const [author, clock] of remote) {
+      const ours = this.log.seqOf(author);
+      const splits =
+        clock.chain !== undefined &&
+        clock.seq > 0 &&
+        clock.seq <= ours &&
+        !sameChain(clock.chain, this.log.chainAt(author, clock.seq));
+      entries += splits ? 1 : Math.max(0, clock.seq - ours);
+    }
+    return { entries, writers: 0 };
   }
 
   /** The seq of `author` peers are offered: all held, but not own entries not yet durable. */
