@@ -41,6 +41,7 @@ import type {
 } from './node-types.js';
 import { PeerDirectory } from './peer-directory.js';
 import { type MembershipService, PeerListMembership } from './peer-list-membership.js';
+import { PeerMemoryKeeper } from './peer-memory.js';
 import { PROFILES } from './profiles.js';
 import { ReplayFloorKeeper } from './replay-floors.js';
 import { SyncEngine } from './sync-engine.js';
@@ -79,6 +80,7 @@ export class Coordinator implements AsyncDisposable {
   readonly #sealer: MessageSealer;
   readonly #writes: WriteQueue;
   readonly #replayFloors: ReplayFloorKeeper;
+  readonly #peerMemory: PeerMemoryKeeper;
   #unsubscribeKeyring: (() => void) | undefined;
   readonly #courier: Courier;
   readonly #peers: PeerDirectory;
@@ -181,6 +183,7 @@ export class Coordinator implements AsyncDisposable {
       unknownChannel: (name) => this.#joinOnDemand(name),
       report: (error) => this.#errors.report(error),
     });
+    this.#peerMemory = new PeerMemoryKeeper(this.#engine.memory, this.#writes, timers);
     const peers = (from: NodeId) => ({ sender: from, receiver: this.#id });
     this.#courier.on(MessageType.Digest, (from, body) => {
       const digest = decodeDigest(body, peers(from));
@@ -207,6 +210,7 @@ export class Coordinator implements AsyncDisposable {
   static async create(options: CoordinatorOptions): Promise<Coordinator> {
     const node = new Coordinator(options, await setUpNode(options));
     await node.#replayFloors.restore(node.#storage);
+    await node.#peerMemory.restore(node.#storage);
     return node;
   }
 
@@ -249,6 +253,7 @@ export class Coordinator implements AsyncDisposable {
     this.#run();
     this.#horizon.start();
     this.#replayFloors.start();
+    this.#peerMemory.start();
   }
 
   /** Stops gossip and ignores inbound messages until {@link Coordinator.resume}; local reads and writes go on. */
@@ -276,6 +281,8 @@ export class Coordinator implements AsyncDisposable {
     this.#horizon.stop();
     this.#replayFloors.stop();
     this.#replayFloors.save();
+    this.#peerMemory.stop();
+    this.#peerMemory.save();
     for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe();
     // A store that refuses writes (full) must not keep the node from stopping: the failure was
     // reported through `errors`, and what was not written was never acknowledged.

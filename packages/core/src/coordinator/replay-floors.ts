@@ -7,6 +7,7 @@ import { readNodeId, writeNodeId } from '../protocol/node-id-codec.js';
 import type { MessageSealer } from '../security/message-sealer.js';
 import { type DecodeResult, readAll } from '../wire/byte-reader.js';
 import { ByteWriter } from '../wire/byte-writer.js';
+import { PeriodicSave } from './periodic-save.js';
 
 /** Each peer's newest (epoch, counter) heard: below it, its traffic is a replay. */
 export interface ReplayFloor {
@@ -58,17 +59,21 @@ export function decodeReplayFloors(bytes: Uint8Array): DecodeResult<ReplayFloor[
  * idempotent, so that costs work, not data. A damaged record is ignored: the node starts with
  * empty windows, as before this existed.
  */
-export class ReplayFloorKeeper {
+export class ReplayFloorKeeper extends PeriodicSave {
   readonly #sealer: MessageSealer;
-  readonly #writes: WriteQueue;
-  readonly #timers: TimerPort;
-  #savedAt = -1;
-  #cancel: (() => void) | undefined;
 
   constructor(sealer: MessageSealer, writes: WriteQueue, timers: TimerPort) {
+    super(
+      {
+        key: KEY,
+        version: () => sealer.stats().opened,
+        encode: () => encodeReplayFloors(sealer.replayFloors()),
+      },
+      writes,
+      timers,
+      REPLAY_FLOOR_SAVE_INTERVAL,
+    );
     this.#sealer = sealer;
-    this.#writes = writes;
-    this.#timers = timers;
   }
 
   /** Restores the floors saved in `store`, if any (before the node hears anything). */
@@ -77,29 +82,5 @@ export class ReplayFloorKeeper {
     if (bytes === undefined) return;
     const floors = decodeReplayFloors(bytes);
     if (floors.ok) this.#sealer.restoreReplayFloors(floors.value);
-  }
-
-  start(): void {
-    this.#cancel?.();
-    const tick = () => {
-      this.#cancel = this.#timers.setTimeout(tick, REPLAY_FLOOR_SAVE_INTERVAL);
-      this.save();
-    };
-    this.#cancel = this.#timers.setTimeout(tick, REPLAY_FLOOR_SAVE_INTERVAL);
-  }
-
-  stop(): void {
-    this.#cancel?.();
-    this.#cancel = undefined;
-  }
-
-  /** Queues the current floors for the next storage batch, if anything arrived since the last save. */
-  save(): void {
-    const opened = this.#sealer.stats().opened;
-    if (opened === this.#savedAt) return;
-    this.#savedAt = opened;
-    this.#writes
-      .write({ type: 'put', key: KEY, value: encodeReplayFloors(this.#sealer.replayFloors()) })
-      .catch(() => {});
   }
 }

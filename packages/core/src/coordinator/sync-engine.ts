@@ -376,6 +376,11 @@ export class SyncEngine {
     });
   }
 
+  /** What each peer and this node last told each other: kept across restarts (PeerMemoryKeeper). */
+  get memory(): DigestMemory {
+    return this.#memory;
+  }
+
   /** Merges a delta; a final chunk from the peer we pull from ends the pull. */
   handleDelta(from: NodeId, delta: DeltaMessage): void {
     if (this.#quarantine.holds(from) || this.#quarantine.screen(from, delta.objects)) return;

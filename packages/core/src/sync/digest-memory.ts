@@ -69,6 +69,17 @@ export type SentObject =
   | { readonly kind: 'map'; readonly name: string; readonly claims: readonly RangeClaim[] }
   | StreamDelta;
 
+/**
+ * A clock set both sides of a peer relation hold, worth keeping across a restart: one we sent
+ * the peer and it answered (`received` false), or the last whole one it sent us (true).
+ */
+export interface SharedBase {
+  readonly channel: string;
+  readonly peer: NodeId;
+  readonly received: boolean;
+  readonly clocks: ClockSet;
+}
+
 /** A digest as the engine processes it: whole, whatever form it travelled in. */
 export interface ResolvedDigest {
   /** The message, rebuilt whole when it was relative; one chunk of a long digest stays a chunk. */
@@ -102,9 +113,52 @@ export class DigestMemory {
   readonly #sent = new Map<string, Map<NodeId, Sent>>();
   readonly #believed = new Map<string, Map<NodeId, ClockSet>>();
   readonly #maxPeers: number;
+  #version = 0;
 
   constructor(maxPeers: number) {
     this.#maxPeers = maxPeers;
+  }
+
+  /** Changes whenever what is remembered does (for saving only what changed). */
+  get version(): number {
+    return this.#version;
+  }
+
+  /** Every base shared with a peer, for keeping across a restart. */
+  sharedBases(): SharedBase[] {
+    const bases: SharedBase[] = [];
+    for (const [channel, byPeer] of this.#sent) {
+      for (const [peer, sent] of byPeer)
+        for (const set of sent.sets)
+          if (set.delivered) bases.push({ channel, peer, received: false, clocks: set.clocks });
+    }
+    for (const [channel, byPeer] of this.#received) {
+      for (const [peer, received] of byPeer)
+        if (received.complete) bases.push({ channel, peer, received: true, clocks: received.clocks });
+    }
+    return bases;
+  }
+
+  /**
+   * Restores bases kept by {@link DigestMemory.sharedBases} (before any traffic): the first
+   * digests after a restart then name a set the peer still holds and carry what changed since,
+   * as in a live reconnect. A base the peer has forgotten costs one `unknownBase` round.
+   */
+  restoreBases(bases: readonly SharedBase[]): void {
+    for (const base of bases) {
+      if (base.received) {
+        this.#remember(peerMap(this.#received, base.channel), base.peer, {
+          at: Number.NEGATIVE_INFINITY,
+          clocks: base.clocks,
+          complete: true,
+        });
+        continue;
+      }
+      const byPeer = peerMap(this.#sent, base.channel);
+      const sets = byPeer.get(base.peer)?.sets ?? [];
+      const set = { clocks: base.clocks, hash: hashClockSet(base.clocks), delivered: true };
+      this.#remember(byPeer, base.peer, { reply: false, sets: [...sets, set].slice(0, SENT_SETS) });
+    }
   }
 
   /**
@@ -188,7 +242,9 @@ export class DigestMemory {
   /** Each peer's last whole digest of `channel`, with when it came. */
   *received(channel: string): IterableIterator<[NodeId, { at: number; digest: DigestMessage }]> {
     for (const [peer, received] of this.#received.get(channel) ?? []) {
-      if (received.complete) yield [peer, { at: received.at, digest: wholeDigest(channel, received.clocks) }];
+      // A base restored from before a restart is no digest this peer sent lately.
+      if (received.complete && received.at !== Number.NEGATIVE_INFINITY)
+        yield [peer, { at: received.at, digest: wholeDigest(channel, received.clocks) }];
     }
   }
 
@@ -253,7 +309,10 @@ export class DigestMemory {
    */
   delivered(peer: NodeId, channel: string): void {
     const newest = this.#sent.get(channel)?.get(peer)?.sets[0];
-    if (newest !== undefined) newest.delivered = true;
+    if (newest !== undefined && !newest.delivered) {
+      newest.delivered = true;
+      this.#version++;
+    }
   }
 
   /**
@@ -306,6 +365,7 @@ export class DigestMemory {
   }
 
   #remember<T>(byPeer: Map<NodeId, T>, peer: NodeId, value: T): void {
+    this.#version++;
     byPeer.delete(peer);
     byPeer.set(peer, value);
     if (byPeer.size > this.#maxPeers) byPeer.delete(byPeer.keys().next().value as NodeId);
