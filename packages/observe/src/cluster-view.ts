@@ -83,7 +83,7 @@ export async function clusterView(
     members,
     channels,
     traffic: node.stats().traffic,
-    drops: { ...health.sealing.dropped, undecodable: health.badMessages },
+    drops: { ...health.sealing.dropped, undecodable: health.badMessages, throttled: health.throttled },
     storage: storage === undefined ? null : { entries: storage.entries, bytes: storage.bytes },
     warnings: health.warnings,
     ready: health.state === 'running' && !lagging,

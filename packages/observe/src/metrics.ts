@@ -85,6 +85,7 @@ export function nodeMetrics(node: Coordinator, feed: EventFeed): Registry {
         n,
       ]),
       [{ reason: 'undecodable' }, health.badMessages],
+      [{ reason: 'throttled' }, health.throttled],
     ];
   });
   total('shoal_errors_total', 'Errors reported on node.errors, by code.', ['code'], () =>

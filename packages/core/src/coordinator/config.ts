@@ -29,6 +29,32 @@ export interface Limits {
   readonly maxChannels: number;
   /** Largest snapshot `Channel.import` accepts, in bytes. Default 256 MiB. */
   readonly maxImportBytes: number;
+  /**
+   * Authenticated messages one peer may have handled per second, sustained. Beyond its budget
+   * (this rate, `peerMessageBurst` at once) a peer's messages are dropped, counted in
+   * `health().throttled` and reported once per episode (`LIMIT_EXCEEDED`). Default 20 000:
+   * several times what a full-speed bulk sync from one peer sends.
+   */
+  readonly peerMessagesPerSecond: number;
+  /** Messages one peer may have handled at once, before its rate applies. Default 40 000. */
+  readonly peerMessageBurst: number;
+  /** Wire bytes (sealed) of one peer's messages handled per second, sustained. Default 64 MiB. */
+  readonly peerBytesPerSecond: number;
+  /**
+   * Wire bytes of one peer's messages handled at once. Default 128 MiB. A datagram larger than
+   * this is never handled, so keep it above the transport's largest message.
+   */
+  readonly peerByteBurst: number;
+  /**
+   * Milliseconds of handler time (decoding, merging, answering) one peer's messages may take
+   * per second, sustained, measured on the monotonic clock. Default 500: half a core.
+   */
+  readonly peerCpuMsPerSecond: number;
+  /**
+   * Milliseconds of handler time one peer's messages may take at once. Default 10 000: a
+   * newcomer merging a 1M-key catch-up from one peer (about 150k entries/s) stays within it.
+   */
+  readonly peerCpuBurstMs: number;
 }
 
 /** Tuning of a {@link Coordinator}. Every field is optional; see each default. */
@@ -92,6 +118,12 @@ export const DEFAULT_LIMITS: Limits = Object.freeze({
   maxStreamEntries: 1_000_000,
   maxImportBytes: 256 * 1024 * 1024,
   maxChannels: 10_000,
+  peerMessagesPerSecond: 20_000,
+  peerMessageBurst: 40_000,
+  peerBytesPerSecond: 64 * 1024 * 1024,
+  peerByteBurst: 128 * 1024 * 1024,
+  peerCpuMsPerSecond: 500,
+  peerCpuBurstMs: 10_000,
 });
 
 /** User-facing config: any subset, limits merged field by field. */

@@ -410,6 +410,7 @@ export class Coordinator implements AsyncDisposable {
       sealing: this.#sealer.stats(),
       errors,
       badMessages: this.#courier.badMessages,
+      throttled: this.#courier.throttled,
       warnings: this.#sealer.mode === 'open' ? [OPEN_MODE_WARNING] : [],
     };
   }

@@ -10,6 +10,7 @@ import type { MessageSealer } from '../security/message-sealer.js';
 import { varintSize } from '../wire/byte-writer.js';
 import type { CoordinatorConfig } from './config.js';
 import type { ErrorReporter } from './error-reporter.js';
+import { PeerBudgets } from './peer-budget.js';
 import { TrafficCounters } from './traffic-counters.js';
 
 /** Handles the body of one message type from an authenticated sender. */
@@ -43,8 +44,10 @@ export interface CourierDeps {
  *
  * Guarantees: inbound bytes never throw out of {@link Courier.receive}: a message that does not
  * authenticate is dropped and reported (`AUTH_FAILED`), one that does not decode or whose handler
- * fails is dropped and counted ({@link Courier.badMessages}); nothing is ever sent in answer to
- * a message that did not authenticate. Outbound, a message too large for a datagram goes in
+ * fails is dropped and counted ({@link Courier.badMessages}); one from a sender over its rate
+ * budget ({@link PeerBudgets}) is dropped unread and counted ({@link Courier.throttled}), the
+ * episode reported once (`LIMIT_EXCEEDED`); nothing is ever sent in answer to a message that
+ * did not authenticate. Outbound, a message too large for a datagram goes in
  * fragments with no gossip aboard, so retransmissions of the same content complete each other.
  */
 export class Courier {
@@ -54,6 +57,7 @@ export class Courier {
   /** How well delta bodies deflate lately (raw ÷ sent); starts where typical JSON-ish data lands. */
   #deltaCompression = 2;
   #badMessages = 0;
+  readonly #budgets: PeerBudgets;
   /** Messages and wire bytes by type, sent and received. */
   readonly traffic = new TrafficCounters();
   #open = true;
@@ -69,11 +73,25 @@ export class Courier {
       // Long enough for the pieces of several anti-entropy rounds to meet.
       timeoutMs: 100 * config.gossipInterval + 10_000,
     });
+    this.#budgets = new PeerBudgets(config.limits, (peer, limit) =>
+      deps.errors.report(
+        new ShoalError(
+          ErrorCode.LimitExceeded,
+          `${peer} is over its budget (limits.${limit}): its messages are dropped until it slows down`,
+          { details: { peer, limit } },
+        ),
+      ),
+    );
   }
 
   /** Inbound messages that authenticated but did not decode or failed in a handler. */
   get badMessages(): number {
     return this.#badMessages;
+  }
+
+  /** Authenticated messages dropped unread because their sender was over its rate budget. */
+  get throttled(): number {
+    return this.#budgets.refused;
   }
 
   /** Registers the handler of one message type (one per type). */
@@ -109,14 +127,21 @@ export class Courier {
       }
       return;
     }
+    const { timers } = this.#deps;
+    const start = timers.monotonic();
     try {
-      // Authenticated from here on: the sender and its address can be trusted.
+      // Authenticated from here on: the sender and its address can be trusted. A throttled
+      // sender still counts as heard, so a busy honest peer is slowed, not declared dead.
       this.#deps.authenticated(from, port, source);
+      if (!this.#budgets.admit(from, bytes.length, start)) return;
       this.#dispatch(from, opened.body, bytes.length);
     } catch (error) {
       // A handler bug must not take the node down; count it and tell the application.
       this.#badMessage(from, isShoalError(error) ? error.message : String(error));
     }
+    // Handler time is known only afterwards, so it is charged to the sender's next messages.
+    const end = timers.monotonic();
+    this.#budgets.chargeCpu(from, end - start, end);
   }
 
   /** Seals and sends one message to `to`, with gossip aboard when there is room. */

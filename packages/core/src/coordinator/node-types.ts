@@ -144,6 +144,11 @@ export interface NodeHealth {
   readonly errors: Record<string, number>;
   /** Inbound messages that were authenticated but did not decode or failed in a handler. */
   readonly badMessages: number;
+  /**
+   * Inbound messages that were authenticated but dropped unread because their sender was over
+   * its rate budget (`limits.peerMessagesPerSecond`, `peerBytesPerSecond`, `peerCpuMsPerSecond`).
+   */
+  readonly throttled: number;
   /** Standing conditions an operator should know of, such as open mode; empty when none. */
   readonly warnings: readonly string[];
 }
