@@ -227,10 +227,9 @@ export class MapObject implements TransactionTarget<PreparedMapWrite>, SyncedObj
       const batch: MapEntry[] = [];
       this.#awaited = durable;
       this.#awaitedBatch = batch;
-      durable.then(
-        () => this.#becameDurable(batch),
-        () => {},
-      );
+      // A batch the store refused may land later (carried into the next ones): its writes are
+      // offered to peers then, or they would stay on this replica alone.
+      this.#context.writes.landed(durable).then(() => this.#becameDurable(batch));
     }
     this.#awaitedBatch.push(entry);
   }
@@ -322,10 +321,7 @@ export class MapObject implements TransactionTarget<PreparedMapWrite>, SyncedObj
       // Every record above went into the same storage batch: its promise covers them all.
       const merged = applied.slice();
       this.replica.pendingDurable(merged);
-      durable.then(
-        () => this.replica.becameDurable(merged),
-        () => {},
-      );
+      this.#context.writes.landed(durable).then(() => this.replica.becameDurable(merged));
     }
     // One clock update per message: the clock then orders after everything merged.
     if (newest !== undefined) this.#context.hlc.receive(newest);

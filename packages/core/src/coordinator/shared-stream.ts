@@ -145,14 +145,12 @@ export class StreamObject implements TransactionTarget<Uint8Array>, SyncedObject
     this.#appending = false;
     this.#origin = undefined;
     const durable = this.#localWrite;
-    durable.then(
-      () => {
-        this.#durableSeq = Math.max(this.#durableSeq, entry.seq);
-        this.replica.withholdAfter(self, this.#durableSeq);
-        this.#context.pushLocal(this.#channel, { kind: 'stream', name: this.name, entries: [entry] });
-      },
-      () => {},
-    );
+    // Refused by the store, it may still land later (see MapObject.#awaitDurable).
+    this.#context.writes.landed(durable).then(() => {
+      this.#durableSeq = Math.max(this.#durableSeq, entry.seq);
+      this.replica.withholdAfter(self, this.#durableSeq);
+      this.#context.pushLocal(this.#channel, { kind: 'stream', name: this.name, entries: [entry] });
+    });
     return durable;
   }
 

@@ -1,22 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ErrorCode, isShoalError, ShoalError } from '../errors/shoal-error.js';
-import type { BatchOperation } from '../ports/key-value-store.js';
-import { MemoryStore } from '../storage/memory-store.js';
+import { ErrorCode, isShoalError, type ShoalError } from '../errors/shoal-error.js';
+import type { MemoryStore } from '../storage/memory-store.js';
+import { FillableStore } from '../test-support/fillable-store.js';
 import { WriteQueue } from './write-queue.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-
-/** A memory store whose batches fail with STORAGE_FULL while `full` is set. */
-class FillableStore extends MemoryStore {
-  full = false;
-
-  override async batch(operations: readonly BatchOperation[]): Promise<void> {
-    if (this.full) throw new ShoalError(ErrorCode.StorageFull, 'no space left on device');
-    return super.batch(operations);
-  }
-}
 
 async function contents(store: MemoryStore): Promise<Map<string, string>> {
   const held = new Map<string, string>();
@@ -87,6 +77,26 @@ describe('WriteQueue on a store that fills up', () => {
       ),
       { numRuns: 200 },
     );
+  });
+
+  it('says when a refused write lands after all (landed), and not before', async () => {
+    const store = new FillableStore();
+    const queue = new WriteQueue(store, () => {});
+    store.full = true;
+    const refused = queue.write({ type: 'put', key: encoder.encode('k'), value: encoder.encode('1') });
+    let landed = false;
+    void queue.landed(refused).then(() => {
+      landed = true;
+    });
+    await expect(refused).rejects.toMatchObject({ code: ErrorCode.StorageFull });
+    await queue.write({ type: 'put', key: encoder.encode('j'), value: encoder.encode('2') }).catch(() => {});
+    await settle();
+    expect(landed).toBe(false);
+    store.full = false;
+    await queue.write({ type: 'put', key: encoder.encode('i'), value: encoder.encode('3') });
+    await settle();
+    expect(landed).toBe(true);
+    expect((await contents(store)).get('k')).toBe('1');
   });
 });
 

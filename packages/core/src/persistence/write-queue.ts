@@ -26,6 +26,8 @@ export class WriteQueue {
   #unwritten: BatchOperation[] = [];
   /** Why the last batch failed, while its operations are unwritten. */
   #failure: ShoalError | undefined;
+  /** Settles when the operations of failed batches are written at last (one per run of failures). */
+  #carried = deferred();
   /** The promise every write queued into the next batch shares. */
   #next = deferred();
   #flushing: Promise<void> | undefined;
@@ -43,6 +45,20 @@ export class WriteQueue {
     this.#store = store;
     this.#onError = onError;
     this.#trailer = trailer;
+  }
+
+  /**
+   * Resolves once the write behind `durable` (a promise {@link WriteQueue.write} returned) is
+   * on disk: when `durable` resolves, or, when its batch was refused, when its operations,
+   * carried into later batches, are written at last. Never rejects; stays pending while the
+   * store refuses everything. For what must follow durability even of a write its caller was
+   * told failed (a node offers its own writes to peers only once durable: such a write must be
+   * offered when it does land, or replicas differ for good).
+   */
+  landed(durable: Promise<void>): Promise<void> {
+    // Runs in the microtask after the refusal, before any later batch can be written: the run of
+    // failures it belongs to is the current one.
+    return durable.catch(() => this.#carried.promise);
   }
 
   /** Operations queued and not yet durable (those of failed batches included). */
@@ -101,6 +117,10 @@ export class WriteQueue {
         // Appended in place: a copy of a 100k-operation batch is a cost of its own.
         for (const operation of this.#trailer()) operations.push(operation);
         await this.#store.batch(operations);
+        if (this.#unwritten.length > 0) {
+          this.#carried.resolve();
+          this.#carried = deferred();
+        }
         this.#unwritten = [];
         this.#failure = undefined;
         batch.resolve();
