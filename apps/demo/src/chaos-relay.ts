@@ -1,5 +1,6 @@
 import { createSocket, type Socket } from 'node:dgram';
 import type { RandomPort } from '@shoal/core';
+import { loopbackHosts, type SoakHosts } from './soak-hosts.js';
 
 /** What the relay did with the datagrams it was handed. */
 export interface RelayStats {
@@ -22,7 +23,8 @@ export interface Captured {
 }
 
 /**
- * A userspace UDP relay between the soak's nodes, on 127.0.0.1: node i is reached at its face
+ * A userspace UDP relay between the soak's nodes (on loopback, or on the address every namespace
+ * host reaches, see {@link SoakHosts}): node i is reached at its face
  * (a socket of the relay) and the relay forwards what reaches face j from node i to node j,
  * sending it from face i. Every datagram between nodes crosses it, so the nemesis can partition
  * the nodes, lose, duplicate and delay datagrams, and replay captured ones, without root,
@@ -32,6 +34,8 @@ export interface Captured {
 export class ChaosRelay {
   readonly #faces: Socket[];
   readonly #nodePorts: number[];
+  readonly #host: string;
+  readonly #nodeHost: (i: number) => string;
   readonly #random: RandomPort;
   readonly #captured: Captured[] = [];
   #group: number[] | undefined;
@@ -41,9 +45,16 @@ export class ChaosRelay {
   #closed = false;
   readonly stats: RelayStats = { forwarded: 0, dropped: 0, duplicated: 0, replayed: 0 };
 
-  private constructor(faces: Socket[], nodePorts: number[], random: RandomPort) {
+  private constructor(
+    faces: Socket[],
+    nodePorts: number[],
+    random: RandomPort,
+    hosts: Pick<SoakHosts, 'relayHost' | 'nodeHost'>,
+  ) {
     this.#faces = faces;
     this.#nodePorts = nodePorts;
+    this.#host = hosts.relayHost;
+    this.#nodeHost = hosts.nodeHost;
     this.#random = random;
     faces.forEach((face, to) => {
       face.on('message', (bytes, from) => this.#receive(to, bytes, from.port));
@@ -51,15 +62,20 @@ export class ChaosRelay {
   }
 
   /**
-   * Opens one face per node, then picks the port each node is to bind on 127.0.0.1 (free, and
-   * none of the faces: those are bound first).
+   * Opens one face per node on `hosts.relayHost` (default loopback), then picks the port each
+   * node is to bind on its host (free here, and none of the faces: those are bound first; a
+   * namespace host has every port free).
    */
-  static async open(count: number, random: RandomPort): Promise<ChaosRelay> {
-    const faces = await bindLoopback(count);
-    const probes = await bindLoopback(count);
+  static async open(
+    count: number,
+    random: RandomPort,
+    hosts: Pick<SoakHosts, 'relayHost' | 'nodeHost'> = loopbackHosts(),
+  ): Promise<ChaosRelay> {
+    const faces = await bindSockets(count, hosts.relayHost);
+    const probes = await bindSockets(count, '127.0.0.1');
     const nodePorts = probes.map((socket) => socket.address().port);
     await Promise.all(probes.map((socket) => new Promise<void>((resolve) => socket.close(() => resolve()))));
-    return new ChaosRelay(faces, nodePorts, random);
+    return new ChaosRelay(faces, nodePorts, random, hosts);
   }
 
   /** The port node i binds (free when the relay opened). */
@@ -69,7 +85,7 @@ export class ChaosRelay {
 
   /** `host:port` of node i's face: where the others reach it, and what it advertises. */
   face(i: number): string {
-    return `127.0.0.1:${(this.#faces[i] as Socket).address().port}`;
+    return `${this.#host}:${(this.#faces[i] as Socket).address().port}`;
   }
 
   /** Splits the nodes in two: `side` and the rest; nothing crosses until {@link heal}. */
@@ -140,11 +156,11 @@ export class ChaosRelay {
 
   #send(from: number, to: number, bytes: Buffer): void {
     if (this.#closed) return;
-    (this.#faces[from] as Socket).send(bytes, this.#nodePorts[to] as number, '127.0.0.1', () => {});
+    (this.#faces[from] as Socket).send(bytes, this.#nodePorts[to] as number, this.#nodeHost(to), () => {});
   }
 }
 
-function bindLoopback(count: number): Promise<Socket[]> {
+function bindSockets(count: number, host: string): Promise<Socket[]> {
   return Promise.all(
     Array.from(
       { length: count },
@@ -152,7 +168,7 @@ function bindLoopback(count: number): Promise<Socket[]> {
         new Promise<Socket>((resolve, reject) => {
           const socket = createSocket('udp4');
           socket.once('error', reject);
-          socket.bind(0, '127.0.0.1', () => resolve(socket));
+          socket.bind(0, host, () => resolve(socket));
         }),
     ),
   );

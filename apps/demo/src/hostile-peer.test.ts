@@ -47,7 +47,7 @@ describe('the soak’s hostile peer, against one node over real sealed UDP', () 
     await stream.append(new TextEncoder().encode('mine'));
     const peer = await HostilePeer.open(invite, runId, new SeededRandom(1));
     cleanup.push(() => peer.close());
-    const target: HostileTarget = { id: id as NodeId, port };
+    const target: HostileTarget = { id: id as NodeId, host: '127.0.0.1', port };
     const errors = () => victim?.node.health().errors ?? {};
 
     peer.incarnationBomb(target);

@@ -20,9 +20,10 @@ import {
   type OutgoingObject,
 } from './core-internals.js';
 
-/** A node the hostile peer can reach: its id and the port it binds on 127.0.0.1. */
+/** A node the hostile peer can reach: its id, and the address and port it binds. */
 export interface HostileTarget {
   readonly id: NodeId;
+  readonly host: string;
   readonly port: number;
 }
 
@@ -60,7 +61,7 @@ const SURROGATE_STAND_IN = [0xe0, 0xa0, 0x80] as const;
  * A peer that holds the network secret and misbehaves, over the real wire: every datagram is
  * framed as `UdpTransport` frames it and sealed by core's own {@link MessageSealer} with the
  * network's key, so it authenticates and reaches the code behind the sealing layer, unlike a
- * forger without the key. It sends from its own socket on 127.0.0.1 straight to a node's port
+ * forger without the key. It sends from its own socket straight to a node's port
  * (an attacker on the LAN needs no relay). Each attack goes out under a fresh sender id: a node
  * that quarantines one sender (a clock far ahead) still sees the next attack.
  *
@@ -95,12 +96,20 @@ export class HostilePeer {
     this.#random = random;
   }
 
-  /** Binds a socket on 127.0.0.1 and derives the network key from `invite`. */
-  static async open(invite: string, runId: string, random: RandomPort): Promise<HostilePeer> {
+  /**
+   * Binds a socket on `host` (default 127.0.0.1; with namespace hosts, the address they all
+   * reach) and derives the network key from `invite`.
+   */
+  static async open(
+    invite: string,
+    runId: string,
+    random: RandomPort,
+    host = '127.0.0.1',
+  ): Promise<HostilePeer> {
     const socket = createSocket('udp4');
     await new Promise<void>((resolve, reject) => {
       socket.once('error', reject);
-      socket.bind(0, '127.0.0.1', () => resolve());
+      socket.bind(0, host, () => resolve());
     });
     return new HostilePeer(socket, invite, runId, random);
   }
@@ -205,7 +214,7 @@ export class HostilePeer {
 
   /** Sends `datagrams` (from {@link sentTo}) to `target` again, byte for byte. */
   replay(target: HostileTarget, datagrams: readonly Uint8Array[]): void {
-    for (const datagram of datagrams) this.#socket.send(datagram, target.port, '127.0.0.1', () => {});
+    for (const datagram of datagrams) this.#socket.send(datagram, target.port, target.host, () => {});
     this.stats.replayedAfterRestart += datagrams.length;
   }
 
@@ -241,7 +250,7 @@ export class HostilePeer {
     });
     return (envelope) => {
       const datagram = encodeFrame(id, sealer.seal(envelope));
-      this.#socket.send(datagram, target.port, '127.0.0.1', () => {});
+      this.#socket.send(datagram, target.port, target.host, () => {});
       const kept = this.#sent.get(target.id) ?? [];
       kept.push(datagram);
       if (kept.length > KEPT) kept.shift();

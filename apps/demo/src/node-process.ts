@@ -28,6 +28,8 @@ const { values } = parseArgs({
     port: { type: 'string' },
     advertise: { type: 'string' },
     bootstrap: { type: 'string', multiple: true },
+    /** The address to bind (a soak's namespace host); default 127.0.0.1. */
+    host: { type: 'string' },
     /** Serve this node's dashboard and metrics on 127.0.0.1 at this port. */
     'http-port': { type: 'string' },
   },
@@ -49,6 +51,7 @@ const name = required('name', values.name);
 let skewMs = 0;
 const { node, transport } = await startUdpNode({
   clockSkew: () => skewMs,
+  ...(values.host === undefined ? {} : { host: values.host }),
   ...(values.port === undefined
     ? {}
     : {

@@ -17,6 +17,13 @@ export interface NodeSpec {
   readonly soak?: boolean;
   /** Serve the dashboard and metrics of this node on 127.0.0.1 at this port. */
   readonly httpPort?: number;
+  /** Run on this host instead of this machine's loopback (the soak's namespace hosts). */
+  readonly host?: {
+    /** The address the node binds. */
+    readonly address: string;
+    /** Wraps the node's command line so it runs on that host. */
+    readonly command: (command: readonly string[]) => string[];
+  };
   /** Reach the other nodes through the soak's relay (see `UdpNodeOptions.relay`). */
   readonly relay?: {
     readonly port: number;
@@ -163,7 +170,12 @@ export class NodeSupervisor {
             ...spec.relay.bootstrap.map((face) => `--bootstrap=${face}`),
           ]),
     ];
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    const [file, ...rest] = spec.host?.command([
+      process.execPath,
+      ...args,
+      `--host=${spec.host.address}`,
+    ]) ?? [process.execPath, ...args];
+    const child = spawn(file as string, rest, { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
     managed.child = child;
     let stderr = '';
     let fatal = '';

@@ -8,6 +8,7 @@ import { HostileNemesis, type HostileVictim } from './hostile-nemesis.js';
 import { HostilePeer, type HostileStats } from './hostile-peer.js';
 import type { ChildMessage } from './ipc-messages.js';
 import { type Crash, type ManagedNode, NodeSupervisor } from './node-supervisor.js';
+import { loopbackHosts, namespaceHosts } from './soak-hosts.js';
 import { type Divergence, judge, type ReplicaState } from './soak-verdict.js';
 import { testNetwork } from './test-network.js';
 import { waitFor } from './wait-for.js';
@@ -27,6 +28,11 @@ export interface SoakOptions {
    * running as root (mounting needs it); otherwise the fault is left out, as the summary says.
    */
   readonly fillDisks?: boolean;
+  /**
+   * Run each node on a host of its own (a network namespace joined by a veth pair) instead of
+   * this machine's loopback. Needs root and iproute2 ({@link canMakeNamespaces}). Default false.
+   */
+  readonly namespaces?: boolean;
   /** Progress lines (one per fault); default silent. */
   readonly log?: (line: string) => void;
 }
@@ -35,6 +41,8 @@ export interface SoakOptions {
 export interface SoakSummary {
   readonly seed: number;
   readonly nodes: number;
+  /** Where the nodes ran: this machine's loopback, or a network namespace each. */
+  readonly hosts: 'loopback' | 'namespaces';
   readonly durationMs: number;
   readonly faults: Readonly<Record<FaultKind, number>>;
   /** What the relay between the nodes did: forwarded, dropped, duplicated, replayed datagrams. */
@@ -124,10 +132,14 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakSummary> {
   const log = options.log ?? (() => {});
   const random = new SeededRandom(seed);
   const { invite, multicastPort, runId } = testNetwork();
-  const relay = await ChaosRelay.open(count, random.fork('relay'));
+  const hosts = (options.namespaces ?? false) ? namespaceHosts(count, runId) : loopbackHosts();
+  const relay = await ChaosRelay.open(count, random.fork('relay'), hosts).catch((error: unknown) => {
+    hosts.close();
+    throw error;
+  });
   const dataRoot = mkdtempSync(join(tmpdir(), 'shoal-soak-'));
   const disks = (options.fillDisks ?? process.getuid?.() === 0) ? mountDisks(dataRoot, count, log) : [];
-  const peer = await HostilePeer.open(invite, runId, random.fork('hostile'));
+  const peer = await HostilePeer.open(invite, runId, random.fork('hostile'), hosts.relayHost);
   const hostile = new HostileNemesis(peer, relay, random.fork('hostile-nemesis'));
   const crashes: Crash[] = [];
   const acknowledged = { keys: new Set<string>(), entries: new Map<string, string>() };
@@ -162,6 +174,9 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakSummary> {
         dataDir: join(dataRoot, `n${i}`),
         writeMs: 200,
         soak: true,
+        ...(hosts.kind === 'loopback'
+          ? {}
+          : { host: { address: hosts.nodeHost(i), command: (command) => hosts.command(i, command) } }),
         relay: {
           port: relay.port(i),
           advertise: relay.face(i),
@@ -198,7 +213,11 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakSummary> {
         const victims: HostileVictim[] = candidates.map((managed) => ({
           name: managed.spec.name,
           index: nodes.indexOf(managed),
-          target: { id: managed.spec.id as NodeId, port: managed.spec.relay?.port as number },
+          target: {
+            id: managed.spec.id as NodeId,
+            host: managed.spec.host?.address ?? '127.0.0.1',
+            port: managed.spec.relay?.port as number,
+          },
           head: heads.get(managed.spec.id) ?? 0,
         }));
         const { victim, line } = hostile.attack(victims);
@@ -359,6 +378,7 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakSummary> {
       traffic: { ...relay.stats },
       acknowledged: acknowledged.keys.size + acknowledged.entries.size,
       refused,
+      hosts: hosts.kind,
       diskFaults: disks.length > 0,
       hostile: { ...peer.stats },
       refusals,
@@ -376,6 +396,7 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakSummary> {
     await supervisor.stopAll();
     await relay.close();
     await peer.close();
+    hosts.close();
     // Lazy: a node the supervisor could not stop must not keep a mount behind.
     for (const disk of disks) execFileSync('umount', ['--lazy', disk]);
     rmSync(dataRoot, { recursive: true, force: true });

@@ -1,14 +1,19 @@
 import { describe, expect, it } from 'vitest';
+import { canMakeNamespaces } from './soak-hosts.js';
 import { runSoak } from './soak-run.js';
 
 describe('chaos soak (the 2-minute CI version of `pnpm soak`)', () => {
   it('loses no acknowledged write across kill -9, SIGSTOP, partitions, loss, duplication, clock skew, replays, full disks and a hostile keyed peer; replicas end identical', async () => {
+    // As root (CI), each node on a network-namespace host of its own; else on loopback.
+    const namespaces = canMakeNamespaces();
     const summary = await runSoak({
       nodes: 5,
       durationMs: 120_000,
+      namespaces,
       log: (line) => console.log(`[soak] ${line}`),
     });
     console.log(`[soak] ${JSON.stringify(summary)}`);
+    expect(summary.hosts).toBe(namespaces ? 'namespaces' : 'loopback');
     expect(summary.crashes).toEqual([]);
     expect(Object.values(summary.faults).reduce((a, b) => a + b, 0)).toBeGreaterThan(10);
     // The deck deals every kind of fault within each round of kinds: the hostile peer attacks.

@@ -1,5 +1,7 @@
 /**
- * `pnpm soak [--nodes 10] [--minutes 2] [--seed N] [--fault-every 3]` (seconds between faults): the chaos soak (see {@link runSoak}), with
+ * `pnpm soak [--nodes 10] [--minutes 2] [--seed N] [--fault-every 3] [--netns]` (seconds between
+ * faults; `--netns`: each node on a network-namespace host of its own, as root): the chaos soak
+ * (see {@link runSoak}), with
  * a Jepsen-style summary. Exits 1 when an acknowledged write was lost, replicas differ or a
  * node crashed.
  */
@@ -13,6 +15,7 @@ const { values } = parseArgs({
     minutes: { type: 'string', default: '2' },
     seed: { type: 'string' },
     'fault-every': { type: 'string', default: '3' },
+    netns: { type: 'boolean', default: false },
   },
 });
 const summary = await runSoak({
@@ -20,6 +23,7 @@ const summary = await runSoak({
   durationMs: Number(values.minutes) * 60_000,
   ...(values.seed === undefined ? {} : { seed: Number(values.seed) }),
   faultEveryMs: Number(values['fault-every']) * 1000,
+  namespaces: values.netns,
   log: (line) => console.log(`  ${line}`),
 });
 const ok = summary.lost === 0 && summary.identical && summary.crashes.length === 0;
@@ -31,7 +35,7 @@ const counts = (record: Record<string, number>) =>
     .join(', ') || 'none';
 console.log(
   [
-    `soak: ${summary.nodes} nodes, ${(summary.durationMs / 60_000).toFixed(1)} min, seed ${summary.seed}`,
+    `soak: ${summary.nodes} nodes (${summary.hosts === 'namespaces' ? 'a network-namespace host each' : 'on loopback'}), ${(summary.durationMs / 60_000).toFixed(1)} min, seed ${summary.seed}`,
     `  faults: ${faults.kill} kill -9 + restart, ${faults.pause} SIGSTOP/SIGCONT, ${faults.partition} partitions, ${faults.loss} loss, ${faults.duplication} duplication + reorder, ${faults.skew} clock skews, ${faults.replay} replays, ${summary.diskFaults ? `${faults['disk-full']} full disks` : 'no full disks (needs root)'}, ${faults.hostile} hostile`,
     `  hostile keyed peer sent: ${hostile.incarnationPings} pings at incarnation 2^53-1 or 2^32-2, ${hostile.futureClaims} claims up to MAX_WALL, ${hostile.forgedEntries} forged stream entries, ${hostile.fragments} dangling fragments, ${hostile.oversizedValues} values over maxValueBytes, ${hostile.surrogateKeys} lone-surrogate keys, ${hostile.futureEntries} entries a year ahead, ${hostile.replayedAfterRestart} datagrams replayed after a restart`,
     `  nodes refused (counted since their last start): dropped ${counts(summary.refusals.dropped)}; errors ${counts(summary.refusals.errors)}`,

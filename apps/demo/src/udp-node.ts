@@ -24,6 +24,8 @@ export interface UdpNodeOptions {
     readonly advertise: string;
     readonly bootstrap: readonly string[];
   };
+  /** The address to bind. Default 127.0.0.1 (a soak's namespace host has its own). */
+  readonly host?: string;
   /** Added to the wall clock the node sees, in ms (the soak's clock-skew fault); read at each use. */
   readonly clockSkew?: () => number;
 }
@@ -35,7 +37,7 @@ export interface UdpNode {
 }
 
 /**
- * Opens a node bound to 127.0.0.1 on an ephemeral port, discovering peers by multicast on the
+ * Opens a node bound to 127.0.0.1 (or `host`) on an ephemeral port, discovering peers by multicast on the
  * loopback interface (TTL 1: nothing leaves this machine), and starts it. `node.dispose()`
  * closes the transport and the store too.
  */
@@ -47,10 +49,11 @@ export async function startUdpNode(options: UdpNodeOptions): Promise<UdpNode> {
   let transport: UdpTransport;
   try {
     const { relay } = options;
+    const host = options.host ?? '127.0.0.1';
     transport = await UdpTransport.open({
       nodeId: id,
-      host: '127.0.0.1',
-      interface: '127.0.0.1',
+      host,
+      interface: host,
       ...(relay === undefined
         ? { multicast: { port: options.multicastPort, interface: '127.0.0.1' } }
         : { multicast: false, port: relay.port, advertise: relay.advertise, bootstrap: relay.bootstrap }),
