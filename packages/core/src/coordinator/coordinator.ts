@@ -16,6 +16,7 @@ import type { TimerPort } from '../ports/timer-port.js';
 import { MessageType } from '../protocol/message-type.js';
 import { decodeDelta, decodeDigest } from '../protocol/sync-codec.js';
 import { MessageSealer } from '../security/message-sealer.js';
+import { PeerKeys } from '../security/peer-keys.js';
 import { readAll } from '../wire/byte-reader.js';
 import { ByteWriter } from '../wire/byte-writer.js';
 import { Channel } from './channel.js';
@@ -78,6 +79,8 @@ export class Coordinator implements AsyncDisposable {
   readonly #errors: ErrorReporter;
   readonly #hlc: Hlc;
   readonly #sealer: MessageSealer;
+  /** This node's identity and its peers' keys; absent in open mode (nothing to pair-seal). */
+  readonly #keys: PeerKeys | undefined;
   readonly #writes: WriteQueue;
   readonly #replayFloors: ReplayFloorKeeper;
   readonly #peerMemory: PeerMemoryKeeper;
@@ -111,11 +114,14 @@ export class Coordinator implements AsyncDisposable {
     this.#changeSeq = meta.changeSeq;
     this.#errors = new ErrorReporter(timers, config.errorRateLimit);
     this.#hlc = new Hlc({ wallClock: () => timers.now(), maxDrift: config.maxDrift, last: meta.hlc });
+    this.#keys =
+      setup.keyring === 'open' ? undefined : new PeerKeys(meta.identityKey, () => timers.monotonic());
     this.#sealer = new MessageSealer({
       networkId: config.network,
       self: this.#id,
       epoch: meta.epoch,
       keyring: setup.keyring,
+      ...(this.#keys === undefined ? {} : { identity: this.#keys }),
       now: () => timers.monotonic(),
       ...(options.aead === undefined ? {} : { aead: options.aead }),
     });
@@ -138,6 +144,7 @@ export class Coordinator implements AsyncDisposable {
     });
     this.#courier = new Courier({
       sealer: this.#sealer,
+      keys: this.#keys,
       compression: options.compression ?? fflateCompression,
       timers,
       config,
@@ -196,8 +203,6 @@ export class Coordinator implements AsyncDisposable {
       else this.#courier.badMessage(from, delta.error);
     });
     this.#courier.on(MessageType.Membership, (from, body) => this.#membership.handleMessage(from, body));
-    // A hello only makes its sender known, which authenticating it already did.
-    this.#courier.on(MessageType.Hello, () => {});
     this.#courier.on(MessageType.EpochNotice, (from, body) => this.#onEpochNotice(from, body));
   }
 

@@ -7,9 +7,11 @@ import { decodeEnvelope, ENVELOPE_OVERHEAD, encodeEnvelope } from '../protocol/e
 import { FRAGMENT_HEADER_BYTES, fragment, Reassembler } from '../protocol/fragments.js';
 import { MessageType } from '../protocol/message-type.js';
 import type { MessageSealer } from '../security/message-sealer.js';
+import type { PeerKeys } from '../security/peer-keys.js';
 import { varintSize } from '../wire/byte-writer.js';
 import type { CoordinatorConfig } from './config.js';
 import type { ErrorReporter } from './error-reporter.js';
+import { decodeHello, KeyExchange } from './key-exchange.js';
 import { PeerBudgets } from './peer-budget.js';
 import { TrafficCounters } from './traffic-counters.js';
 
@@ -19,6 +21,8 @@ export type BodyHandler = (from: NodeId, body: Uint8Array) => void;
 /** What the courier needs from the rest of the node. */
 export interface CourierDeps {
   readonly sealer: MessageSealer;
+  /** This node's identity and its peers' keys, when it pair-seals (the sealer holds the same). */
+  readonly keys: PeerKeys | undefined;
   readonly compression: Compression;
   readonly timers: TimerPort;
   readonly config: CoordinatorConfig;
@@ -31,7 +35,10 @@ export interface CourierDeps {
   readonly takePiggyback: (maxBytes: number) => Uint8Array | undefined;
   /** Gossip that rode on a message from `from`. */
   readonly handlePiggyback: (from: NodeId, bytes: Uint8Array) => void;
-  /** A sealed message from `from` opened on `port` (from `source`, when the port has addresses). */
+  /**
+   * A message that authenticated as from `from` itself opened on `port` (from `source`, when the
+   * port has addresses): pair-sealed, or a hello from a peer not yet bound to a key.
+   */
   readonly authenticated: (from: NodeId, port: MessagePort, source: Uint8Array | undefined) => void;
   /** An authentic message from `from` carried a boot epoch older than `knownEpoch`, seen before. */
   readonly staleEpoch: (from: NodeId, knownEpoch: number) => void;
@@ -62,10 +69,23 @@ export class Courier {
   readonly traffic = new TrafficCounters();
   #open = true;
   #cancelAnnounce: (() => void) | undefined;
+  /** Present when the node pair-seals: how keys are learned and told. */
+  readonly #exchange: KeyExchange | undefined;
+  #unpaired = 0;
 
   constructor(deps: CourierDeps) {
     this.#deps = deps;
     const { config } = deps;
+    this.#exchange =
+      deps.keys === undefined
+        ? undefined
+        : new KeyExchange({
+            keys: deps.keys,
+            timers: deps.timers,
+            sendHello: (to, body) => this.#sendHello(to, body),
+            resend: (to, type, body) => this.send(to, type, body),
+            report: (error) => deps.errors.report(error),
+          });
     this.#reassembler = new Reassembler({
       // One largest value or payload, plus its entry's framing.
       maxMessageBytes: Math.max(config.limits.maxValueBytes, config.limits.maxPayloadBytes) + 16 * 1024,
@@ -94,6 +114,19 @@ export class Courier {
     return this.#budgets.refused;
   }
 
+  /**
+   * Messages dropped because they were sealed only under the network key where pair sealing was
+   * required: some holder of the secret speaking in another node's name.
+   */
+  get unpaired(): number {
+    return this.#unpaired;
+  }
+
+  /** Hellos offering a new key for an id whose key was heard recently (refused). */
+  get refusedKeys(): number {
+    return this.#exchange?.refused ?? 0;
+  }
+
   /** Registers the handler of one message type (one per type). */
   on(type: MessageType, handler: BodyHandler): void {
     this.#handlers.set(type, handler);
@@ -112,6 +145,10 @@ export class Courier {
       this.#deps.staleEpoch(from, opened.knownEpoch);
       return;
     }
+    if (!opened.ok && opened.reason === 'unknown-peer-key') {
+      this.#exchange?.unknownKey(from);
+      return;
+    }
     if (!opened.ok) {
       if (
         opened.reason === 'auth-failed' ||
@@ -127,14 +164,17 @@ export class Courier {
       }
       return;
     }
-    const { timers } = this.#deps;
+    const { timers, keys } = this.#deps;
     const start = timers.monotonic();
     try {
+      // Where nodes pair-seal, only a pair-sealed message proves its sender; a hello under the
+      // network key may introduce a peer not yet bound to a key, and vouches for nothing else.
+      const vouched = opened.paired || keys === undefined || keys.publicKeyOf(from) === undefined;
       // Authenticated from here on: the sender and its address can be trusted. A throttled
       // sender still counts as heard, so a busy honest peer is slowed, not declared dead.
-      this.#deps.authenticated(from, port, source);
+      if (vouched) this.#deps.authenticated(from, port, source);
       if (!this.#budgets.admit(from, bytes.length, start)) return;
-      this.#dispatch(from, opened.body, bytes.length);
+      this.#dispatch(from, opened.body, bytes.length, opened.paired || keys === undefined);
     } catch (error) {
       // A handler bug must not take the node down; count it and tell the application.
       this.#badMessage(from, isShoalError(error) ? error.message : String(error));
@@ -148,6 +188,7 @@ export class Courier {
   send(to: NodeId, type: MessageType, body: Uint8Array): void {
     const port = this.#deps.portFor(to);
     if (port === undefined || !this.#open) return;
+    if (this.#exchange !== undefined && !this.#exchange.beforeSend(to, type, body)) return;
     const { sealer, compression } = this.#deps;
     const datagram = port.maxMessageSize - sealer.overhead;
     const room = datagram - ENVELOPE_OVERHEAD - body.length;
@@ -158,7 +199,7 @@ export class Courier {
       this.#deltaCompression = 0.8 * this.#deltaCompression + 0.2 * (body.length / envelope.length);
     }
     if (envelope.length <= datagram) {
-      const sealed = sealer.seal(envelope);
+      const sealed = sealer.seal(envelope, to);
       this.traffic.sent(type, sealed.length);
       port.send(to, sealed);
       return;
@@ -167,7 +208,7 @@ export class Courier {
     // makes the same fragments every time and retransmissions complete each other.
     const pieceBytes = datagram - ENVELOPE_OVERHEAD - FRAGMENT_HEADER_BYTES;
     for (const piece of fragment(encodeEnvelope(type, body, undefined, compression), pieceBytes)) {
-      const sealed = sealer.seal(encodeEnvelope(MessageType.Fragment, piece));
+      const sealed = sealer.seal(encodeEnvelope(MessageType.Fragment, piece), to);
       this.traffic.sent(MessageType.Fragment, sealed.length);
       port.send(to, sealed);
     }
@@ -201,7 +242,8 @@ export class Courier {
       (port) => typeof (port as AnnouncingPort).setAnnouncement === 'function',
     );
     if (ports.length === 0) return;
-    const hello = this.#deps.sealer.seal(encodeEnvelope(MessageType.Hello, new Uint8Array()));
+    const body = this.#exchange?.announcement() ?? new Uint8Array();
+    const hello = this.#deps.sealer.seal(encodeEnvelope(MessageType.Hello, body));
     for (const port of ports) (port as AnnouncingPort).setAnnouncement(hello);
     this.#cancelAnnounce = this.#deps.timers.setTimeout(() => this.announce(), 10_000);
   }
@@ -215,7 +257,7 @@ export class Courier {
    * Handles an authenticated envelope that arrived as `wireBytes` on the wire; 0 for one rebuilt
    * from fragments (which may not be a fragment itself).
    */
-  #dispatch(from: NodeId, bytes: Uint8Array, wireBytes: number): void {
+  #dispatch(from: NodeId, bytes: Uint8Array, wireBytes: number, paired: boolean): void {
     const mayBeFragment = wireBytes > 0;
     const envelope = decodeEnvelope(bytes, this.#deps.compression);
     if (!envelope.ok) {
@@ -224,6 +266,18 @@ export class Courier {
     }
     const { type, body, piggyback } = envelope.value;
     this.traffic.received(type, wireBytes);
+    if (type === MessageType.Hello) {
+      this.#hello(from, body);
+      return;
+    }
+    if (!paired) {
+      // Sealed under the network key alone: any holder of the secret could have sent it.
+      this.#unpaired++;
+      this.#deps.errors.report(
+        new ShoalError(ErrorCode.AuthFailed, `dropped a message claiming to be from ${from}: not pair-sealed`),
+      );
+      return;
+    }
     if (piggyback.length > 0) this.#deps.handlePiggyback(from, piggyback);
     if (type === MessageType.Fragment) {
       if (!mayBeFragment) {
@@ -231,10 +285,27 @@ export class Courier {
         return;
       }
       const whole = this.#reassembler.add(from, body, this.#deps.timers.monotonic());
-      if (whole !== undefined) this.#dispatch(from, whole, 0);
+      if (whole !== undefined) this.#dispatch(from, whole, 0, paired);
       return;
     }
     this.#handlers.get(type)?.(from, body);
+  }
+
+  /** A hello: a peer's key (ignored by a node that does not pair-seal). */
+  #hello(from: NodeId, body: Uint8Array): void {
+    if (this.#exchange === undefined) return;
+    const hello = decodeHello(body);
+    if (hello.ok) this.#exchange.handleHello(from, hello.value);
+    else this.#badMessage(from, `bad hello: ${hello.error}`);
+  }
+
+  /** Seals a hello under the network key (the receiver may not know our key yet) and sends it. */
+  #sendHello(to: NodeId, body: Uint8Array): void {
+    const port = this.#deps.portFor(to);
+    if (port === undefined || !this.#open) return;
+    const sealed = this.#deps.sealer.seal(encodeEnvelope(MessageType.Hello, body));
+    this.traffic.sent(MessageType.Hello, sealed.length);
+    port.send(to, sealed);
   }
 
   /** Drops a message that authenticated but is not one we understand. */

@@ -16,6 +16,11 @@ export const EnvelopeMode = {
   Open: 0,
   /** XChaCha20-Poly1305 ciphertext, the whole header as associated data. */
   Sealed: 1,
+  /**
+   * As {@link EnvelopeMode.Sealed}, under the key the sender and receiver share (derived from
+   * their identity keys and the network key, {@link PeerKeys}): authentic as from that node.
+   */
+  Paired: 2,
 } as const;
 
 /** One of the {@link EnvelopeMode} values. */
@@ -28,20 +33,24 @@ export type EnvelopeHeader = {
   readonly counter: number;
 } & (
   | { readonly mode: typeof EnvelopeMode.Open }
-  | { readonly mode: typeof EnvelopeMode.Sealed; readonly keyId: KeyId; readonly nonce: Uint8Array }
+  | {
+      readonly mode: typeof EnvelopeMode.Sealed | typeof EnvelopeMode.Paired;
+      readonly keyId: KeyId;
+      readonly nonce: Uint8Array;
+    }
 );
 
 /**
  * Writes the header (see docs/protocol.md §4 for the grammar):
- * `version u8, mode u8, network tag [8], (sealed: key id u32 BE), epoch varint, counter varint,
- * (sealed: nonce [24])`. The sender is not written: every transport reports who sent a message,
+ * `version u8, mode u8, network tag [8], (sealed, paired: key id u32 BE), epoch varint, counter varint,
+ * (sealed, paired: nonce [24])`. The sender is not written: every transport reports who sent a message,
  * and sealing binds that id as associated data (ADR 0010), so it would only repeat 17 bytes.
  */
 export function writeEnvelopeHeader(writer: ByteWriter, header: EnvelopeHeader): void {
   writer.writeU8(ENVELOPE_VERSION).writeU8(header.mode).writeRaw(header.networkTag);
-  if (header.mode === EnvelopeMode.Sealed) writer.writeU32(header.keyId);
+  if (header.mode !== EnvelopeMode.Open) writer.writeU32(header.keyId);
   writer.writeVarint(header.epoch).writeVarint(header.counter);
-  if (header.mode === EnvelopeMode.Sealed) writer.writeRaw(header.nonce);
+  if (header.mode !== EnvelopeMode.Open) writer.writeRaw(header.nonce);
 }
 
 /**
@@ -52,10 +61,10 @@ export function writeEnvelopeHeader(writer: ByteWriter, header: EnvelopeHeader):
 export function readEnvelopeHeader(reader: ByteReader): EnvelopeHeader {
   if (reader.readU8() !== ENVELOPE_VERSION) reader.fail('unsupported envelope version');
   const mode = reader.readU8();
-  if (mode !== EnvelopeMode.Open && mode !== EnvelopeMode.Sealed)
+  if (mode !== EnvelopeMode.Open && mode !== EnvelopeMode.Sealed && mode !== EnvelopeMode.Paired)
     reader.fail(`unknown envelope mode ${mode}`);
   const networkTag = reader.readRaw(NETWORK_TAG_BYTES);
-  const keyId = mode === EnvelopeMode.Sealed ? reader.readU32() : 0;
+  const keyId = mode === EnvelopeMode.Open ? 0 : reader.readU32();
   const epoch = reader.readVarint();
   const counter = reader.readVarint();
   if (mode === EnvelopeMode.Open) return { mode, networkTag, epoch, counter };

@@ -13,6 +13,7 @@ import {
   writeEnvelopeHeader,
 } from './envelope-header.js';
 import type { Keyring } from './keyring.js';
+import type { PeerKeys } from './peer-keys.js';
 import { NETWORK_TAG_BYTES, networkTag } from './network-key.js';
 import { assertNetworkId } from './network-secret.js';
 import { pooledRandomBytes } from './random-pool.js';
@@ -34,6 +35,11 @@ export type DropReason =
   | 'replay'
   /** The AEAD tag does not verify: tampered, forged, or sealed with a different secret. */
   | 'auth-failed'
+  /**
+   * Pair-sealed by a sender whose public key this node does not know yet (the node restarted,
+   * or the sender's hello was lost): the node asks it for its key.
+   */
+  | 'unknown-peer-key'
   /**
    * Authentic, but from a boot epoch older than one already seen from that sender: a replay of
    * an earlier run, or the sender was restored from a backup and reuses old epochs (the result
@@ -57,6 +63,7 @@ export const DROP_REASONS: readonly DropReason[] = [
   'unknown-key',
   'replay',
   'auth-failed',
+  'unknown-peer-key',
   'stale-epoch',
   'implausible-epoch',
 ];
@@ -77,6 +84,11 @@ export type OpenResult =
       readonly body: Uint8Array;
       readonly epoch: number;
       readonly counter: number;
+      /**
+       * Pair-sealed: authentic as from `sender` itself. Otherwise only as from some holder of
+       * the network secret (always so at a node without {@link MessageSealerOptions.identity}).
+       */
+      readonly paired: boolean;
     }
   | { readonly ok: false; readonly reason: Exclude<DropReason, 'stale-epoch'> }
   | {
@@ -107,6 +119,11 @@ export interface MessageSealerOptions {
   readonly epoch: number;
   /** The keys to seal and open with, or `'open'` for an explicitly unencrypted network. */
   readonly keyring: Keyring | 'open';
+  /**
+   * This node's identity and its peers' keys: with it (and a keyring), messages to a peer whose
+   * key is known are pair-sealed ({@link EnvelopeMode.Paired}) and pair-sealed messages open.
+   */
+  readonly identity?: PeerKeys;
   /** XChaCha20-Poly1305 implementation; defaults to {@link nobleXChaCha20Poly1305}. */
   readonly aead?: Aead;
   /** Source of nonces; defaults to the platform CSPRNG through a pooled buffer. Inject only in tests. */
@@ -131,6 +148,10 @@ export interface MessageSealerOptions {
  * the whole header, so a forged sender, network tag, key id, epoch or counter fails
  * authentication. The sender's id is not sent: the transport reports it (ADR 0010).
  *
+ * Paired mode (with {@link MessageSealerOptions.identity}): as sealed, under the key only the
+ * sender and the receiver can derive ({@link PeerKeys}), so the message is authentic as from
+ * the sending node, not merely from a holder of the secret.
+ *
  * Open mode: the same header with no key id or nonce, the body in the clear, nothing
  * authenticated. Sealed and open nodes never accept each other's envelopes.
  *
@@ -144,6 +165,7 @@ export class MessageSealer {
   #epoch: number;
   readonly #tag: Uint8Array;
   readonly #keyring: Keyring | undefined;
+  readonly #identity: PeerKeys | undefined;
   readonly #aead: Aead;
   readonly #randomBytes: (length: number) => Uint8Array;
   readonly #replay: ReplayWindow;
@@ -177,6 +199,7 @@ export class MessageSealer {
     this.#epoch = options.epoch;
     this.#tag = networkTag(options.networkId);
     this.#keyring = options.keyring === 'open' ? undefined : options.keyring;
+    this.#identity = this.#keyring === undefined ? undefined : options.identity;
     this.#aead = options.aead ?? nobleXChaCha20Poly1305;
     this.#randomBytes = options.randomBytes ?? pooledRandomBytes();
     this.#now = options.now ?? (() => Number.POSITIVE_INFINITY);
@@ -202,11 +225,25 @@ export class MessageSealer {
   }
 
   /**
-   * The envelope carrying `body` (an encoded protocol message), stamped with this node's epoch
-   * and the next counter. Throws {@link ShoalError} `INVALID_STATE` only after 2^53 messages in
-   * one epoch, which restarting (a new epoch) resolves.
+   * Whether a message to `peer` would be pair-sealed: this node has an identity and knows
+   * `peer`'s key. Without an identity every message is sealed (or open) as before.
    */
-  seal(body: Uint8Array): Uint8Array {
+  canPair(peer: NodeId): boolean {
+    return this.#identity?.knows(peer) ?? false;
+  }
+
+  /** Whether this node pair-seals (it has an identity and a keyring). */
+  get pairs(): boolean {
+    return this.#identity !== undefined;
+  }
+
+  /**
+   * The envelope carrying `body` (an encoded protocol message), stamped with this node's epoch
+   * and the next counter; pair-sealed for `to` when {@link canPair} says so, else sealed under
+   * the network key (hellos, announcements). Throws {@link ShoalError} `INVALID_STATE` only
+   * after 2^53 messages in one epoch, which restarting (a new epoch) resolves.
+   */
+  seal(body: Uint8Array, to?: NodeId): Uint8Array {
     if (this.#counter > Number.MAX_SAFE_INTEGER) {
       throw new ShoalError(ErrorCode.InvalidState, 'message counter exhausted; restart with a new epoch');
     }
@@ -221,9 +258,13 @@ export class MessageSealer {
       writeEnvelopeHeader(writer, { ...common, mode: EnvelopeMode.Open });
       return writer.writeRaw(body).finish();
     }
-    const { keyId, key } = this.#keyring.primaryKey();
+    const network = this.#keyring.primaryKey();
+    const pairKey = to === undefined ? undefined : this.#identity?.sealingKey(to, network);
+    const { keyId } = network;
+    const key = pairKey ?? network.key;
+    const mode = pairKey === undefined ? EnvelopeMode.Sealed : EnvelopeMode.Paired;
     const nonce = this.#randomBytes(AEAD_NONCE_BYTES);
-    writeEnvelopeHeader(writer, { ...common, mode: EnvelopeMode.Sealed, keyId, nonce });
+    writeEnvelopeHeader(writer, { ...common, mode, keyId, nonce });
     const aad = concat(this.#selfBytes, writer.finish());
     return writer.writeRaw(this.#aead.seal(key, nonce, body, aad)).finish();
   }
@@ -288,8 +329,9 @@ export class MessageSealer {
     if (!decoded.ok) return drop('malformed');
     const { header, headerLength, payload } = decoded.value;
     if (!bytesEqual(header.networkTag, this.#tag)) return drop('wrong-network');
-    const sealed = header.mode === EnvelopeMode.Sealed;
+    const sealed = header.mode !== EnvelopeMode.Open;
     if (sealed !== (this.#keyring !== undefined)) return drop('mode-mismatch');
+    if (header.mode === EnvelopeMode.Paired && this.#identity === undefined) return drop('mode-mismatch');
     if (!isNodeId(sender)) return drop('malformed');
     const knownEpoch = this.#replay.epochOf(sender);
     const stale = knownEpoch !== undefined && header.epoch < knownEpoch;
@@ -308,7 +350,8 @@ export class MessageSealer {
     if (stale) return { ok: false, reason: 'stale-epoch', epoch: header.epoch, knownEpoch };
     if (knownEpoch !== undefined && header.epoch > knownEpoch) this.#noteEpochRise(sender);
     this.#replay.accept(sender, header.epoch, header.counter);
-    return { ok: true, sender, body, epoch: header.epoch, counter: header.counter };
+    const paired = header.mode === EnvelopeMode.Paired;
+    return { ok: true, sender, body, epoch: header.epoch, counter: header.counter, paired };
   }
 
   #noteEpochRise(sender: NodeId): void {
@@ -324,17 +367,34 @@ export class MessageSealer {
     sender: NodeId,
     headerBytes: Uint8Array,
     payload: Uint8Array,
-  ): Uint8Array | 'unknown-key' | 'malformed' | 'auth-failed' {
+  ): Uint8Array | 'unknown-key' | 'unknown-peer-key' | 'malformed' | 'auth-failed' {
     if (header.mode === EnvelopeMode.Open || this.#keyring === undefined) return payload.slice();
-    const key = this.#keyring.key(header.keyId);
-    if (key === undefined) return 'unknown-key';
+    const network = this.#keyring.key(header.keyId);
+    if (network === undefined) return 'unknown-key';
     if (payload.length < AEAD_TAG_BYTES) return 'malformed';
+    const aad = concat(nodeIdBytes(sender), headerBytes);
+    if (header.mode === EnvelopeMode.Sealed || this.#identity === undefined) {
+      return this.#tryOpen(network.key, header.nonce, payload, aad) ?? 'auth-failed';
+    }
+    const identity = this.#identity;
+    const candidates = identity.openingKeys(sender);
+    if (candidates.length === 0) return 'unknown-peer-key';
+    for (const publicKey of candidates) {
+      const pairKey = identity.pairKey(publicKey, network);
+      const body = pairKey === undefined ? undefined : this.#tryOpen(pairKey, header.nonce, payload, aad);
+      if (body === undefined) continue;
+      identity.confirm(sender, publicKey);
+      return body;
+    }
+    return 'auth-failed';
+  }
+
+  #tryOpen(key: Uint8Array, nonce: Uint8Array, payload: Uint8Array, aad: Uint8Array): Uint8Array | undefined {
     try {
-      const aad = concat(nodeIdBytes(sender), headerBytes);
-      return this.#aead.open(key.key, header.nonce, payload, aad) ?? 'auth-failed';
+      return this.#aead.open(key, nonce, payload, aad);
     } catch {
       // An injected Aead that throws despite its contract must not make open() throw.
-      return 'auth-failed';
+      return undefined;
     }
   }
 }

@@ -1,0 +1,160 @@
+import { ErrorCode, ShoalError } from '../errors/shoal-error.js';
+import type { NodeId } from '../ids/node-id.js';
+import type { TimerPort } from '../ports/timer-port.js';
+import { SIGNING_PUBLIC_KEY_BYTES } from '../ports/signer.js';
+import type { MessageType } from '../protocol/message-type.js';
+import type { PeerKeys } from '../security/peer-keys.js';
+import { readAll } from '../wire/byte-reader.js';
+import { ByteWriter } from '../wire/byte-writer.js';
+
+/** Hello flag: the sender does not know our key and asks for a hello back. */
+const WANTS_REPLY = 1;
+/** Least time between two hellos to one peer, in ms (a lost one is sent again after it). */
+const HELLO_INTERVAL_MS = 1000;
+/** Most messages held for one peer whose key is not known yet; the oldest go first. */
+const MAX_HELD_PER_PEER = 256;
+/** Most peers with held messages; a new one evicts the longest-waiting peer's messages. */
+const MAX_HELD_PEERS = 256;
+
+/** A decoded hello body (docs/protocol.md §5.6). */
+export interface HelloBody {
+  readonly publicKey: Uint8Array;
+  readonly wantsReply: boolean;
+}
+
+/** `public key [32], flags u8` (bit 0: wants a hello back); other flag bits must be zero. */
+export function encodeHello(body: HelloBody): Uint8Array {
+  return new ByteWriter(SIGNING_PUBLIC_KEY_BYTES + 1)
+    .writeRaw(body.publicKey)
+    .writeU8(body.wantsReply ? WANTS_REPLY : 0)
+    .finish();
+}
+
+/** Total on any bytes: a {@link HelloBody}, or why the bytes are not one. */
+export function decodeHello(bytes: Uint8Array) {
+  return readAll(bytes, (reader): HelloBody => {
+    const publicKey = reader.readRaw(SIGNING_PUBLIC_KEY_BYTES);
+    const flags = reader.readU8();
+    if ((flags & ~WANTS_REPLY) !== 0) reader.fail(`unknown hello flags ${flags}`);
+    return { publicKey, wantsReply: (flags & WANTS_REPLY) !== 0 };
+  });
+}
+
+/** What the exchange needs from the courier. */
+export interface KeyExchangeDeps {
+  readonly keys: PeerKeys;
+  readonly timers: TimerPort;
+  /** Seals `body` under the network key (never pair-sealed) and sends it to `to` as a hello. */
+  readonly sendHello: (to: NodeId, body: Uint8Array) => void;
+  /** Sends a message that was held until `to`'s key became known. */
+  readonly resend: (to: NodeId, type: MessageType, body: Uint8Array) => void;
+  readonly report: (error: ShoalError) => void;
+}
+
+/**
+ * How two nodes learn each other's public keys so they can pair-seal (ADR 0044): a hello carries
+ * the sender's key, sealed under the network key (the only message a pairing node takes without
+ * pair sealing).
+ *
+ * - Sending to a peer whose key is unknown: the message is held (bounded) and a hello asking for
+ *   one back goes out; the held messages leave, pair-sealed, as soon as the answer arrives.
+ * - Sending to a peer that has not yet proven it knows our key (no pair-sealed message from it
+ *   yet): an unasked hello goes first, so the message that follows can be opened.
+ * - A pair-sealed message from a sender whose key we lack: we ask it for a hello.
+ * Hellos to one peer leave at most once per {@link HELLO_INTERVAL_MS}; a lost one is repaired by
+ * the next send. A hello's key is only a candidate until a pair-sealed message opens under it
+ * ({@link PeerKeys}), so a forged hello cannot take a live node's id.
+ */
+export class KeyExchange {
+  readonly #deps: KeyExchangeDeps;
+  readonly #lastHello = new Map<NodeId, number>();
+  readonly #held = new Map<NodeId, Array<{ type: MessageType; body: Uint8Array }>>();
+  #refused = 0;
+
+  constructor(deps: KeyExchangeDeps) {
+    this.#deps = deps;
+  }
+
+  /** Hellos whose key was refused: another key holds the id and was heard recently. */
+  get refused(): number {
+    return this.#refused;
+  }
+
+  /** The announcement body (multicast, hub hello): our key, asking nothing back. */
+  announcement(): Uint8Array {
+    return encodeHello({ publicKey: this.#deps.keys.publicKey, wantsReply: false });
+  }
+
+  /**
+   * Called before a message to `to` leaves. `false`: `to`'s key is unknown, so the message is
+   * held and a hello asks for the key. `true`: send it now (after a hello of ours if `to` has
+   * not shown it knows our key).
+   */
+  beforeSend(to: NodeId, type: MessageType, body: Uint8Array): boolean {
+    const { keys } = this.#deps;
+    if (!keys.knows(to)) {
+      this.#hold(to, type, body);
+      this.#hello(to, true);
+      return false;
+    }
+    if (keys.publicKeyOf(to) === undefined) this.#hello(to, false);
+    return true;
+  }
+
+  /** A pair-sealed message from `from` could not open: we lack its key. */
+  unknownKey(from: NodeId): void {
+    this.#hello(from, true);
+  }
+
+  /** Takes a hello from `from` (already opened under the network key). */
+  handleHello(from: NodeId, hello: HelloBody): void {
+    const offer = this.#deps.keys.offer(from, hello.publicKey);
+    if (offer === 'refused') {
+      this.#refused++;
+      this.#deps.report(
+        new ShoalError(
+          ErrorCode.AuthFailed,
+          `refused a new key for ${from}: its current key was heard from within the last 30 s`,
+          { details: { peer: from } },
+        ),
+      );
+      return;
+    }
+    if (offer === 'invalid') return;
+    if (hello.wantsReply) this.#hello(from, false, true);
+    const held = this.#held.get(from);
+    if (held === undefined || !this.#deps.keys.knows(from)) return;
+    this.#held.delete(from);
+    for (const { type, body } of held) this.#deps.resend(from, type, body);
+  }
+
+  /** Drops what is held for `peer` and its hello pacing (the peer left or was removed). */
+  forget(peer: NodeId): void {
+    this.#held.delete(peer);
+    this.#lastHello.delete(peer);
+  }
+
+  #hold(to: NodeId, type: MessageType, body: Uint8Array): void {
+    let held = this.#held.get(to);
+    if (held === undefined) {
+      if (this.#held.size >= MAX_HELD_PEERS) this.#held.delete(this.#held.keys().next().value as NodeId);
+      held = [];
+      this.#held.set(to, held);
+    }
+    held.push({ type, body });
+    if (held.length > MAX_HELD_PER_PEER) held.shift();
+  }
+
+  /** Sends a hello to `to` unless one left within the interval (an answer is paced more tightly). */
+  #hello(to: NodeId, wantsReply: boolean, answer = false): void {
+    const now = this.#deps.timers.monotonic();
+    const last = this.#lastHello.get(to) ?? Number.NEGATIVE_INFINITY;
+    if (now - last < (answer ? HELLO_INTERVAL_MS / 4 : HELLO_INTERVAL_MS)) return;
+    this.#lastHello.delete(to);
+    this.#lastHello.set(to, now);
+    if (this.#lastHello.size > MAX_HELD_PEERS * 16) {
+      this.#lastHello.delete(this.#lastHello.keys().next().value as NodeId);
+    }
+    this.#deps.sendHello(to, encodeHello({ publicKey: this.#deps.keys.publicKey, wantsReply }));
+  }
+}
