@@ -274,7 +274,10 @@ export class Courier {
       // Sealed under the network key alone: any holder of the secret could have sent it.
       this.#unpaired++;
       this.#deps.errors.report(
-        new ShoalError(ErrorCode.AuthFailed, `dropped a message claiming to be from ${from}: not pair-sealed`),
+        new ShoalError(
+          ErrorCode.AuthFailed,
+          `dropped a message claiming to be from ${from}: not pair-sealed`,
+        ),
       );
       return;
     }

@@ -1,7 +1,7 @@
 import { ErrorCode, ShoalError } from '../errors/shoal-error.js';
 import type { NodeId } from '../ids/node-id.js';
-import type { TimerPort } from '../ports/timer-port.js';
 import { SIGNING_PUBLIC_KEY_BYTES } from '../ports/signer.js';
+import type { TimerPort } from '../ports/timer-port.js';
 import type { MessageType } from '../protocol/message-type.js';
 import type { PeerKeys } from '../security/peer-keys.js';
 import { readAll } from '../wire/byte-reader.js';

@@ -13,9 +13,9 @@ import {
   writeEnvelopeHeader,
 } from './envelope-header.js';
 import type { Keyring } from './keyring.js';
-import type { PeerKeys } from './peer-keys.js';
 import { NETWORK_TAG_BYTES, networkTag } from './network-key.js';
 import { assertNetworkId } from './network-secret.js';
+import type { PeerKeys } from './peer-keys.js';
 import { pooledRandomBytes } from './random-pool.js';
 import { ReplayWindow } from './replay-window.js';
 

@@ -116,7 +116,9 @@ export class PeerKeys {
   confirm(peer: NodeId, publicKey: Uint8Array): Uint8Array | undefined {
     const record = this.#touch(peer);
     const replaced =
-      record.confirmed !== undefined && !bytesEqual(record.confirmed, publicKey) ? record.confirmed : undefined;
+      record.confirmed !== undefined && !bytesEqual(record.confirmed, publicKey)
+        ? record.confirmed
+        : undefined;
     if (record.confirmed === undefined || replaced !== undefined) {
       record.confirmed = publicKey;
       record.candidates = record.candidates.filter((key) => !bytesEqual(key, publicKey));
@@ -191,4 +193,3 @@ function isUsableKey(publicKey: Uint8Array): boolean {
     return false;
   }
 }
-
