@@ -229,7 +229,11 @@ export class Coordinator implements AsyncDisposable {
 
   /** Every member this node knows, with its SWIM state. */
   members(): MemberInfo[] {
-    return this.#parts.membership.members();
+    const { membership, keys } = this.#parts;
+    return membership.members().map((member) => {
+      const publicKey = member.id === this.id ? this.publicKey : keys?.publicKeyOf(member.id);
+      return publicKey === undefined ? member : { ...member, publicKey: publicKey.slice() };
+    });
   }
 
   /**

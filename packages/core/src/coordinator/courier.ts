@@ -82,6 +82,7 @@ export class Courier {
         : new KeyExchange({
             keys: deps.keys,
             timers: deps.timers,
+            roundTimeout: config.pullTimeout,
             sendHello: (to, body) => this.#sendHello(to, body),
             resend: (to, type, body) => this.send(to, type, body),
             report: (error) => deps.errors.report(error),
@@ -143,6 +144,9 @@ export class Courier {
     const opened = this.#deps.sealer.open(bytes, from);
     if (!opened.ok && opened.reason === 'stale-epoch') {
       this.#deps.staleEpoch(from, opened.knownEpoch);
+      // Its hello still counts: the sender needs our key to open the notice we just sent it.
+      const envelope = decodeEnvelope(opened.body, this.#deps.compression);
+      if (envelope.ok && envelope.value.type === MessageType.Hello) this.#hello(from, envelope.value.body);
       return;
     }
     if (!opened.ok && opened.reason === 'unknown-peer-key') {
@@ -265,12 +269,7 @@ export class Courier {
       return;
     }
     const { type, body, piggyback } = envelope.value;
-    this.traffic.received(type, wireBytes);
-    if (type === MessageType.Hello) {
-      this.#hello(from, body);
-      return;
-    }
-    if (!paired) {
+    if (type !== MessageType.Hello && !paired) {
       // Sealed under the network key alone: any holder of the secret could have sent it.
       this.#unpaired++;
       this.#deps.errors.report(
@@ -279,6 +278,11 @@ export class Courier {
           `dropped a message claiming to be from ${from}: not pair-sealed`,
         ),
       );
+      return;
+    }
+    this.traffic.received(type, wireBytes);
+    if (type === MessageType.Hello) {
+      this.#hello(from, body);
       return;
     }
     if (piggyback.length > 0) this.#deps.handlePiggyback(from, piggyback);

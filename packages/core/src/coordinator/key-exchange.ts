@@ -2,7 +2,7 @@ import { ErrorCode, ShoalError } from '../errors/shoal-error.js';
 import type { NodeId } from '../ids/node-id.js';
 import { SIGNING_PUBLIC_KEY_BYTES } from '../ports/signer.js';
 import type { TimerPort } from '../ports/timer-port.js';
-import type { MessageType } from '../protocol/message-type.js';
+import { MessageType } from '../protocol/message-type.js';
 import type { PeerKeys } from '../security/peer-keys.js';
 import { readAll } from '../wire/byte-reader.js';
 import { ByteWriter } from '../wire/byte-writer.js';
@@ -12,7 +12,12 @@ const WANTS_REPLY = 1;
 /** Least time between two hellos to one peer, in ms (a lost one is sent again after it). */
 const HELLO_INTERVAL_MS = 1000;
 /** Most messages held for one peer whose key is not known yet; the oldest go first. */
-const MAX_HELD_PER_PEER = 256;
+const MAX_HELD_PER_PEER = 64;
+/**
+ * How long a held message stays worth sending, in ms: past it the protocol that sent it has
+ * tried again (a probe timed out, a round began), and the old copy would only repeat work.
+ */
+const HELD_FOR_MS = 2 * HELLO_INTERVAL_MS;
 /** Most peers with held messages; a new one evicts the longest-waiting peer's messages. */
 const MAX_HELD_PEERS = 256;
 
@@ -44,6 +49,8 @@ export function decodeHello(bytes: Uint8Array) {
 export interface KeyExchangeDeps {
   readonly keys: PeerKeys;
   readonly timers: TimerPort;
+  /** How long a sync round waits for an answer, in ms (`pullTimeout`). */
+  readonly roundTimeout: number;
   /** Seals `body` under the network key (never pair-sealed) and sends it to `to` as a hello. */
   readonly sendHello: (to: NodeId, body: Uint8Array) => void;
   /** Sends a message that was held until `to`'s key became known. */
@@ -56,8 +63,10 @@ export interface KeyExchangeDeps {
  * the sender's key, sealed under the network key (the only message a pairing node takes without
  * pair sealing).
  *
- * - Sending to a peer whose key is unknown: the message is held (bounded) and a hello asking for
- *   one back goes out; the held messages leave, pair-sealed, as soon as the answer arrives.
+ * - Sending to a peer whose key is unknown: the message is held and a hello asking for one back
+ *   goes out; the held messages leave, pair-sealed, as soon as the answer arrives. Held: at
+ *   most {@link MAX_HELD_PER_PEER} per peer, none older than {@link HELD_FOR_MS} (the protocols
+ *   have sent those again), no digest whose round has timed out.
  * - Sending to a peer that has not yet proven it knows our key (no pair-sealed message from it
  *   yet): an unasked hello goes first, so the message that follows can be opened.
  * - A pair-sealed message from a sender whose key we lack: we ask it for a hello.
@@ -68,7 +77,7 @@ export interface KeyExchangeDeps {
 export class KeyExchange {
   readonly #deps: KeyExchangeDeps;
   readonly #lastHello = new Map<NodeId, number>();
-  readonly #held = new Map<NodeId, Array<{ type: MessageType; body: Uint8Array }>>();
+  readonly #held = new Map<NodeId, Array<{ type: MessageType; body: Uint8Array; at: number }>>();
   #refused = 0;
 
   constructor(deps: KeyExchangeDeps) {
@@ -125,7 +134,13 @@ export class KeyExchange {
     const held = this.#held.get(from);
     if (held === undefined || !this.#deps.keys.knows(from)) return;
     this.#held.delete(from);
-    for (const { type, body } of held) this.#deps.resend(from, type, body);
+    const now = this.#deps.timers.monotonic();
+    for (const { type, body, at } of held) {
+      // A digest whose round has timed out is not sent: the next round sends a fresh one, and
+      // an answer to the stale one would repeat that round's work.
+      const maxAge = type === MessageType.Digest ? this.#deps.roundTimeout : HELD_FOR_MS;
+      if (now - at <= maxAge) this.#deps.resend(from, type, body);
+    }
   }
 
   /** Drops what is held for `peer` and its hello pacing (the peer left or was removed). */
@@ -139,10 +154,10 @@ export class KeyExchange {
     if (held === undefined) {
       if (this.#held.size >= MAX_HELD_PEERS) this.#held.delete(this.#held.keys().next().value as NodeId);
       held = [];
-      this.#held.set(to, held);
     }
-    held.push({ type, body });
+    held.push({ type, body, at: this.#deps.timers.monotonic() });
     if (held.length > MAX_HELD_PER_PEER) held.shift();
+    this.#held.set(to, held);
   }
 
   /** Sends a hello to `to` unless one left within the interval (an answer is paced more tightly). */

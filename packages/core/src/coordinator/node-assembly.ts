@@ -49,6 +49,8 @@ export interface NodeParts {
   readonly config: CoordinatorConfig;
   readonly errors: ErrorReporter;
   readonly sealer: MessageSealer;
+  /** This node's identity and its peers' keys; absent in open mode (nothing to pair-seal). */
+  readonly keys: PeerKeys | undefined;
   readonly writes: WriteQueue;
   readonly courier: Courier;
   readonly peers: PeerDirectory;
@@ -80,7 +82,6 @@ export function assembleNode(options: CoordinatorOptions, setup: NodeSetup, hook
   let changeSeq = meta.changeSeq;
   const errors = new ErrorReporter(timers, config.errorRateLimit);
   const hlc = new Hlc({ wallClock: () => timers.now(), maxDrift: config.maxDrift, last: meta.hlc });
-  // This node's identity and its peers' keys; absent in open mode (nothing to pair-seal).
   const keys =
     setup.keyring === 'open' ? undefined : new PeerKeys(meta.identityKey, () => timers.monotonic());
   const sealer = new MessageSealer({
@@ -218,6 +219,7 @@ export function assembleNode(options: CoordinatorOptions, setup: NodeSetup, hook
     config,
     errors,
     sealer,
+    keys,
     writes,
     courier,
     peers,

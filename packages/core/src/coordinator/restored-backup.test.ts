@@ -3,12 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../errors/shoal-error.js';
 import type { NodeId } from '../ids/node-id.js';
 import type { KeyValueStore } from '../ports/key-value-store.js';
-import { encodeEnvelope } from '../protocol/envelope.js';
 import { MessageType } from '../protocol/message-type.js';
 import { Keyring } from '../security/keyring.js';
-import { MessageSealer } from '../security/message-sealer.js';
 import { generateSecret } from '../security/network-secret.js';
 import { MemoryStore } from '../storage/memory-store.js';
+import { pairedPeer } from '../test-support/paired-peer.js';
 import { ByteWriter } from '../wire/byte-writer.js';
 import type { Coordinator } from './coordinator.js';
 import { createNode } from './create-node.js';
@@ -80,17 +79,11 @@ describe('a node restored from an older backup', () => {
     expect(await net.runUntil(() => onBob.get('k') === 1, { timeout: 10_000 })).toBe(true);
     // A peer that dropped a replay of alice's older traffic tells her the epoch it knows: her
     // current one (1: her first boot). That is no restore: she must neither move nor cry wolf.
-    const sealer = new MessageSealer({
-      networkId: 'shoal',
-      self: 'carol' as NodeId,
-      epoch: 1,
-      keyring: secret,
-    });
+    const carol = pairedPeer(net, 'carol', secret);
     const notice = new ByteWriter(10).writeVarint(1).finish();
-    net
-      .connect('carol')
-      .send('alice' as NodeId, sealer.seal(encodeEnvelope(MessageType.EpochNotice, notice)));
+    carol.send('alice', alice.publicKey, MessageType.EpochNotice, notice);
     await net.runFor(2000);
+    expect(alice.stats().traffic.received['epoch-notice'].messages).toBe(1); // opened and handled
     expect(errors).not.toContain(ErrorCode.DataReplaced);
     await (await alice.channel('c')).map('m').set('k', 2);
     expect(await net.runUntil(() => onBob.get('k') === 2, { timeout: 10_000 })).toBe(true);

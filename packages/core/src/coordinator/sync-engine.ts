@@ -14,7 +14,7 @@ import type { DeltaMessage, DigestMessage, ObjectDelta, ObjectKind } from '../pr
 import { bytesEqual } from '../storage/bytes.js';
 import { addDigestObjects, type ClockSet, hashClockSet, lackingAll } from '../sync/clock-set.js';
 import { DeltaChunker, type ObjectPlan, planHasContent } from '../sync/delta-chunker.js';
-import { DigestMemory } from '../sync/digest-memory.js';
+import { DigestMemory, type SentObject } from '../sync/digest-memory.js';
 import { IdleBackoff } from '../sync/idle-backoff.js';
 import type { PlanAsker } from '../sync/stream-replica.js';
 import type { Lacking } from '../sync/synced-object.js';
@@ -181,10 +181,10 @@ export class SyncEngine {
   /** Per channel, the `syncWith` calls waiting for a peer's final answer. */
   readonly #waiters = new Map<string, Set<SyncWaiter>>();
   /**
-   * Per channel and peer, the whole digest we last answered with entries (its hash) and when:
-   * the same digest again soon after crossed that answer and is not served twice.
+   * Per channel and peer, when we last answered its whole digest with entries, and the claims
+   * that answer carried: a reply digest soon after crossed that answer and is not served twice.
    */
-  readonly #lastAnswers = new Map<string, Map<NodeId, { hash: Uint8Array; at: number }>>();
+  readonly #lastAnswers = new Map<string, Map<NodeId, { sent: readonly SentObject[]; at: number }>>();
   #pushScheduled = false;
   #cancelRound: (() => void) | undefined;
   #running = false;
@@ -259,21 +259,19 @@ export class SyncEngine {
     this.#deps.meetPeer(channel, digest.fresh);
     if (digest.attached !== undefined) this.#merge(from, channel, digest.attached, false);
     const now = this.#deps.timers.monotonic();
-    // A whole digest in one message can be recognised before it replaces what we believe the
-    // peer holds (which our answer advanced).
-    const hash =
-      digest.base === undefined && digest.scopeFrom === '' && digest.scopeTo === null
-        ? digestHash(digest)
-        : undefined;
-    if (hash !== undefined && digest.reply && this.#repeats(from, channel.name, hash, now)) {
-      // The same digest again, as a reply, before our answer to it can have arrived (the peer's
-      // round and its reply to ours crossed that answer on the wire): the answer on its way
-      // serves both. A round's digest (not a reply) is always served: the peer's pull timed out,
-      // so our answer was lost, and refusing it would leave a lossy peer waiting a round more.
+    const crossed = digest.reply ? this.#answeredRecently(from, channel.name, now) : undefined;
+    const resolved = this.#memory.receive(from, digest, now);
+    if (crossed !== undefined) {
+      // A reply within `pullTimeout` of our answer to the peer's whole digest: the peer's round
+      // and its reply to ours crossed that answer on the wire, so the answer on its way serves
+      // both (the reply can only lack less: what it gained since came from us, or our pushes
+      // carry). What we believe it holds is its reply plus that answer. A round's digest (not a
+      // reply) is always served: the peer's pull timed out, so our answer was lost, and refusing
+      // it would leave a lossy peer waiting a round more.
+      this.#memory.noteSent(from, channel.name, crossed);
       this.#sendDeltas(from, [emptyFinal(channel.name, false)], channel);
       return;
     }
-    const resolved = this.#memory.receive(from, digest, now);
     if (resolved !== undefined && lacksAnything(channel, resolved.digest)) this.#idle.active(channel.name);
     if (resolved === undefined) {
       this.#sendDeltas(from, [emptyFinal(channel.name, true)], channel);
@@ -283,7 +281,8 @@ export class SyncEngine {
     const chunker = new DeltaChunker(channel.name, this.#deps.deltaBudget(), false);
     for (const plan of planFor(channel, resolved.digest, { peer: from, now })) chunker.add(plan);
     const messages = chunker.finish();
-    if (hash !== undefined && messages.length > 0) this.#noteAnswered(from, channel.name, hash, now);
+    if (last && digest.scopeFrom === '' && messages.length > 0)
+      this.#noteAnswered(from, channel.name, messages, now);
     if (last && messages.length === 0) messages.push(emptyFinal(channel.name, false));
     this.#sendDeltas(
       from,
@@ -296,24 +295,32 @@ export class SyncEngine {
     if (this.#startPull(channel.name, from, true)) this.#sendDigests(from, channel, true, false);
   }
 
-  /** True when `hash` is the digest from `peer` we answered with entries less than `pullTimeout` ago. */
-  #repeats(peer: NodeId, channel: string, hash: Uint8Array, now: number): boolean {
+  /**
+   * What we answered `peer`'s whole digest with (as claims and stream positions), when that was
+   * less than `pullTimeout` ago.
+   */
+  #answeredRecently(peer: NodeId, channel: string, now: number): readonly SentObject[] | undefined {
     const answered = this.#lastAnswers.get(channel)?.get(peer);
-    return (
-      answered !== undefined &&
-      now - answered.at < this.#deps.config.pullTimeout &&
-      bytesEqual(answered.hash, hash)
-    );
+    return answered !== undefined && now - answered.at < this.#deps.config.pullTimeout
+      ? answered.sent
+      : undefined;
   }
 
-  #noteAnswered(peer: NodeId, channel: string, hash: Uint8Array, now: number): void {
+  #noteAnswered(peer: NodeId, channel: string, messages: readonly OutgoingDelta[], now: number): void {
     let byPeer = this.#lastAnswers.get(channel);
     if (byPeer === undefined) {
       byPeer = new Map();
       this.#lastAnswers.set(channel, byPeer);
     }
+    // Map values are not kept: belief moves by claims alone (DigestMemory.noteSent).
+    const sent = messages.flatMap((message) =>
+      message.objects.map(
+        (object): SentObject =>
+          object.kind === 'map' ? { kind: 'map', name: object.name, claims: object.claims } : object,
+      ),
+    );
     byPeer.delete(peer);
-    byPeer.set(peer, { hash, at: now });
+    byPeer.set(peer, { sent, at: now });
     if (byPeer.size > this.#deps.config.limits.maxPeers) byPeer.delete(byPeer.keys().next().value as NodeId);
   }
 
@@ -713,12 +720,6 @@ function emptyFinal(channel: string, unknownBase: boolean): OutgoingDelta {
 }
 
 /** A whole digest's clocks, hashed (equal clock sets, equal hashes). */
-function digestHash(digest: DigestMessage): Uint8Array {
-  const clocks: ClockSet = new Map();
-  addDigestObjects(clocks, digest.objects);
-  return hashClockSet(clocks);
-}
-
 /** What we lack compared with a peer's whole digest: entries we can count, writers ahead of us. */
 function whatWeLack(channel: ChannelState, digest: DigestMessage): Lacking {
   let entries = 0;

@@ -14,6 +14,11 @@ export interface MemberInfo {
   readonly incarnation: number;
   /** The opaque transport address it announced, when it announced one. */
   readonly address?: Uint8Array;
+  /**
+   * Its Ed25519 public key, once a pair-sealed message from it proved it holds the secret half
+   * (`node.members()` only; absent in open mode and before first contact).
+   */
+  readonly publicKey?: Uint8Array;
 }
 
 /**

@@ -33,7 +33,14 @@ describe('MessageSealer properties', () => {
           list.forEach((body, counter) => {
             const envelope = alice.seal(body);
             expect(envelope.length).toBeLessThanOrEqual(body.length + alice.overhead);
-            expect(receiver.open(envelope, id)).toEqual({ ok: true, sender: id, body, epoch: 3, counter });
+            expect(receiver.open(envelope, id)).toEqual({
+              ok: true,
+              sender: id,
+              body,
+              epoch: 3,
+              counter,
+              paired: false,
+            });
           });
         },
       ),

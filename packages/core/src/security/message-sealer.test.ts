@@ -101,7 +101,12 @@ describe('MessageSealer', () => {
     const restarted = sealer({ epoch: 2 });
     expect(receiver.open(restarted.seal(body), alice)).toMatchObject({ ok: true, epoch: 2, counter: 0 });
     // Refused, and told apart from a replay within the epoch: the sender may need to hear it.
-    expect(receiver.open(late, alice)).toEqual({ ok: false, reason: 'stale-epoch', epoch: 1, knownEpoch: 2 });
+    expect(receiver.open(late, alice)).toMatchObject({
+      ok: false,
+      reason: 'stale-epoch',
+      epoch: 1,
+      knownEpoch: 2,
+    });
   });
 
   it('raises its own epoch on request, only upward, with a fresh counter', () => {

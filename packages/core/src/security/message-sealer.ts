@@ -97,6 +97,11 @@ export type OpenResult =
       /** The epoch the message carried, and the newer one already seen from its sender. */
       readonly epoch: number;
       readonly knownEpoch: number;
+      /**
+       * The authentic body, for the one use a stale message has: a hello's key, which a node
+       * restored from a backup needs before it can open the notice telling it to move on.
+       */
+      readonly body: Uint8Array;
     };
 
 /** Counters for health reporting. `dropped` has one entry per {@link DropReason}. */
@@ -347,7 +352,7 @@ export class MessageSealer {
     if (typeof body === 'string') return drop(body);
     // Authentic but from an older boot: never accepted, but worth telling its sender (a
     // restored backup would otherwise be deaf until it restarts past its old epochs).
-    if (stale) return { ok: false, reason: 'stale-epoch', epoch: header.epoch, knownEpoch };
+    if (stale) return { ok: false, reason: 'stale-epoch', epoch: header.epoch, knownEpoch, body };
     if (knownEpoch !== undefined && header.epoch > knownEpoch) this.#noteEpochRise(sender);
     this.#replay.accept(sender, header.epoch, header.counter);
     const paired = header.mode === EnvelopeMode.Paired;
