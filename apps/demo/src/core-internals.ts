@@ -5,8 +5,10 @@
  * them, from this one file, so a change to core's internals breaks the soak's typecheck here
  * rather than anywhere else.
  */
+
+export { decodeHello, encodeHello } from '../../../packages/core/src/coordinator/key-exchange.js';
 export { MAX_INCARNATION } from '../../../packages/core/src/membership/member-state.js';
 export { encodeMessage as encodeMembershipMessage } from '../../../packages/core/src/membership/messages.js';
-export { encodeEnvelope } from '../../../packages/core/src/protocol/envelope.js';
+export { decodeEnvelope, encodeEnvelope } from '../../../packages/core/src/protocol/envelope.js';
 export { MessageType } from '../../../packages/core/src/protocol/message-type.js';
 export { encodeDelta, type OutgoingObject } from '../../../packages/core/src/protocol/sync-codec.js';

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
 import {
   ByteWriter,
@@ -7,13 +8,17 @@ import {
   MAX_WALL,
   MessageSealer,
   type NodeId,
+  PeerKeys,
   parseInvite,
   type RandomPort,
 } from '@shoal/core';
-import { encodeFrame } from '@shoal/transport-udp';
+import { decodeFrame, encodeFrame } from '@shoal/transport-udp';
 import {
+  decodeEnvelope,
+  decodeHello,
   encodeDelta,
   encodeEnvelope,
+  encodeHello,
   encodeMembershipMessage,
   MAX_INCARNATION,
   MessageType,
@@ -59,13 +64,15 @@ const SURROGATE_STAND_IN = [0xe0, 0xa0, 0x80] as const;
 
 /**
  * A peer that holds the network secret and misbehaves, over the real wire: every datagram is
- * framed as `UdpTransport` frames it and sealed by core's own {@link MessageSealer} with the
- * network's key, so it authenticates and reaches the code behind the sealing layer, unlike a
- * forger without the key. It sends from its own socket straight to a node's port
- * (an attacker on the LAN needs no relay). Each attack goes out under a fresh sender id: a node
- * that quarantines one sender (a clock far ahead) still sees the next attack.
+ * framed as `UdpTransport` frames it and pair-sealed by core's own {@link MessageSealer}, as a
+ * member with an identity key of its own, so it authenticates and reaches the code behind the
+ * sealing layer, unlike a forger without the key. It sends from its own socket straight to a
+ * node's port (an attacker on the LAN needs no relay). Each attack goes out under a fresh
+ * sender id with a fresh identity key: a node that quarantines one sender (a clock far ahead)
+ * still sees the next attack.
  *
- * It never joins: it answers nothing and ignores what nodes send back.
+ * It never joins: it learns each target's key from the hello the target answers with (ADR
+ * 0044), introduces each of its ids with a hello, and ignores everything else nodes send back.
  */
 export class HostilePeer {
   readonly stats: HostileStats = {
@@ -86,6 +93,12 @@ export class HostilePeer {
   /** The last datagrams sent to each target, as sent: what a replay after its restart resends. */
   readonly #sent = new Map<NodeId, Uint8Array[]>();
   #senders = 0;
+  /** Each target's public key, from its answering hello. */
+  readonly #targetKeys = new Map<NodeId, Uint8Array>();
+  /** Attacks waiting for a target's key, sent as soon as its hello arrives. */
+  readonly #waiting = new Map<NodeId, Array<() => void>>();
+  /** Opens the targets' hellos (sealed under the network key; everything else is ignored). */
+  readonly #listener: MessageSealer;
 
   private constructor(socket: Socket, invite: string, runId: string, random: RandomPort) {
     this.#socket = socket;
@@ -94,6 +107,13 @@ export class HostilePeer {
     this.#keyring = new Keyring(networkId, [secret]);
     this.#runId = runId;
     this.#random = random;
+    this.#listener = new MessageSealer({
+      networkId,
+      self: `mallory-listener-${runId}` as NodeId,
+      epoch: 1,
+      keyring: this.#keyring,
+    });
+    socket.on('message', (bytes) => this.#receive(bytes));
   }
 
   /**
@@ -240,22 +260,67 @@ export class HostilePeer {
     return `mallory-${attack}-${this.#senders++}-${this.#runId}` as NodeId;
   }
 
-  /** Seals, frames and sends envelopes to `target` as `id`, keeping them for {@link sentTo}. */
+  /**
+   * Seals, frames and sends envelopes to `target` as `id`, keeping them for {@link sentTo}:
+   * pair-sealed under a fresh identity key once `target`'s key is known (a hello introduces
+   * the id first); until then they wait, and a hello asks `target` for its key.
+   */
   #sender(target: HostileTarget, id: NodeId): (envelope: Uint8Array) => void {
+    const keys = new PeerKeys(new Uint8Array(randomBytes(32)), () => 0);
     const sealer = new MessageSealer({
       networkId: this.#networkId,
       self: id,
       epoch: 1,
       keyring: this.#keyring,
+      identity: keys,
     });
-    return (envelope) => {
-      const datagram = encodeFrame(id, sealer.seal(envelope));
+    const transmit = (datagram: Uint8Array) => {
       this.#socket.send(datagram, target.port, target.host, () => {});
       const kept = this.#sent.get(target.id) ?? [];
       kept.push(datagram);
       if (kept.length > KEPT) kept.shift();
       this.#sent.set(target.id, kept);
     };
+    let introduced = false;
+    const send = (envelope: Uint8Array) => {
+      const targetKey = this.#targetKeys.get(target.id);
+      if (targetKey === undefined) {
+        const waiting = this.#waiting.get(target.id) ?? [];
+        if (waiting.length === 0) {
+          const hello = encodeHello({ publicKey: keys.publicKey, wantsReply: true });
+          transmit(encodeFrame(id, sealer.seal(encodeEnvelope(MessageType.Hello, hello))));
+          introduced = true;
+        }
+        waiting.push(() => send(envelope));
+        this.#waiting.set(target.id, waiting);
+        return;
+      }
+      keys.offer(target.id, targetKey);
+      if (!introduced) {
+        const hello = encodeHello({ publicKey: keys.publicKey, wantsReply: false });
+        transmit(encodeFrame(id, sealer.seal(encodeEnvelope(MessageType.Hello, hello))));
+        introduced = true;
+      }
+      transmit(encodeFrame(id, sealer.seal(envelope, target.id)));
+    };
+    return send;
+  }
+
+  /** A datagram from a node: only a hello matters (its key), and releases what waited for it. */
+  #receive(bytes: Uint8Array): void {
+    const frame = decodeFrame(bytes);
+    if (!frame.ok) return;
+    const from = frame.value.from as NodeId;
+    const opened = this.#listener.open(frame.value.payload, from);
+    if (!opened.ok) return;
+    const envelope = decodeEnvelope(opened.body);
+    if (!envelope.ok || envelope.value.type !== MessageType.Hello) return;
+    const hello = decodeHello(envelope.value.body);
+    if (!hello.ok) return;
+    this.#targetKeys.set(from, hello.value.publicKey);
+    const waiting = this.#waiting.get(from) ?? [];
+    this.#waiting.delete(from);
+    for (const send of waiting) send();
   }
 }
 

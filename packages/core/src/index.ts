@@ -129,6 +129,7 @@ export {
   secretFromBytes,
   secretFromPassphrase,
 } from './security/network-secret.js';
+export { type KeyOffer, PEER_KEY_REBIND_AFTER_MS, PeerKeys } from './security/peer-keys.js';
 export { bytesEqual, compareBytes, concatBytes, startsWith, toHex } from './storage/bytes.js';
 export { MemoryStore } from './storage/memory-store.js';
 export { ByteReader, type DecodeResult, readAll } from './wire/byte-reader.js';

@@ -83,7 +83,12 @@ export async function clusterView(
     members,
     channels,
     traffic: node.stats().traffic,
-    drops: { ...health.sealing.dropped, undecodable: health.badMessages, throttled: health.throttled },
+    drops: {
+      ...health.sealing.dropped,
+      undecodable: health.badMessages,
+      throttled: health.throttled,
+      unpaired: health.unpaired,
+    },
     storage: storage === undefined ? null : { entries: storage.entries, bytes: storage.bytes },
     warnings: health.warnings,
     ready: health.state === 'running' && !lagging,

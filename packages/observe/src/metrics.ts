@@ -86,6 +86,7 @@ export function nodeMetrics(node: Coordinator, feed: EventFeed): Registry {
       ]),
       [{ reason: 'undecodable' }, health.badMessages],
       [{ reason: 'throttled' }, health.throttled],
+      [{ reason: 'unpaired' }, health.unpaired],
     ];
   });
   total('shoal_errors_total', 'Errors reported on node.errors, by code.', ['code'], () =>

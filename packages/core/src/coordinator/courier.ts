@@ -146,7 +146,9 @@ export class Courier {
       this.#deps.staleEpoch(from, opened.knownEpoch);
       // Its hello still counts: the sender needs our key to open the notice we just sent it.
       const envelope = decodeEnvelope(opened.body, this.#deps.compression);
-      if (envelope.ok && envelope.value.type === MessageType.Hello) this.#hello(from, envelope.value.body);
+      if (envelope.ok && envelope.value.type === MessageType.Hello) {
+        this.#hello(from, envelope.value.body, () => {});
+      }
       return;
     }
     if (!opened.ok && opened.reason === 'unknown-peer-key') {
@@ -171,14 +173,15 @@ export class Courier {
     const { timers, keys } = this.#deps;
     const start = timers.monotonic();
     try {
-      // Where nodes pair-seal, only a pair-sealed message proves its sender; a hello under the
-      // network key may introduce a peer not yet bound to a key, and vouches for nothing else.
-      const vouched = opened.paired || keys === undefined || keys.publicKeyOf(from) === undefined;
       // Authenticated from here on: the sender and its address can be trusted. A throttled
-      // sender still counts as heard, so a busy honest peer is slowed, not declared dead.
-      if (vouched) this.#deps.authenticated(from, port, source);
+      // sender still counts as heard, so a busy honest peer is slowed, not declared dead. Where
+      // nodes pair-seal, only a pair-sealed message proves its sender; a hello under the network
+      // key vouches only when the hello handler takes its key (see #hello).
+      const vouch = () => this.#deps.authenticated(from, port, source);
+      const paired = opened.paired || keys === undefined;
+      if (paired) vouch();
       if (!this.#budgets.admit(from, bytes.length, start)) return;
-      this.#dispatch(from, opened.body, bytes.length, opened.paired || keys === undefined);
+      this.#dispatch(from, opened.body, bytes.length, paired, vouch);
     } catch (error) {
       // A handler bug must not take the node down; count it and tell the application.
       this.#badMessage(from, isShoalError(error) ? error.message : String(error));
@@ -261,7 +264,7 @@ export class Courier {
    * Handles an authenticated envelope that arrived as `wireBytes` on the wire; 0 for one rebuilt
    * from fragments (which may not be a fragment itself).
    */
-  #dispatch(from: NodeId, bytes: Uint8Array, wireBytes: number, paired: boolean): void {
+  #dispatch(from: NodeId, bytes: Uint8Array, wireBytes: number, paired: boolean, vouch: () => void): void {
     const mayBeFragment = wireBytes > 0;
     const envelope = decodeEnvelope(bytes, this.#deps.compression);
     if (!envelope.ok) {
@@ -282,7 +285,7 @@ export class Courier {
     }
     this.traffic.received(type, wireBytes);
     if (type === MessageType.Hello) {
-      this.#hello(from, body);
+      this.#hello(from, body, paired ? () => {} : vouch);
       return;
     }
     if (piggyback.length > 0) this.#deps.handlePiggyback(from, piggyback);
@@ -292,17 +295,22 @@ export class Courier {
         return;
       }
       const whole = this.#reassembler.add(from, body, this.#deps.timers.monotonic());
-      if (whole !== undefined) this.#dispatch(from, whole, 0, paired);
+      if (whole !== undefined) this.#dispatch(from, whole, 0, paired, vouch);
       return;
     }
     this.#handlers.get(type)?.(from, body);
   }
 
-  /** A hello: a peer's key (ignored by a node that does not pair-seal). */
-  #hello(from: NodeId, body: Uint8Array): void {
+  /**
+   * A hello: a peer's key (ignored by a node that does not pair-seal). `vouch` marks its sender
+   * heard at its address when the key is taken: the id's bound key again (a reconnect, whose
+   * hub connection must be bound before the answer can reach it) or a new candidate. A key
+   * refused for a live id moves nothing.
+   */
+  #hello(from: NodeId, body: Uint8Array, vouch: () => void): void {
     if (this.#exchange === undefined) return;
     const hello = decodeHello(body);
-    if (hello.ok) this.#exchange.handleHello(from, hello.value);
+    if (hello.ok) this.#exchange.handleHello(from, hello.value, vouch);
     else this.#badMessage(from, `bad hello: ${hello.error}`);
   }
 

@@ -97,6 +97,8 @@ describe('a holder of the network secret posing as another node (pair sealing, A
     expect(refusals.some((message) => message.includes('not pair-sealed'))).toBe(true);
     expect(refusals.some((message) => message.includes('refused a new key for alice'))).toBe(true);
     expect(bob.health().sealing.dropped['auth-failed']).toBeGreaterThanOrEqual(2);
+    expect(bob.health().unpaired).toBe(1);
+    expect(bob.health().refusedKeys).toBe(1);
     // Alice herself is still heard, under the key she always had.
     await (await alice.channel('c')).map('m').set('real', 2);
     expect(await net.runUntil(() => onBob.get('real') === 2, { timeout: 10_000 })).toBe(true);

@@ -115,8 +115,11 @@ export class KeyExchange {
     this.#hello(from, true);
   }
 
-  /** Takes a hello from `from` (already opened under the network key). */
-  handleHello(from: NodeId, hello: HelloBody): void {
+  /**
+   * Takes a hello from `from` (already opened under the network key). `taken` runs first when
+   * its key is taken (bound already, or a candidate now), before any answer leaves.
+   */
+  handleHello(from: NodeId, hello: HelloBody, taken: () => void): void {
     const offer = this.#deps.keys.offer(from, hello.publicKey);
     if (offer === 'refused') {
       this.#refused++;
@@ -130,6 +133,7 @@ export class KeyExchange {
       return;
     }
     if (offer === 'invalid') return;
+    taken();
     if (hello.wantsReply) this.#hello(from, false, true);
     const held = this.#held.get(from);
     if (held === undefined || !this.#deps.keys.knows(from)) return;

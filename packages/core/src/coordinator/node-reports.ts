@@ -58,6 +58,8 @@ export class NodeReports {
       errors,
       badMessages: courier.badMessages,
       throttled: courier.throttled,
+      unpaired: courier.unpaired,
+      refusedKeys: courier.refusedKeys,
       warnings: sealer.mode === 'open' ? [OPEN_MODE_WARNING] : [],
     };
   }
