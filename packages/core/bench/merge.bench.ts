@@ -49,6 +49,7 @@ function context(store: MemoryStore): NodeContext {
     reportError: (error) => {
       throw error;
     },
+    keyOf: () => undefined,
     assertOpen: () => {},
   };
 }

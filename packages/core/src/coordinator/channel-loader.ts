@@ -10,7 +10,9 @@ import {
 } from '../persistence/records.js';
 import { channelMetaKey, channelPrefix, channelSyncKey, RecordKind } from '../persistence/storage-keys.js';
 import type { KeyValueStore } from '../ports/key-value-store.js';
+import { SIGNING_PUBLIC_KEY_BYTES } from '../ports/signer.js';
 import { readNodeId, writeNodeId } from '../protocol/node-id-codec.js';
+import { encodeBase64Url } from '../security/base64url.js';
 import { type ByteReader, readAll } from '../wire/byte-reader.js';
 import { ByteWriter } from '../wire/byte-writer.js';
 import type { ChannelState } from './channel-state.js';
@@ -69,25 +71,44 @@ export async function loadChannel(
   if (members !== undefined) {
     const decoded = decodeMembers(members);
     if (!decoded.ok) corrupt(state.name, decoded.error);
-    for (const member of decoded.value) state.members.add(member);
+    for (const key of decoded.value.keys) state.members.set(encodeBase64Url(key), key);
+    for (const id of decoded.value.ids) state.memberIds.add(id);
   }
   return high;
 }
 
-/** Encodes a channel's member list. */
-export function encodeMembers(members: Iterable<NodeId>): Uint8Array {
-  const list = [...members];
-  const writer = new ByteWriter(8 + list.length * 18).writeVarint(list.length);
-  for (const member of list) writeNodeId(writer, member);
+/** Marks the member record by key: `0x00 0x01`, which no list of ids (a count first) starts with but an empty one. */
+const MEMBERS_BY_KEY = [0, 1] as const;
+
+/**
+ * Encodes a channel's member list: `0x00 0x01, count, public key [32]…, count, node id…`. The
+ * record before members were listed by key held only `count, node id…`; its ids are kept.
+ */
+export function encodeMembers(keys: Iterable<Uint8Array>, ids: Iterable<NodeId>): Uint8Array {
+  const keyList = [...keys];
+  const idList = [...ids];
+  const writer = new ByteWriter(12 + keyList.length * 32 + idList.length * 18);
+  writer.writeU8(MEMBERS_BY_KEY[0]).writeU8(MEMBERS_BY_KEY[1]).writeVarint(keyList.length);
+  for (const key of keyList) writer.writeRaw(key);
+  writer.writeVarint(idList.length);
+  for (const id of idList) writeNodeId(writer, id);
   return writer.finish();
 }
 
 function decodeMembers(bytes: Uint8Array) {
   return readAll(bytes, (reader: ByteReader) => {
+    const byKey = bytes.length > 1 && bytes[0] === MEMBERS_BY_KEY[0] && bytes[1] === MEMBERS_BY_KEY[1];
+    const keys: Uint8Array[] = [];
+    if (byKey) {
+      reader.readU8();
+      reader.readU8();
+      const count = reader.readBoundedVarint(Math.floor(reader.remaining / SIGNING_PUBLIC_KEY_BYTES));
+      for (let i = 0; i < count; i++) keys.push(reader.readRaw(SIGNING_PUBLIC_KEY_BYTES).slice());
+    }
     const count = reader.readBoundedVarint(reader.remaining);
-    const members: NodeId[] = [];
-    for (let i = 0; i < count; i++) members.push(readNodeId(reader));
-    return members;
+    const ids: NodeId[] = [];
+    for (let i = 0; i < count; i++) ids.push(readNodeId(reader));
+    return { keys, ids };
   });
 }
 

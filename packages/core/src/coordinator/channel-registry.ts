@@ -128,7 +128,11 @@ export class ChannelRegistry {
       flush: () => context.writes.flush(),
       maxImportBytes: context.config.limits.maxImportBytes,
       saveMembers: () =>
-        context.writes.write({ type: 'put', key: channelMetaKey(name), value: encodeMembers(state.members) }),
+        context.writes.write({
+          type: 'put',
+          key: channelMetaKey(name),
+          value: encodeMembers(state.members.values(), state.memberIds),
+        }),
       assertOpen: () => context.assertOpen(),
     });
   }

@@ -2,6 +2,7 @@ import { ErrorCode, ShoalError } from '../errors/shoal-error.js';
 import { isName } from '../ids/channel-id.js';
 import type { NodeId } from '../ids/node-id.js';
 import type { ObjectKind } from '../protocol/sync-messages.js';
+import { encodeBase64Url } from '../security/base64url.js';
 import { digestObjectId } from '../sync/clock-set.js';
 import type { SyncedObject } from '../sync/synced-object.js';
 import type { NodeContext } from './node-context.js';
@@ -18,8 +19,14 @@ export function objectId(kind: ObjectKind, name: string): string {
 export class ChannelState {
   readonly maps = new Map<string, MapObject>();
   readonly streams = new Map<string, StreamObject>();
-  /** When non-empty, the only peers this channel syncs with. */
-  readonly members = new Set<NodeId>();
+  /**
+   * Member public keys by their base64url text: when any member is listed (here or in
+   * {@link memberIds}), the only peers this channel syncs with are those that proved one of
+   * these keys.
+   */
+  readonly members = new Map<string, Uint8Array>();
+  /** Members listed by node id before members were listed by key; honoured until removed. */
+  readonly memberIds = new Set<NodeId>();
   /** Wall time of the last completed pull from a peer; undefined when it never synced. */
   lastSyncedAt: number | undefined;
   /** The transaction whose function is running, if any: writes made now join it. */
@@ -112,7 +119,10 @@ export class ChannelState {
 
   /** True when `peer` may sync this channel. */
   allows(peer: NodeId): boolean {
-    return this.members.size === 0 || this.members.has(peer);
+    if (this.members.size === 0 && this.memberIds.size === 0) return true;
+    if (this.memberIds.has(peer)) return true;
+    const key = this.#context.keyOf(peer);
+    return key !== undefined && this.members.has(encodeBase64Url(key));
   }
 
   /** Every object, sorted by {@link objectId}. */

@@ -1,6 +1,8 @@
 import type { Value } from '../crdt/value.js';
 import { ErrorCode, ShoalError } from '../errors/shoal-error.js';
-import { type NodeId, parseNodeId } from '../ids/node-id.js';
+import type { NodeId } from '../ids/node-id.js';
+import { decodeBase64Url, encodeBase64Url } from '../security/base64url.js';
+import { isUsableKey } from '../security/peer-keys.js';
 import { decodeSnapshot, encodeSnapshot } from './channel-snapshot.js';
 import type { ChannelState } from './channel-state.js';
 import { SharedMap } from './shared-map.js';
@@ -144,37 +146,66 @@ export class Channel {
   }
 
   /**
-   * Restricts this channel to listed members: once any member is added, it syncs only with
-   * members (in both directions). Persisted. Resolves when durable.
+   * Restricts this channel to listed members, by public key (a peer's `node.publicKey`, as
+   * bytes or its base64url text, as {@link Channel.members} gives it): once any member is
+   * listed, the channel syncs only with peers that proved one of the keys (every message between
+   * nodes is sealed under a key only the pair can derive, ADR 0044), in both directions, so
+   * entries reach it only through members. List this node's own key too if its copies elsewhere
+   * should sync with it. Needs a secret (an open node proves no key: a listed channel syncs with
+   * nobody). Persisted; resolves when durable. Rejects with `INVALID_ARGUMENT` for anything but
+   * a usable Ed25519 public key, changing nothing.
    */
-  addMember(id: string): Promise<void> {
+  addMember(publicKey: Uint8Array | string): Promise<void> {
     try {
       this.#host.assertOpen();
-      this.#host.state.members.add(parseNodeId(id));
+      const key = parsePublicKey(publicKey);
+      this.#host.state.members.set(encodeBase64Url(key), key);
       return this.#host.saveMembers();
     } catch (error) {
       return Promise.reject(error);
     }
   }
 
-  /** Removes a member; with no members left the channel is open to every peer again. */
-  removeMember(id: string): Promise<void> {
+  /**
+   * Removes a member (its public key; or a node id listed before members were listed by key):
+   * the channel stops syncing with it at once, so it gets none of the writes made from now on
+   * and none of its writes get in. With no members left the channel is open to every peer again.
+   */
+  removeMember(member: Uint8Array | string): Promise<void> {
     try {
       this.#host.assertOpen();
-      this.#host.state.members.delete(parseNodeId(id));
+      const { state } = this.#host;
+      if (typeof member === 'string' && state.memberIds.delete(member as NodeId))
+        return this.#host.saveMembers();
+      state.members.delete(encodeBase64Url(parsePublicKey(member)));
       return this.#host.saveMembers();
     } catch (error) {
       return Promise.reject(error);
     }
   }
 
-  /** The listed members (empty: every peer may sync this channel). */
-  members(): NodeId[] {
-    return [...this.#host.state.members];
+  /**
+   * The listed members' public keys as base64url text, then any node ids listed before members
+   * were listed by key (empty: every peer may sync this channel).
+   */
+  members(): string[] {
+    return [...this.#host.state.members.keys(), ...this.#host.state.memberIds];
   }
 
   /** Per peer: how far apart the replicas were at the last exchange. */
   syncStatus(): PeerSyncStatus[] {
     return this.#host.syncStatus();
   }
+}
+
+/** A public key given as bytes or base64url text; throws `INVALID_ARGUMENT` unless usable. */
+function parsePublicKey(publicKey: Uint8Array | string): Uint8Array {
+  const bytes = typeof publicKey === 'string' ? decodeBase64Url(publicKey) : publicKey;
+  if (bytes === undefined || !isUsableKey(bytes)) {
+    throw new ShoalError(
+      ErrorCode.InvalidArgument,
+      'a member is an Ed25519 public key: 32 bytes, or their base64url text (node.publicKey)',
+    );
+  }
+  return bytes.slice();
 }

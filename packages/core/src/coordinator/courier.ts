@@ -128,6 +128,14 @@ export class Courier {
     return this.#exchange?.refused ?? 0;
   }
 
+  /**
+   * A transport reports `peer` reachable: a pairing node asks for its key at once, so what
+   * depends on knowing it (channels listed by member keys) need not wait for other traffic.
+   */
+  introduce(peer: NodeId): void {
+    this.#exchange?.introduce(peer);
+  }
+
   /** Registers the handler of one message type (one per type). */
   on(type: MessageType, handler: BodyHandler): void {
     this.#handlers.set(type, handler);

@@ -110,6 +110,11 @@ export class KeyExchange {
     return true;
   }
 
+  /** A transport reports `peer` reachable: ask for its key now if we lack it. */
+  introduce(peer: NodeId): void {
+    if (!this.#deps.keys.knows(peer)) this.#hello(peer, true);
+  }
+
   /** A pair-sealed message from `from` could not open: we lack its key. */
   unknownKey(from: NodeId): void {
     this.#hello(from, true);

@@ -107,6 +107,7 @@ export function assembleNode(options: CoordinatorOptions, setup: NodeSetup, hook
     nextChangeSeq: () => ++changeSeq,
     pushLocal: (channel, object) => engine.pushLocal(channel, object.kind, object.name, object.entries),
     reportError: (error) => errors.report(error),
+    keyOf: (peer) => keys?.sealingPublicKey(peer),
     assertOpen: hooks.assertOpen,
   };
   const channels = new ChannelRegistry({
@@ -121,6 +122,7 @@ export function assembleNode(options: CoordinatorOptions, setup: NodeSetup, hook
     members: () => membership.members(),
     up: (peer) => {
       membership.addSeed(peer);
+      courier.introduce(peer);
       events.emit({ type: 'peer-up', peer });
       engine.peerUp();
     },

@@ -15,6 +15,11 @@ export interface NodeContext {
   readonly hlc: Hlc;
   readonly config: CoordinatorConfig;
   readonly writes: WriteQueue;
+  /**
+   * `peer`'s public key as messages to it are sealed for (never in open mode): bound by a message
+   * that opened under it, or offered by its hello; only its holder can read what is sent to it.
+   */
+  keyOf(peer: NodeId): Uint8Array | undefined;
   /** The next local change sequence number (the cursor of every `watch()`). */
   nextChangeSeq(): number;
   /** Local writes became durable: push them to a few peers soon. */

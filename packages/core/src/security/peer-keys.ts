@@ -86,9 +86,19 @@ export class PeerKeys {
 
   /** The pair key to seal messages to `peer` under network key `network`, if its key is known. */
   sealingKey(peer: NodeId, network: NetworkKey): Uint8Array | undefined {
-    const record = this.#peers.get(peer);
-    const key = record?.confirmed ?? record?.candidates.at(-1);
+    const key = this.sealingPublicKey(peer);
     return key === undefined ? undefined : this.#pairKey(key, network);
+  }
+
+  /**
+   * The public key messages to `peer` are sealed for: its bound key, else the newest candidate.
+   * Only the holder of its secret half can open them, so it is the key to check before sending
+   * something only some keys may read; a message that arrived from `peer` has just bound the
+   * key it opened under.
+   */
+  sealingPublicKey(peer: NodeId): Uint8Array | undefined {
+    const record = this.#peers.get(peer);
+    return record?.confirmed ?? record?.candidates.at(-1);
   }
 
   /**
@@ -183,8 +193,11 @@ export class PeerKeys {
   }
 }
 
-/** A 32-byte Ed25519 point that converts to a Montgomery key (checked once, when offered). */
-function isUsableKey(publicKey: Uint8Array): boolean {
+/**
+ * Whether `publicKey` is a usable identity key: 32 bytes, an Ed25519 point that converts to an
+ * X25519 key (so pair keys can be derived with it).
+ */
+export function isUsableKey(publicKey: Uint8Array): boolean {
   if (!(publicKey instanceof Uint8Array) || publicKey.length !== SIGNING_PUBLIC_KEY_BYTES) return false;
   try {
     ed25519.utils.toMontgomery(publicKey);
