@@ -27,7 +27,7 @@ async function trio(seed: number) {
   return { net, secret, rings, node, map };
 }
 
-describe('channel members by public key (ADR 0044)', () => {
+describe('channel members by public key (ADR 0045)', () => {
   it('syncs a listed channel only among members; a non-member holding the secret gets nothing in or out', async () => {
     const { net, node, map } = await trio(31);
     for (const id of ['alice', 'bob']) {

@@ -149,7 +149,7 @@ export class Channel {
    * Restricts this channel to listed members, by public key (a peer's `node.publicKey`, as
    * bytes or its base64url text, as {@link Channel.members} gives it): once any member is
    * listed, the channel syncs only with peers that proved one of the keys (every message between
-   * nodes is sealed under a key only the pair can derive, ADR 0044), in both directions, so
+   * nodes is sealed under a key only the pair can derive, ADR 0045), in both directions, so
    * entries reach it only through members. List this node's own key too if its copies elsewhere
    * should sync with it. Needs a secret (an open node proves no key: a listed channel syncs with
    * nobody). Persisted; resolves when durable. Rejects with `INVALID_ARGUMENT` for anything but

@@ -48,7 +48,7 @@ describe('a hub and its leaf clients (simulated network, virtual time)', () => {
   it('an idle leaf costs under 2 KB a minute, sent and received, once its channel is quiet', async () => {
     const { net } = await hubWithLeaves(42);
     // Backoff reaches its ceiling, and the leaves the hub asks to probe for it have met (a first
-    // contact costs one hello each way, ADR 0044).
+    // contact costs one hello each way, ADR 0045).
     await net.runFor(240_000);
     const before = net.stats().nodes;
     const minutes = 5;

@@ -43,7 +43,7 @@ function forgedDelta(sender: string, receiver: string, key: string): Uint8Array 
   return encodeEnvelope(MessageType.Delta, body);
 }
 
-describe('a holder of the network secret posing as another node (pair sealing, ADR 0044)', () => {
+describe('a holder of the network secret posing as another node (pair sealing, ADR 0045)', () => {
   it('is refused whatever it seals with, and the node it poses as is still heard', async () => {
     const net = new SimulatedNetwork({ seed: 7, latency: 2 });
     const alice = await createNode({ id: 'alice', ...net.nodePorts('alice'), secret: SECRET });

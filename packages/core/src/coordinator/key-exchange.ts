@@ -59,7 +59,7 @@ export interface KeyExchangeDeps {
 }
 
 /**
- * How two nodes learn each other's public keys so they can pair-seal (ADR 0044): a hello carries
+ * How two nodes learn each other's public keys so they can pair-seal (ADR 0045): a hello carries
  * the sender's key, sealed under the network key (the only message a pairing node takes without
  * pair sealing).
  *

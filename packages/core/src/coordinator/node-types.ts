@@ -151,10 +151,10 @@ export interface NodeHealth {
   readonly throttled: number;
   /**
    * Inbound messages sealed under the network key alone where pair sealing was required (a
-   * holder of the secret speaking in another node's name), dropped (ADR 0044).
+   * holder of the secret speaking in another node's name), dropped (ADR 0045).
    */
   readonly unpaired: number;
-  /** Hellos offering a new key for an id whose key was heard within 30 s, refused (ADR 0044). */
+  /** Hellos offering a new key for an id whose key was heard within 30 s, refused (ADR 0045). */
   readonly refusedKeys: number;
   /** Standing conditions an operator should know of, such as open mode; empty when none. */
   readonly warnings: readonly string[];

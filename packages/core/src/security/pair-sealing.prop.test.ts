@@ -24,7 +24,7 @@ function node(id: string, secret: Uint8Array, identity: Uint8Array, clock: { now
   return { id: id as NodeId, keys, sealer };
 }
 
-describe('pair sealing (every node its own key, ADR 0044)', () => {
+describe('pair sealing (every node its own key, ADR 0045)', () => {
   it('a pair-sealed message opens only at its receiver, as from its sender, and binds the key', () => {
     fc.assert(
       fc.property(secrets, identities, identities, identities, bodies, (secret, a, b, c, body) => {
