@@ -72,7 +72,7 @@ const SURROGATE_STAND_IN = [0xe0, 0xa0, 0x80] as const;
  * still sees the next attack.
  *
  * It never joins: it learns each target's key from the hello the target answers with (ADR
- * 0044), introduces each of its ids with a hello, and ignores everything else nodes send back.
+ * 0045), introduces each of its ids with a hello, and ignores everything else nodes send back.
  */
 export class HostilePeer {
   readonly stats: HostileStats = {
