@@ -1,4 +1,5 @@
 import { ErrorCode, ShoalError } from '../errors/shoal-error.js';
+import { ByteWriter } from '../wire/byte-writer.js';
 
 /** Options of {@link Channel.transact}. */
 export interface TransactOptions {
@@ -24,12 +25,16 @@ const MAX_ORIGIN_LENGTH = 256;
 export class Transaction {
   readonly origin: string | undefined;
   /**
-   * The writes in order: where each applies, and what (kept apart: no closure per write).
+   * The writes in order, as columns (no object per write): where each applies, what (a map
+   * key, a stream payload), the value, and where its encoded bytes end in `#encoded` (-1: none).
    * Emptied once committed or aborted: a caller may keep the transaction alive (through the
-   * promise its writes returned), and it must not keep every prepared write with it.
+   * promise its writes returned), and it must not keep every write with it.
    */
   #targets: TransactionTarget[] = [];
   #items: unknown[] = [];
+  #values: unknown[] = [];
+  #ends: number[] = [];
+  #encoded = new ByteWriter(1024);
   /** Writes that may add a key (every map set): a bound on the keys the transaction adds. */
   #keyAdds = 0;
   readonly #settled: Promise<void>;
@@ -61,12 +66,22 @@ export class Transaction {
   }
 
   /**
-   * Adds a validated write of `item` to `target`; `mayAddKey`: it may add a key to the channel
-   * (a bound is enough: {@link Transaction.newKeys} counts exactly when the bound is too high).
+   * Adds a validated write of `item` and `value` to `target`, with `bytes` (the value encoded,
+   * copied here: the caller may reuse them); `mayAddKey`: it may add a key to the channel (a
+   * bound is enough: {@link Transaction.newKeys} counts exactly when the bound is too high).
    */
-  add<T>(target: TransactionTarget<T>, item: T, mayAddKey: boolean): void {
+  add<I, V>(
+    target: TransactionTarget<I, V>,
+    item: I,
+    value: V,
+    bytes: Uint8Array | undefined,
+    mayAddKey: boolean,
+  ): void {
     this.#targets.push(target as TransactionTarget);
     this.#items.push(item);
+    this.#values.push(value);
+    if (bytes === undefined) this.#ends.push(-1);
+    else this.#ends.push(this.#encoded.writeRaw(bytes).length);
     if (mayAddKey) this.#keyAdds++;
   }
 
@@ -88,7 +103,7 @@ export class Transaction {
     if (!exact) return this.#keyAdds;
     const added = new Set<string>();
     for (let i = 0; i < this.#targets.length; i++) {
-      const key = this.#targets[i]?.addedKey(this.#items[i]);
+      const key = this.#targets[i]?.addedKey(this.#items[i], this.#values[i]);
       if (key !== undefined) added.add(key);
     }
     return added.size;
@@ -98,8 +113,14 @@ export class Transaction {
   commit(): Promise<void> {
     let durable: Promise<void> = Promise.resolve();
     const waits: Promise<void>[] = [];
+    const encoded = this.#encoded.written();
+    let start = 0;
     for (let i = 0; i < this.#targets.length; i++) {
-      const next = (this.#targets[i] as TransactionTarget).commit(this.#items[i], this.origin);
+      const end = this.#ends[i] as number;
+      const bytes = end < 0 ? undefined : encoded.subarray(start, end);
+      if (end >= 0) start = end;
+      const target = this.#targets[i] as TransactionTarget;
+      const next = target.commit(this.#items[i], this.origin, this.#values[i], bytes);
       if (next !== durable) waits.push(next);
       durable = next;
     }
@@ -118,13 +139,19 @@ export class Transaction {
   #forget(): void {
     this.#targets = [];
     this.#items = [];
+    this.#values = [];
+    this.#ends = [];
+    this.#encoded = new ByteWriter(0);
   }
 }
 
-/** A map or stream a transaction writes to. */
-export interface TransactionTarget<T = unknown> {
+/**
+ * A map or stream a transaction writes to. A write is an item (a map key, a stream payload),
+ * a value and the value's encoding (a map's; a stream has neither).
+ */
+export interface TransactionTarget<I = unknown, V = unknown> {
   /** Applies one validated write; returns the promise of its durability. */
-  commit(item: T, origin: string | undefined): Promise<void>;
-  /** The channel-wide name of the key `item` adds, if it adds one (the key limit counts it). */
-  addedKey(item: T): string | undefined;
+  commit(item: I, origin: string | undefined, value: V, bytes: Uint8Array | undefined): Promise<void>;
+  /** The channel-wide name of the key the write adds, if it adds one (the key limit counts it). */
+  addedKey(item: I, value: V): string | undefined;
 }

@@ -9,7 +9,6 @@ import { nodeIdBytes, readNodeId } from '../protocol/node-id-codec.js';
 import { MAX_WIRE_KEY_BYTES } from '../protocol/sync-codec.js';
 import { type ByteReader, type DecodeResult, readAll } from '../wire/byte-reader.js';
 import { ByteWriter, varintSize } from '../wire/byte-writer.js';
-import { recordBytes } from './record-bytes.js';
 
 /** A map entry as stored: its object path, version, local change seq and encoded value. */
 export interface StoredMapEntry {
@@ -35,19 +34,17 @@ export interface StoredStreamEntry {
   readonly payload: Uint8Array;
 }
 
-/** Encodes a map entry record value (the path lives in the key): version, change seq, value. */
-export function encodeMapRecord(
+/** Writes a map entry record value (the path lives in the key): version, change seq, value. */
+export function writeMapRecord(
+  writer: ByteWriter,
   entry: Version,
   changeSeq: number,
   valueBytes: Uint8Array | undefined,
-): Uint8Array {
-  const writer = writerBytes(entry.writer);
-  const size = timestampSize(entry) + writer.length + varintSize(changeSeq) + 1 + (valueBytes?.length ?? 0);
-  const record = new ByteWriter(recordBytes(size));
-  writeTimestamp(record, entry);
-  record.writeRaw(writer).writeVarint(changeSeq);
-  if (valueBytes === undefined) return record.writeU8(1).finish();
-  return record.writeU8(0).writeRaw(valueBytes).finish();
+): void {
+  writeTimestamp(writer, entry);
+  writer.writeRaw(writerBytes(entry.writer)).writeVarint(changeSeq);
+  if (valueBytes === undefined) writer.writeU8(1);
+  else writer.writeU8(0).writeRaw(valueBytes);
 }
 
 /** The last writer id encoded: records come in runs of one writer (a delta is sorted by writer). */
@@ -79,15 +76,14 @@ export function decodeMapRecord(key: Uint8Array, value: Uint8Array): DecodeResul
   });
 }
 
-/** Encodes a stream entry record value: stamp, change seq, payload (the path lives in the key). */
-export function encodeStreamRecord(
+/** Writes a stream entry record value: stamp, change seq, payload (the path lives in the key). */
+export function writeStreamRecord(
+  writer: ByteWriter,
   entry: Timestamp & { readonly payload: Uint8Array },
   changeSeq: number,
-): Uint8Array {
-  const size = timestampSize(entry) + varintSize(changeSeq) + entry.payload.length;
-  const record = new ByteWriter(recordBytes(size));
-  writeTimestamp(record, entry);
-  return record.writeVarint(changeSeq).writeRaw(entry.payload).finish();
+): void {
+  writeTimestamp(writer, entry);
+  writer.writeVarint(changeSeq).writeRaw(entry.payload);
 }
 
 /** Decodes a stream entry record from its key and value. */

@@ -52,10 +52,14 @@ export class MapEntryKeys {
   /** Key of the entry of `key`. */
   key(key: string): Uint8Array {
     const length = utf8Length(key);
-    return new ByteWriter(recordBytes(this.#prefix.length + varintSize(length) + length))
-      .writeRaw(this.#prefix)
-      .writeString(key)
-      .finish();
+    const writer = new ByteWriter(recordBytes(this.#prefix.length + varintSize(length) + length));
+    this.write(writer, key);
+    return writer.finish();
+  }
+
+  /** Writes the key of the entry of `key` into `writer` (a batch being built, say). */
+  write(writer: ByteWriter, key: string): void {
+    writer.writeRaw(this.#prefix).writeString(key);
   }
 }
 
@@ -90,6 +94,21 @@ export class StreamEntryKeys {
 
   /** Key of `author`'s entry `seq`. */
   key(author: string, seq: number): Uint8Array {
+    const writer = new ByteWriter(recordBytes(this.#authorPath(author).length + 8));
+    this.write(writer, author, seq);
+    return writer.finish();
+  }
+
+  /** Writes the key of `author`'s entry `seq` into `writer` (a batch being built, say). */
+  write(writer: ByteWriter, author: string, seq: number): void {
+    writer
+      .writeRaw(this.#authorPath(author))
+      .writeU32(Math.floor(seq / 0x1_0000_0000))
+      .writeU32(seq % 0x1_0000_0000);
+  }
+
+  /** The key prefix of `author`'s entries. */
+  #authorPath(author: string): Uint8Array {
     if (author !== this.#author) {
       // Entries come in runs of one author (a delta is sorted by author), so one is remembered.
       const length = utf8Length(author);
@@ -99,11 +118,7 @@ export class StreamEntryKeys {
         .writeString(author)
         .finish();
     }
-    return new ByteWriter(recordBytes(this.#authorPrefix.length + 8))
-      .writeRaw(this.#authorPrefix)
-      .writeU32(Math.floor(seq / 0x1_0000_0000))
-      .writeU32(seq % 0x1_0000_0000)
-      .finish();
+    return this.#authorPrefix;
   }
 }
 

@@ -96,6 +96,17 @@ export class ByteWriter {
     return this.#length === this.#buffer.length ? this.#buffer : this.#buffer.slice(0, this.#length);
   }
 
+  /** The bytes written so far as a view, no copy: valid until the next write or rewind. */
+  written(): Uint8Array {
+    return this.#buffer.subarray(0, this.#length);
+  }
+
+  /** Drops every byte written after the first `length` (which must not exceed {@link ByteWriter.length}). */
+  rewind(length: number): this {
+    this.#length = Math.min(length, this.#length);
+    return this;
+  }
+
   #reserve(extra: number): void {
     const needed = this.#length + extra;
     if (needed <= this.#buffer.length) return;
