@@ -1,5 +1,5 @@
 import type { BatchOperation, PackedBatch } from '../ports/key-value-store.js';
-import { ByteWriter } from '../wire/byte-writer.js';
+import { writeRawAt } from '../wire/write-at.js';
 
 /** Offsets per operation: key start, key end (value start), value end or {@link DELETE}. */
 const SLOTS = 3;
@@ -8,14 +8,18 @@ const DELETE = -1;
 
 /**
  * A storage batch being built, packed as a {@link PackedBatch}: records are encoded straight
- * into one growing buffer (it is a {@link ByteWriter}), an operation costs three offsets instead
- * of a key array, a value array and an operation object, which all lived until the batch was
- * written and were a large part of the collector's work on a write-heavy turn.
+ * into one growing buffer and an operation costs three offsets, instead of a key array, a
+ * value array and an operation object, which all lived until the batch was written and were a
+ * large part of the collector's work on a write-heavy turn.
  *
- * An operation is written as `startKey()`, the key's bytes, `startValue()`, the value's bytes,
- * `endPut()`; or `startKey()`, the key's bytes, `endDelete()`.
+ * An operation is written by reserving room for it ({@link BatchBuffer.reserve}), encoding key
+ * and value into {@link BatchBuffer.bytes} from there, then ending it with
+ * {@link BatchBuffer.endPut} or {@link BatchBuffer.endDelete}.
  */
-export class BatchBuffer extends ByteWriter implements PackedBatch {
+export class BatchBuffer implements PackedBatch {
+  #bytes = new Uint8Array(4096);
+  /** Bytes used: where the next operation starts. */
+  #length = 0;
   #offsets = new Int32Array(SLOTS * 64);
   #count = 0;
 
@@ -24,9 +28,14 @@ export class BatchBuffer extends ByteWriter implements PackedBatch {
     return this.#count;
   }
 
-  /** The bytes written so far (a view: valid until the next write). */
+  /** Bytes used by the operations written. */
+  get length(): number {
+    return this.#length;
+  }
+
+  /** The buffer (longer than the operations need): valid until the next {@link BatchBuffer.reserve}. */
   get bytes(): Uint8Array {
-    return this.written();
+    return this.#bytes;
   }
 
   /** The offsets of the operations written (and unused room after them). */
@@ -34,47 +43,50 @@ export class BatchBuffer extends ByteWriter implements PackedBatch {
     return this.#offsets;
   }
 
-  /** Starts an operation: its key's bytes follow. */
-  startKey(): void {
-    const slot = SLOTS * this.#count;
-    if (slot + SLOTS > this.#offsets.length) {
+  /** Makes room for an operation of at most `size` bytes; returns where it starts. */
+  reserve(size: number): number {
+    const needed = this.#length + size;
+    if (needed > this.#bytes.length) {
+      let capacity = this.#bytes.length * 2;
+      while (capacity < needed) capacity *= 2;
+      const grown = new Uint8Array(capacity);
+      grown.set(this.#bytes.subarray(0, this.#length));
+      this.#bytes = grown;
+    }
+    if (SLOTS * (this.#count + 1) > this.#offsets.length) {
       const grown = new Int32Array(this.#offsets.length * 2);
       grown.set(this.#offsets);
       this.#offsets = grown;
     }
-    this.#offsets[slot] = this.length;
+    return this.#length;
   }
 
-  /** Ends the key of a put: its value's bytes follow. */
-  startValue(): void {
-    this.#offsets[SLOTS * this.#count + 1] = this.length;
+  /** Ends a put written in reserved room: key at `[this.length, keyEnd)`, value up to `end`. */
+  endPut(keyEnd: number, end: number): void {
+    this.#end(keyEnd, end, end);
   }
 
-  /** Ends a put. */
-  endPut(): void {
-    this.#offsets[SLOTS * this.#count + 2] = this.length;
-    this.#count++;
+  /** Ends a delete written in reserved room: key at `[this.length, keyEnd)`. */
+  endDelete(keyEnd: number): void {
+    this.#end(keyEnd, DELETE, keyEnd);
   }
 
-  /** Ends the key of a delete, and the delete. */
-  endDelete(): void {
+  #end(keyEnd: number, valueEnd: number, end: number): void {
     const slot = SLOTS * this.#count;
-    this.#offsets[slot + 1] = this.length;
-    this.#offsets[slot + 2] = DELETE;
+    this.#offsets[slot] = this.#length;
+    this.#offsets[slot + 1] = keyEnd;
+    this.#offsets[slot + 2] = valueEnd;
+    this.#length = end;
     this.#count++;
   }
 
   /** Appends a copy of `operation`. */
   add(operation: BatchOperation): void {
-    this.startKey();
-    this.writeRaw(operation.key);
-    if (operation.type === 'delete') {
-      this.endDelete();
-      return;
-    }
-    this.startValue();
-    this.writeRaw(operation.value);
-    this.endPut();
+    const value = operation.type === 'put' ? operation.value : undefined;
+    const start = this.reserve(operation.key.length + (value?.length ?? 0));
+    const keyEnd = writeRawAt(this.#bytes, start, operation.key);
+    if (value === undefined) this.endDelete(keyEnd);
+    else this.endPut(keyEnd, writeRawAt(this.#bytes, keyEnd, value));
   }
 
   /** Appends a copy of every operation of `batch`. */
@@ -85,7 +97,7 @@ export class BatchBuffer extends ByteWriter implements PackedBatch {
   /** Keeps the first `count` operations and drops the rest. */
   truncate(count: number): void {
     if (count >= this.#count) return;
-    this.rewind(count === 0 ? 0 : (this.#offsets[SLOTS * count] as number));
+    this.#length = count === 0 ? 0 : (this.#offsets[SLOTS * count] as number);
     this.#count = count;
   }
 }

@@ -1,12 +1,12 @@
 import type { Timestamp } from '../clock/timestamp.js';
 import type { MapEntry } from '../crdt/lww-map.js';
 import type { BatchBuffer } from './batch-buffer.js';
-import { writeMapRecord, writeStreamRecord } from './records.js';
+import { mapRecordBound, streamRecordBound, writeMapRecordAt, writeStreamRecordAt } from './records.js';
 import type { MapEntryKeys, StreamEntryKeys } from './storage-keys.js';
 
 /**
- * Appends the put of a map entry's record to `batch`: key and record are encoded in place,
- * `valueBytes` (the value encoded, `undefined` for a tombstone) copied after the version.
+ * Appends the put of a map entry's record to `batch`: key and record are encoded in place (room
+ * reserved once), `valueBytes` (the value encoded, `undefined` for a tombstone) copied last.
  */
 export function putMapEntry(
   batch: BatchBuffer,
@@ -15,11 +15,10 @@ export function putMapEntry(
   changeSeq: number,
   valueBytes: Uint8Array | undefined,
 ): void {
-  batch.startKey();
-  keys.write(batch, entry.key);
-  batch.startValue();
-  writeMapRecord(batch, entry, changeSeq, valueBytes);
-  batch.endPut();
+  const start = batch.reserve(keys.bound(entry.key) + mapRecordBound(entry, valueBytes));
+  const bytes = batch.bytes;
+  const keyEnd = keys.writeAt(bytes, start, entry.key);
+  batch.endPut(keyEnd, writeMapRecordAt(bytes, keyEnd, entry, changeSeq, valueBytes));
 }
 
 /** Appends the put of a stream entry's record to `batch`, encoded in place. */
@@ -29,9 +28,8 @@ export function putStreamEntry(
   entry: Timestamp & { readonly author: string; readonly seq: number; readonly payload: Uint8Array },
   changeSeq: number,
 ): void {
-  batch.startKey();
-  keys.write(batch, entry.author, entry.seq);
-  batch.startValue();
-  writeStreamRecord(batch, entry, changeSeq);
-  batch.endPut();
+  const start = batch.reserve(keys.bound(entry.author) + streamRecordBound(entry.payload));
+  const bytes = batch.bytes;
+  const keyEnd = keys.writeAt(bytes, start, entry.author, entry.seq);
+  batch.endPut(keyEnd, writeStreamRecordAt(bytes, keyEnd, entry, changeSeq));
 }

@@ -9,6 +9,7 @@ import { nodeIdBytes, readNodeId } from '../protocol/node-id-codec.js';
 import { MAX_WIRE_KEY_BYTES } from '../protocol/sync-codec.js';
 import { type ByteReader, type DecodeResult, readAll } from '../wire/byte-reader.js';
 import { ByteWriter, varintSize } from '../wire/byte-writer.js';
+import { MAX_VARINT_BYTES, writeRawAt, writeVarintAt } from '../wire/write-at.js';
 
 /** A map entry as stored: its object path, version, local change seq and encoded value. */
 export interface StoredMapEntry {
@@ -34,17 +35,29 @@ export interface StoredStreamEntry {
   readonly payload: Uint8Array;
 }
 
-/** Writes a map entry record value (the path lives in the key): version, change seq, value. */
-export function writeMapRecord(
-  writer: ByteWriter,
+/** Most bytes {@link writeMapRecordAt} writes for `entry` and `valueBytes`. */
+export function mapRecordBound(entry: Version, valueBytes: Uint8Array | undefined): number {
+  return 3 * MAX_VARINT_BYTES + writerBytes(entry.writer).length + 1 + (valueBytes?.length ?? 0);
+}
+
+/**
+ * Writes a map entry record value (the path lives in the key) at `at` of `bytes`, which has
+ * room for {@link mapRecordBound}: version, change seq, a tombstone flag, the encoded value.
+ * Returns where it ends.
+ */
+export function writeMapRecordAt(
+  bytes: Uint8Array,
+  at: number,
   entry: Version,
   changeSeq: number,
   valueBytes: Uint8Array | undefined,
-): void {
-  writeTimestamp(writer, entry);
-  writer.writeRaw(writerBytes(entry.writer)).writeVarint(changeSeq);
-  if (valueBytes === undefined) writer.writeU8(1);
-  else writer.writeU8(0).writeRaw(valueBytes);
+): number {
+  let end = writeVarintAt(bytes, at, entry.wall);
+  end = writeVarintAt(bytes, end, entry.counter);
+  end = writeRawAt(bytes, end, writerBytes(entry.writer));
+  end = writeVarintAt(bytes, end, changeSeq);
+  bytes[end++] = valueBytes === undefined ? 1 : 0;
+  return valueBytes === undefined ? end : writeRawAt(bytes, end, valueBytes);
 }
 
 /** The last writer id encoded: records come in runs of one writer (a delta is sorted by writer). */
@@ -76,14 +89,25 @@ export function decodeMapRecord(key: Uint8Array, value: Uint8Array): DecodeResul
   });
 }
 
-/** Writes a stream entry record value: stamp, change seq, payload (the path lives in the key). */
-export function writeStreamRecord(
-  writer: ByteWriter,
+/** Most bytes {@link writeStreamRecordAt} writes for `payload`. */
+export function streamRecordBound(payload: Uint8Array): number {
+  return 3 * MAX_VARINT_BYTES + payload.length;
+}
+
+/**
+ * Writes a stream entry record value (the path lives in the key) at `at` of `bytes`, which has
+ * room for {@link streamRecordBound}: stamp, change seq, payload. Returns where it ends.
+ */
+export function writeStreamRecordAt(
+  bytes: Uint8Array,
+  at: number,
   entry: Timestamp & { readonly payload: Uint8Array },
   changeSeq: number,
-): void {
-  writeTimestamp(writer, entry);
-  writer.writeVarint(changeSeq).writeRaw(entry.payload);
+): number {
+  let end = writeVarintAt(bytes, at, entry.wall);
+  end = writeVarintAt(bytes, end, entry.counter);
+  end = writeVarintAt(bytes, end, changeSeq);
+  return writeRawAt(bytes, end, entry.payload);
 }
 
 /** Decodes a stream entry record from its key and value. */

@@ -1,5 +1,6 @@
 import { ByteWriter, varintSize } from '../wire/byte-writer.js';
 import { utf8Length } from '../wire/utf8-length.js';
+import { stringBound, writeRawAt, writeStringAt } from '../wire/write-at.js';
 import { recordBytes } from './record-bytes.js';
 
 /**
@@ -52,14 +53,19 @@ export class MapEntryKeys {
   /** Key of the entry of `key`. */
   key(key: string): Uint8Array {
     const length = utf8Length(key);
-    const writer = new ByteWriter(recordBytes(this.#prefix.length + varintSize(length) + length));
-    this.write(writer, key);
-    return writer.finish();
+    const bytes = recordBytes(this.#prefix.length + varintSize(length) + length);
+    this.writeAt(bytes, 0, key);
+    return bytes;
   }
 
-  /** Writes the key of the entry of `key` into `writer` (a batch being built, say). */
-  write(writer: ByteWriter, key: string): void {
-    writer.writeRaw(this.#prefix).writeString(key);
+  /** Most bytes {@link MapEntryKeys.writeAt} writes for `key`. */
+  bound(key: string): number {
+    return this.#prefix.length + stringBound(key);
+  }
+
+  /** Writes the key of the entry of `key` at `at` of `bytes` (room for `bound`); returns its end. */
+  writeAt(bytes: Uint8Array, at: number, key: string): number {
+    return writeStringAt(bytes, writeRawAt(bytes, at, this.#prefix), key);
   }
 }
 
@@ -94,17 +100,30 @@ export class StreamEntryKeys {
 
   /** Key of `author`'s entry `seq`. */
   key(author: string, seq: number): Uint8Array {
-    const writer = new ByteWriter(recordBytes(this.#authorPath(author).length + 8));
-    this.write(writer, author, seq);
-    return writer.finish();
+    const bytes = recordBytes(this.bound(author));
+    this.writeAt(bytes, 0, author, seq);
+    return bytes;
   }
 
-  /** Writes the key of `author`'s entry `seq` into `writer` (a batch being built, say). */
-  write(writer: ByteWriter, author: string, seq: number): void {
-    writer
-      .writeRaw(this.#authorPath(author))
-      .writeU32(Math.floor(seq / 0x1_0000_0000))
-      .writeU32(seq % 0x1_0000_0000);
+  /** Bytes {@link StreamEntryKeys.writeAt} writes for `author`'s entries. */
+  bound(author: string): number {
+    return this.#authorPath(author).length + 8;
+  }
+
+  /** Writes the key of `author`'s entry `seq` at `at` of `bytes` (room for `bound`); returns its end. */
+  writeAt(bytes: Uint8Array, at: number, author: string, seq: number): number {
+    const end = writeRawAt(bytes, at, this.#authorPath(author));
+    const high = Math.floor(seq / 0x1_0000_0000);
+    const low = seq % 0x1_0000_0000;
+    bytes[end] = high >>> 24;
+    bytes[end + 1] = (high >>> 16) & 0xff;
+    bytes[end + 2] = (high >>> 8) & 0xff;
+    bytes[end + 3] = high & 0xff;
+    bytes[end + 4] = low >>> 24;
+    bytes[end + 5] = (low >>> 16) & 0xff;
+    bytes[end + 6] = (low >>> 8) & 0xff;
+    bytes[end + 7] = low & 0xff;
+    return end + 8;
   }
 
   /** The key prefix of `author`'s entries. */
