@@ -1,5 +1,5 @@
 import { compareTimestamps, type Timestamp, type Version } from '../clock/timestamp.js';
-import { encodeValue, encodeValueWith } from '../codec/encode-value.js';
+import { encodeValueWith } from '../codec/encode-value.js';
 import { frozenCopy } from '../crdt/frozen-copy.js';
 import type { MapEntry } from '../crdt/lww-map.js';
 import type { Value } from '../crdt/value.js';
@@ -9,7 +9,7 @@ import { putMapEntry } from '../persistence/entry-puts.js';
 import { recordBytes } from '../persistence/record-bytes.js';
 import { encodeTimestampRecord } from '../persistence/records.js';
 import { MapEntryKeys, mapClockKey } from '../persistence/storage-keys.js';
-import type { MapClock, MapDelta, ObjectDelta, RangeClaim } from '../protocol/sync-messages.js';
+import type { MapClock, MapDelta, ObjectDelta } from '../protocol/sync-messages.js';
 import type { Clock } from '../sync/clock-set.js';
 import type { ObjectPlan } from '../sync/delta-chunker.js';
 import { MapReplica } from '../sync/map-replica.js';
@@ -117,8 +117,7 @@ export class MapObject implements TransactionTarget<string, Value | undefined>, 
   }
 
   merge(delta: ObjectDelta): readonly MapEntry[] {
-    const { entries, claims, valueBytes } = delta as MapDelta;
-    return this.mergeRemote(entries, claims, valueBytes);
+    return this.replica.merging(() => this.#mergeRemote(delta as MapDelta));
   }
 
   /** Loads a persisted entry (no persistence, no events). */
@@ -199,7 +198,7 @@ export class MapObject implements TransactionTarget<string, Value | undefined>, 
     // shown anyone a write it then forgot (its clock could reissue that timestamp).
     this.replica.withholdAfter(self, this.replica.clockOf(self));
     this.replica.map.apply(entry, true);
-    this.#localWrite = this.#record(entry, bytes, true, origin);
+    this.#localWrite = this.#record(entry, bytes, 0, bytes?.length ?? 0, true, origin);
     this.#awaitDurable(this.#localWrite, entry);
     return this.#localWrite;
   }
@@ -240,19 +239,7 @@ export class MapObject implements TransactionTarget<string, Value | undefined>, 
    * Merges entries from a peer, then its claims (only for writers whose entries all merged).
    * Returns the entries that were new here and won.
    */
-  mergeRemote(
-    entries: readonly MapEntry[],
-    claims: readonly RangeClaim[],
-    valueBytes?: readonly (Uint8Array | undefined)[],
-  ): MapEntry[] {
-    return this.replica.merging(() => this.#mergeRemote(entries, claims, valueBytes));
-  }
-
-  #mergeRemote(
-    entries: readonly MapEntry[],
-    claims: readonly RangeClaim[],
-    valueBytes: readonly (Uint8Array | undefined)[] | undefined,
-  ): MapEntry[] {
+  #mergeRemote({ entries, claims, source, valueRanges }: MapDelta): MapEntry[] {
     const applied: MapEntry[] = [];
     const refused = new Set<NodeId>();
     let newest: MapEntry | undefined;
@@ -280,13 +267,14 @@ export class MapObject implements TransactionTarget<string, Value | undefined>, 
         continue;
       }
       // The bytes as received: checked and persisted as they are, never encoded again.
-      const bytes = valueBytes?.[i] ?? (entry.value === undefined ? undefined : encodeValue(entry.value));
-      if (bytes !== undefined && bytes.length > limits.maxValueBytes) {
+      const start = valueRanges[2 * i] as number;
+      const end = valueRanges[2 * i + 1] as number;
+      if (end - start > limits.maxValueBytes) {
         refuse(
           entry.writer,
           new ShoalError(
             ErrorCode.LimitExceeded,
-            `dropped a remote value of ${bytes.length} bytes over maxValueBytes`,
+            `dropped a remote value of ${end - start} bytes over maxValueBytes`,
           ),
         );
         continue;
@@ -299,7 +287,14 @@ export class MapObject implements TransactionTarget<string, Value | undefined>, 
       }
       if (newest === undefined || compareTimestamps(entry, newest) > 0) newest = entry;
       if (this.replica.map.apply(entry)) {
-        durable = this.#record(entry, bytes, false, undefined);
+        durable = this.#record(
+          entry,
+          entry.value === undefined ? undefined : source,
+          start,
+          end,
+          false,
+          undefined,
+        );
         applied.push(entry);
       }
     }
@@ -394,14 +389,16 @@ export class MapObject implements TransactionTarget<string, Value | undefined>, 
    */
   #record(
     entry: MapEntry,
-    valueBytes: Uint8Array | undefined,
+    value: Uint8Array | undefined,
+    start: number,
+    end: number,
     local: boolean,
     origin: string | undefined,
   ): Promise<void> {
     const cursor = this.#context.nextChangeSeq();
     this.#cursors.record(entry, cursor);
     const writes = this.#context.writes;
-    putMapEntry(writes.append(), this.#keys, entry, cursor, valueBytes);
+    putMapEntry(writes.append(), this.#keys, entry, cursor, value, start, end);
     const durable = writes.queued;
     const keyListeners = this.#keyListeners.size === 0 ? undefined : this.#keyListeners.get(entry.key);
     if (this.#watchers.size === 0 && this.#listeners.size === 0 && keyListeners === undefined) return durable;

@@ -10,6 +10,9 @@ export interface TransactOptions {
   readonly origin?: string;
 }
 
+/** Slots per write in a transaction's list: target, item, value, end of its encoded bytes. */
+const FIELDS = 4;
+
 /** Longest `origin` accepted: it is a label, not a payload. */
 const MAX_ORIGIN_LENGTH = 256;
 
@@ -25,15 +28,13 @@ const MAX_ORIGIN_LENGTH = 256;
 export class Transaction {
   readonly origin: string | undefined;
   /**
-   * The writes in order, as columns (no object per write): where each applies, what (a map
-   * key, a stream payload), the value, and where its encoded bytes end in `#encoded` (-1: none).
-   * Emptied once committed or aborted: a caller may keep the transaction alive (through the
-   * promise its writes returned), and it must not keep every write with it.
+   * The writes in order, {@link FIELDS} slots each in one array (no object per write): where
+   * it applies, what (a map key, a stream payload), the value, and where its encoded bytes end
+   * in `#encoded` (-1: none). Emptied once committed or aborted: a caller may keep the
+   * transaction alive (through the promise its writes returned), and it must not keep every
+   * write with it.
    */
-  #targets: TransactionTarget[] = [];
-  #items: unknown[] = [];
-  #values: unknown[] = [];
-  #ends: number[] = [];
+  #writes: unknown[] = [];
   #encoded = new ByteWriter(1024);
   /** Writes that may add a key (every map set): a bound on the keys the transaction adds. */
   #keyAdds = 0;
@@ -77,11 +78,8 @@ export class Transaction {
     bytes: Uint8Array | undefined,
     mayAddKey: boolean,
   ): void {
-    this.#targets.push(target as TransactionTarget);
-    this.#items.push(item);
-    this.#values.push(value);
-    if (bytes === undefined) this.#ends.push(-1);
-    else this.#ends.push(this.#encoded.writeRaw(bytes).length);
+    const end = bytes === undefined ? -1 : this.#encoded.writeRaw(bytes).length;
+    this.#writes.push(target, item, value, end);
     if (mayAddKey) this.#keyAdds++;
   }
 
@@ -102,8 +100,9 @@ export class Transaction {
   newKeys(exact: boolean): number {
     if (!exact) return this.#keyAdds;
     const added = new Set<string>();
-    for (let i = 0; i < this.#targets.length; i++) {
-      const key = this.#targets[i]?.addedKey(this.#items[i], this.#values[i]);
+    const writes = this.#writes;
+    for (let i = 0; i < writes.length; i += FIELDS) {
+      const key = (writes[i] as TransactionTarget).addedKey(writes[i + 1], writes[i + 2]);
       if (key !== undefined) added.add(key);
     }
     return added.size;
@@ -115,12 +114,13 @@ export class Transaction {
     const waits: Promise<void>[] = [];
     const encoded = this.#encoded.written();
     let start = 0;
-    for (let i = 0; i < this.#targets.length; i++) {
-      const end = this.#ends[i] as number;
+    const writes = this.#writes;
+    for (let i = 0; i < writes.length; i += FIELDS) {
+      const end = writes[i + 3] as number;
       const bytes = end < 0 ? undefined : encoded.subarray(start, end);
       if (end >= 0) start = end;
-      const target = this.#targets[i] as TransactionTarget;
-      const next = target.commit(this.#items[i], this.origin, this.#values[i], bytes);
+      const target = writes[i] as TransactionTarget;
+      const next = target.commit(writes[i + 1], this.origin, writes[i + 2], bytes);
       if (next !== durable) waits.push(next);
       durable = next;
     }
@@ -137,10 +137,7 @@ export class Transaction {
   }
 
   #forget(): void {
-    this.#targets = [];
-    this.#items = [];
-    this.#values = [];
-    this.#ends = [];
+    this.#writes = [];
     this.#encoded = new ByteWriter(0);
   }
 }

@@ -6,19 +6,22 @@ import type { MapEntryKeys, StreamEntryKeys } from './storage-keys.js';
 
 /**
  * Appends the put of a map entry's record to `batch`: key and record are encoded in place (room
- * reserved once), `valueBytes` (the value encoded, `undefined` for a tombstone) copied last.
+ * reserved once), the encoded value (`value[start .. end)`, where a received message holds it;
+ * no `value` for a tombstone) copied last.
  */
 export function putMapEntry(
   batch: BatchBuffer,
   keys: MapEntryKeys,
   entry: MapEntry,
   changeSeq: number,
-  valueBytes: Uint8Array | undefined,
+  value: Uint8Array | undefined,
+  start: number,
+  end: number,
 ): void {
-  const start = batch.reserve(keys.bound(entry.key) + mapRecordBound(entry, valueBytes));
+  const at = batch.reserve(keys.bound(entry.key) + mapRecordBound(entry, end - start));
   const bytes = batch.bytes;
-  const keyEnd = keys.writeAt(bytes, start, entry.key);
-  batch.endPut(keyEnd, writeMapRecordAt(bytes, keyEnd, entry, changeSeq, valueBytes));
+  const keyEnd = keys.writeAt(bytes, at, entry.key);
+  batch.endPut(keyEnd, writeMapRecordAt(bytes, keyEnd, entry, changeSeq, value, start, end));
 }
 
 /** Appends the put of a stream entry's record to `batch`, encoded in place. */

@@ -93,13 +93,12 @@ describe('persisted records', () => {
           // After another record: an operation's bytes start wherever the batch is.
           const batch = new BatchBuffer();
           batch.add({ type: 'delete', key: mapEntryKey(channel, map, 'x') });
-          putMapEntry(
-            batch,
-            new MapEntryKeys(channel, map),
-            { key, ...stamp, writer, value },
-            changeSeq,
-            valueBytes,
-          );
+          // The value read where it lies in a larger buffer, as a merge reads it from a message.
+          const source = Uint8Array.from([9, ...(valueBytes ?? []), 9]);
+          const entry = { key, ...stamp, writer, value };
+          const keys = new MapEntryKeys(channel, map);
+          const end = 1 + (valueBytes?.length ?? 0);
+          putMapEntry(batch, keys, entry, changeSeq, valueBytes && source, 1, end);
           const [, put] = unpackBatch(batch);
           if (put?.type !== 'put') throw new Error('expected a put');
           expect(put.key).toEqual(mapEntryKey(channel, map, key));

@@ -9,7 +9,7 @@ import { nodeIdBytes, readNodeId } from '../protocol/node-id-codec.js';
 import { MAX_WIRE_KEY_BYTES } from '../protocol/sync-codec.js';
 import { type ByteReader, type DecodeResult, readAll } from '../wire/byte-reader.js';
 import { ByteWriter, varintSize } from '../wire/byte-writer.js';
-import { MAX_VARINT_BYTES, writeRawAt, writeVarintAt } from '../wire/write-at.js';
+import { MAX_VARINT_BYTES, writeRangeAt, writeRawAt, writeVarintAt } from '../wire/write-at.js';
 
 /** A map entry as stored: its object path, version, local change seq and encoded value. */
 export interface StoredMapEntry {
@@ -35,29 +35,31 @@ export interface StoredStreamEntry {
   readonly payload: Uint8Array;
 }
 
-/** Most bytes {@link writeMapRecordAt} writes for `entry` and `valueBytes`. */
-export function mapRecordBound(entry: Version, valueBytes: Uint8Array | undefined): number {
-  return 3 * MAX_VARINT_BYTES + writerBytes(entry.writer).length + 1 + (valueBytes?.length ?? 0);
+/** Most bytes {@link writeMapRecordAt} writes for `entry` and a value of `valueLength` bytes. */
+export function mapRecordBound(entry: Version, valueLength: number): number {
+  return 3 * MAX_VARINT_BYTES + writerBytes(entry.writer).length + 1 + valueLength;
 }
 
 /**
  * Writes a map entry record value (the path lives in the key) at `at` of `bytes`, which has
- * room for {@link mapRecordBound}: version, change seq, a tombstone flag, the encoded value.
- * Returns where it ends.
+ * room for {@link mapRecordBound}: version, change seq, a tombstone flag, the encoded value
+ * (`value[start .. end)`; no `value` for a tombstone). Returns where it ends.
  */
 export function writeMapRecordAt(
   bytes: Uint8Array,
   at: number,
   entry: Version,
   changeSeq: number,
-  valueBytes: Uint8Array | undefined,
+  value: Uint8Array | undefined,
+  start: number,
+  end: number,
 ): number {
-  let end = writeVarintAt(bytes, at, entry.wall);
-  end = writeVarintAt(bytes, end, entry.counter);
-  end = writeRawAt(bytes, end, writerBytes(entry.writer));
-  end = writeVarintAt(bytes, end, changeSeq);
-  bytes[end++] = valueBytes === undefined ? 1 : 0;
-  return valueBytes === undefined ? end : writeRawAt(bytes, end, valueBytes);
+  let next = writeVarintAt(bytes, at, entry.wall);
+  next = writeVarintAt(bytes, next, entry.counter);
+  next = writeRawAt(bytes, next, writerBytes(entry.writer));
+  next = writeVarintAt(bytes, next, changeSeq);
+  bytes[next++] = value === undefined ? 1 : 0;
+  return value === undefined ? next : writeRangeAt(bytes, next, value, start, end);
 }
 
 /** The last writer id encoded: records come in runs of one writer (a delta is sorted by writer). */

@@ -2,8 +2,30 @@ import { ErrorCode, isShoalError, ShoalError } from '../errors/shoal-error.js';
 import type { BatchOperation, KeyValueStore } from '../ports/key-value-store.js';
 import { BatchBuffer, unpackBatch } from './batch-buffer.js';
 
-/** A written batch's buffer is reused for a later one up to this size; a larger one is let go. */
-const REUSED_BATCH_BYTES = 256 * 1024;
+/** A written batch's buffer is kept for reuse up to this capacity; a larger one is let go. */
+const KEPT_BUFFER_BYTES = 16 * 1024 * 1024;
+
+/**
+ * A written batch's buffer, emptied, for the next batch of any node in the process (like the
+ * record arena, shared): a buffer that grew for a burst of writes serves the next burst
+ * without growing again. Growing was most of the cost of encoding a large batch: every
+ * doubling copies, and fresh memory is slow to touch the first time.
+ */
+let spare: BatchBuffer | undefined;
+
+function takeBuffer(): BatchBuffer {
+  const buffer = spare ?? new BatchBuffer();
+  spare = undefined;
+  return buffer;
+}
+
+/** Keeps `buffer` as the spare, unless the spare is larger or it is too large to keep. */
+function giveBack(buffer: BatchBuffer): void {
+  const capacity = buffer.bytes.length;
+  if (capacity > KEPT_BUFFER_BYTES || (spare !== undefined && spare.bytes.length >= capacity)) return;
+  buffer.truncate(0);
+  spare = buffer;
+}
 
 /**
  * Group commit in front of a {@link KeyValueStore}. Writes made in the same turn of the event
@@ -25,11 +47,9 @@ export class WriteQueue {
   readonly #store: KeyValueStore;
   readonly #onError: (error: ShoalError) => void;
   readonly #trailer: () => BatchOperation[];
-  #pending = new BatchBuffer();
+  #pending = takeBuffer();
   /** Operations of failed batches, oldest first: they lead the next batch. */
   #unwritten: BatchBuffer | undefined;
-  /** A written batch's buffer, emptied, for the next one. */
-  #spare: BatchBuffer | undefined;
   /** Why the last batch failed, while its operations are unwritten. */
   #failure: ShoalError | undefined;
   /** Settles when the operations of failed batches are written at last (one per run of failures). */
@@ -132,7 +152,8 @@ export class WriteQueue {
       if (carried !== undefined) carried.addAll(this.#pending);
       const queued = operations.count;
       const batch = this.#next;
-      this.#pending = carried === undefined ? this.#takeSpare() : this.#recycled(this.#pending);
+      if (carried !== undefined) giveBack(this.#pending);
+      this.#pending = takeBuffer();
       this.#next = deferred();
       try {
         for (const operation of this.#trailer()) operations.add(operation);
@@ -146,7 +167,7 @@ export class WriteQueue {
         }
         this.#unwritten = undefined;
         this.#failure = undefined;
-        this.#spare ??= this.#recycled(operations);
+        giveBack(operations);
         batch.resolve();
       } catch (cause) {
         // The trailer is not carried: the next batch appends a newer one.
@@ -160,20 +181,6 @@ export class WriteQueue {
       }
     }
     this.#flushing = undefined;
-  }
-
-  #takeSpare(): BatchBuffer {
-    const spare = this.#spare ?? new BatchBuffer();
-    this.#spare = undefined;
-    return spare;
-  }
-
-  /** `buffer` emptied for reuse, or a new one when it grew too large to keep around. */
-  #recycled(buffer: BatchBuffer): BatchBuffer {
-    // Its length since it was last emptied is what it grew to: its capacity is at most double.
-    if (buffer.length > REUSED_BATCH_BYTES) return new BatchBuffer();
-    buffer.truncate(0);
-    return buffer;
   }
 }
 

@@ -45,6 +45,21 @@ export function writeRawAt(bytes: Uint8Array, at: number, raw: Uint8Array): numb
   return at + raw.length;
 }
 
+/** `source[start .. end)` as it is, no length prefix. */
+export function writeRangeAt(
+  bytes: Uint8Array,
+  at: number,
+  source: Uint8Array,
+  start: number,
+  end: number,
+): number {
+  const length = end - start;
+  // A short range byte by byte: a view of it would be an allocation per record.
+  if (length <= 32) for (let i = 0; i < length; i++) bytes[at + i] = source[start + i] as number;
+  else bytes.set(source.subarray(start, end), at);
+  return at + length;
+}
+
 /** Varint byte length, then UTF-8 (a lone surrogate becomes U+FFFD, as `TextEncoder` writes it). */
 export function writeStringAt(bytes: Uint8Array, at: number, value: string): number {
   // Fast path for short ASCII (keys, names, ids): no temporary array.
