@@ -109,11 +109,7 @@ async function merge(kind: 'map' | 'stream', messages: readonly Uint8Array[]): P
   for (const body of messages) {
     const decoded = decodeDelta(body, peers);
     if (!decoded.ok) throw new Error(decoded.error);
-    for (const object of decoded.value.objects) {
-      if (object.kind === 'map' && target instanceof MapObject)
-        target.mergeRemote(object.entries, object.claims);
-      else if (object.kind === 'stream' && target instanceof StreamObject) target.mergeRemote(object.entries);
-    }
+    for (const object of decoded.value.objects) if (object.kind === target.kind) target.merge(object);
     await node.writes.flush();
   }
   const ms = performance.now() - started;

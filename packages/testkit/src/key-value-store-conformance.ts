@@ -4,6 +4,8 @@ import {
   ErrorCode,
   isShoalError,
   type KeyValueStore,
+  type PackedBatch,
+  packBatch,
   startsWith,
   toHex,
 } from '@shoal/core';
@@ -86,6 +88,7 @@ class ModelStore {
 type ModelCommand =
   | BatchOperation
   | { readonly type: 'batch'; readonly operations: readonly BatchOperation[] }
+  | { readonly type: 'packed'; readonly operations: readonly BatchOperation[] }
   | { readonly type: 'scan'; readonly prefix: Uint8Array }
   | { readonly type: 'get'; readonly key: Uint8Array };
 
@@ -111,9 +114,23 @@ const commandArb: fc.Arbitrary<ModelCommand> = fc.oneof(
     }),
     weight: 2,
   },
+  {
+    // batchPacked where the store has it (batch otherwise).
+    arbitrary: fc.record({
+      type: fc.constant('packed' as const),
+      operations: fc.array(writeArb, { maxLength: 6 }),
+    }),
+    weight: 2,
+  },
   { arbitrary: fc.record({ type: fc.constant('scan' as const), prefix: keyArb }), weight: 1 },
   { arbitrary: fc.record({ type: fc.constant('get' as const), key: keyArb }), weight: 1 },
 );
+
+/** `operations` through {@link KeyValueStore.batchPacked}, or `batch` for a store without it. */
+async function writePacked(store: KeyValueStore, operations: readonly BatchOperation[]): Promise<void> {
+  if (store.batchPacked === undefined) await store.batch(operations);
+  else await store.batchPacked(packBatch(operations));
+}
 
 async function expectMatchesModel(
   store: KeyValueStore,
@@ -234,6 +251,62 @@ export function describeKeyValueStoreConformance(
       it('accepts an empty batch', async () => {
         await store.batch([]);
         expect(await scanKeys(store, new Uint8Array(0))).toEqual([]);
+      });
+    });
+
+    describe('batchPacked (when the store has it)', () => {
+      it('applies every operation, in order, from ranges of one buffer', async (context) => {
+        if (store.batchPacked === undefined) return context.skip();
+        await store.put(text('old'), bytes(0));
+        await store.batchPacked(
+          packBatch([
+            { type: 'put', key: text('a'), value: bytes(1) },
+            { type: 'put', key: text('b'), value: new Uint8Array(0) },
+            { type: 'delete', key: text('old') },
+            { type: 'put', key: text('k'), value: bytes(1) },
+            { type: 'delete', key: text('k') },
+            { type: 'put', key: text('c'), value: bytes(3) },
+            { type: 'put', key: text('c'), value: bytes(4) },
+          ]),
+        );
+        expect(await collect(store.scan(new Uint8Array(0)))).toEqual([
+          [text('a'), bytes(1)],
+          [text('b'), new Uint8Array(0)],
+          [text('c'), bytes(4)],
+        ]);
+      });
+
+      it('reads only the first count operations, at their offsets (not from the buffer start)', async (context) => {
+        if (store.batchPacked === undefined) return context.skip();
+        // Bytes before the first key and after the last value, and offsets beyond count.
+        const batch: PackedBatch = {
+          count: 2,
+          bytes: Uint8Array.from([9, 9, 0x61, 1, 2, 0x62, 9, 9]),
+          offsets: Int32Array.from([2, 3, 5, 5, 6, -1, 6, 7, 8]),
+        };
+        await store.put(text('b'), bytes(0));
+        await store.batchPacked(batch);
+        expect(await collect(store.scan(new Uint8Array(0)))).toEqual([[text('a'), bytes(1, 2)]]);
+      });
+
+      it('accepts an empty batch', async (context) => {
+        if (store.batchPacked === undefined) return context.skip();
+        await store.batchPacked(packBatch([]));
+        expect(await scanKeys(store, new Uint8Array(0))).toEqual([]);
+      });
+
+      it('keeps copies: the caller may reuse the buffer once the batch resolved', async (context) => {
+        if (store.batchPacked === undefined) return context.skip();
+        const batch = packBatch([{ type: 'put', key: text('k'), value: bytes(1, 2) }]);
+        await store.batchPacked(batch);
+        batch.bytes.fill(0);
+        expect(await store.get(text('k'))).toEqual(bytes(1, 2));
+      });
+
+      it('rejects with ShoalError CLOSED after close', async (context) => {
+        if (store.batchPacked === undefined) return context.skip();
+        await store.close();
+        await expectClosed(() => store.batchPacked?.(packBatch([])) ?? Promise.resolve());
       });
     });
 
@@ -393,10 +466,11 @@ export function describeKeyValueStoreConformance(
                 if (command.type === 'put') await current.put(command.key, command.value);
                 else if (command.type === 'delete') await current.delete(command.key);
                 else if (command.type === 'batch') await current.batch(command.operations);
+                else if (command.type === 'packed') await writePacked(current, command.operations);
                 else if (command.type === 'get')
                   expect(await current.get(command.key)).toEqual(model.get(command.key));
                 else await expectMatchesModel(current, model, command.prefix);
-                if (command.type === 'batch')
+                if (command.type === 'batch' || command.type === 'packed')
                   for (const operation of command.operations) model.apply(operation);
                 else if (command.type === 'put' || command.type === 'delete') model.apply(command);
               }

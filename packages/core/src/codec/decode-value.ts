@@ -36,19 +36,44 @@ class Malformed {
  * beyond `limits`.
  */
 export function decodeValue(bytes: Uint8Array, limits?: Partial<ValueLimits>): DecodeResult<Value> {
+  return decodeValueRange(bytes, 0, bytes.length, limits);
+}
+
+/**
+ * {@link decodeValue} of `bytes[start .. end)`, without a view of that range (a merge decodes
+ * a value per entry out of one message). Offsets outside `bytes` are refused with `ok: false`.
+ */
+export function decodeValueRange(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  limits?: Partial<ValueLimits>,
+): DecodeResult<Value> {
   const resolved = resolveLimits(limits);
-  if (bytes.length > resolved.maxBytes) {
-    return { ok: false, error: `${bytes.length} bytes, above maxBytes ${resolved.maxBytes}` };
+  if (
+    !(
+      Number.isSafeInteger(start) &&
+      Number.isSafeInteger(end) &&
+      0 <= start &&
+      start <= end &&
+      end <= bytes.length
+    )
+  ) {
+    return { ok: false, error: `range ${start}..${end} outside ${bytes.length} bytes` };
   }
-  const reader = new ValueReader(bytes, resolved);
+  if (end - start > resolved.maxBytes) {
+    return { ok: false, error: `${end - start} bytes, above maxBytes ${resolved.maxBytes}` };
+  }
+  const reader = new ValueReader(bytes, start, end, resolved);
   try {
     const value = reader.read(0);
-    if (reader.offset !== bytes.length) {
-      return { ok: false, error: `${bytes.length - reader.offset} trailing bytes after the value` };
+    if (reader.offset !== end) {
+      return { ok: false, error: `${end - reader.offset} trailing bytes after the value` };
     }
     return { ok: true, value };
   } catch (error) {
-    if (error instanceof Malformed) return { ok: false, error: `${error.reason} (at byte ${reader.offset})` };
+    if (error instanceof Malformed)
+      return { ok: false, error: `${error.reason} (at byte ${reader.offset - start})` };
     throw error;
   }
 }
@@ -56,11 +81,15 @@ export function decodeValue(bytes: Uint8Array, limits?: Partial<ValueLimits>): D
 /** A recursive-descent MessagePack reader for the {@link Value} subset. */
 class ValueReader {
   readonly #bytes: Uint8Array;
+  /** Where the value's bytes end in `#bytes`. */
+  readonly #end: number;
   readonly #limits: ValueLimits;
-  #offset = 0;
+  #offset: number;
 
-  constructor(bytes: Uint8Array, limits: ValueLimits) {
+  constructor(bytes: Uint8Array, start: number, end: number, limits: ValueLimits) {
     this.#bytes = bytes;
+    this.#offset = start;
+    this.#end = end;
     this.#limits = limits;
   }
 
@@ -158,8 +187,8 @@ class ValueReader {
     if (count > this.#limits.maxEntries) {
       throw new Malformed(`${count} entries, above maxEntries ${this.#limits.maxEntries}`);
     }
-    if (count * minBytes > this.#bytes.length - this.#offset) {
-      throw new Malformed(`${count} entries declared, only ${this.#bytes.length - this.#offset} bytes left`);
+    if (count * minBytes > this.#end - this.#offset) {
+      throw new Malformed(`${count} entries declared, only ${this.#end - this.#offset} bytes left`);
     }
   }
 
@@ -171,7 +200,7 @@ class ValueReader {
     else if (tag === Tag.Str16) length = this.#u16();
     else if (tag === Tag.Str32) length = this.#u32();
     else throw new Malformed(`object key of type 0x${tag.toString(16)}, not a string`);
-    if (length > this.#limits.maxStringBytes || length > this.#bytes.length - this.#offset) {
+    if (length > this.#limits.maxStringBytes || length > this.#end - this.#offset) {
       return this.#readString(length);
     }
     const key = keyCache.lookup(this.#bytes, this.#offset, length);
@@ -252,8 +281,8 @@ class ValueReader {
   /** Claims `count` bytes and returns where they start, or fails if fewer remain. */
   #take(count: number): number {
     const at = this.#offset;
-    if (count > this.#bytes.length - at) {
-      throw new Malformed(`needs ${count} bytes, only ${this.#bytes.length - at} left`);
+    if (count > this.#end - at) {
+      throw new Malformed(`needs ${count} bytes, only ${this.#end - at} left`);
     }
     this.#offset = at + count;
     return at;

@@ -15,6 +15,8 @@ export class ChangeCursors {
   #entries: MapEntry[] = [];
   #cursors: number[] = [];
   #ordered = true;
+  /** Log length at which to count the entries held again (counting costs a call per record). */
+  #nextCheck = 1024;
   readonly #isLive: (entry: MapEntry) => boolean;
   readonly #held: () => number;
 
@@ -33,7 +35,11 @@ export class ChangeCursors {
     if (last !== undefined && cursor < last) this.#ordered = false;
     this.#entries.push(entry);
     this.#cursors.push(cursor);
+    if (this.#entries.length <= this.#nextCheck) return;
+    // Counted again only once the log outgrows the bound of the last count: meanwhile it stays
+    // within twice what was held then (purges may have dropped some since; the next count sees).
     if (this.#entries.length > 2 * this.#held() + 1024) this.#compact();
+    this.#nextCheck = 2 * this.#held() + 1024;
   }
 
   /**

@@ -1,14 +1,15 @@
 import { compareTimestamps, type Timestamp, type Version } from '../clock/timestamp.js';
-import { encodeValue, encodeValueWith } from '../codec/encode-value.js';
+import { encodeValueWith } from '../codec/encode-value.js';
 import { frozenCopy } from '../crdt/frozen-copy.js';
 import type { MapEntry } from '../crdt/lww-map.js';
 import type { Value } from '../crdt/value.js';
 import { ErrorCode, ShoalError } from '../errors/shoal-error.js';
 import type { NodeId } from '../ids/node-id.js';
+import { putMapEntry } from '../persistence/entry-puts.js';
 import { recordBytes } from '../persistence/record-bytes.js';
-import { encodeMapRecord, encodeTimestampRecord } from '../persistence/records.js';
+import { encodeTimestampRecord } from '../persistence/records.js';
 import { MapEntryKeys, mapClockKey } from '../persistence/storage-keys.js';
-import type { MapClock, MapDelta, ObjectDelta, RangeClaim } from '../protocol/sync-messages.js';
+import type { MapClock, MapDelta, ObjectDelta } from '../protocol/sync-messages.js';
 import type { Clock } from '../sync/clock-set.js';
 import type { ObjectPlan } from '../sync/delta-chunker.js';
 import { MapReplica } from '../sync/map-replica.js';
@@ -55,18 +56,6 @@ export interface MapEntryInfo<T extends Value = Value> {
   readonly deleted: boolean;
 }
 
-/** A local map write that passed validation and waits to be applied. Internal. */
-export interface PreparedMapWrite {
-  readonly key: string;
-  /** The normalized, frozen value every peer will decode; `undefined` deletes. */
-  readonly value: Value | undefined;
-  /**
-   * `value` encoded, so it is encoded once on its way to storage: carved by
-   * {@link recordBytes}, it goes nowhere but into the write's record.
-   */
-  readonly bytes: Uint8Array | undefined;
-}
-
 /** Options of {@link SharedMap.watch}. */
 export interface WatchOptions {
   /** Ends the iteration when aborted. */
@@ -80,7 +69,7 @@ export interface WatchOptions {
 }
 
 /** Bookkeeping of one map inside a channel. Internal. */
-export class MapObject implements TransactionTarget<PreparedMapWrite>, SyncedObject {
+export class MapObject implements TransactionTarget<string, Value | undefined>, SyncedObject {
   readonly kind = 'map';
   readonly replica = new MapReplica();
   readonly #cursors = new ChangeCursors(
@@ -128,8 +117,7 @@ export class MapObject implements TransactionTarget<PreparedMapWrite>, SyncedObj
   }
 
   merge(delta: ObjectDelta): readonly MapEntry[] {
-    const { entries, claims, valueBytes } = delta as MapDelta;
-    return this.mergeRemote(entries, claims, valueBytes);
+    return this.replica.merging(() => this.#mergeRemote(delta as MapDelta));
   }
 
   /** Loads a persisted entry (no persistence, no events). */
@@ -139,10 +127,12 @@ export class MapObject implements TransactionTarget<PreparedMapWrite>, SyncedObj
   }
 
   /**
-   * Validates a local write without applying it. Throws {@link ShoalError} (and changes nothing)
-   * for a bad key or value or one over a size limit.
+   * Validates a local write without applying it and returns the value encoded (`undefined` for
+   * a delete): bytes carved by {@link recordBytes}, to be copied into the write's record.
+   * Throws {@link ShoalError} (and changes nothing) for a bad key or value or one over a size
+   * limit.
    */
-  prepare(key: string, value: Value | undefined): PreparedMapWrite {
+  prepare(key: string, value: Value | undefined): Uint8Array | undefined {
     this.#context.assertOpen();
     const limits = this.#context.config.limits;
     if (typeof key !== 'string') {
@@ -165,7 +155,7 @@ export class MapObject implements TransactionTarget<PreparedMapWrite>, SyncedObj
         'map key has an unpaired surrogate (not well-formed Unicode)',
       );
     }
-    if (value === undefined) return { key, value: undefined, bytes: undefined };
+    if (value === undefined) return undefined;
     const bytes = encodeValueWith(value, undefined, recordBytes);
     if (bytes.length > limits.maxValueBytes) {
       throw new ShoalError(
@@ -174,46 +164,41 @@ export class MapObject implements TransactionTarget<PreparedMapWrite>, SyncedObj
         { details: { limit: 'maxValueBytes', max: limits.maxValueBytes, size: bytes.length } },
       );
     }
-    // The stored copy is what every peer will decode: normalized, private and frozen.
-    return { key, value: frozenCopy(value), bytes };
+    return bytes;
   }
 
-  /** True when applying `write` would add a key (the `maxKeysPerChannel` measure). */
-  addsKey(write: PreparedMapWrite): boolean {
-    return write.value !== undefined && this.replica.map.entry(write.key) === undefined;
+  /** True when writing `value` (a prepared write's) to `key` would add a key (the `maxKeysPerChannel` measure). */
+  addsKey(key: string, value: Value | undefined): boolean {
+    return value !== undefined && this.replica.map.entry(key) === undefined;
   }
 
-  /** The channel-wide name of the key `write` adds, if it adds one (a transaction counts them). */
-  addedKey(write: PreparedMapWrite): string | undefined {
-    return this.addsKey(write) ? `${this.name}\0${write.key}` : undefined;
-  }
-
-  /** True when applying `write` changes nothing (deleting an absent key). */
-  isNoop(write: PreparedMapWrite): boolean {
-    return write.value === undefined && !this.replica.map.has(write.key);
+  /** The channel-wide name of the key a write adds, if it adds one (a transaction counts them). */
+  addedKey(key: string, value: Value | undefined): string | undefined {
+    return this.addsKey(key, value) ? `${this.name}\0${key}` : undefined;
   }
 
   /**
-   * Applies a prepared write: stamps it, applies it, queues it for storage, and pushes it to
-   * peers once durable. Returns the promise of its durability. The caller checked the key
-   * count; `origin` is told to watchers.
+   * Applies a prepared write of `value` (the frozen copy every peer will decode; `undefined`
+   * deletes) to `key`, `bytes` its encoding: stamps it, applies it, queues it for storage, and
+   * pushes it to peers once durable. Returns the promise of its durability. The caller checked
+   * the key count; `origin` is told to watchers.
    */
-  commit(write: PreparedMapWrite, origin: string | undefined): Promise<void> {
-    if (this.isNoop(write)) return this.#localWrite;
+  commit(
+    key: string,
+    origin: string | undefined,
+    value: Value | undefined,
+    bytes: Uint8Array | undefined,
+  ): Promise<void> {
+    // Deleting an absent key changes nothing.
+    if (value === undefined && !this.replica.map.has(key)) return this.#localWrite;
     const self = this.#context.self;
     const stamp = this.#context.hlc.now();
-    const entry: MapEntry = {
-      key: write.key,
-      value: write.value,
-      wall: stamp.wall,
-      counter: stamp.counter,
-      writer: self,
-    };
+    const entry: MapEntry = { key, value, wall: stamp.wall, counter: stamp.counter, writer: self };
     // Peers see the write only once it is durable: after a crash the node must never have
     // shown anyone a write it then forgot (its clock could reissue that timestamp).
     this.replica.withholdAfter(self, this.replica.clockOf(self));
     this.replica.map.apply(entry, true);
-    this.#localWrite = this.#record(entry, write.bytes, true, origin);
+    this.#localWrite = this.#record(entry, bytes, 0, bytes?.length ?? 0, true, origin);
     this.#awaitDurable(this.#localWrite, entry);
     return this.#localWrite;
   }
@@ -254,19 +239,7 @@ export class MapObject implements TransactionTarget<PreparedMapWrite>, SyncedObj
    * Merges entries from a peer, then its claims (only for writers whose entries all merged).
    * Returns the entries that were new here and won.
    */
-  mergeRemote(
-    entries: readonly MapEntry[],
-    claims: readonly RangeClaim[],
-    valueBytes?: readonly (Uint8Array | undefined)[],
-  ): MapEntry[] {
-    return this.replica.merging(() => this.#mergeRemote(entries, claims, valueBytes));
-  }
-
-  #mergeRemote(
-    entries: readonly MapEntry[],
-    claims: readonly RangeClaim[],
-    valueBytes: readonly (Uint8Array | undefined)[] | undefined,
-  ): MapEntry[] {
+  #mergeRemote({ entries, claims, source, valueRanges }: MapDelta): MapEntry[] {
     const applied: MapEntry[] = [];
     const refused = new Set<NodeId>();
     let newest: MapEntry | undefined;
@@ -294,13 +267,14 @@ export class MapObject implements TransactionTarget<PreparedMapWrite>, SyncedObj
         continue;
       }
       // The bytes as received: checked and persisted as they are, never encoded again.
-      const bytes = valueBytes?.[i] ?? (entry.value === undefined ? undefined : encodeValue(entry.value));
-      if (bytes !== undefined && bytes.length > limits.maxValueBytes) {
+      const start = valueRanges[2 * i] as number;
+      const end = valueRanges[2 * i + 1] as number;
+      if (end - start > limits.maxValueBytes) {
         refuse(
           entry.writer,
           new ShoalError(
             ErrorCode.LimitExceeded,
-            `dropped a remote value of ${bytes.length} bytes over maxValueBytes`,
+            `dropped a remote value of ${end - start} bytes over maxValueBytes`,
           ),
         );
         continue;
@@ -313,7 +287,14 @@ export class MapObject implements TransactionTarget<PreparedMapWrite>, SyncedObj
       }
       if (newest === undefined || compareTimestamps(entry, newest) > 0) newest = entry;
       if (this.replica.map.apply(entry)) {
-        durable = this.#record(entry, bytes, false, undefined);
+        durable = this.#record(
+          entry,
+          entry.value === undefined ? undefined : source,
+          start,
+          end,
+          false,
+          undefined,
+        );
         applied.push(entry);
       }
     }
@@ -408,17 +389,17 @@ export class MapObject implements TransactionTarget<PreparedMapWrite>, SyncedObj
    */
   #record(
     entry: MapEntry,
-    valueBytes: Uint8Array | undefined,
+    value: Uint8Array | undefined,
+    start: number,
+    end: number,
     local: boolean,
     origin: string | undefined,
   ): Promise<void> {
     const cursor = this.#context.nextChangeSeq();
     this.#cursors.record(entry, cursor);
-    const durable = this.#context.writes.write({
-      type: 'put',
-      key: this.#keys.key(entry.key),
-      value: encodeMapRecord(entry, cursor, valueBytes),
-    });
+    const writes = this.#context.writes;
+    putMapEntry(writes.append(), this.#keys, entry, cursor, value, start, end);
+    const durable = writes.queued;
     const keyListeners = this.#keyListeners.size === 0 ? undefined : this.#keyListeners.get(entry.key);
     if (this.#watchers.size === 0 && this.#listeners.size === 0 && keyListeners === undefined) return durable;
     const event = toEvent(entry, cursor, local, origin);
@@ -616,14 +597,16 @@ export class SharedMap<T extends Value = Value> {
   #write(key: string, value: T | undefined): Promise<void> {
     const transaction = this.#channel.transaction;
     try {
-      const write = this.#object.prepare(key, value);
+      const bytes = this.#object.prepare(key, value);
+      // The stored copy is what every peer will decode: normalized, private and frozen.
+      const stored = value === undefined ? undefined : frozenCopy(value);
       if (transaction !== undefined) {
         // Any set may add a key: the transaction looks keys up only if that bound is too high.
-        transaction.add(this.#object, write, write.value !== undefined);
+        transaction.add(this.#object, key, stored, bytes, stored !== undefined);
         return transaction.settled;
       }
-      if (this.#object.addsKey(write)) this.#channel.checkKeyRoom(1);
-      return this.#object.commit(write, undefined);
+      if (this.#object.addsKey(key, stored)) this.#channel.checkKeyRoom(1);
+      return this.#object.commit(key, undefined, stored, bytes);
     } catch (error) {
       // A bad write inside a transaction fails all of it, whether or not its promise is awaited.
       if (transaction === undefined) return Promise.reject(error);

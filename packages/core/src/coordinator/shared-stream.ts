@@ -2,7 +2,7 @@ import { compareTimestamps } from '../clock/timestamp.js';
 import type { MaterializedView, Materializer, StreamEntry } from '../crdt/event-log.js';
 import { ErrorCode, ShoalError } from '../errors/shoal-error.js';
 import type { NodeId } from '../ids/node-id.js';
-import { encodeStreamRecord } from '../persistence/records.js';
+import { putStreamEntry } from '../persistence/entry-puts.js';
 import { StreamEntryKeys } from '../persistence/storage-keys.js';
 import type { ObjectDelta, StreamClock } from '../protocol/sync-messages.js';
 import type { Clock } from '../sync/clock-set.js';
@@ -31,7 +31,7 @@ export interface StreamWatchEvent {
 }
 
 /** Bookkeeping of one stream inside a channel. Internal. */
-export class StreamObject implements TransactionTarget<Uint8Array>, SyncedObject {
+export class StreamObject implements TransactionTarget<Uint8Array, undefined>, SyncedObject {
   readonly kind = 'stream';
   readonly replica: StreamReplica;
   /** Entries in the order this node received them; their change seqs increase along it. */
@@ -229,11 +229,9 @@ export class StreamObject implements TransactionTarget<Uint8Array>, SyncedObject
     }
     const cursor = this.#context.nextChangeSeq();
     this.#arrivals.push({ entry, cursor });
-    const durable = this.#context.writes.write({
-      type: 'put',
-      key: this.#keys.key(entry.author, entry.seq),
-      value: encodeStreamRecord(entry, cursor),
-    });
+    const writes = this.#context.writes;
+    putStreamEntry(writes.append(), this.#keys, entry, cursor);
+    const durable = writes.queued;
     // A remote entry's failed write needs no handler here: the write queue reports it.
     if (this.#appending) this.#localWrite = durable;
     if (this.#watchers.size === 0 && this.#listeners.size === 0) return;
@@ -291,7 +289,7 @@ export class SharedStream {
     try {
       const prepared = this.#object.prepare(payload);
       if (transaction === undefined) return this.#object.commit(prepared, undefined);
-      transaction.add(this.#object, prepared, false);
+      transaction.add(this.#object, prepared, undefined, undefined, false);
       return transaction.settled;
     } catch (error) {
       // A bad append inside a transaction fails all of it (see SharedMap.set).

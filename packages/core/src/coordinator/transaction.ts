@@ -1,4 +1,5 @@
 import { ErrorCode, ShoalError } from '../errors/shoal-error.js';
+import { ByteWriter } from '../wire/byte-writer.js';
 
 /** Options of {@link Channel.transact}. */
 export interface TransactOptions {
@@ -8,6 +9,16 @@ export interface TransactOptions {
    */
   readonly origin?: string;
 }
+
+/** Slots per write in a transaction's list: target, item, value, end of its encoded bytes. */
+const FIELDS = 4;
+
+/**
+ * Slots per chunk of a transaction's writes. Kept in chunks small enough to be allocated
+ * young: storing a fresh key or value into one huge array, long since tenured, costs a
+ * write barrier entry each, which was most of the cost of adding a write.
+ */
+const CHUNK = 4 * 1024;
 
 /** Longest `origin` accepted: it is a label, not a payload. */
 const MAX_ORIGIN_LENGTH = 256;
@@ -24,12 +35,16 @@ const MAX_ORIGIN_LENGTH = 256;
 export class Transaction {
   readonly origin: string | undefined;
   /**
-   * The writes in order: where each applies, and what (kept apart: no closure per write).
-   * Emptied once committed or aborted: a caller may keep the transaction alive (through the
-   * promise its writes returned), and it must not keep every prepared write with it.
+   * The writes in order, {@link FIELDS} slots each in chunks (no object per write): where
+   * it applies, what (a map key, a stream payload), the value, and where its encoded bytes end
+   * in `#encoded` (-1: none). Emptied once committed or aborted: a caller may keep the
+   * transaction alive (through the promise its writes returned), and it must not keep every
+   * write with it.
    */
-  #targets: TransactionTarget[] = [];
-  #items: unknown[] = [];
+  #writes: unknown[][] = [];
+  /** The last of `#writes`: filled up to {@link CHUNK} slots, then a new one is started. */
+  #chunk: unknown[] = [];
+  #encoded = new ByteWriter(1024);
   /** Writes that may add a key (every map set): a bound on the keys the transaction adds. */
   #keyAdds = 0;
   readonly #settled: Promise<void>;
@@ -61,12 +76,23 @@ export class Transaction {
   }
 
   /**
-   * Adds a validated write of `item` to `target`; `mayAddKey`: it may add a key to the channel
-   * (a bound is enough: {@link Transaction.newKeys} counts exactly when the bound is too high).
+   * Adds a validated write of `item` and `value` to `target`, with `bytes` (the value encoded,
+   * copied here: the caller may reuse them); `mayAddKey`: it may add a key to the channel (a
+   * bound is enough: {@link Transaction.newKeys} counts exactly when the bound is too high).
    */
-  add<T>(target: TransactionTarget<T>, item: T, mayAddKey: boolean): void {
-    this.#targets.push(target as TransactionTarget);
-    this.#items.push(item);
+  add<I, V>(
+    target: TransactionTarget<I, V>,
+    item: I,
+    value: V,
+    bytes: Uint8Array | undefined,
+    mayAddKey: boolean,
+  ): void {
+    const end = bytes === undefined ? -1 : this.#encoded.writeRaw(bytes).length;
+    if (this.#chunk.length >= CHUNK) {
+      this.#writes.push(this.#chunk);
+      this.#chunk = [];
+    }
+    this.#chunk.push(target, item, value, end);
     if (mayAddKey) this.#keyAdds++;
   }
 
@@ -87,9 +113,11 @@ export class Transaction {
   newKeys(exact: boolean): number {
     if (!exact) return this.#keyAdds;
     const added = new Set<string>();
-    for (let i = 0; i < this.#targets.length; i++) {
-      const key = this.#targets[i]?.addedKey(this.#items[i]);
-      if (key !== undefined) added.add(key);
+    for (const writes of this.#chunks()) {
+      for (let i = 0; i < writes.length; i += FIELDS) {
+        const key = (writes[i] as TransactionTarget).addedKey(writes[i + 1], writes[i + 2]);
+        if (key !== undefined) added.add(key);
+      }
     }
     return added.size;
   }
@@ -98,15 +126,28 @@ export class Transaction {
   commit(): Promise<void> {
     let durable: Promise<void> = Promise.resolve();
     const waits: Promise<void>[] = [];
-    for (let i = 0; i < this.#targets.length; i++) {
-      const next = (this.#targets[i] as TransactionTarget).commit(this.#items[i], this.origin);
-      if (next !== durable) waits.push(next);
-      durable = next;
+    const encoded = this.#encoded.written();
+    let start = 0;
+    for (const writes of this.#chunks()) {
+      for (let i = 0; i < writes.length; i += FIELDS) {
+        const end = writes[i + 3] as number;
+        const bytes = end < 0 ? undefined : encoded.subarray(start, end);
+        if (end >= 0) start = end;
+        const target = writes[i] as TransactionTarget;
+        const next = target.commit(writes[i + 1], this.origin, writes[i + 2], bytes);
+        if (next !== durable) waits.push(next);
+        durable = next;
+      }
     }
     this.#forget();
     const all = Promise.all(waits).then(() => {});
     this.#resolve(all);
     return all;
+  }
+
+  /** The chunks of writes, in order. */
+  #chunks(): unknown[][] {
+    return [...this.#writes, this.#chunk];
   }
 
   /** Drops every write: the function threw, or the writes would break a limit. */
@@ -116,15 +157,19 @@ export class Transaction {
   }
 
   #forget(): void {
-    this.#targets = [];
-    this.#items = [];
+    this.#writes = [];
+    this.#chunk = [];
+    this.#encoded = new ByteWriter(0);
   }
 }
 
-/** A map or stream a transaction writes to. */
-export interface TransactionTarget<T = unknown> {
+/**
+ * A map or stream a transaction writes to. A write is an item (a map key, a stream payload),
+ * a value and the value's encoding (a map's; a stream has neither).
+ */
+export interface TransactionTarget<I = unknown, V = unknown> {
   /** Applies one validated write; returns the promise of its durability. */
-  commit(item: T, origin: string | undefined): Promise<void>;
-  /** The channel-wide name of the key `item` adds, if it adds one (the key limit counts it). */
-  addedKey(item: T): string | undefined;
+  commit(item: I, origin: string | undefined, value: V, bytes: Uint8Array | undefined): Promise<void>;
+  /** The channel-wide name of the key the write adds, if it adds one (the key limit counts it). */
+  addedKey(item: I, value: V): string | undefined;
 }

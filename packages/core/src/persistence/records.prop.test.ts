@@ -6,7 +6,9 @@ import type { NodeId } from '../ids/node-id.js';
 import { writeNodeId } from '../protocol/node-id-codec.js';
 import { valueArb } from '../test-support/crdt-arbitraries.js';
 import { ByteWriter } from '../wire/byte-writer.js';
-import { decodeMapRecord, decodeStreamRecord, encodeMapRecord, encodeStreamRecord } from './records.js';
+import { BatchBuffer, unpackBatch } from './batch-buffer.js';
+import { putMapEntry, putStreamEntry } from './entry-puts.js';
+import { decodeMapRecord, decodeStreamRecord } from './records.js';
 import { MapEntryKeys, mapEntryKey, RecordKind, StreamEntryKeys, streamEntryKey } from './storage-keys.js';
 
 // Names and keys with multi-byte UTF-8, which a string's length does not size.
@@ -88,7 +90,19 @@ describe('persisted records', () => {
         fc.option(valueArb, { nil: undefined }),
         (channel, map, key, stamp, writer, changeSeq, value) => {
           const valueBytes = value === undefined ? undefined : encodeValue(value);
-          const record = encodeMapRecord({ ...stamp, writer }, changeSeq, valueBytes);
+          // After another record: an operation's bytes start wherever the batch is.
+          const batch = new BatchBuffer();
+          batch.add({ type: 'delete', key: mapEntryKey(channel, map, 'x') });
+          // The value read where it lies in a larger buffer, as a merge reads it from a message.
+          const source = Uint8Array.from([9, ...(valueBytes ?? []), 9]);
+          const entry = { key, ...stamp, writer, value };
+          const keys = new MapEntryKeys(channel, map);
+          const end = 1 + (valueBytes?.length ?? 0);
+          putMapEntry(batch, keys, entry, changeSeq, valueBytes && source, 1, end);
+          const [, put] = unpackBatch(batch);
+          if (put?.type !== 'put') throw new Error('expected a put');
+          expect(put.key).toEqual(mapEntryKey(channel, map, key));
+          const record = put.value;
           const reference = new ByteWriter().writeVarint(stamp.wall).writeVarint(stamp.counter);
           writeNodeId(reference, writer);
           reference.writeVarint(changeSeq).writeU8(valueBytes === undefined ? 1 : 0);
@@ -116,7 +130,14 @@ describe('persisted records', () => {
         changeSeqArb,
         fc.uint8Array({ maxLength: 300 }),
         (channel, stream, author, seq, stamp, changeSeq, payload) => {
-          const record = encodeStreamRecord({ ...stamp, payload }, changeSeq);
+          const batch = new BatchBuffer();
+          batch.add({ type: 'put', key: streamEntryKey(channel, stream, author, 0), value: payload });
+          const keys = new StreamEntryKeys(channel, stream);
+          putStreamEntry(batch, keys, { ...stamp, author, seq, payload }, changeSeq);
+          const [, put] = unpackBatch(batch);
+          if (put?.type !== 'put') throw new Error('expected a put');
+          expect(put.key).toEqual(streamEntryKey(channel, stream, author, seq));
+          const record = put.value;
           const reference = new ByteWriter()
             .writeVarint(stamp.wall)
             .writeVarint(stamp.counter)

@@ -9,7 +9,7 @@ import { nodeIdBytes, readNodeId } from '../protocol/node-id-codec.js';
 import { MAX_WIRE_KEY_BYTES } from '../protocol/sync-codec.js';
 import { type ByteReader, type DecodeResult, readAll } from '../wire/byte-reader.js';
 import { ByteWriter, varintSize } from '../wire/byte-writer.js';
-import { recordBytes } from './record-bytes.js';
+import { MAX_VARINT_BYTES, writeRangeAt, writeRawAt, writeVarintAt } from '../wire/write-at.js';
 
 /** A map entry as stored: its object path, version, local change seq and encoded value. */
 export interface StoredMapEntry {
@@ -35,19 +35,31 @@ export interface StoredStreamEntry {
   readonly payload: Uint8Array;
 }
 
-/** Encodes a map entry record value (the path lives in the key): version, change seq, value. */
-export function encodeMapRecord(
+/** Most bytes {@link writeMapRecordAt} writes for `entry` and a value of `valueLength` bytes. */
+export function mapRecordBound(entry: Version, valueLength: number): number {
+  return 3 * MAX_VARINT_BYTES + writerBytes(entry.writer).length + 1 + valueLength;
+}
+
+/**
+ * Writes a map entry record value (the path lives in the key) at `at` of `bytes`, which has
+ * room for {@link mapRecordBound}: version, change seq, a tombstone flag, the encoded value
+ * (`value[start .. end)`; no `value` for a tombstone). Returns where it ends.
+ */
+export function writeMapRecordAt(
+  bytes: Uint8Array,
+  at: number,
   entry: Version,
   changeSeq: number,
-  valueBytes: Uint8Array | undefined,
-): Uint8Array {
-  const writer = writerBytes(entry.writer);
-  const size = timestampSize(entry) + writer.length + varintSize(changeSeq) + 1 + (valueBytes?.length ?? 0);
-  const record = new ByteWriter(recordBytes(size));
-  writeTimestamp(record, entry);
-  record.writeRaw(writer).writeVarint(changeSeq);
-  if (valueBytes === undefined) return record.writeU8(1).finish();
-  return record.writeU8(0).writeRaw(valueBytes).finish();
+  value: Uint8Array | undefined,
+  start: number,
+  end: number,
+): number {
+  let next = writeVarintAt(bytes, at, entry.wall);
+  next = writeVarintAt(bytes, next, entry.counter);
+  next = writeRawAt(bytes, next, writerBytes(entry.writer));
+  next = writeVarintAt(bytes, next, changeSeq);
+  bytes[next++] = value === undefined ? 1 : 0;
+  return value === undefined ? next : writeRangeAt(bytes, next, value, start, end);
 }
 
 /** The last writer id encoded: records come in runs of one writer (a delta is sorted by writer). */
@@ -79,15 +91,25 @@ export function decodeMapRecord(key: Uint8Array, value: Uint8Array): DecodeResul
   });
 }
 
-/** Encodes a stream entry record value: stamp, change seq, payload (the path lives in the key). */
-export function encodeStreamRecord(
+/** Most bytes {@link writeStreamRecordAt} writes for `payload`. */
+export function streamRecordBound(payload: Uint8Array): number {
+  return 3 * MAX_VARINT_BYTES + payload.length;
+}
+
+/**
+ * Writes a stream entry record value (the path lives in the key) at `at` of `bytes`, which has
+ * room for {@link streamRecordBound}: stamp, change seq, payload. Returns where it ends.
+ */
+export function writeStreamRecordAt(
+  bytes: Uint8Array,
+  at: number,
   entry: Timestamp & { readonly payload: Uint8Array },
   changeSeq: number,
-): Uint8Array {
-  const size = timestampSize(entry) + varintSize(changeSeq) + entry.payload.length;
-  const record = new ByteWriter(recordBytes(size));
-  writeTimestamp(record, entry);
-  return record.writeVarint(changeSeq).writeRaw(entry.payload).finish();
+): number {
+  let end = writeVarintAt(bytes, at, entry.wall);
+  end = writeVarintAt(bytes, end, entry.counter);
+  end = writeVarintAt(bytes, end, changeSeq);
+  return writeRawAt(bytes, end, entry.payload);
 }
 
 /** Decodes a stream entry record from its key and value. */

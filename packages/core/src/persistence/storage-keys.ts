@@ -1,5 +1,6 @@
 import { ByteWriter, varintSize } from '../wire/byte-writer.js';
 import { utf8Length } from '../wire/utf8-length.js';
+import { stringBound, writeRawAt, writeStringAt } from '../wire/write-at.js';
 import { recordBytes } from './record-bytes.js';
 
 /**
@@ -52,10 +53,19 @@ export class MapEntryKeys {
   /** Key of the entry of `key`. */
   key(key: string): Uint8Array {
     const length = utf8Length(key);
-    return new ByteWriter(recordBytes(this.#prefix.length + varintSize(length) + length))
-      .writeRaw(this.#prefix)
-      .writeString(key)
-      .finish();
+    const bytes = recordBytes(this.#prefix.length + varintSize(length) + length);
+    this.writeAt(bytes, 0, key);
+    return bytes;
+  }
+
+  /** Most bytes {@link MapEntryKeys.writeAt} writes for `key`. */
+  bound(key: string): number {
+    return this.#prefix.length + stringBound(key);
+  }
+
+  /** Writes the key of the entry of `key` at `at` of `bytes` (room for `bound`); returns its end. */
+  writeAt(bytes: Uint8Array, at: number, key: string): number {
+    return writeStringAt(bytes, writeRawAt(bytes, at, this.#prefix), key);
   }
 }
 
@@ -90,6 +100,34 @@ export class StreamEntryKeys {
 
   /** Key of `author`'s entry `seq`. */
   key(author: string, seq: number): Uint8Array {
+    const bytes = recordBytes(this.bound(author));
+    this.writeAt(bytes, 0, author, seq);
+    return bytes;
+  }
+
+  /** Bytes {@link StreamEntryKeys.writeAt} writes for `author`'s entries. */
+  bound(author: string): number {
+    return this.#authorPath(author).length + 8;
+  }
+
+  /** Writes the key of `author`'s entry `seq` at `at` of `bytes` (room for `bound`); returns its end. */
+  writeAt(bytes: Uint8Array, at: number, author: string, seq: number): number {
+    const end = writeRawAt(bytes, at, this.#authorPath(author));
+    const high = Math.floor(seq / 0x1_0000_0000);
+    const low = seq % 0x1_0000_0000;
+    bytes[end] = high >>> 24;
+    bytes[end + 1] = (high >>> 16) & 0xff;
+    bytes[end + 2] = (high >>> 8) & 0xff;
+    bytes[end + 3] = high & 0xff;
+    bytes[end + 4] = low >>> 24;
+    bytes[end + 5] = (low >>> 16) & 0xff;
+    bytes[end + 6] = (low >>> 8) & 0xff;
+    bytes[end + 7] = low & 0xff;
+    return end + 8;
+  }
+
+  /** The key prefix of `author`'s entries. */
+  #authorPath(author: string): Uint8Array {
     if (author !== this.#author) {
       // Entries come in runs of one author (a delta is sorted by author), so one is remembered.
       const length = utf8Length(author);
@@ -99,11 +137,7 @@ export class StreamEntryKeys {
         .writeString(author)
         .finish();
     }
-    return new ByteWriter(recordBytes(this.#authorPrefix.length + 8))
-      .writeRaw(this.#authorPrefix)
-      .writeU32(Math.floor(seq / 0x1_0000_0000))
-      .writeU32(seq % 0x1_0000_0000)
-      .finish();
+    return this.#authorPrefix;
   }
 }
 

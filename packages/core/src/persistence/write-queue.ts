@@ -1,5 +1,31 @@
 import { ErrorCode, isShoalError, ShoalError } from '../errors/shoal-error.js';
 import type { BatchOperation, KeyValueStore } from '../ports/key-value-store.js';
+import { BatchBuffer, unpackBatch } from './batch-buffer.js';
+
+/** A written batch's buffer is kept for reuse up to this capacity; a larger one is let go. */
+const KEPT_BUFFER_BYTES = 16 * 1024 * 1024;
+
+/**
+ * A written batch's buffer, emptied, for the next batch of any node in the process (like the
+ * record arena, shared): a buffer that grew for a burst of writes serves the next burst
+ * without growing again. Growing was most of the cost of encoding a large batch: every
+ * doubling copies, and fresh memory is slow to touch the first time.
+ */
+let spare: BatchBuffer | undefined;
+
+function takeBuffer(): BatchBuffer {
+  const buffer = spare ?? new BatchBuffer();
+  spare = undefined;
+  return buffer;
+}
+
+/** Keeps `buffer` as the spare, unless the spare is larger or it is too large to keep. */
+function giveBack(buffer: BatchBuffer): void {
+  const capacity = buffer.bytes.length;
+  if (capacity > KEPT_BUFFER_BYTES || (spare !== undefined && spare.bytes.length >= capacity)) return;
+  buffer.truncate(0);
+  spare = buffer;
+}
 
 /**
  * Group commit in front of a {@link KeyValueStore}. Writes made in the same turn of the event
@@ -21,9 +47,9 @@ export class WriteQueue {
   readonly #store: KeyValueStore;
   readonly #onError: (error: ShoalError) => void;
   readonly #trailer: () => BatchOperation[];
-  #pending: BatchOperation[] = [];
+  #pending = takeBuffer();
   /** Operations of failed batches, oldest first: they lead the next batch. */
-  #unwritten: BatchOperation[] = [];
+  #unwritten: BatchBuffer | undefined;
   /** Why the last batch failed, while its operations are unwritten. */
   #failure: ShoalError | undefined;
   /** Settles when the operations of failed batches are written at last (one per run of failures). */
@@ -63,7 +89,7 @@ export class WriteQueue {
 
   /** Operations queued and not yet durable (those of failed batches included). */
   get pending(): number {
-    return this.#unwritten.length + this.#pending.length;
+    return (this.#unwritten?.count ?? 0) + this.#pending.count;
   }
 
   /**
@@ -71,9 +97,22 @@ export class WriteQueue {
    * promise: a failed batch reaches `onError`, and never surfaces as an unhandled rejection.
    */
   write(operation: BatchOperation): Promise<void> {
-    // One operation a call: this runs for every record, and a rest parameter allocates.
-    this.#pending.push(operation);
+    this.append().add(operation);
+    return this.#next.promise;
+  }
+
+  /**
+   * The batch this turn's writes go into, for a caller that encodes its records straight into
+   * it (a whole operation, before it yields); {@link WriteQueue.queued} is then the promise of
+   * its durability.
+   */
+  append(): BatchBuffer {
     if (!this.#scheduled) this.#schedule();
+    return this.#pending;
+  }
+
+  /** Resolves once the operations queued so far in this turn are durable (as {@link WriteQueue.write}'s promise). */
+  get queued(): Promise<void> {
     return this.#next.promise;
   }
 
@@ -82,15 +121,15 @@ export class WriteQueue {
    * once more; if they still fail, rejects with that failure (the store is full or broken).
    */
   async flush(): Promise<void> {
-    let retry = this.#unwritten.length > 0;
-    while (this.#pending.length > 0 || this.#flushing !== undefined || retry) {
+    let retry = this.#unwritten !== undefined;
+    while (this.#pending.count > 0 || this.#flushing !== undefined || retry) {
       if (this.#flushing === undefined) {
         this.#flushing = this.#writeBatch(retry);
         retry = false;
       }
       await this.#flushing;
     }
-    if (this.#unwritten.length > 0 && this.#failure !== undefined) throw this.#failure;
+    if (this.#unwritten !== undefined && this.#failure !== undefined) throw this.#failure;
   }
 
   #schedule(): void {
@@ -106,27 +145,33 @@ export class WriteQueue {
 
   /** Writes batches until nothing is queued; `retry`: at least one, for failed batches' operations. */
   async #writeBatch(retry = false): Promise<void> {
-    while (this.#pending.length > 0 || retry) {
+    while (this.#pending.count > 0 || retry) {
       retry = false;
-      const operations = this.#unwritten.length === 0 ? this.#pending : this.#unwritten.concat(this.#pending);
-      const queued = operations.length;
+      const carried = this.#unwritten;
+      const operations = carried ?? this.#pending;
+      if (carried !== undefined) carried.addAll(this.#pending);
+      const queued = operations.count;
       const batch = this.#next;
-      this.#pending = [];
+      if (carried !== undefined) giveBack(this.#pending);
+      this.#pending = takeBuffer();
       this.#next = deferred();
       try {
-        // Appended in place: a copy of a 100k-operation batch is a cost of its own.
-        for (const operation of this.#trailer()) operations.push(operation);
-        await this.#store.batch(operations);
-        if (this.#unwritten.length > 0) {
+        for (const operation of this.#trailer()) operations.add(operation);
+        const store = this.#store;
+        await (store.batchPacked === undefined
+          ? store.batch(unpackBatch(operations))
+          : store.batchPacked(operations));
+        if (carried !== undefined) {
           this.#carried.resolve();
           this.#carried = deferred();
         }
-        this.#unwritten = [];
+        this.#unwritten = undefined;
         this.#failure = undefined;
+        giveBack(operations);
         batch.resolve();
       } catch (cause) {
         // The trailer is not carried: the next batch appends a newer one.
-        operations.length = queued;
+        operations.truncate(queued);
         this.#unwritten = operations;
         const code = isShoalError(cause) ? cause.code : ErrorCode.Storage;
         const error = new ShoalError(code, `storage write failed: ${String(cause)}`, { cause });

@@ -4,6 +4,22 @@ export type BatchOperation =
   | { readonly type: 'delete'; readonly key: Uint8Array };
 
 /**
+ * Many operations packed in one buffer: what {@link KeyValueStore.batchPacked} takes. Operation
+ * `i` has its key at `bytes[offsets[3i] .. offsets[3i + 1])`; it is a put of the value at
+ * `bytes[offsets[3i + 1] .. offsets[3i + 2])`, or a delete when `offsets[3i + 2]` is `-1`.
+ * Offsets only grow from one operation to the next. `bytes` and `offsets` may be longer than
+ * the operations need: only the first `count` operations count.
+ */
+export interface PackedBatch {
+  /** Number of operations. */
+  readonly count: number;
+  /** The keys and values of every operation, back to back. */
+  readonly bytes: Uint8Array;
+  /** Three per operation: key start, key end (where a put's value starts), value end or -1. */
+  readonly offsets: Int32Array;
+}
+
+/**
  * A small async byte store: the storage port. Domain repositories live in core on top of it,
  * so an adapter stays a few dozen lines.
  *
@@ -24,6 +40,14 @@ export interface KeyValueStore {
   delete(key: Uint8Array): Promise<void>;
   /** Applies all operations atomically, in order. */
   batch(operations: readonly BatchOperation[]): Promise<void>;
+  /**
+   * Optional: {@link KeyValueStore.batch} for operations packed in one buffer, with the same
+   * guarantees (atomic, in order). The core then hands a whole batch over as two arrays instead
+   * of an object and two arrays per operation: give it when the store can read keys and values
+   * straight from ranges of one buffer. The caller leaves `batch` unchanged until the promise
+   * settles and may reuse its buffers afterwards: the store must copy what it keeps.
+   */
+  batchPacked?(batch: PackedBatch): Promise<void>;
   /** All entries whose key starts with `prefix`, in ascending key order. */
   scan(prefix: Uint8Array): AsyncIterable<[Uint8Array, Uint8Array]>;
   close(): Promise<void>;

@@ -1,6 +1,6 @@
 import { MAX_COUNTER, MAX_WALL } from '../clock/timestamp.js';
 import { readTimestamp, writeTimestamp } from '../clock/timestamp-codec.js';
-import { decodeValue } from '../codec/decode-value.js';
+import { decodeValueRange } from '../codec/decode-value.js';
 import { deepFreeze } from '../crdt/deep-freeze.js';
 import type { StreamEntry } from '../crdt/event-log.js';
 import type { MapEntry } from '../crdt/lww-map.js';
@@ -263,23 +263,26 @@ function readMapDelta(reader: ByteReader, name: string, writerAt: (index: number
   }
   const cursor = stampCursor(claims[0]?.from);
   const entries: MapEntry[] = [];
-  const valueBytes: (Uint8Array | undefined)[] = [];
+  const valueRanges: number[] = [];
+  const source = reader.source;
   const entryCount = reader.readBoundedVarint(reader.remaining);
   for (let j = 0; j < entryCount; j++) {
     const key = reader.readString(MAX_WIRE_KEY_BYTES);
     const writer = writerAt(reader.readVarint());
     const { wall, counter } = readStamp(reader, cursor);
-    const bytes = readEntryValueBytes(reader);
-    valueBytes.push(bytes);
-    entries.push({
-      key,
-      writer,
-      wall,
-      counter,
-      value: bytes === undefined ? undefined : readValue(reader, bytes),
-    });
+    const flags = reader.readU8();
+    if (flags !== 0 && flags !== ENTRY_TOMBSTONE) reader.fail(`unknown entry flags ${flags}`);
+    let value: Value | undefined;
+    if (flags === ENTRY_TOMBSTONE) valueRanges.push(-1, -1);
+    else {
+      const length = reader.readBoundedVarint(reader.remaining);
+      const start = reader.skip(length);
+      valueRanges.push(start, start + length);
+      value = readValue(reader, source, start, start + length);
+    }
+    entries.push({ key, writer, wall, counter, value });
   }
-  return { kind: 'map', name, claims, entries, valueBytes };
+  return { kind: 'map', name, claims, entries, source, valueRanges };
 }
 
 function readStreamDelta(reader: ByteReader, name: string, writerAt: (index: number) => NodeId): StreamDelta {
@@ -299,16 +302,9 @@ function readStreamDelta(reader: ByteReader, name: string, writerAt: (index: num
   return { kind: 'stream', name, entries };
 }
 
-/** An entry's encoded value (a view of the message), or `undefined` for a tombstone. */
-function readEntryValueBytes(reader: ByteReader): Uint8Array | undefined {
-  const flags = reader.readU8();
-  if (flags === ENTRY_TOMBSTONE) return undefined;
-  if (flags !== 0) reader.fail(`unknown entry flags ${flags}`);
-  return reader.readBytes(reader.remaining);
-}
-
-function readValue(reader: ByteReader, bytes: Uint8Array): Value {
-  const decoded = decodeValue(bytes);
+/** The value encoded at `source[start .. end)`, frozen. */
+function readValue(reader: ByteReader, source: Uint8Array, start: number, end: number): Value {
+  const decoded = decodeValueRange(source, start, end);
   // Frozen here, once: the map hands remote values out as it does its own.
   return decoded.ok ? deepFreeze(decoded.value) : reader.fail(`bad value: ${decoded.error}`);
 }

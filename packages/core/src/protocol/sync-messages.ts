@@ -42,11 +42,17 @@ export interface MapDelta {
   readonly claims: readonly RangeClaim[];
   readonly entries: readonly MapEntry[];
   /**
-   * Each entry's value as it was encoded on the wire (`undefined` for a tombstone), aligned
-   * with `entries`: a receiver persists and checks these bytes instead of encoding the value
-   * again.
+   * The message the delta was read from: each entry's value as it was encoded on the wire lies
+   * in it, at `valueRanges`. A receiver persists and checks these bytes instead of encoding the
+   * value again.
    */
-  readonly valueBytes: readonly (Uint8Array | undefined)[];
+  readonly source: Uint8Array;
+  /**
+   * Two offsets into `source` per entry, aligned with `entries`: where its encoded value starts
+   * and ends, or `-1, -1` for a tombstone. Offsets, not a view per entry: a view was the
+   * largest object a merge made per entry, and lived until the whole message had merged.
+   */
+  readonly valueRanges: readonly number[];
 }
 
 /** Entries of one stream. */

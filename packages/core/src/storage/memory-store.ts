@@ -1,5 +1,5 @@
 import { ErrorCode, ShoalError } from '../errors/shoal-error.js';
-import type { BatchOperation, KeyValueStore, StoreStats } from '../ports/key-value-store.js';
+import type { BatchOperation, KeyValueStore, PackedBatch, StoreStats } from '../ports/key-value-store.js';
 
 /** Bytes per `String.fromCharCode` call: far below any engine's argument-count limit. */
 const CHARS_PER_CALL = 4096;
@@ -42,6 +42,22 @@ export class MemoryStore implements KeyValueStore {
       const operation = operations[i] as BatchOperation;
       if (operation.type === 'put') this.#put(operation.key, operation.value);
       else this.#delete(operation.key);
+    }
+  }
+
+  async batchPacked(batch: PackedBatch): Promise<void> {
+    this.#checkOpen();
+    const { bytes, offsets, count } = batch;
+    for (let i = 0; i < count; i++) {
+      const keyEnd = offsets[3 * i + 1] as number;
+      const valueEnd = offsets[3 * i + 2] as number;
+      const key = latin1Range(bytes, offsets[3 * i] as number, keyEnd);
+      if (valueEnd < 0) {
+        if (this.#entries.delete(key)) this.#sorted = undefined;
+      } else {
+        this.#entries.set(key, latin1Range(bytes, keyEnd, valueEnd));
+        this.#sorted = undefined;
+      }
     }
   }
 
@@ -99,6 +115,18 @@ function latin1(bytes: Uint8Array): string {
     text += String.fromCharCode.apply(null, part as unknown as number[]);
   }
   return text;
+}
+
+/** Char codes of a short range, reused: reading a range needs no view of it. */
+const codes: number[] = [];
+
+/** {@link latin1} of `bytes[start .. end)`. */
+function latin1Range(bytes: Uint8Array, start: number, end: number): string {
+  const length = end - start;
+  if (length > CHARS_PER_CALL) return latin1(bytes.subarray(start, end));
+  codes.length = length;
+  for (let i = 0; i < length; i++) codes[i] = bytes[start + i] as number;
+  return String.fromCharCode.apply(null, codes);
 }
 
 /** The bytes of a string built by {@link latin1}. */

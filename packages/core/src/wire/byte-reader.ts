@@ -25,6 +25,11 @@ export class ByteReader {
     return this.#bytes.length - this.#offset;
   }
 
+  /** All the bytes read from (not only those left). */
+  get source(): Uint8Array {
+    return this.#bytes;
+  }
+
   get offset(): number {
     return this.#offset;
   }
@@ -70,6 +75,14 @@ export class ByteReader {
     const out = this.#bytes.subarray(this.#offset, this.#offset + length);
     this.#offset += length;
     return out;
+  }
+
+  /** Skips `length` bytes (bounds-checked); returns where they start. */
+  skip(length: number): number {
+    this.#need(length);
+    const start = this.#offset;
+    this.#offset += length;
+    return start;
   }
 
   /** Varint length (at most `maxLength`) then bytes. */

@@ -1,4 +1,4 @@
-const utf8 = new TextEncoder();
+import { MAX_VARINT_BYTES, stringBound, writeStringAt, writeVarintAt } from './write-at.js';
 
 /**
  * Appends binary fields to a growing buffer. The wire format's building blocks: unsigned
@@ -44,13 +44,9 @@ export class ByteWriter {
 
   /** Unsigned LEB128 of a safe integer in [0, 2^53). */
   writeVarint(value: number): this {
-    this.#reserve(varintSize(value));
-    let rest = value;
-    while (rest >= 0x80) {
-      this.#buffer[this.#length++] = (rest % 0x80) | 0x80;
-      rest = Math.floor(rest / 0x80);
-    }
-    this.#buffer[this.#length++] = rest;
+    // Reserving the most a varint takes is cheaper than sizing this one first.
+    this.#reserve(MAX_VARINT_BYTES);
+    this.#length = writeVarintAt(this.#buffer, this.#length, value);
     return this;
   }
 
@@ -69,23 +65,9 @@ export class ByteWriter {
 
   /** Varint byte length, then UTF-8. */
   writeString(value: string): this {
-    // Fast path for short ASCII (keys, names, ids): no temporary array.
-    if (value.length < 128) {
-      this.#reserve(1 + value.length);
-      const start = this.#length;
-      let i = 0;
-      for (; i < value.length; i++) {
-        const code = value.charCodeAt(i);
-        if (code >= 0x80) break;
-        this.#buffer[start + 1 + i] = code;
-      }
-      if (i === value.length) {
-        this.#buffer[start] = value.length;
-        this.#length = start + 1 + value.length;
-        return this;
-      }
-    }
-    return this.writeBytes(utf8.encode(value));
+    this.#reserve(stringBound(value));
+    this.#length = writeStringAt(this.#buffer, this.#length, value);
+    return this;
   }
 
   /**
@@ -94,6 +76,11 @@ export class ByteWriter {
    */
   finish(): Uint8Array {
     return this.#length === this.#buffer.length ? this.#buffer : this.#buffer.slice(0, this.#length);
+  }
+
+  /** The bytes written so far as a view, no copy: valid until the next write or rewind. */
+  written(): Uint8Array {
+    return this.#buffer.subarray(0, this.#length);
   }
 
   #reserve(extra: number): void {
