@@ -14,6 +14,7 @@ import { type Aead, nobleXChaCha20Poly1305 } from '../src/ports/aead.js';
 import { Keyring } from '../src/security/keyring.js';
 import { MessageSealer } from '../src/security/message-sealer.js';
 import { DEFAULT_SCRYPT_COST, generateSecret, secretFromPassphrase } from '../src/security/network-secret.js';
+import { PeerKeys } from '../src/security/peer-keys.js';
 
 /** Operations per second of `fn` over about `ms` (after a short warm-up). */
 function rate(fn: () => void, ms: number): number {
@@ -65,10 +66,15 @@ function checkEquivalence(): void {
   }
 }
 
-function roundTrip(mode: 'sealed' | 'open', aead: Aead, body: Uint8Array, pooled = true): () => void {
+function roundTrip(
+  mode: 'sealed' | 'paired' | 'open',
+  aead: Aead,
+  body: Uint8Array,
+  pooled = true,
+): () => void {
   const secret = generateSecret();
   const keyring = () => (mode === 'open' ? ('open' as const) : new Keyring('bench', [secret]));
-  const make = (self: string) =>
+  const make = (self: string, identity: PeerKeys) =>
     new MessageSealer({
       networkId: 'bench',
       self: self as NodeId,
@@ -76,13 +82,20 @@ function roundTrip(mode: 'sealed' | 'open', aead: Aead, body: Uint8Array, pooled
       keyring: keyring(),
       aead,
       ...(pooled ? {} : { randomBytes }),
+      ...(mode === 'paired' ? { identity } : {}),
     });
   // A generated-size (32-character) node id, as Shoal's own ids are.
   const senderId = '0123456789abcdef0123456789abcdef' as NodeId;
-  const sender = make(senderId);
-  const receiver = make('receiver');
+  const receiverId = 'receiver' as NodeId;
+  const senderKeys = new PeerKeys(randomBytes(32), () => 0);
+  const receiverKeys = new PeerKeys(randomBytes(32), () => 0);
+  senderKeys.offer(receiverId, receiverKeys.publicKey);
+  receiverKeys.offer(senderId, senderKeys.publicKey);
+  const sender = make(senderId, senderKeys);
+  const receiver = make(receiverId, receiverKeys);
   return () => {
-    if (!receiver.open(sender.seal(body), senderId).ok) throw new Error('round trip failed');
+    const opened = receiver.open(sender.seal(body, receiverId), senderId);
+    if (!opened.ok || opened.paired !== (mode === 'paired')) throw new Error('round trip failed');
   };
 }
 
@@ -112,6 +125,8 @@ for (const size of [100, 1200]) {
       roundTrip('sealed', nobleXChaCha20Poly1305, body, false),
     ],
     ['MessageSealer seal+open, sealed, node:crypto', roundTrip('sealed', nodeXChaCha20Poly1305, body)],
+    ['MessageSealer seal+open, paired, noble', roundTrip('paired', nobleXChaCha20Poly1305, body)],
+    ['MessageSealer seal+open, paired, node:crypto', roundTrip('paired', nodeXChaCha20Poly1305, body)],
     ['MessageSealer seal+open, open mode', roundTrip('open', nobleXChaCha20Poly1305, body)],
   ];
   for (const [name, perSecond] of medianRates(cases)) {
@@ -120,8 +135,20 @@ for (const size of [100, 1200]) {
 }
 
 const secret = generateSecret();
+const network = new Keyring('bench', [secret]).primaryKey();
+const self = new PeerKeys(randomBytes(32), () => 0);
 const derive = medianRates(
-  [['HKDF-SHA256 key + key id (Keyring.add)', () => new Keyring('bench', [secret])]],
+  [
+    ['HKDF-SHA256 key + key id (Keyring.add)', () => new Keyring('bench', [secret])],
+    [
+      'pair key, once per peer (X25519 + HKDF-SHA256, noble)',
+      () => self.pairKey(new PeerKeys(randomBytes(32), () => 0).publicKey, network),
+    ],
+    [
+      'a peer key pair alone (Ed25519 public key, noble), subtract',
+      () => new PeerKeys(randomBytes(32), () => 0),
+    ],
+  ],
   3,
 );
 for (const [name, perSecond] of derive) console.log(`\n${name}: ${micros(perSecond)} µs`);
