@@ -1,5 +1,14 @@
-import { ByteReader, type MessagePort, type MessageSealer, type NodeId } from '@shoal/core';
-import { nodeZlibCompression } from '@shoal/node';
+import {
+  ByteReader,
+  type Keyring,
+  type KeyValueStore,
+  type MessagePort,
+  MessageSealer,
+  type NodeId,
+  PeerKeys,
+} from '@shoal/core';
+import { nodeXChaCha20Poly1305, nodeZlibCompression } from '@shoal/node';
+import { nodeMetaKey } from './core-internals.js';
 
 /** What a Shoal datagram carried, read from its envelope. */
 export type MessageKind = 'digest' | 'delta' | 'membership' | 'hello';
@@ -32,24 +41,68 @@ const DIGEST_REPLY = 1;
 const DELTA_PUSH = 1;
 
 /**
+ * Opens what the bench's nodes send to each other, for counting: every message between two nodes
+ * is pair-sealed (ADR 0045), so it holds each node's identity key (read from the node's store)
+ * and opens a datagram as its receiver would. Each datagram is seen once, so the receivers'
+ * replay windows here accept them all.
+ */
+export class Wiretap {
+  readonly #keyring: Keyring;
+  readonly #nodes = new Map<NodeId, { keys: PeerKeys; sealer: MessageSealer }>();
+
+  constructor(keyring: Keyring) {
+    this.#keyring = keyring;
+  }
+
+  /** Taps node `id`, whose store is `storage` (call after the node was created on it). */
+  async add(id: NodeId, storage: KeyValueStore): Promise<void> {
+    const secretKey = await storage.get(nodeMetaKey('identity-key'));
+    if (secretKey === undefined) throw new Error(`node ${id} has no identity key in its store`);
+    const keys = new PeerKeys(secretKey, () => 0);
+    for (const [other, tapped] of this.#nodes) {
+      if (other === id) continue;
+      tapped.keys.offer(id, keys.publicKey);
+      keys.offer(other, tapped.keys.publicKey);
+    }
+    const sealer = new MessageSealer({
+      networkId: this.#keyring.networkId,
+      self: id,
+      epoch: 0,
+      keyring: this.#keyring,
+      aead: nodeXChaCha20Poly1305,
+      identity: keys,
+    });
+    this.#nodes.set(id, { keys, sealer });
+  }
+
+  /** The plaintext of `bytes`, sent by `from` to `to`. */
+  open(from: NodeId, to: NodeId, bytes: Uint8Array): Uint8Array {
+    const receiver = this.#nodes.get(to);
+    if (receiver === undefined) throw new Error(`${to} is not tapped`);
+    const opened = receiver.sealer.open(bytes, from);
+    if (!opened.ok) throw new Error(`the wiretap could not open it: ${opened.reason}`);
+    return opened.body;
+  }
+}
+
+/**
  * Wraps a node's port to log every datagram it sends, by message kind. The simulated
  * network's own counters give totals only; splitting digests, deltas, membership and headers
- * is what tells where the bytes go. Sealed datagrams are opened by `observer`, a sealer that
- * holds the network's key (each datagram is seen once, so its replay window accepts them all).
+ * is what tells where the bytes go. Sealed datagrams are opened by `wiretap`.
  */
 export function recordingPort(
   port: MessagePort,
   self: NodeId,
   now: () => number,
   log: SentMessage[],
-  observer?: MessageSealer,
+  wiretap?: Wiretap,
 ): MessagePort {
   return {
     maxMessageSize: port.maxMessageSize,
     send(to, bytes) {
       let kind: Omit<SentMessage, 'time'>;
       try {
-        kind = classify(self, bytes, observer);
+        kind = classify(self, to, bytes, wiretap);
       } catch (error) {
         throw new Error(`bench could not classify a datagram of ${bytes.length} bytes: ${String(error)}`);
       }
@@ -64,10 +117,11 @@ export function recordingPort(
 
 function classify(
   from: NodeId,
+  to: NodeId,
   bytes: Uint8Array,
-  observer: MessageSealer | undefined,
+  wiretap: Wiretap | undefined,
 ): Omit<SentMessage, 'time'> {
-  const reader = new ByteReader(innerEnvelope(from, bytes, observer));
+  const reader = new ByteReader(innerEnvelope(from, to, bytes, wiretap));
   reader.readU8();
   // The high bit of the type byte marks a deflated body (protocol/envelope.ts).
   const type = reader.readU8();
@@ -80,13 +134,14 @@ function classify(
   return { from, kind, size: bytes.length, body, piggyback, answer };
 }
 
-/** The inner envelope of a datagram: after the open header, or what the observer opens. */
-function innerEnvelope(from: NodeId, bytes: Uint8Array, observer: MessageSealer | undefined): Uint8Array {
-  if (observer !== undefined) {
-    const opened = observer.open(bytes, from);
-    if (!opened.ok) throw new Error(`the observer could not open it: ${opened.reason}`);
-    return opened.body;
-  }
+/** The inner envelope of a datagram: after the open header, or what the wiretap opens. */
+function innerEnvelope(
+  from: NodeId,
+  to: NodeId,
+  bytes: Uint8Array,
+  wiretap: Wiretap | undefined,
+): Uint8Array {
+  if (wiretap !== undefined) return wiretap.open(from, to, bytes);
   const reader = new ByteReader(bytes);
   reader.readRaw(2 + NETWORK_TAG_BYTES);
   reader.readVarint();
