@@ -24,12 +24,13 @@ export function registerClusterCommands(program: Command, context: CommandContex
       const rows = result as MemberRecord[];
       out.data(rows, () =>
         table(
-          ['id', 'address', 'state', 'incarnation', 'last contact'],
+          ['id', 'address', 'state', 'incarnation', 'key', 'last contact'],
           rows.map((m) => [
             m.id,
             m.address ?? '-',
             m.state,
             String(m.incarnation),
+            m.key === null ? '-' : `${m.key.slice(0, 10)}…`,
             m.lastContactMs === null ? '-' : `${(m.lastContactMs / 1000).toFixed(1)} s ago`,
           ]),
           (header) => out.style('bold', header),
@@ -144,6 +145,7 @@ interface ExportResult {
 
 interface StatusShape {
   id: string;
+  key: string;
   leader: string;
   health: { state: string; healthy: boolean; mode: string; peers: number; badMessages: number };
   usage: { sync: Record<string, number>; pendingWrites: number };
@@ -166,6 +168,7 @@ interface StatusShape {
 function formatStatus(s: StatusShape): string {
   const lines = [
     `node ${s.id}  state ${s.health.state}  ${s.health.healthy ? 'healthy' : 'UNHEALTHY'}  mode ${s.health.mode}`,
+    `key ${s.key}`,
     `leader ${s.leader}  peers ${s.health.peers}  bad messages ${s.health.badMessages}  pending writes ${s.usage.pendingWrites}`,
     `traffic ${Object.entries(s.usage.sync)
       .map(([k, v]) => `${k} ${v}`)

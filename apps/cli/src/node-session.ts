@@ -40,6 +40,8 @@ export interface MemberRecord {
   readonly address: string | null;
   readonly state: string;
   readonly incarnation: number;
+  /** Its public key (base64url), once it proved it; null before (or in open mode). */
+  readonly key: string | null;
   /** Ms since this node last heard of the member (a membership event or a sync digest); null: not since start. */
   readonly lastContactMs: number | null;
 }
@@ -186,6 +188,13 @@ export class NodeSession {
         this.#remember(request.channel, channel);
         return { channel: request.channel, file: request.file, ...result };
       }
+      case 'access': {
+        // Listing never opens a channel this node never used; changing the list does.
+        const channel = await this.channel(request.channel, request.action !== 'list');
+        if (request.action === 'add') await channel.addMember(request.key as string);
+        if (request.action === 'remove') await channel.removeMember(request.key as string);
+        return { channel: request.channel, members: channel.members() };
+      }
       case 'members':
         return this.members();
       case 'status':
@@ -215,6 +224,7 @@ export class NodeSession {
         address: member.address === undefined ? null : formatAddress(member.address),
         state: member.state,
         incarnation: member.incarnation,
+        key: member.publicKey === undefined ? null : publicKeyText(member.publicKey),
         lastContactMs: member.id === this.node.id ? 0 : Number.isFinite(ago) ? Math.round(ago) : null,
       };
     });
@@ -236,6 +246,7 @@ export class NodeSession {
     });
     return {
       id: this.node.id,
+      key: publicKeyText(this.node.publicKey),
       leader: this.node.leader(),
       health: this.node.health(),
       usage: this.node.resourceUsage(),
@@ -301,4 +312,9 @@ function tailOf<T>(items: readonly T[], last: number): readonly T[] {
 export function formatAddress(bytes: Uint8Array): string {
   const decoded = decodeUdpAddress(bytes);
   return decoded.ok ? formatUdpAddress(decoded.value) : Buffer.from(bytes).toString('hex');
+}
+
+/** A public key as `shoal access` takes it and `ch.members()` lists it: base64url, no padding. */
+function publicKeyText(key: Uint8Array): string {
+  return Buffer.from(key).toString('base64url');
 }

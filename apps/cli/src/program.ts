@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerAccessCommand } from './access-command.js';
 import { registerChatCommand } from './chat-command.js';
 import { usageError } from './cli-error.js';
 import { registerClusterCommands } from './cluster-commands.js';
@@ -37,6 +38,7 @@ export function buildProgram(setOutput: (out: Output) => void): Command {
   registerSetupCommands(program, context);
   registerDataCommands(program, context);
   registerClusterCommands(program, context);
+  registerAccessCommand(program, context);
   registerChatCommand(program, context);
 
   common(

@@ -28,6 +28,13 @@ export type Request =
       /** Absolute path the agent writes the snapshot to, or reads it from. */
       readonly file: string;
     }
+  | {
+      readonly op: 'access';
+      readonly channel: string;
+      readonly action: 'list' | 'add' | 'remove';
+      /** A member's public key (base64url), for `add` and `remove`. */
+      readonly key?: string;
+    }
   | { readonly op: 'members' | 'status' };
 
 /** The operations that keep answering with events until the caller hangs up. */
@@ -93,6 +100,13 @@ export function parseRequest(value: unknown): Request {
       const file = text('file');
       if (!isAbsolute(file)) throw bad('"file" must be an absolute path');
       return { op: r.op, channel: channel(), file };
+    }
+    case 'access': {
+      if (r.action !== 'list' && r.action !== 'add' && r.action !== 'remove') {
+        throw bad('"action" must be list, add or remove');
+      }
+      if (r.action === 'list') return { op: 'access', channel: channel(), action: 'list' };
+      return { op: 'access', channel: channel(), action: r.action, key: text('key') };
     }
     case 'members':
     case 'status':

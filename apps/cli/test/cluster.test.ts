@@ -126,6 +126,41 @@ describe('two shoal agents on loopback', () => {
     expect(home?.peers.map((p) => p.peer)).toContain(idB);
   });
 
+  it('access lists a channel to members by key: members sync it, a bad key is one clear line', async () => {
+    const keyOf = async (dir: string) =>
+      (JSON.parse((await shoal(['status', '--dir', dir, '--json'])).stdout) as { key: string }).key;
+    const [keyA, keyB] = [await keyOf(a), await keyOf(b)];
+    const members = JSON.parse((await shoal(['members', '--dir', a, '--json'])).stdout) as {
+      id: string;
+      key: string | null;
+    }[];
+    expect(members.find((m) => m.id === idB)?.key).toBe(keyB);
+    for (const dir of [a, b]) {
+      for (const key of [keyA, keyB])
+        expect((await shoal(['access', 'family', 'add', key, '--dir', dir])).code).toBe(0);
+    }
+    const listed = await shoal(['access', 'family', '--dir', b]);
+    expect(listed.stdout).toContain('2 member(s) may sync it');
+    expect(listed.stdout).toContain(keyA);
+    expect((await shoal(['set', 'family/notes', 'dinner', '"at 7"', '--dir', a])).code).toBe(0);
+    let seen = '';
+    const deadline = Date.now() + 20_000;
+    while (!seen.includes('at 7') && Date.now() < deadline) {
+      const get = await shoal(['get', 'family/notes', 'dinner', '--dir', b]);
+      seen = get.code === 0 ? get.stdout : '';
+      if (!seen.includes('at 7')) await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect(seen).toBe('at 7\n');
+    const bad = await shoal(['access', 'family', 'add', 'not-a-key', '--dir', a]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+    expect(bad.stderr).toContain('public key');
+    expect(JSON.parse((await shoal(['access', 'family', '--dir', a, '--json'])).stdout)).toEqual({
+      channel: 'family',
+      members: [keyA, keyB],
+    });
+  }, 45_000);
+
   it('without an agent, set waits until a peer holds the write, and says which peer', async () => {
     expect(await agentB.stop()).toBe(0);
     await agentA.waitFor(
