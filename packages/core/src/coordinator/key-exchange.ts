@@ -152,12 +152,6 @@ export class KeyExchange {
     }
   }
 
-  /** Drops what is held for `peer` and its hello pacing (the peer left or was removed). */
-  forget(peer: NodeId): void {
-    this.#held.delete(peer);
-    this.#lastHello.delete(peer);
-  }
-
   #hold(to: NodeId, type: MessageType, body: Uint8Array): void {
     let held = this.#held.get(to);
     if (held === undefined) {

@@ -149,4 +149,18 @@ describe('pair sealing (every node its own key, ADR 0045)', () => {
       }),
     );
   });
+
+  it('keeps a proven key however many invented ids offer keys', () => {
+    const clock = { now: 0 };
+    const secret = new Uint8Array(SECRET_BYTES).fill(8);
+    const alice = node('alice', secret, new Uint8Array(32).fill(11), clock);
+    const bob = node('bob', secret, new Uint8Array(32).fill(12), clock);
+    alice.keys.offer(bob.id, bob.keys.publicKey);
+    bob.keys.offer(alice.id, alice.keys.publicKey);
+    expect(bob.sealer.open(alice.sealer.seal(new Uint8Array([1]), bob.id), alice.id).ok).toBe(true);
+    const junk = new PeerKeys(new Uint8Array(32).fill(13), () => 0).publicKey;
+    for (let i = 0; i < 5000; i++) bob.keys.offer(`invented-${i}` as NodeId, junk);
+    expect(bob.keys.publicKeyOf(alice.id)).toEqual(alice.keys.publicKey);
+    expect(bob.sealer.open(alice.sealer.seal(new Uint8Array([2]), bob.id), alice.id).ok).toBe(true);
+  });
 });

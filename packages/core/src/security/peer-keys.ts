@@ -55,6 +55,8 @@ export class PeerKeys {
   readonly #montgomerySecret: Uint8Array;
   readonly #now: () => number;
   readonly #peers = new Map<NodeId, PeerRecord>();
+  /** Ids in {@link #peers} with no proven key, oldest first: the first to forget. */
+  readonly #unproven = new Set<NodeId>();
   /** Derived pair keys by `keyId:hex(public key)`; bounded like the peers. */
   readonly #pairKeys = new Map<string, Uint8Array>();
 
@@ -130,6 +132,7 @@ export class PeerKeys {
         ? record.confirmed
         : undefined;
     if (record.confirmed === undefined || replaced !== undefined) {
+      this.#unproven.delete(peer);
       record.confirmed = publicKey;
       record.candidates = record.candidates.filter((key) => !bytesEqual(key, publicKey));
     }
@@ -148,11 +151,6 @@ export class PeerKeys {
     return record !== undefined && (record.confirmed !== undefined || record.candidates.length > 0);
   }
 
-  /** Forgets every key of `peer` (a member removed by the application). */
-  forget(peer: NodeId): void {
-    this.#peers.delete(peer);
-  }
-
   #rebindable(record: PeerRecord): boolean {
     return this.#now() - record.confirmedHeardAt >= PEER_KEY_REBIND_AFTER_MS;
   }
@@ -161,12 +159,26 @@ export class PeerKeys {
     let record = this.#peers.get(peer);
     if (record === undefined) {
       record = { confirmed: undefined, confirmedHeardAt: Number.NEGATIVE_INFINITY, candidates: [] };
-      if (this.#peers.size >= MAX_PEERS) this.#peers.delete(this.#peers.keys().next().value as NodeId);
+      if (this.#peers.size >= MAX_PEERS) this.#peers.delete(this.#evictable());
+      this.#unproven.add(peer);
     } else {
       this.#peers.delete(peer);
     }
     this.#peers.set(peer, record);
     return record;
+  }
+
+  /**
+   * The record to forget when full: the oldest id no key was proven for (hellos in invented ids
+   * cannot push out the peers we talk to), else the least recently touched.
+   */
+  #evictable(): NodeId {
+    const unproven = this.#unproven.values().next();
+    if (!unproven.done) {
+      this.#unproven.delete(unproven.value);
+      return unproven.value;
+    }
+    return this.#peers.keys().next().value as NodeId;
   }
 
   #pairKey(publicKey: Uint8Array, network: NetworkKey): Uint8Array | undefined {
