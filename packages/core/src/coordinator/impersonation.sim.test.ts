@@ -6,41 +6,22 @@ import type { NodeId } from '../ids/node-id.js';
 import type { MessageHandler } from '../ports/message-port.js';
 import { encodeEnvelope } from '../protocol/envelope.js';
 import { MessageType } from '../protocol/message-type.js';
-import { encodeDelta } from '../protocol/sync-codec.js';
 import { Keyring } from '../security/keyring.js';
 import { MessageSealer } from '../security/message-sealer.js';
 import { PeerKeys } from '../security/peer-keys.js';
+import { pushEnvelope } from '../test-support/hostile-peer.js';
 import { createNode } from './create-node.js';
 import { encodeHello } from './key-exchange.js';
 
 const SECRET = new Uint8Array(32).fill(5);
 
-/** A delta pushing one map entry `key` written (it says) by `writer`, from `sender` to `receiver`. */
+/** A delta pushing one map entry `key` written (it says) by `sender`, from `sender` to `receiver`. */
 function forgedDelta(sender: string, receiver: string, key: string): Uint8Array {
   const value = 'forged';
-  const body = encodeDelta(
-    {
-      channel: 'c',
-      push: true,
-      final: false,
-      fresh: false,
-      objects: [
-        {
-          kind: 'map',
-          name: 'm',
-          claims: [],
-          entries: [
-            {
-              entry: { key, value, wall: Date.UTC(2026, 0, 1), counter: 0, writer: sender as NodeId },
-              valueBytes: encodeValue(value),
-            },
-          ],
-        },
-      ],
-    },
-    { sender: sender as NodeId, receiver: receiver as NodeId },
-  );
-  return encodeEnvelope(MessageType.Delta, body);
+  const entry = { key, value, wall: Date.UTC(2026, 0, 1), counter: 0, writer: sender as NodeId };
+  return pushEnvelope(sender, receiver, 'c', [
+    { kind: 'map', name: 'm', claims: [], entries: [{ entry, valueBytes: encodeValue(value) }] },
+  ]);
 }
 
 describe('a holder of the network secret posing as another node (pair sealing, ADR 0045)', () => {

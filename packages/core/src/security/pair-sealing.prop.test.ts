@@ -24,6 +24,12 @@ function node(id: string, secret: Uint8Array, identity: Uint8Array, clock: { now
   return { id: id as NodeId, keys, sealer };
 }
 
+/** Each of `a` and `b` learns the other's key, as their hellos would tell them. */
+function introduce(a: ReturnType<typeof node>, b: ReturnType<typeof node>): void {
+  a.keys.offer(b.id, b.keys.publicKey);
+  b.keys.offer(a.id, a.keys.publicKey);
+}
+
 describe('pair sealing (every node its own key, ADR 0045)', () => {
   it('a pair-sealed message opens only at its receiver, as from its sender, and binds the key', () => {
     fc.assert(
@@ -33,8 +39,7 @@ describe('pair sealing (every node its own key, ADR 0045)', () => {
         const alice = node('alice', secret, a, clock);
         const bob = node('bob', secret, b, clock);
         const carol = node('carol', secret, c, clock);
-        alice.keys.offer(bob.id, bob.keys.publicKey);
-        bob.keys.offer(alice.id, alice.keys.publicKey);
+        introduce(alice, bob);
         carol.keys.offer(alice.id, alice.keys.publicKey);
         const envelope = alice.sealer.seal(body, bob.id);
         // Carol holds the secret and knows alice's key, but the pair key is alice's and bob's.
@@ -71,8 +76,7 @@ describe('pair sealing (every node its own key, ADR 0045)', () => {
           const bob = node('bob', secret, b, clock);
           // Mallory has her own identity and claims alice's id.
           const mallory = node('alice', secret, m, clock);
-          alice.keys.offer(bob.id, bob.keys.publicKey);
-          bob.keys.offer(alice.id, alice.keys.publicKey);
+          introduce(alice, bob);
           expect(bob.sealer.open(alice.sealer.seal(new Uint8Array([1]), bob.id), alice.id).ok).toBe(true);
           clock.now += silence;
           // Her hello offering another key for alice is refused; her seals never open.
@@ -99,8 +103,7 @@ describe('pair sealing (every node its own key, ADR 0045)', () => {
     // Its data directory lost, it boots with a new key (at a later epoch, or peers would take
     // its messages for replays).
     const reborn = node('alice', secret, new Uint8Array(32).fill(3), clock, 2);
-    alice.keys.offer(bob.id, bob.keys.publicKey);
-    bob.keys.offer(alice.id, alice.keys.publicKey);
+    introduce(alice, bob);
     expect(bob.sealer.open(alice.sealer.seal(new Uint8Array([1]), bob.id), alice.id).ok).toBe(true);
     clock.now += PEER_KEY_REBIND_AFTER_MS;
     expect(bob.keys.offer(alice.id, reborn.keys.publicKey)).toBe('candidate');
@@ -155,8 +158,7 @@ describe('pair sealing (every node its own key, ADR 0045)', () => {
     const secret = new Uint8Array(SECRET_BYTES).fill(8);
     const alice = node('alice', secret, new Uint8Array(32).fill(11), clock);
     const bob = node('bob', secret, new Uint8Array(32).fill(12), clock);
-    alice.keys.offer(bob.id, bob.keys.publicKey);
-    bob.keys.offer(alice.id, alice.keys.publicKey);
+    introduce(alice, bob);
     expect(bob.sealer.open(alice.sealer.seal(new Uint8Array([1]), bob.id), alice.id).ok).toBe(true);
     const junk = new PeerKeys(new Uint8Array(32).fill(13), () => 0).publicKey;
     for (let i = 0; i < 5000; i++) bob.keys.offer(`invented-${i}` as NodeId, junk);

@@ -15,11 +15,20 @@ export type HostileSend = (to: string, channel: string, objects: OutgoingObject[
 export function hostilePeer(net: SimulatedNetwork, id: string): HostileSend {
   const port = net.connect(id);
   const sealer = new MessageSealer({ networkId: 'shoal', self: id as NodeId, epoch: 1, keyring: 'open' });
-  return (to, channel, objects) => {
-    const body = encodeDelta(
-      { channel, push: true, final: false, fresh: false, objects },
-      { sender: id as NodeId, receiver: to as NodeId },
-    );
-    port.send(to as NodeId, sealer.seal(encodeEnvelope(MessageType.Delta, body)));
-  };
+  return (to, channel, objects) =>
+    port.send(to as NodeId, sealer.seal(pushEnvelope(id, to, channel, objects)));
+}
+
+/** The envelope of an eager-push delta of `channel` carrying `objects`, from `sender` to `receiver`. */
+export function pushEnvelope(
+  sender: string,
+  receiver: string,
+  channel: string,
+  objects: OutgoingObject[],
+): Uint8Array {
+  const body = encodeDelta(
+    { channel, push: true, final: false, fresh: false, objects },
+    { sender: sender as NodeId, receiver: receiver as NodeId },
+  );
+  return encodeEnvelope(MessageType.Delta, body);
 }
