@@ -1,11 +1,11 @@
 import type { PackedBatch } from '../ports/key-value-store.js';
 
-/** Ints per slot of the hash table: record start, key end (value start), value end, key hash. */
+/** Ints per record: start, key end (value start), value end, key hash. */
 export const RECORD_INTS = 4;
 const FIELDS = RECORD_INTS;
-/** The start of an empty slot. */
-const EMPTY = -1;
-/** Largest share of slots in use before the table doubles. */
+/** An empty slot of the hash table (a slot holds a record's number plus one). */
+const EMPTY = 0;
+/** Largest share of slots in use before the hash table doubles. */
 const MAX_LOAD = 0.7;
 /** Bytes an arena starts with. */
 const FIRST_ARENA = 4096;
@@ -14,16 +14,16 @@ const FIRST_ARENA = 4096;
 export interface SortedRecords {
   /** The bytes the records are in. */
   readonly arena: Uint8Array;
-  /** {@link FIELDS} ints per record, in ascending key order: start, key end, value end, hash. */
+  /** {@link RECORD_INTS} ints per record, in ascending key order: start, key end, value end, hash. */
   readonly records: Int32Array;
 }
 
 /**
- * Byte keys mapped to byte values, all held in one byte arena indexed by an open-addressing
- * hash table of ints (linear probing): a record costs its bytes and four ints, with no object
- * or string of its own, so a store of many small records adds almost nothing for the
- * collector to trace. A packed batch is copied into the arena in one call and indexed where it
- * lies.
+ * Byte keys mapped to byte values, all held in one byte arena: a record is its bytes and four
+ * ints (where it lies and its key's hash) in one dense array, found through an open-addressing
+ * hash table of record numbers (linear probing, one int a slot). No object or string per
+ * record, so a store of many small records adds almost nothing for the collector to trace.
+ * A packed batch is copied into the arena in one call and indexed where it lies.
  *
  * Bytes are never written over once in the arena: a replaced or deleted record's bytes stay as
  * garbage until garbage is more than half the arena and the table moves its live records to a
@@ -35,7 +35,10 @@ export class ByteTable {
   #used = 0;
   /** Bytes of live records. */
   #live = 0;
-  #slots = new Int32Array(FIELDS * 16).fill(EMPTY);
+  /** The hash table: per slot, {@link EMPTY} or a record's number plus one. */
+  #slots = new Int32Array(16);
+  /** {@link FIELDS} ints per record held, records `0 .. #count` in use. */
+  #records = new Int32Array(FIELDS * 16);
   #count = 0;
   #sorted: SortedRecords | undefined;
 
@@ -51,10 +54,10 @@ export class ByteTable {
 
   /** A copy of the value of `key`, or `undefined`. */
   get(key: Uint8Array): Uint8Array | undefined {
-    const at = this.#probe(key, 0, key.length, hashRange(key, 0, key.length));
-    const slots = this.#slots;
-    if (slots[at] === EMPTY) return undefined;
-    return this.#arena.slice(slots[at + 1], slots[at + 2]);
+    const held = this.#slots[this.#probe(key, 0, key.length, hashRange(key, 0, key.length))] as number;
+    if (held === EMPTY) return undefined;
+    const at = FIELDS * (held - 1);
+    return this.#arena.slice(this.#records[at + 1], this.#records[at + 2]);
   }
 
   /** Sets `key` to a copy of `value`. */
@@ -68,9 +71,9 @@ export class ByteTable {
 
   /** Deletes `key`; returns true when it was held. */
   delete(key: Uint8Array): boolean {
-    const at = this.#probe(key, 0, key.length, hashRange(key, 0, key.length));
-    if (this.#slots[at] === EMPTY) return false;
-    this.#remove(at);
+    const slot = this.#probe(key, 0, key.length, hashRange(key, 0, key.length));
+    if (this.#slots[slot] === EMPTY) return false;
+    this.#remove(slot);
     return true;
   }
 
@@ -107,8 +110,8 @@ export class ByteTable {
         this.#index(start, keyEnd, base + valueEnd);
         continue;
       }
-      const at = this.#probe(this.#arena, start, keyEnd, hashRange(this.#arena, start, keyEnd));
-      if (this.#slots[at] !== EMPTY) this.#remove(at);
+      const slot = this.#probe(this.#arena, start, keyEnd, hashRange(this.#arena, start, keyEnd));
+      if (this.#slots[slot] !== EMPTY) this.#remove(slot);
     }
   }
 
@@ -116,22 +119,22 @@ export class ByteTable {
   sorted(): SortedRecords {
     if (this.#sorted !== undefined) return this.#sorted;
     const arena = this.#arena;
-    const slots = this.#slots;
+    const held = this.#records;
     const order: number[] = [];
-    for (let at = 0; at < slots.length; at += FIELDS) if (slots[at] !== EMPTY) order.push(at);
+    for (let at = 0; at < FIELDS * this.#count; at += FIELDS) order.push(at);
     order.sort((a, b) =>
       compareRanges(
         arena,
-        slots[a] as number,
-        slots[a + 1] as number,
-        slots[b] as number,
-        slots[b + 1] as number,
+        held[a] as number,
+        held[a + 1] as number,
+        held[b] as number,
+        held[b + 1] as number,
       ),
     );
     const records = new Int32Array(FIELDS * order.length);
     for (let i = 0; i < order.length; i++) {
       const at = order[i] as number;
-      for (let field = 0; field < FIELDS; field++) records[FIELDS * i + field] = slots[at + field] as number;
+      for (let field = 0; field < FIELDS; field++) records[FIELDS * i + field] = held[at + field] as number;
     }
     this.#sorted = { arena, records };
     return this.#sorted;
@@ -139,73 +142,90 @@ export class ByteTable {
 
   /** Indexes the record at `[start, keyEnd)` (key) and `[keyEnd, end)` (value) of the arena. */
   #index(start: number, keyEnd: number, end: number): void {
-    const hash = hashRange(this.#arena, start, keyEnd);
-    let at = this.#probe(this.#arena, start, keyEnd, hash);
-    const slots = this.#slots;
-    if (slots[at] === EMPTY) {
-      if (this.#count + 1 > MAX_LOAD * (slots.length / FIELDS)) {
-        this.#grow();
-        at = this.#probe(this.#arena, start, keyEnd, hash);
-      }
-      this.#count++;
-    } else {
-      this.#live -= (this.#slots[at + 2] as number) - (this.#slots[at] as number);
-    }
-    const table = this.#slots;
-    table[at] = start;
-    table[at + 1] = keyEnd;
-    table[at + 2] = end;
-    table[at + 3] = hash;
-    this.#live += end - start;
     this.#sorted = undefined;
+    const hash = hashRange(this.#arena, start, keyEnd);
+    const slot = this.#probe(this.#arena, start, keyEnd, hash);
+    const held = this.#slots[slot] as number;
+    let at: number;
+    if (held === EMPTY) {
+      if (FIELDS * (this.#count + 1) > this.#records.length) {
+        const grown = new Int32Array(FIELDS * Math.ceil(this.#count * 1.5 + 16));
+        grown.set(this.#records);
+        this.#records = grown;
+      }
+      at = FIELDS * this.#count;
+      this.#count++;
+      this.#slots[slot] = this.#count;
+    } else {
+      at = FIELDS * (held - 1);
+      this.#live -= (this.#records[at + 2] as number) - (this.#records[at] as number);
+    }
+    const records = this.#records;
+    records[at] = start;
+    records[at + 1] = keyEnd;
+    records[at + 2] = end;
+    records[at + 3] = hash;
+    this.#live += end - start;
+    // Only once the record is written: growing rehashes it.
+    if (this.#count > MAX_LOAD * this.#slots.length) this.#grow();
   }
 
   /** The slot holding the key `source[start .. end)`, or the empty slot where it would go. */
   #probe(source: Uint8Array, start: number, end: number, hash: number): number {
     const slots = this.#slots;
+    const records = this.#records;
     const arena = this.#arena;
     const mask = slots.length - 1;
     const length = end - start;
-    for (let at = (hash * FIELDS) & mask; ; at = (at + FIELDS) & mask) {
-      const held = slots[at] as number;
-      if (held === EMPTY) return at;
-      if (slots[at + 3] !== hash || (slots[at + 1] as number) - held !== length) continue;
+    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
+      const held = slots[slot] as number;
+      if (held === EMPTY) return slot;
+      const at = FIELDS * (held - 1);
+      const keyStart = records[at] as number;
+      if (records[at + 3] !== hash || (records[at + 1] as number) - keyStart !== length) continue;
       let i = 0;
-      while (i < length && arena[held + i] === source[start + i]) i++;
-      if (i === length) return at;
+      while (i < length && arena[keyStart + i] === source[start + i]) i++;
+      if (i === length) return slot;
     }
   }
 
-  /** Empties slot `at`, shifting back the slots after it that probing would no longer reach. */
-  #remove(at: number): void {
-    const slots = this.#slots;
-    const mask = slots.length - 1;
-    this.#live -= (slots[at + 2] as number) - (slots[at] as number);
-    this.#count--;
+  /**
+   * Drops the record of slot `slot`: empties the slot, shifting back the slots after it that
+   * probing would no longer reach, and moves the last record into the dropped one's place.
+   */
+  #remove(slot: number): void {
     this.#sorted = undefined;
-    let hole = at;
-    for (let next = (at + FIELDS) & mask; slots[next] !== EMPTY; next = (next + FIELDS) & mask) {
-      const home = ((slots[next + 3] as number) * FIELDS) & mask;
-      // The record at `next` may fill the hole when the hole lies between its home and it.
+    const slots = this.#slots;
+    const records = this.#records;
+    const mask = slots.length - 1;
+    const removed = (slots[slot] as number) - 1;
+    this.#live -= (records[FIELDS * removed + 2] as number) - (records[FIELDS * removed] as number);
+    let hole = slot;
+    for (let next = (slot + 1) & mask; slots[next] !== EMPTY; next = (next + 1) & mask) {
+      const home = (records[FIELDS * ((slots[next] as number) - 1) + 3] as number) & mask;
+      // The record of `next` may fill the hole when the hole lies between its home and it.
       if (((next - home) & mask) < ((next - hole) & mask)) continue;
-      slots.copyWithin(hole, next, next + FIELDS);
+      slots[hole] = slots[next] as number;
       hole = next;
     }
     slots[hole] = EMPTY;
+    this.#count--;
+    const last = this.#count;
+    if (removed === last) return;
+    let at = (records[FIELDS * last + 3] as number) & mask;
+    while (slots[at] !== last + 1) at = (at + 1) & mask;
+    slots[at] = removed + 1;
+    records.copyWithin(FIELDS * removed, FIELDS * last, FIELDS * last + FIELDS);
   }
 
   #grow(): void {
-    const old = this.#slots;
-    const slots = new Int32Array(old.length * 2).fill(EMPTY);
+    const slots = new Int32Array(this.#slots.length * 2);
     const mask = slots.length - 1;
-    for (let from = 0; from < old.length; from += FIELDS) {
-      if (old[from] === EMPTY) continue;
-      let at = ((old[from + 3] as number) * FIELDS) & mask;
-      while (slots[at] !== EMPTY) at = (at + FIELDS) & mask;
-      slots[at] = old[from] as number;
-      slots[at + 1] = old[from + 1] as number;
-      slots[at + 2] = old[from + 2] as number;
-      slots[at + 3] = old[from + 3] as number;
+    const records = this.#records;
+    for (let record = 0; record < this.#count; record++) {
+      let slot = (records[FIELDS * record + 3] as number) & mask;
+      while (slots[slot] !== EMPTY) slot = (slot + 1) & mask;
+      slots[slot] = record + 1;
     }
     this.#slots = slots;
   }
@@ -226,16 +246,15 @@ export class ByteTable {
     // A fresh arena, not one compacted in place: a sorted snapshot may still read the old one.
     const arena = new Uint8Array(Math.max(FIRST_ARENA, Math.ceil((this.#live + size) * 1.5)));
     const old = this.#arena;
-    const slots = this.#slots;
+    const records = this.#records;
     let used = 0;
-    for (let at = 0; at < slots.length; at += FIELDS) {
-      const start = slots[at] as number;
-      if (start === EMPTY) continue;
-      const end = slots[at + 2] as number;
+    for (let at = 0; at < FIELDS * this.#count; at += FIELDS) {
+      const start = records[at] as number;
+      const end = records[at + 2] as number;
       arena.set(old.subarray(start, end), used);
-      slots[at] = used;
-      slots[at + 1] = used + (slots[at + 1] as number) - start;
-      slots[at + 2] = used + end - start;
+      records[at] = used;
+      records[at + 1] = used + (records[at + 1] as number) - start;
+      records[at + 2] = used + end - start;
       used += end - start;
     }
     this.#arena = arena;
