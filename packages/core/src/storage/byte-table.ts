@@ -9,6 +9,8 @@ const EMPTY = 0;
 const MAX_LOAD = 0.7;
 /** Bytes an arena starts with. */
 const FIRST_ARENA = 4096;
+/** Most bytes an arena holds: offsets are int32. */
+const MAX_ARENA = 2 ** 31 - 1;
 
 /** A snapshot of a {@link ByteTable} in key order: valid whatever is written afterwards. */
 export interface SortedRecords {
@@ -236,15 +238,21 @@ export class ByteTable {
    */
   #room(size: number): number {
     if (this.#used + size <= this.#arena.length) return this.#used;
+    // Offsets are int32: past that the table would wrap rather than fail.
+    if (this.#live + size > MAX_ARENA) throw new RangeError(`a ByteTable holds at most ${MAX_ARENA} bytes`);
     const garbage = this.#used - this.#live;
-    if (garbage * 2 <= this.#used) {
-      const grown = new Uint8Array(Math.max(this.#used + size, Math.ceil(this.#arena.length * 1.5)));
+    if (garbage * 2 <= this.#used && this.#used + size <= MAX_ARENA) {
+      const grown = new Uint8Array(
+        Math.min(MAX_ARENA, Math.max(this.#used + size, Math.ceil(this.#arena.length * 1.5))),
+      );
       grown.set(this.#arena.subarray(0, this.#used));
       this.#arena = grown;
       return this.#used;
     }
     // A fresh arena, not one compacted in place: a sorted snapshot may still read the old one.
-    const arena = new Uint8Array(Math.max(FIRST_ARENA, Math.ceil((this.#live + size) * 1.5)));
+    const arena = new Uint8Array(
+      Math.min(MAX_ARENA, Math.max(FIRST_ARENA, Math.ceil((this.#live + size) * 1.5))),
+    );
     const old = this.#arena;
     const records = this.#records;
     let used = 0;
