@@ -1,3 +1,4 @@
+import { fcParams } from '@shoal/testkit';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { plainObject } from './plain-object.js';
@@ -14,6 +15,7 @@ describe('plainObject', () => {
           Object.defineProperty(object, key, { value, writable: true, enumerable: true, configurable: true });
         expect(JSON.stringify(object)).toBe(JSON.stringify(entries));
       }),
+      fcParams(),
     );
   });
 });
