@@ -3,6 +3,7 @@ import {
   ErrorCode,
   type KeyValueStore,
   type MemoryStore,
+  type PackedBatch,
   ShoalError,
 } from '@shoal/core';
 
@@ -41,6 +42,11 @@ export class DiskHandle implements KeyValueStore {
   async batch(operations: readonly BatchOperation[]): Promise<void> {
     this.#checkOpen();
     return this.#disk.batch(operations);
+  }
+
+  async batchPacked(batch: PackedBatch): Promise<void> {
+    this.#checkOpen();
+    return this.#disk.batchPacked(batch);
   }
 
   async *scan(prefix: Uint8Array): AsyncIterable<[Uint8Array, Uint8Array]> {

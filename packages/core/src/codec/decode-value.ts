@@ -1,3 +1,4 @@
+import { plainObject } from '../crdt/plain-object.js';
 import type { Value } from '../crdt/value.js';
 import type { DecodeResult } from '../wire/byte-reader.js';
 import { KeyCache } from './key-cache.js';
@@ -167,7 +168,7 @@ class ValueReader {
 
   #readObject(count: number, depth: number): Record<string, Value> {
     this.#enter(depth, count, 2);
-    const object: Record<string, Value> = {};
+    const object = plainObject<Value>(count);
     for (let i = 0; i < count; i++) {
       const key = this.#readKey();
       const value = this.read(depth + 1);

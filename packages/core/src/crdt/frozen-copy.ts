@@ -1,3 +1,4 @@
+import { plainObject } from './plain-object.js';
 import type { Value, ValueObject } from './value.js';
 
 /**
@@ -16,8 +17,9 @@ export function frozenCopy(value: Value): Value {
     return Object.freeze(copy);
   }
   const source = value as ValueObject;
-  const copy: Record<string, Value> = {};
-  for (const key of Object.keys(source)) {
+  const keys = Object.keys(source);
+  const copy = plainObject<Value>(keys.length);
+  for (const key of keys) {
     const item = frozenCopy(source[key] as Value);
     // `copy[key] = …` would set the prototype for `__proto__`; a definition never does.
     if (key === '__proto__')

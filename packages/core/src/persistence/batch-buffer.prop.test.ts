@@ -2,6 +2,7 @@ import { fcParams } from '@shoal/testkit';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { BatchOperation } from '../ports/key-value-store.js';
+import { arbitraryPackedBatch } from '../test-support/packed-batch-arbitraries.js';
 import { BatchBuffer, packBatch, unpackBatch } from './batch-buffer.js';
 
 const bytesArb = fc.uint8Array({ maxLength: 40 });
@@ -52,33 +53,28 @@ describe('BatchBuffer (property)', () => {
 
   it('unpacking arbitrary offsets either throws a RangeError or yields in-bounds, in-order views', () => {
     fc.assert(
-      fc.property(
-        fc.uint8Array({ maxLength: 64 }),
-        fc.array(fc.integer({ min: -3, max: 70 }), { maxLength: 30 }),
-        fc.integer({ min: -2, max: 12 }),
-        (bytes, offsets, count) => {
-          const batch = { bytes, offsets: Int32Array.from(offsets), count };
-          let operations: BatchOperation[];
-          try {
-            operations = unpackBatch(batch);
-          } catch (error) {
-            expect(error).toBeInstanceOf(RangeError);
-            return;
+      fc.property(arbitraryPackedBatch, (batch) => {
+        const { bytes, count } = batch;
+        let operations: BatchOperation[];
+        try {
+          operations = unpackBatch(batch);
+        } catch (error) {
+          expect(error).toBeInstanceOf(RangeError);
+          return;
+        }
+        expect(operations).toHaveLength(count);
+        let end = 0;
+        for (const operation of operations) {
+          const start = operation.key.byteOffset;
+          expect(start).toBeGreaterThanOrEqual(end);
+          end = start + operation.key.length;
+          if (operation.type === 'put') {
+            expect(operation.value.byteOffset).toBe(end);
+            end += operation.value.length;
           }
-          expect(operations).toHaveLength(count);
-          let end = 0;
-          for (const operation of operations) {
-            const start = operation.key.byteOffset;
-            expect(start).toBeGreaterThanOrEqual(end);
-            end = start + operation.key.length;
-            if (operation.type === 'put') {
-              expect(operation.value.byteOffset).toBe(end);
-              end += operation.value.length;
-            }
-            expect(end).toBeLessThanOrEqual(bytes.length);
-          }
-        },
-      ),
+          expect(end).toBeLessThanOrEqual(bytes.length);
+        }
+      }),
       fcParams(),
     );
   });
