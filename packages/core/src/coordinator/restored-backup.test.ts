@@ -1,7 +1,6 @@
 import { SimulatedNetwork } from '@shoal/transport-memory';
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../errors/shoal-error.js';
-import type { NodeId } from '../ids/node-id.js';
 import type { KeyValueStore } from '../ports/key-value-store.js';
 import { MessageType } from '../protocol/message-type.js';
 import { Keyring } from '../security/keyring.js';

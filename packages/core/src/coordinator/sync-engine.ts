@@ -11,8 +11,7 @@ import {
   type OutgoingObject,
 } from '../protocol/sync-codec.js';
 import type { DeltaMessage, DigestMessage, ObjectDelta, ObjectKind } from '../protocol/sync-messages.js';
-import { bytesEqual } from '../storage/bytes.js';
-import { addDigestObjects, type ClockSet, hashClockSet, lackingAll } from '../sync/clock-set.js';
+import { lackingAll } from '../sync/clock-set.js';
 import { DeltaChunker, type ObjectPlan, planHasContent } from '../sync/delta-chunker.js';
 import { DigestMemory, type SentObject } from '../sync/digest-memory.js';
 import { IdleBackoff } from '../sync/idle-backoff.js';
