@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runFixture } from './fixtures/run-fixture.js';
+import { eachLine, runFixture } from './fixtures/run-fixture.js';
 import { tempDirectory } from './temp-directory.js';
 
 /** Kills per test; each costs a process start (1-3 s on a loaded 2-core box) plus up to 450 ms of writing. */
@@ -56,7 +56,6 @@ async function runChild(
     signal: null,
     code: null,
   };
-  let buffered = '';
   let killTimer: NodeJS.Timeout | undefined;
   const onLine = (line: string): void => {
     const [kind = '', a = '', b = '', wall = '', counter = ''] = line.split(' ');
@@ -71,21 +70,9 @@ async function runChild(
       if (mode === 'write') killTimer ??= setTimeout(() => child.kill('SIGKILL'), killAfterMs);
     }
   };
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-    buffered += chunk;
-    const lines = buffered.split('\n');
-    buffered = lines.pop() ?? '';
-    for (const line of lines) onLine(line);
-  });
-  // Wait for `close`: the directory lock's owner must be reaped before the next child opens it.
-  await new Promise<void>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      result.code = code;
-      result.signal = signal;
-      resolve();
-    });
-  });
+  const { code, signal } = await eachLine(child, onLine);
+  result.code = code;
+  result.signal = signal;
   clearTimeout(killTimer);
   return result;
 }
