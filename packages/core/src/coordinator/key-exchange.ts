@@ -20,6 +20,8 @@ const MAX_HELD_PER_PEER = 64;
 const HELD_FOR_MS = 2 * HELLO_INTERVAL_MS;
 /** Most peers with held messages; a new one evicts the longest-waiting peer's messages. */
 const MAX_HELD_PEERS = 256;
+/** Most bytes held for all peers together; beyond it the longest-waiting peer's go first. */
+const MAX_HELD_BYTES = 4 * 1024 * 1024;
 
 /** A decoded hello body (docs/protocol.md §5.6). */
 export interface HelloBody {
@@ -65,8 +67,9 @@ export interface KeyExchangeDeps {
  *
  * - Sending to a peer whose key is unknown: the message is held and a hello asking for one back
  *   goes out; the held messages leave, pair-sealed, as soon as the answer arrives. Held: at
- *   most {@link MAX_HELD_PER_PEER} per peer, none older than {@link HELD_FOR_MS} (the protocols
- *   have sent those again), no digest whose round has timed out.
+ *   most {@link MAX_HELD_PER_PEER} per peer, {@link MAX_HELD_PEERS} peers and
+ *   {@link MAX_HELD_BYTES} in all, none older than {@link HELD_FOR_MS} (the protocols have sent
+ *   those again), no digest whose round has timed out.
  * - Sending to a peer that has not yet proven it knows our key (no pair-sealed message from it
  *   yet): an unasked hello goes first, so the message that follows can be opened.
  * - A pair-sealed message from a sender whose key we lack: we ask it for a hello.
@@ -78,6 +81,7 @@ export class KeyExchange {
   readonly #deps: KeyExchangeDeps;
   readonly #lastHello = new Map<NodeId, number>();
   readonly #held = new Map<NodeId, Array<{ type: MessageType; body: Uint8Array; at: number }>>();
+  #heldBytes = 0;
   #refused = 0;
 
   constructor(deps: KeyExchangeDeps) {
@@ -142,7 +146,7 @@ export class KeyExchange {
     if (hello.wantsReply) this.#hello(from, false, true);
     const held = this.#held.get(from);
     if (held === undefined || !this.#deps.keys.knows(from)) return;
-    this.#held.delete(from);
+    this.#release(from);
     const now = this.#deps.timers.monotonic();
     for (const { type, body, at } of held) {
       // A digest whose round has timed out is not sent: the next round sends a fresh one, and
@@ -153,14 +157,31 @@ export class KeyExchange {
   }
 
   #hold(to: NodeId, type: MessageType, body: Uint8Array): void {
-    let held = this.#held.get(to);
-    if (held === undefined) {
-      if (this.#held.size >= MAX_HELD_PEERS) this.#held.delete(this.#held.keys().next().value as NodeId);
-      held = [];
+    const now = this.#deps.timers.monotonic();
+    const held = this.#held.get(to) ?? [];
+    if (held.length === 0 && this.#held.size >= MAX_HELD_PEERS) this.#release(this.#oldestHeld());
+    // What waited longer than any of it may be sent is dropped now, not at the answer.
+    while (
+      held.length > 0 &&
+      (now - (held[0]?.at ?? now) > HELD_FOR_MS || held.length >= MAX_HELD_PER_PEER)
+    ) {
+      this.#heldBytes -= held.shift()?.body.length ?? 0;
     }
-    held.push({ type, body, at: this.#deps.timers.monotonic() });
-    if (held.length > MAX_HELD_PER_PEER) held.shift();
+    held.push({ type, body, at: now });
+    this.#heldBytes += body.length;
     this.#held.set(to, held);
+    while (this.#heldBytes > MAX_HELD_BYTES && this.#held.size > 1) this.#release(this.#oldestHeld());
+  }
+
+  /** The peer whose messages have waited longest. */
+  #oldestHeld(): NodeId {
+    return this.#held.keys().next().value as NodeId;
+  }
+
+  /** Takes `peer`'s held messages out of the count (they are sent or dropped). */
+  #release(peer: NodeId): void {
+    for (const message of this.#held.get(peer) ?? []) this.#heldBytes -= message.body.length;
+    this.#held.delete(peer);
   }
 
   /** Sends a hello to `to` unless one left within the interval (an answer is paced more tightly). */
