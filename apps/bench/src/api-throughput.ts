@@ -2,7 +2,9 @@
  * Shoal's local API side by side with Yjs, in one run (issue 13's aims): writes one per call,
  * many writes in one transaction, merging 100k remote entries, heap per entry. Subjects
  * alternate within each repetition; the best of `--runs` is kept (the machine is shared, so the
- * fastest run is the least disturbed), with the median beside it.
+ * fastest run is the least disturbed), with the median beside it. `--warmup` repetitions (1 by
+ * default) run first and are not counted, for every subject alike: a first run measures the
+ * JIT compiling the code more than the code.
  *
  *   pnpm --filter @shoal/bench api [-- --keys 100000 --runs 5 --cpu]
  *
@@ -29,11 +31,13 @@ const { values } = parseArgs({
   options: {
     keys: { type: 'string', default: '100000' },
     runs: { type: 'string', default: '5' },
+    warmup: { type: 'string', default: '1' },
     cpu: { type: 'boolean', default: false },
   },
 });
 const keys = Number(values.keys);
 const runs = Number(values.runs);
+const warmup = Number(values.warmup);
 /** Seconds on the clock rates are measured by: wall time, or with `--cpu` this process's CPU time. */
 const seconds = values.cpu
   ? () => {
@@ -164,11 +168,15 @@ async function heapPerEntry(): Promise<{ shoal: number; yjs: number }> {
 }
 
 const results = new Map<string, number[]>();
-const record = (name: string, rate: number) => results.set(name, [...(results.get(name) ?? []), rate]);
+let counted = false;
+const record = (name: string, rate: number) => {
+  if (counted) results.set(name, [...(results.get(name) ?? []), rate]);
+};
 const { snapshot, update } = await sources();
 const lmdbDir = await mkdtemp(join(tmpdir(), 'shoal-api-bench-'));
 try {
-  for (let run = 0; run < runs; run++) {
+  for (let run = -warmup; run < runs; run++) {
+    counted = run >= 0;
     gc();
     record('shoal set', await shoalSets());
     gc();
@@ -196,7 +204,7 @@ const row = (name: string) => {
   return `${name.padEnd(18)} best ${Math.round(best(name)).toLocaleString('en').padStart(9)}/s   median ${Math.round(median(rates)).toLocaleString('en').padStart(9)}/s`;
 };
 console.log(
-  `${keys.toLocaleString('en')} keys, ${runs} runs, Node ${process.version}, one node, no peers, per ${values.cpu ? 'CPU' : 'wall'} second`,
+  `${keys.toLocaleString('en')} keys, ${runs} runs after ${warmup} warm-up, Node ${process.version}, one node, no peers, per ${values.cpu ? 'CPU' : 'wall'} second`,
 );
 for (const name of results.keys()) console.log(row(name));
 const ratio = (a: string, b: string) => (best(a) / best(b)).toFixed(2);

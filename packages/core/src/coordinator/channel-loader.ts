@@ -1,4 +1,5 @@
 import type { StreamEntry } from '../crdt/event-log.js';
+import { mapEntry } from '../crdt/lww-map.js';
 import { ErrorCode, ShoalError } from '../errors/shoal-error.js';
 import { MAX_NAME_BYTES } from '../ids/channel-id.js';
 import type { NodeId } from '../ids/node-id.js';
@@ -33,7 +34,8 @@ export async function loadChannel(
   for await (const [key, value] of store.scan(channelPrefix(RecordKind.MapEntry, state.name))) {
     const record = decodeMapRecord(key, value);
     if (!record.ok) corrupt(state.name, record.error);
-    const { map, changeSeq, channel: _channel, ...entry } = record.value;
+    const { map, changeSeq, key: entryKey, value: entryValue, wall, counter, writer } = record.value;
+    const entry = mapEntry(entryKey, entryValue, wall, counter, writer);
     state.map(map).load(entry, changeSeq);
     seen(entry);
   }

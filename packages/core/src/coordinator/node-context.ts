@@ -26,8 +26,8 @@ export interface NodeContext {
   pushLocal(
     channel: string,
     object:
-      | { kind: 'map'; name: string; entries: readonly MapEntry[] }
-      | { kind: 'stream'; name: string; entries: readonly StreamEntry[] },
+      | { kind: 'map'; name: string; entries: MapEntry[] }
+      | { kind: 'stream'; name: string; entries: StreamEntry[] },
   ): void;
   /** Reports an error on `node.errors` (rate-limited). */
   reportError(error: ShoalError): void;

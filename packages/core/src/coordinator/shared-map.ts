@@ -1,7 +1,7 @@
 import { compareTimestamps, type Timestamp, type Version } from '../clock/timestamp.js';
 import { encodeValueWith } from '../codec/encode-value.js';
 import { frozenCopy } from '../crdt/frozen-copy.js';
-import type { MapEntry } from '../crdt/lww-map.js';
+import { type HeldMapEntry, type MapEntry, mapEntry } from '../crdt/lww-map.js';
 import type { Value } from '../crdt/value.js';
 import { ErrorCode, ShoalError } from '../errors/shoal-error.js';
 import type { NodeId } from '../ids/node-id.js';
@@ -16,7 +16,7 @@ import { MapReplica } from '../sync/map-replica.js';
 import type { Lacking, SyncedObject } from '../sync/synced-object.js';
 import { utf8Length } from '../wire/utf8-length.js';
 import { AsyncQueue } from './async-queue.js';
-import { ChangeCursors } from './change-cursors.js';
+import { changedSince } from './change-cursors.js';
 import type { ChannelState } from './channel-state.js';
 import { callListeners, checkListener } from './listeners.js';
 import { type MapProxy, mapProxy } from './map-proxy.js';
@@ -72,10 +72,6 @@ export interface WatchOptions {
 export class MapObject implements TransactionTarget<string, Value | undefined>, SyncedObject {
   readonly kind = 'map';
   readonly replica = new MapReplica();
-  readonly #cursors = new ChangeCursors(
-    (entry) => this.replica.map.entry(entry.key) === entry,
-    () => this.replica.map.size + this.replica.map.tombstones,
-  );
   readonly #watchers = new Set<AsyncQueue<MapWatchEvent>>();
   readonly #context: NodeContext;
   readonly #channel: string;
@@ -116,14 +112,14 @@ export class MapObject implements TransactionTarget<string, Value | undefined>, 
     return this.replica.lacking(remote as ReadonlyArray<readonly [NodeId, MapClock]>);
   }
 
-  merge(delta: ObjectDelta): readonly MapEntry[] {
+  merge(delta: ObjectDelta): MapEntry[] {
     return this.replica.merging(() => this.#mergeRemote(delta as MapDelta));
   }
 
   /** Loads a persisted entry (no persistence, no events). */
-  load(entry: MapEntry, changeSeq: number): void {
+  load(entry: HeldMapEntry, changeSeq: number): void {
+    entry.cursor = changeSeq;
     this.replica.map.apply(entry);
-    this.#cursors.record(entry, changeSeq);
   }
 
   /**
@@ -179,7 +175,7 @@ export class MapObject implements TransactionTarget<string, Value | undefined>, 
 
   /**
    * Applies a prepared write of `value` (the frozen copy every peer will decode; `undefined`
-   * deletes) to `key`, `bytes` its encoding: stamps it, applies it, queues it for storage, and
+   * deletes) to `key`, `source[start, end)` its encoding: stamps it, applies it, queues it for storage, and
    * pushes it to peers once durable. Returns the promise of its durability. The caller checked
    * the key count; `origin` is told to watchers.
    */
@@ -187,18 +183,20 @@ export class MapObject implements TransactionTarget<string, Value | undefined>, 
     key: string,
     origin: string | undefined,
     value: Value | undefined,
-    bytes: Uint8Array | undefined,
+    source: Uint8Array | undefined,
+    start: number,
+    end: number,
   ): Promise<void> {
     // Deleting an absent key changes nothing.
     if (value === undefined && !this.replica.map.has(key)) return this.#localWrite;
     const self = this.#context.self;
     const stamp = this.#context.hlc.now();
-    const entry: MapEntry = { key, value, wall: stamp.wall, counter: stamp.counter, writer: self };
+    const entry = mapEntry(key, value, stamp.wall, stamp.counter, self);
     // Peers see the write only once it is durable: after a crash the node must never have
     // shown anyone a write it then forgot (its clock could reissue that timestamp).
     this.replica.withholdAfter(self, this.replica.clockOf(self));
     this.replica.map.apply(entry, true);
-    this.#localWrite = this.#record(entry, bytes, 0, bytes?.length ?? 0, true, origin);
+    this.#localWrite = this.#record(entry, source, start, end, true, origin);
     this.#awaitDurable(this.#localWrite, entry);
     return this.#localWrite;
   }
@@ -219,7 +217,7 @@ export class MapObject implements TransactionTarget<string, Value | undefined>, 
     this.#awaitedBatch.push(entry);
   }
 
-  #becameDurable(batch: readonly MapEntry[]): void {
+  #becameDurable(batch: MapEntry[]): void {
     const self = this.#context.self;
     const last = batch[batch.length - 1];
     if (last === undefined) return;
@@ -251,7 +249,8 @@ export class MapObject implements TransactionTarget<string, Value | undefined>, 
       this.#context.reportError(error);
     };
     for (let i = 0; i < entries.length; i++) {
-      const entry = entries[i] as MapEntry;
+      // Deltas reach a map decoded, and the decoder makes its entries with `mapEntry`.
+      const entry = entries[i] as HeldMapEntry;
       if (utf8Length(entry.key) > limits.maxKeyBytes) {
         refuse(
           entry.writer,
@@ -339,8 +338,8 @@ export class MapObject implements TransactionTarget<string, Value | undefined>, 
       if (!Number.isSafeInteger(options.since) || options.since < 0) {
         throw new ShoalError(ErrorCode.InvalidArgument, `since must be a cursor (a non-negative integer)`);
       }
-      for (const [entry, cursor] of this.#cursors.since(options.since))
-        queue.push(toEvent(entry, cursor, entry.writer === this.#context.self, undefined));
+      for (const entry of changedSince(this.#held(), options.since))
+        queue.push(toEvent(entry, entry.cursor, entry.writer === this.#context.self, undefined));
     }
     this.#watchers.add(queue);
     return queue;
@@ -378,6 +377,11 @@ export class MapObject implements TransactionTarget<string, Value | undefined>, 
     this.#context.writes.write({ type: 'delete', key: this.#keys.key(key) }).catch(() => {});
   }
 
+  /** Every entry the map holds, tombstones included: all made by `mapEntry` (local, decoded, loaded). */
+  #held(): IterableIterator<HeldMapEntry> {
+    return this.replica.map.allEntries() as IterableIterator<HeldMapEntry>;
+  }
+
   /** Ends every watcher (node disposed). */
   closeWatchers(): void {
     for (const watcher of this.#watchers) watcher.close();
@@ -388,7 +392,7 @@ export class MapObject implements TransactionTarget<string, Value | undefined>, 
    * the promise of its durability (a failed write needs no handler: the write queue reports it).
    */
   #record(
-    entry: MapEntry,
+    entry: HeldMapEntry,
     value: Uint8Array | undefined,
     start: number,
     end: number,
@@ -396,7 +400,7 @@ export class MapObject implements TransactionTarget<string, Value | undefined>, 
     origin: string | undefined,
   ): Promise<void> {
     const cursor = this.#context.nextChangeSeq();
-    this.#cursors.record(entry, cursor);
+    entry.cursor = cursor;
     const writes = this.#context.writes;
     putMapEntry(writes.append(), this.#keys, entry, cursor, value, start, end);
     const durable = writes.queued;
@@ -606,7 +610,7 @@ export class SharedMap<T extends Value = Value> {
         return transaction.settled;
       }
       if (this.#object.addsKey(key, stored)) this.#channel.checkKeyRoom(1);
-      return this.#object.commit(key, undefined, stored, bytes);
+      return this.#object.commit(key, undefined, stored, bytes, 0, bytes?.length ?? 0);
     } catch (error) {
       // A bad write inside a transaction fails all of it, whether or not its promise is awaited.
       if (transaction === undefined) return Promise.reject(error);

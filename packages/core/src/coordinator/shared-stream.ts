@@ -80,7 +80,7 @@ export class StreamObject implements TransactionTarget<Uint8Array, undefined>, S
     return this.replica.lacking(remote as ReadonlyArray<readonly [NodeId, StreamClock]>);
   }
 
-  merge(delta: ObjectDelta): readonly StreamEntry[] {
+  merge(delta: ObjectDelta): StreamEntry[] {
     return this.mergeRemote(delta.entries as readonly StreamEntry[]);
   }
 

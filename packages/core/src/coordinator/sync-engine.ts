@@ -473,15 +473,10 @@ export class SyncEngine {
    * Queues local writes (or relayed ones) of one object for the eager push that follows the
    * current turn. Taken as a batch: a transaction's or a storage batch's writes cost one call.
    * `except`: a peer known to hold these entries, left out of this push unless the same push
-   * carries entries it is not known to hold.
+   * carries entries it is not known to hold. `entries` is handed over: the engine may keep the
+   * array and append to it.
    */
-  pushLocal(
-    channel: string,
-    kind: ObjectKind,
-    name: string,
-    entries: readonly unknown[],
-    except?: NodeId,
-  ): void {
+  pushLocal(channel: string, kind: ObjectKind, name: string, entries: unknown[], except?: NodeId): void {
     this.#idle.active(channel);
     const holder = this.#pushExcept.get(channel);
     if (holder === undefined) this.#pushExcept.set(channel, except ?? null);
@@ -497,8 +492,11 @@ export class SyncEngine {
       queued = { kind, name, claims: [], entries: [] };
       pending.set(id, queued);
     }
-    // Indexed, not `for…of`: the iterator showed up as an allocation per entry.
-    for (let i = 0; i < entries.length; i++) queued.entries.push(entries[i]);
+    // The first batch of a turn is adopted as it is (a transaction's 100k writes are not
+    // copied one by one); later ones are appended. Indexed, not `for…of`: the iterator showed
+    // up as an allocation per entry.
+    if (queued.entries.length === 0) queued.entries = entries;
+    else for (let i = 0; i < entries.length; i++) queued.entries.push(entries[i]);
     if (this.#pushScheduled) return;
     this.#pushScheduled = true;
     queueMicrotask(() => this.#flushPushes());

@@ -131,10 +131,13 @@ export class Transaction {
     for (const writes of this.#chunks()) {
       for (let i = 0; i < writes.length; i += FIELDS) {
         const end = writes[i + 3] as number;
-        const bytes = end < 0 ? undefined : encoded.subarray(start, end);
-        if (end >= 0) start = end;
         const target = writes[i] as TransactionTarget;
-        const next = target.commit(writes[i + 1], this.origin, writes[i + 2], bytes);
+        // Offsets into the log, not a view per write: a view cost more than the write's copy.
+        const next =
+          end < 0
+            ? target.commit(writes[i + 1], this.origin, writes[i + 2], undefined, 0, 0)
+            : target.commit(writes[i + 1], this.origin, writes[i + 2], encoded, start, end);
+        if (end >= 0) start = end;
         if (next !== durable) waits.push(next);
         durable = next;
       }
@@ -168,8 +171,18 @@ export class Transaction {
  * a value and the value's encoding (a map's; a stream has neither).
  */
 export interface TransactionTarget<I = unknown, V = unknown> {
-  /** Applies one validated write; returns the promise of its durability. */
-  commit(item: I, origin: string | undefined, value: V, bytes: Uint8Array | undefined): Promise<void>;
+  /**
+   * Applies one validated write whose encoded value is `source[start, end)` (no `source`: none);
+   * returns the promise of its durability.
+   */
+  commit(
+    item: I,
+    origin: string | undefined,
+    value: V,
+    source: Uint8Array | undefined,
+    start: number,
+    end: number,
+  ): Promise<void>;
   /** The channel-wide name of the key the write adds, if it adds one (the key limit counts it). */
   addedKey(item: I, value: V): string | undefined;
 }

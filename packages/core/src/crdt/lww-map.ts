@@ -13,6 +13,33 @@ export interface MapEntry extends Version {
   readonly value: Value | undefined;
 }
 
+/**
+ * A {@link MapEntry} as a replica holds it, with the one field that is the replica's own: the
+ * change cursor at which it became its key's entry here (0 until then), what
+ * `watch({ since })` resumes from. Kept on the entry rather than in a log beside the map: a
+ * log cost two array appends per write, about a tenth of a transaction's time.
+ */
+export interface HeldMapEntry extends MapEntry {
+  cursor: number;
+}
+
+/**
+ * A {@link HeldMapEntry} (cursor 0). Every entry a replica holds is made here, whether written
+ * locally, decoded from a peer or loaded from storage: objects built the same way share one
+ * hidden class, so the code that reads entries (merge, indexes, plans) stays monomorphic.
+ * Entries built as literals in three field orders made merging after local writes a fifth
+ * slower.
+ */
+export function mapEntry(
+  key: string,
+  value: Value | undefined,
+  wall: number,
+  counter: number,
+  writer: NodeId,
+): HeldMapEntry {
+  return { key, value, wall, counter, writer, cursor: 0 };
+}
+
 /** What changed when an entry won a merge. */
 export interface MapChange {
   readonly key: string;

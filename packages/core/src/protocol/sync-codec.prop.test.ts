@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { encodeValue } from '../codec/encode-value.js';
+import { mapEntry } from '../crdt/lww-map.js';
 import type { NodeId } from '../ids/node-id.js';
 import type { MessagePeers } from './node-id-codec.js';
 import { decodeDelta, decodeDigest, encodeDelta, encodeDigest, type OutgoingObject } from './sync-codec.js';
@@ -66,13 +67,16 @@ const attachedArb: fc.Arbitrary<ObjectDelta[]> = fc.array(
         name: nameArb,
         claims: fc.array(fc.record({ writer: writerArb, from: stampArb, to: stampArb }), { maxLength: 3 }),
         entries: fc.array(
-          fc.record({
-            key: fc.string({ maxLength: 6 }),
-            writer: writerArb,
-            wall: wallArb,
-            counter: fc.integer({ min: 0, max: 65535 }),
-            value: fc.option(fc.oneof(fc.string({ maxLength: 10 }), fc.integer()), { nil: undefined }),
-          }),
+          fc
+            .record({
+              key: fc.string({ maxLength: 6 }),
+              writer: writerArb,
+              wall: wallArb,
+              counter: fc.integer({ min: 0, max: 65535 }),
+              value: fc.option(fc.oneof(fc.string({ maxLength: 10 }), fc.integer()), { nil: undefined }),
+            })
+            // As the decoder makes them.
+            .map((e) => mapEntry(e.key, e.value, e.wall, e.counter, e.writer)),
           { maxLength: 4 },
         ),
       })

@@ -3,7 +3,7 @@ import { readTimestamp, writeTimestamp } from '../clock/timestamp-codec.js';
 import { decodeValueRange } from '../codec/decode-value.js';
 import { deepFreeze } from '../crdt/deep-freeze.js';
 import type { StreamEntry } from '../crdt/event-log.js';
-import type { MapEntry } from '../crdt/lww-map.js';
+import { type MapEntry, mapEntry } from '../crdt/lww-map.js';
 import type { Value } from '../crdt/value.js';
 import { MAX_NAME_BYTES } from '../ids/channel-id.js';
 import type { NodeId } from '../ids/node-id.js';
@@ -280,7 +280,7 @@ function readMapDelta(reader: ByteReader, name: string, writerAt: (index: number
       valueRanges.push(start, start + length);
       value = readValue(reader, source, start, start + length);
     }
-    entries.push({ key, writer, wall, counter, value });
+    entries.push(mapEntry(key, value, wall, counter, writer));
   }
   return { kind: 'map', name, claims, entries, source, valueRanges };
 }

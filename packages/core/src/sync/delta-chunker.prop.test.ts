@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compareTimestamps, compareVersions } from '../clock/timestamp.js';
-import type { MapEntry } from '../crdt/lww-map.js';
+import { type MapEntry, mapEntry } from '../crdt/lww-map.js';
 import type { NodeId } from '../ids/node-id.js';
 import { decodeDelta, encodeDelta } from '../protocol/sync-codec.js';
 import type { MapDelta, StreamDelta } from '../protocol/sync-messages.js';
@@ -10,15 +10,20 @@ import { MapReplica } from './map-replica.js';
 import { StreamReplica } from './stream-replica.js';
 
 const writerArb = fc.constantFrom('alice', 'bob', '0123456789abcdef0123456789abcdef') as fc.Arbitrary<NodeId>;
-const entryArb: fc.Arbitrary<MapEntry> = fc.record({
-  key: fc.string({ maxLength: 20 }),
-  value: fc.option(fc.oneof(fc.string({ maxLength: 60 }), fc.integer(), fc.uint8Array({ maxLength: 200 })), {
-    nil: undefined,
-  }),
-  wall: fc.integer({ min: 1_700_000_000_000, max: 1_700_000_100_000 }),
-  counter: fc.integer({ min: 0, max: 300 }),
-  writer: writerArb,
-});
+const entryArb: fc.Arbitrary<MapEntry> = fc
+  .record({
+    key: fc.string({ maxLength: 20 }),
+    value: fc.option(
+      fc.oneof(fc.string({ maxLength: 60 }), fc.integer(), fc.uint8Array({ maxLength: 200 })),
+      {
+        nil: undefined,
+      },
+    ),
+    wall: fc.integer({ min: 1_700_000_000_000, max: 1_700_000_100_000 }),
+    counter: fc.integer({ min: 0, max: 300 }),
+    writer: writerArb,
+  })
+  .map((e) => mapEntry(e.key, e.value, e.wall, e.counter, e.writer));
 
 describe('DeltaChunker', () => {
   it('keeps every chunk within budget, loses no entry, and chains claims so a receiver catches up', () => {
@@ -81,13 +86,13 @@ describe('DeltaChunker', () => {
             const writer = ['0123456789abcdef0123456789abcdef', 'alice', 'bob'][w] as NodeId;
             const upTo = state.upTo % (state.count + 1);
             for (let i = 0; i < state.count; i++) {
-              const entry: MapEntry = {
-                key: `${writer}/${i}`,
-                value: 'v'.repeat(state.valueBytes),
-                wall: 1_700_000_000_000 + i * 7 + w,
-                counter: 0,
+              const entry = mapEntry(
+                `${writer}/${i}`,
+                'v'.repeat(state.valueBytes),
+                1_700_000_000_000 + i * 7 + w,
+                0,
                 writer,
-              };
+              );
               source.map.apply(entry);
               source.raiseClock(writer, entry);
               // Up to its clock the receiver holds everything; beyond it nothing, all (a writer
@@ -142,7 +147,7 @@ describe('DeltaChunker', () => {
     const source = new MapReplica();
     const writer = 'alice' as NodeId;
     for (let i = 0; i < 200; i++) {
-      const entry: MapEntry = { key: `key-${i}`, value: 'x'.repeat(30), wall: 1000 + i, counter: 0, writer };
+      const entry = mapEntry(`key-${i}`, 'x'.repeat(30), 1000 + i, 0, writer);
       source.map.apply(entry);
       source.raiseClock(writer, entry);
     }

@@ -27,6 +27,9 @@ export interface SyncedObject {
   plan(remote: ReadonlyMap<NodeId, Clock>, from: string, to: string | null, asker?: PlanAsker): ObjectPlan;
   /** What this replica lacks by a peer's clocks of it. */
   lacking(remote: ReadonlyArray<readonly [NodeId, Clock]>): Lacking;
-  /** Merges a peer's delta of this object (of this kind); returns the entries that were new here. */
-  merge(delta: ObjectDelta): readonly Timestamp[];
+  /**
+   * Merges a peer's delta of this object (of this kind); returns the entries that were new
+   * here, in a new array the caller owns (the engine queues it for relay as it is).
+   */
+  merge(delta: ObjectDelta): Timestamp[];
 }
