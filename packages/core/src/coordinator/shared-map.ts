@@ -1,7 +1,8 @@
 import { compareTimestamps, type Timestamp, type Version } from '../clock/timestamp.js';
 import { encodeValueWith } from '../codec/encode-value.js';
-import { frozenCopy } from '../crdt/frozen-copy.js';
+import { handOut } from '../crdt/deep-freeze.js';
 import { type HeldMapEntry, type MapEntry, mapEntry } from '../crdt/lww-map.js';
+import { privateCopy } from '../crdt/private-copy.js';
 import type { Value } from '../crdt/value.js';
 import { ErrorCode, ShoalError } from '../errors/shoal-error.js';
 import type { NodeId } from '../ids/node-id.js';
@@ -174,7 +175,7 @@ export class MapObject implements TransactionTarget<string, Value | undefined>, 
   }
 
   /**
-   * Applies a prepared write of `value` (the frozen copy every peer will decode; `undefined`
+   * Applies a prepared write of `value` (the private copy every peer will decode; `undefined`
    * deletes) to `key`, `source[start, end)` its encoding: stamps it, applies it, queues it for storage, and
    * pushes it to peers once durable. Returns the promise of its durability. The caller checked
    * the key count; `origin` is told to watchers.
@@ -456,7 +457,7 @@ export class MapObject implements TransactionTarget<string, Value | undefined>, 
 function toEvent(entry: MapEntry, cursor: number, local: boolean, origin: string | undefined): MapWatchEvent {
   return {
     key: entry.key,
-    value: entry.value,
+    value: handOut(entry.value),
     deleted: entry.value === undefined,
     writer: entry.writer,
     local,
@@ -505,7 +506,7 @@ export class SharedMap<T extends Value = Value> {
 
   /** The value of `key`, or `undefined`. */
   get(key: string): T | undefined {
-    return this.#object.replica.map.get(key) as T | undefined;
+    return handOut(this.#object.replica.map.get(key)) as T | undefined;
   }
 
   /**
@@ -516,7 +517,7 @@ export class SharedMap<T extends Value = Value> {
     const entry = this.#object.replica.map.entry(key);
     if (entry === undefined) return undefined;
     return {
-      value: entry.value as T | undefined,
+      value: handOut(entry.value) as T | undefined,
       version: { wall: entry.wall, counter: entry.counter, writer: entry.writer },
       writer: entry.writer,
       deleted: entry.value === undefined,
@@ -531,8 +532,8 @@ export class SharedMap<T extends Value = Value> {
     return this.#object.replica.map.keys();
   }
 
-  entries(): IterableIterator<[string, T]> {
-    return this.#object.replica.map.entries() as IterableIterator<[string, T]>;
+  *entries(): IterableIterator<[string, T]> {
+    for (const [key, value] of this.#object.replica.map.entries()) yield [key, handOut(value) as T];
   }
 
   /** A plain-object snapshot (keys like `__proto__` become own properties, never prototypes). */
@@ -602,8 +603,9 @@ export class SharedMap<T extends Value = Value> {
     const transaction = this.#channel.transaction;
     try {
       const bytes = this.#object.prepare(key, value);
-      // The stored copy is what every peer will decode: normalized, private and frozen.
-      const stored = value === undefined ? undefined : frozenCopy(value);
+      // The stored copy is what every peer will decode: normalized and private (frozen when
+      // first handed out).
+      const stored = value === undefined ? undefined : privateCopy(value);
       if (transaction !== undefined) {
         // Any set may add a key: the transaction looks keys up only if that bound is too high.
         transaction.add(this.#object, key, stored, bytes, stored !== undefined);

@@ -17,3 +17,14 @@ export function deepFreeze<T extends Value>(value: T): T {
   }
   return value;
 }
+
+/**
+ * A value a replica holds, made safe to hand to the application: deeply frozen the first time
+ * (later calls only check that the top is frozen, which is cheap). Every value a replica holds
+ * is its own private copy (written, decoded or loaded), frozen here rather than when made.
+ * A frozen top means the whole value is frozen: nothing else freezes a held value.
+ */
+export function handOut<T extends Value | undefined>(value: T): T {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value;
+  return deepFreeze(value as Value) as T;
+}

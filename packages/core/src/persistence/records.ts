@@ -1,7 +1,6 @@
 import type { Timestamp, Version } from '../clock/timestamp.js';
 import { readTimestamp, timestampSize, writeTimestamp } from '../clock/timestamp-codec.js';
 import { decodeValue } from '../codec/decode-value.js';
-import { deepFreeze } from '../crdt/deep-freeze.js';
 import type { Value } from '../crdt/value.js';
 import { MAX_NAME_BYTES } from '../ids/channel-id.js';
 import { isNodeId, type NodeId } from '../ids/node-id.js';
@@ -154,8 +153,8 @@ export function decodeCounterRecord(bytes: Uint8Array): DecodeResult<number> {
   return readAll(bytes, (reader) => reader.readVarint());
 }
 
-/** The stored value, frozen as every value a map hands out is. */
+/** The stored value (not frozen: the map freezes what it hands out). */
 function readRest(reader: ByteReader): Value {
   const decoded = decodeValue(reader.readRaw(reader.remaining));
-  return decoded.ok ? deepFreeze(decoded.value) : reader.fail(decoded.error);
+  return decoded.ok ? decoded.value : reader.fail(decoded.error);
 }

@@ -1,7 +1,6 @@
 import { MAX_COUNTER, MAX_WALL } from '../clock/timestamp.js';
 import { readTimestamp, writeTimestamp } from '../clock/timestamp-codec.js';
 import { decodeValueRange } from '../codec/decode-value.js';
-import { deepFreeze } from '../crdt/deep-freeze.js';
 import type { StreamEntry } from '../crdt/event-log.js';
 import { type MapEntry, mapEntry } from '../crdt/lww-map.js';
 import type { Value } from '../crdt/value.js';
@@ -302,11 +301,10 @@ function readStreamDelta(reader: ByteReader, name: string, writerAt: (index: num
   return { kind: 'stream', name, entries };
 }
 
-/** The value encoded at `source[start .. end)`, frozen. */
+/** The value encoded at `source[start .. end)` (not frozen: the map freezes what it hands out). */
 function readValue(reader: ByteReader, source: Uint8Array, start: number, end: number): Value {
   const decoded = decodeValueRange(source, start, end);
-  // Frozen here, once: the map hands remote values out as it does its own.
-  return decoded.ok ? deepFreeze(decoded.value) : reader.fail(`bad value: ${decoded.error}`);
+  return decoded.ok ? decoded.value : reader.fail(`bad value: ${decoded.error}`);
 }
 
 /** A half-open string range [from, to); `to` null means unbounded. */

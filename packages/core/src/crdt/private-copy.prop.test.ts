@@ -4,7 +4,8 @@ import { decodeValue } from '../codec/decode-value.js';
 import { encodeValue } from '../codec/encode-value.js';
 import { valueEquals } from '../codec/value-equals.js';
 import { anyValue } from '../test-support/crdt-arbitraries.js';
-import { frozenCopy } from './frozen-copy.js';
+import { deepFreeze, handOut } from './deep-freeze.js';
+import { privateCopy } from './private-copy.js';
 import type { Value } from './value.js';
 
 /** Every object and array inside `value` is frozen. */
@@ -13,11 +14,11 @@ function deeplyFrozen(value: Value): boolean {
   return Object.isFrozen(value) && Object.values(value).every((item) => deeplyFrozen(item as Value));
 }
 
-describe('frozenCopy', () => {
-  it('equals what decoding the encoding gives, key order included, and is deeply frozen', () => {
+describe('privateCopy', () => {
+  it('equals what decoding the encoding gives, key order included, and is deeply frozen once handed out', () => {
     fc.assert(
       fc.property(anyValue, (value) => {
-        const copy = frozenCopy(value);
+        const copy = privateCopy(value);
         const decoded = decodeValue(encodeValue(value));
         expect(decoded.ok).toBe(true);
         if (!decoded.ok) return;
@@ -25,7 +26,7 @@ describe('frozenCopy', () => {
         // as the class.)
         expect(encodeValue(copy)).toEqual(encodeValue(decoded.value));
         expect(valueEquals(copy, decoded.value)).toBe(true);
-        expect(deeplyFrozen(copy)).toBe(true);
+        expect(deeplyFrozen(handOut(copy))).toBe(true);
       }),
     );
   });
@@ -34,11 +35,24 @@ describe('frozenCopy', () => {
     const bytes = Uint8Array.of(1, 2);
     const source = JSON.parse('{"__proto__": {"x": 1}, "b": [1]}') as Record<string, Value>;
     source.bin = bytes;
-    const copy = frozenCopy(source) as Record<string, Value>;
+    const copy = privateCopy(source) as Record<string, Value>;
     expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
     expect(Object.hasOwn(copy, '__proto__')).toBe(true);
     expect(copy.bin).not.toBe(bytes);
     expect(copy.b).not.toBe(source.b);
-    expect(frozenCopy(-0)).toBe(0);
+    expect(privateCopy(-0)).toBe(0);
+  });
+
+  it('is frozen only when handed out, and a handed-out value is frozen all the way down', () => {
+    const copy = privateCopy({ a: { b: [1, { c: 2 }] } }) as { a: { b: [number, { c: number }] } };
+    expect(Object.isFrozen(copy)).toBe(false);
+    expect(handOut(copy)).toBe(copy);
+    expect(Object.isFrozen(copy.a.b[1])).toBe(true);
+    expect(() => {
+      copy.a.b[1].c = 3;
+    }).toThrow(TypeError);
+    expect(deepFreeze(copy)).toBe(copy);
+    expect(handOut(7)).toBe(7);
+    expect(handOut(undefined)).toBe(undefined);
   });
 });
