@@ -278,12 +278,7 @@ export class SyncEngine {
     const resolved =
       digest.summary === undefined
         ? this.#memory.receive(from, digest, now)
-        : this.#memory.receiveSummary(
-            from,
-            { ...digest, summary: digest.summary },
-            this.#clockSet(channel),
-            now,
-          );
+        : this.#memory.receiveSummary(from, digest, digest.summary, this.#clockSet(channel), now);
     if (resolved !== undefined && 'answer' in resolved) {
       this.#idle.active(channel.name);
       // The answer is our digest to the peer, which answers it with what we lack and a final
@@ -475,9 +470,9 @@ export class SyncEngine {
     if (channel === undefined) this.#deps.unknownChannel(delta.channel);
     if (channel === undefined || !channel.allows(from)) return;
     if (delta.unknownBase) {
-      // The peer lost the base our last digest named: start over with a full one.
-      // A summary that did not resolve there is answered so too: the full form always does.
-      // After any other digest the peer lost its memory, and we send what a first contact does.
+      // The peer lost the base our last digest named: start over as at a first contact. A
+      // summary that did not resolve there is answered so too: then the full form, which
+      // always resolves.
       const sent = this.#memory.forgetBases(from, channel.name);
       if (sent === undefined) return;
       const pull = this.#pulling.get(channel.name);

@@ -3,6 +3,7 @@ import type { NodeId } from '../ids/node-id.js';
 import { encodeDigest } from '../protocol/sync-codec.js';
 import type {
   DigestMessage,
+  DigestSummary,
   MapClock,
   ObjectDigest,
   RangeClaim,
@@ -214,7 +215,8 @@ export class DigestMemory {
   }
 
   /**
-   * Folds a peer's summary digest into memory, given our own clocks now (`own`). When every
+   * Folds a peer's summary digest (`digest`, whose `summary` is given) into memory, given our
+   * own clocks now (`own`). When every
    * bucket matches ours, the peer's set is ours for those objects: returns it as a whole digest
    * (checked against the summary's hash; undefined when it differs, so the peer sends a full
    * one). Otherwise returns the answer that lets the peer rebuild `own`, and remembers `own` as
@@ -222,11 +224,11 @@ export class DigestMemory {
    */
   receiveSummary(
     from: NodeId,
-    digest: DigestMessage & { readonly summary: object },
+    digest: DigestMessage,
+    summary: DigestSummary,
     own: ClockSet,
     now: number,
   ): ResolvedDigest | { readonly answer: SummaryAnswer } | undefined {
-    const { summary } = digest;
     const resolution = resolveSummary(own, summary.objects);
     if ('whole' in resolution) {
       if (!bytesEqual(hashClockSet(resolution.whole), summary.hash)) return undefined;

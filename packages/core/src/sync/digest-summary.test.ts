@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { NodeId } from '../ids/node-id.js';
-import type { DigestMessage, SummaryAnswer } from '../protocol/sync-messages.js';
+import type { DigestMessage, DigestSummary, SummaryAnswer } from '../protocol/sync-messages.js';
 import type { DigestSource } from './digest-builder.js';
 import { clockSetOf, DigestMemory } from './digest-memory.js';
 
@@ -51,7 +51,8 @@ describe('DigestMemory summaries (ADR 0047)', () => {
     const [summary] = atAlice.outgoing(bob, CHANNEL, [mapSource(400)], round);
     const resolved = atBob.receiveSummary(
       alice,
-      summary as DigestMessage & { summary: object },
+      summary as DigestMessage,
+      summary?.summary as DigestSummary,
       clockSetOf([mapSource(400)]),
       0,
     );
@@ -70,7 +71,8 @@ describe('DigestMemory summaries (ADR 0047)', () => {
     const bobs = mapSource(400, { w0007: 5 }, ['w0100']);
     const resolved = atBob.receiveSummary(
       alice,
-      summary as DigestMessage & { summary: object },
+      summary as DigestMessage,
+      summary?.summary as DigestSummary,
       clockSetOf([bobs]),
       0,
     );
@@ -94,7 +96,13 @@ describe('DigestMemory summaries (ADR 0047)', () => {
     const atBob = new DigestMemory(8);
     const [summary] = atAlice.outgoing(bob, CHANNEL, [mapSource(400)], round);
     const bobs = clockSetOf([mapSource(400, { w0007: 5 })]);
-    const resolved = atBob.receiveSummary(alice, summary as DigestMessage & { summary: object }, bobs, 0);
+    const resolved = atBob.receiveSummary(
+      alice,
+      summary as DigestMessage,
+      summary?.summary as DigestSummary,
+      bobs,
+      0,
+    );
     if (resolved === undefined || !('answer' in resolved)) throw new Error('expected an answer');
     const answer = (changes: Partial<SummaryAnswer>): DigestMessage =>
       answerTo(summary as DigestMessage, { ...resolved.answer, ...changes });
@@ -114,7 +122,8 @@ describe('DigestMemory summaries (ADR 0047)', () => {
     expect(
       atBob.receiveSummary(
         alice,
-        forged as DigestMessage & { summary: object },
+        forged as DigestMessage,
+        forged.summary as DigestSummary,
         clockSetOf([mapSource(400)]),
         0,
       ),
