@@ -36,6 +36,8 @@ interface Pair {
   readonly b: Coordinator;
   readonly onA: SharedMap;
   readonly onB: SharedMap;
+  /** Hands one side entries (with claims) as the third node does. */
+  readonly feed: (to: 'a' | 'b', objects: OutgoingObject[]) => void;
 }
 
 /**
@@ -64,7 +66,7 @@ async function strangers(
     timeout: 10_000,
   });
   expect(fed).toBe(true);
-  return { net, a, b, onA, onB };
+  return { net, a, b, onA, onB, feed: (to, objects) => feed(to, 'c', objects) };
 }
 
 function same(onA: SharedMap, onB: SharedMap): boolean {
@@ -97,6 +99,62 @@ describe('first contact with many writers (ADR 0047)', () => {
     // the summary is 64 buckets of 4 B, and each differing bucket's answer ~7 clocks.
     console.log(`first contact, 400 writers, a change on each side: ${spent} B of digests`);
     expect(spent).toBeLessThan(1_500);
+  });
+
+  it('completes a first-contact syncNow in a round trip or two, whichever side has news', async () => {
+    for (const side of ['a', 'b'] as const) {
+      const net = new SimulatedNetwork({ seed: 3, latency: 5, maxMessageSize: DATAGRAM });
+      const { a, onA, onB, feed } = await strangers(net, range(300), range(300));
+      // One side saw a newer write of writer 5 (its clock for w5 is ahead).
+      const newer = manyWriters([5]).map((object) =>
+        object.kind === 'map'
+          ? {
+              ...object,
+              claims: object.claims.map((claim) => ({
+                ...claim,
+                from: claim.to,
+                to: { wall: 9_000, counter: 0 },
+              })),
+              entries: object.entries.map(({ entry }) => ({
+                entry: { ...entry, value: -5, wall: 9_000 },
+                valueBytes: Uint8Array.of(0xfb),
+              })),
+            }
+          : object,
+      );
+      feed(side, newer);
+      const fed = side === 'a' ? onA : onB;
+      expect(await net.runUntil(() => fed.get('k5') === -5, { timeout: 1_000 })).toBe(true);
+      net.heal();
+      // News on a: a's summary is answered with b's clocks of w5's bucket; a lacks nothing,
+      // and that answer ends a's round (a resent digest would be answered only after
+      // `pullTimeout`, 400 ms). News on b: a rebuilds b's set from the answer, asks with a
+      // reply digest, and b's delta ends the round.
+      let result: unknown;
+      void a.syncNow('b').then((done) => {
+        result = done;
+      });
+      expect(await net.runUntil(() => result !== undefined, { timeout: 100 })).toBe(true);
+      expect(result).toEqual([{ peer: 'b', synced: ['c'], unanswered: [] }]);
+      expect(onA.get('k5')).toBe(-5);
+      expect(await net.runUntil(() => same(onA, onB), { timeout: 100 })).toBe(true);
+    }
+  });
+
+  it('falls back to the full digest when the answer would not fit a message', async () => {
+    const net = new SimulatedNetwork({ seed: 4, latency: 5, maxMessageSize: DATAGRAM });
+    // b holds 300 writers a never heard of, in every bucket: its answer would list ~600 clocks.
+    const { a, b, onA, onB } = await strangers(net, range(300), [
+      ...range(300),
+      ...range(300).map((i) => 5_000 + i),
+    ]);
+    const digests = () => a.stats().traffic.sent.digest.messages + b.stats().traffic.sent.digest.messages;
+    const before = digests();
+    net.heal();
+    expect(await net.runUntil(() => same(onA, onB), { timeout: 5_000 })).toBe(true);
+    // A summary, then, after the `unknownBase`, a full digest of 300 or 600 clocks: 7 chunks or
+    // more (an oversized answer would have gone as fragments, and no full digest at all).
+    expect(digests() - before).toBeGreaterThan(7);
   });
 
   it('converges under loss, duplication and reordering, whatever each side holds', async () => {
