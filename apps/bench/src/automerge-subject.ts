@@ -40,10 +40,12 @@ export function automergeSubject(persistSyncState: boolean, maxKeys: number): Su
         base = { a: a.doc, b: b.doc, sa: a.sync, sb: b.sync };
         bases.set(id, base);
       }
+      // A pair without memory has never exchanged a message: each side starts a fresh state.
+      const keep = persistSyncState && setup.memory !== false;
       return new AutomergePair(
-        { doc: A.clone(base.a), sync: persistSyncState ? base.sa : A.initSyncState() },
-        { doc: A.clone(base.b), sync: persistSyncState ? base.sb : A.initSyncState() },
-        persistSyncState,
+        { doc: A.clone(base.a), sync: keep ? base.sa : A.initSyncState() },
+        { doc: A.clone(base.b), sync: keep ? base.sb : A.initSyncState() },
+        keep,
       );
     },
   };

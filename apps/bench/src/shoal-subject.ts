@@ -30,13 +30,14 @@ const CONFIG = { fanout: 0 };
  * Shoal: two Coordinators on a lossless {@link SimulatedNetwork} with fixed latency. Between
  * syncs the two nodes are partitioned (and virtual time stands still), so every sync is a
  * reconnect. Bytes are every datagram sent from the heal until both replicas hold the same
- * state, plus the answers already under way then; open mode unless `sealed`.
+ * state, plus the answers already under way then; open mode unless `sealed`. A synced pair
+ * without `memory` is built as {@link shoalClonedPair} builds it.
  */
 export function shoalSubject(sealed: boolean): Subject {
   return {
     name: sealed ? 'Shoal (sealed)' : 'Shoal',
     maxKeys: Number.POSITIVE_INFINITY,
-    pair: (setup) => ShoalPair.create(setup, sealed, false),
+    pair: (setup) => ShoalPair.create(setup, sealed, setup.synced && setup.memory === false),
   };
 }
 

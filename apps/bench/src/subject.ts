@@ -26,6 +26,12 @@ export interface PairSetup {
   readonly writers: number;
   /** When true `b` starts as a synced copy of `a`; otherwise `b` is empty (a newcomer). */
   readonly synced: boolean;
+  /**
+   * With `synced`, false makes `b` a copy of `a` that has never exchanged a message with it (a
+   * restored backup, a peer that lost its memory): the measured sync is a first contact.
+   * Subjects that keep no peer state (Yjs) sync the same either way.
+   */
+  readonly memory?: boolean;
 }
 
 /** Two replicas of one library, connected by its own sync protocol. */

@@ -1,5 +1,6 @@
 import { newcomer } from './newcomer.js';
 import {
+  firstContactManyWriters,
   reconcileAfterOverwrites,
   reconcileConcurrent,
   reconcileOneKey,
@@ -14,6 +15,7 @@ import type { Workload } from './workload.js';
 export const WORKLOADS: readonly Workload[] = [
   reconcileOneKey,
   reconcileOneKeyManyWriters,
+  firstContactManyWriters,
   reconcileAfterOverwrites,
   reconcileThousandKeys,
   reconcileConcurrent,

@@ -9,6 +9,8 @@ interface Scenario {
   readonly title: string;
   readonly target: string;
   readonly writers: number;
+  /** False: the two replicas hold the same state but meet for the first time (no peer memory). */
+  readonly memory?: boolean;
   /** Changes synced before the measured one (history that must not cost bytes later). */
   readonly history?: (keys: number) => MapWrite[];
   readonly onA: (keys: number) => MapWrite[];
@@ -25,7 +27,12 @@ export function reconcileWorkload(scenario: Scenario): Workload {
     title: scenario.title,
     target: scenario.target,
     async run(subject: Subject, keys: number): Promise<Measurement> {
-      const setup: PairSetup = { keys, writers: scenario.writers, synced: true };
+      const setup: PairSetup = {
+        keys,
+        writers: scenario.writers,
+        synced: true,
+        ...(scenario.memory === undefined ? {} : { memory: scenario.memory }),
+      };
       const pair: Pair = await subject.pair(setup);
       try {
         if (scenario.history !== undefined) {
@@ -57,6 +64,16 @@ export const reconcileOneKeyManyWriters = reconcileWorkload({
   target: '≤ 1 KB',
   writers: 1000,
   onA: (keys) => spreadWrites(keys, 1, 1, Math.floor(keys / 2)),
+});
+
+export const firstContactManyWriters = reconcileWorkload({
+  id: 'first-contact-1000-writers',
+  title: 'same, first contact (no peer memory), 1 changed key on each side',
+  target: '≤ 2 KB',
+  writers: 1000,
+  memory: false,
+  onA: (keys) => spreadWrites(keys, 1, 1, Math.floor(keys / 2)),
+  onB: (keys) => spreadWrites(keys, 1, 1, Math.floor(keys / 3)),
 });
 
 export const reconcileAfterOverwrites = reconcileWorkload({

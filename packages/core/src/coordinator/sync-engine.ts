@@ -10,10 +10,18 @@ import {
   type OutgoingDelta,
   type OutgoingObject,
 } from '../protocol/sync-codec.js';
-import type { DeltaMessage, DigestMessage, ObjectDelta, ObjectKind } from '../protocol/sync-messages.js';
-import { lackingAll } from '../sync/clock-set.js';
+import type {
+  DeltaMessage,
+  DigestMessage,
+  ObjectDelta,
+  ObjectKind,
+  SummaryAnswer,
+} from '../protocol/sync-messages.js';
+import { bytesEqual } from '../storage/bytes.js';
+import { type ClockSet, lackingAll } from '../sync/clock-set.js';
 import { DeltaChunker, type ObjectPlan, planHasContent } from '../sync/delta-chunker.js';
-import { DigestMemory, type SentObject } from '../sync/digest-memory.js';
+import type { DigestSource } from '../sync/digest-builder.js';
+import { clockSetOf, DigestMemory, type SentObject } from '../sync/digest-memory.js';
 import { IdleBackoff } from '../sync/idle-backoff.js';
 import type { PlanAsker } from '../sync/stream-replica.js';
 import type { Lacking } from '../sync/synced-object.js';
@@ -162,12 +170,19 @@ export class SyncEngine {
   };
   readonly #deps: SyncEngineDeps;
   /**
-   * Per channel, the pull in flight: from whom, when it last made progress, and the entries our
-   * digest carried, which count as held by the peer once its final answer shows it took them.
+   * Per channel, the pull in flight: from whom, when it last made progress, the entries our
+   * digest carried, which count as held by the peer once its final answer shows it took them,
+   * and whether that digest was a summary.
    */
   readonly #pulling = new Map<
     string,
-    { peer: NodeId; lastProgress: number; attached?: readonly OutgoingObject[] }
+    {
+      peer: NodeId;
+      lastProgress: number;
+      attached?: readonly OutgoingObject[];
+      /** The hash of the set our digest summarized: an answer naming it ends the pull. */
+      summary?: Uint8Array;
+    }
   >();
   readonly #memory: DigestMemory;
   readonly #quarantine: ClockQuarantine;
@@ -229,11 +244,12 @@ export class SyncEngine {
       if (!this.#idle.due(channel.name, now)) continue;
       const [peer] = sample(this.#deps.random, this.#partners(channel), 1);
       if (peer === undefined) continue;
-      const attached = this.#sendDigests(peer, channel, false, true);
+      const { attached, summary } = this.#sendDigests(peer, channel, false, true);
       this.#pulling.set(channel.name, {
         peer,
         lastProgress: now,
         ...(attached === undefined ? {} : { attached }),
+        ...(summary === undefined ? {} : { summary }),
       });
     }
   }
@@ -259,7 +275,18 @@ export class SyncEngine {
     if (digest.attached !== undefined) this.#merge(from, channel, digest.attached, false);
     const now = this.#deps.timers.monotonic();
     const crossed = digest.reply ? this.#answeredRecently(from, channel.name, now) : undefined;
-    const resolved = this.#memory.receive(from, digest, now);
+    const resolved =
+      digest.summary === undefined
+        ? this.#memory.receive(from, digest, now)
+        : this.#memory.receiveSummary(from, digest, digest.summary, this.#clockSet(channel), now);
+    if (resolved !== undefined && 'answer' in resolved) {
+      this.#idle.active(channel.name);
+      // The answer is our digest to the peer, which answers it with what we lack and a final
+      // chunk: a pull, so that our own round does not summarize to it meanwhile.
+      this.#startPull(channel.name, from, false);
+      this.#sendAnswer(from, channel, resolved.answer);
+      return;
+    }
     if (crossed !== undefined) {
       // A reply within `pullTimeout` of our answer to the peer's whole digest: the peer's round
       // and its reply to ours crossed that answer on the wire, so the answer on its way serves
@@ -289,9 +316,56 @@ export class SyncEngine {
       channel,
     );
     if (digest.reply || !last) return;
-    if (resolved.whole !== undefined && !lacksAnything(channel, resolved.whole)) return;
+    if (resolved.whole !== undefined && !lacksAnything(channel, resolved.whole)) {
+      // The answer to our summary stands for the final chunk our pull waits for: we now know
+      // the peer's whole set, and it holds nothing we lack.
+      if (this.#answersOurSummary(from, channel.name, digest)) this.#endPull(from, channel, digest.fresh);
+      return;
+    }
     // The peer we pull from started a new exchange: our pull went unanswered, ask again.
     if (this.#startPull(channel.name, from, true)) this.#sendDigests(from, channel, true, false);
+  }
+
+  /**
+   * Answers a summary whose buckets differ from ours with our clocks there (ADR 0047), or, when
+   * that does not fit one message, with `unknownBase`: the peer then sends its full digest.
+   */
+  #sendAnswer(to: NodeId, channel: ChannelState, answer: SummaryAnswer): void {
+    const digest: DigestMessage = {
+      type: 'digest',
+      channel: channel.name,
+      reply: false,
+      fresh: this.#deps.isFresh(channel),
+      scopeFrom: '',
+      scopeTo: null,
+      objects: [],
+      answer,
+    };
+    const body = encodeDigest(digest, this.#peers(to));
+    if (body.length > this.#deps.budget()) {
+      this.#sendDeltas(to, [emptyFinal(channel.name, true)], channel);
+      return;
+    }
+    this.#deps.sendDigest(to, body);
+    this.stats.digestsSent++;
+  }
+
+  /** True when `digest` answers the summary our pull of `channel` from `peer` sent. */
+  #answersOurSummary(peer: NodeId, channel: string, digest: DigestMessage): boolean {
+    const pull = this.#pulling.get(channel);
+    return (
+      pull?.peer === peer &&
+      pull.summary !== undefined &&
+      digest.answer !== undefined &&
+      bytesEqual(pull.summary, digest.answer.base)
+    );
+  }
+
+  /** Ends the pull of `channel` from `peer` as its final chunk would (for `syncWith` as well). */
+  #endPull(peer: NodeId, channel: ChannelState, peerFresh: boolean): void {
+    this.#pulling.delete(channel.name);
+    this.#answered(peer, channel.name, true);
+    this.#deps.afterPull(channel, peerFresh);
   }
 
   /**
@@ -373,7 +447,9 @@ export class SyncEngine {
           if (waiter === undefined || now - waiter.lastProgress < this.#deps.config.pullTimeout) continue;
           waiter.lastProgress = now;
           this.#startPull(channel.name, peer, true);
-          this.#sendDigests(peer, channel, false, false);
+          const { summary } = this.#sendDigests(peer, channel, false, false);
+          const pull = this.#pulling.get(channel.name);
+          if (pull !== undefined && summary !== undefined) pull.summary = summary;
         }
         cancelResend = timers.setTimeout(ask, this.#deps.config.pullTimeout);
       };
@@ -394,9 +470,17 @@ export class SyncEngine {
     if (channel === undefined) this.#deps.unknownChannel(delta.channel);
     if (channel === undefined || !channel.allows(from)) return;
     if (delta.unknownBase) {
-      // The peer lost the base our last digest named: start over with a full one.
+      // The peer lost the base our last digest named: start over as at a first contact. A
+      // summary that did not resolve there is answered so too: then the full form, which
+      // always resolves.
       const sent = this.#memory.forgetBases(from, channel.name);
-      if (sent !== undefined) this.#sendDigests(from, channel, sent.reply, false);
+      if (sent === undefined) return;
+      const pull = this.#pulling.get(channel.name);
+      const ours = pull?.peer === from ? pull : undefined;
+      const { summary } = this.#sendDigests(from, channel, sent.reply, false, ours?.summary === undefined);
+      if (ours === undefined) return;
+      if (summary === undefined) delete ours.summary;
+      else ours.summary = summary;
       return;
     }
     this.#deps.meetPeer(channel, delta.fresh);
@@ -591,21 +675,19 @@ export class SyncEngine {
 
   /**
    * Sends our digest of `channel` to `to`. `attach`: when the digest fits one message, add the
-   * entries we believe `to` lacks, if they fit the same message; returns those entries.
+   * entries we believe `to` lacks, if they fit the same message; returns those entries, and the
+   * hash of our set when the digest was a summary. `summarize`: a round's digest too long for
+   * one message may go as a summary (not after the peer could not resolve one).
    */
   #sendDigests(
     to: NodeId,
     channel: ChannelState,
     reply: boolean,
     attach: boolean,
-  ): readonly OutgoingObject[] | undefined {
-    const sources = channel.objects().map(({ id, object }) => ({
-      id,
-      kind: object.kind,
-      name: object.name,
-      clocks: object.clocks(),
-    }));
-    const options = { reply, fresh: this.#deps.isFresh(channel), budget: this.#deps.budget() };
+    summarize = true,
+  ): { attached?: readonly OutgoingObject[]; summary?: Uint8Array } {
+    const sources = digestSources(channel);
+    const options = { reply, fresh: this.#deps.isFresh(channel), budget: this.#deps.budget(), summarize };
     const digests = this.#memory.outgoing(to, channel.name, sources, options);
     const peers = this.#peers(to);
     let attached: OutgoingDelta[] | undefined;
@@ -624,7 +706,11 @@ export class SyncEngine {
       this.#deps.sendDigest(to, body);
       this.stats.digestsSent++;
     }
-    return attached?.flatMap((message) => message.objects);
+    const summary = digests.length === 1 ? digests[0]?.summary?.hash : undefined;
+    return {
+      ...(attached === undefined ? {} : { attached: attached.flatMap((message) => message.objects) }),
+      ...(summary === undefined ? {} : { summary }),
+    };
   }
 
   /**
@@ -672,6 +758,10 @@ export class SyncEngine {
     }
   }
 
+  #clockSet(channel: ChannelState): ClockSet {
+    return clockSetOf(digestSources(channel));
+  }
+
   #peers(to: NodeId): MessagePeers {
     return { sender: this.#deps.self, receiver: to };
   }
@@ -709,6 +799,16 @@ export class SyncEngine {
       this.#scheduleRound(interval * (0.75 + 0.5 * this.#deps.random.next()));
     }, delay);
   }
+}
+
+/** Each object of `channel` as a digest lists it: id, kind, name and clocks by writer. */
+function digestSources(channel: ChannelState): DigestSource[] {
+  return channel.objects().map(({ id, object }) => ({
+    id,
+    kind: object.kind,
+    name: object.name,
+    clocks: object.clocks(),
+  }));
 }
 
 /** An empty last chunk: "nothing (more) for you", or "I do not know your digest's base". */

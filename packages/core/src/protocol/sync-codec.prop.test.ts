@@ -5,7 +5,14 @@ import { mapEntry } from '../crdt/lww-map.js';
 import type { NodeId } from '../ids/node-id.js';
 import type { MessagePeers } from './node-id-codec.js';
 import { decodeDelta, decodeDigest, encodeDelta, encodeDigest, type OutgoingObject } from './sync-codec.js';
-import type { DigestMessage, MapClock, ObjectDelta, ObjectDigest } from './sync-messages.js';
+import type {
+  DigestMessage,
+  DigestSummary,
+  MapClock,
+  ObjectDelta,
+  ObjectDigest,
+  SummaryAnswer,
+} from './sync-messages.js';
 
 const peers: MessagePeers = {
   sender: 'alice' as NodeId,
@@ -100,18 +107,77 @@ const attachedArb: fc.Arbitrary<ObjectDelta[]> = fc.array(
   { maxLength: 3 },
 );
 
-const digestArb: fc.Arbitrary<DigestMessage> = fc.boolean().chain((relative) =>
+const clocksArb = fc.oneof(
   fc.record({
-    type: fc.constant('digest' as const),
-    channel: nameArb,
-    reply: fc.boolean(),
-    fresh: fc.boolean(),
-    scopeFrom: relative ? fc.constant('') : nameArb,
-    scopeTo: relative ? fc.constant(null) : fc.option(nameArb, { nil: null }),
-    objects: fc.array(objectDigestArb(relative), { maxLength: 3 }),
-    ...(relative ? { base: fc.uint8Array({ minLength: 8, maxLength: 8 }) } : {}),
+    kind: fc.constant('map' as const),
+    clocks: fc.uniqueArray(fc.tuple(writerArb, mapClockArb), { selector: ([id]) => id, maxLength: 4 }),
+  }),
+  fc.record({
+    kind: fc.constant('stream' as const),
+    clocks: fc.uniqueArray(fc.tuple(writerArb, streamClockArb), { selector: ([id]) => id, maxLength: 4 }),
   }),
 );
+const hashArb = fc.uint8Array({ minLength: 8, maxLength: 8 });
+
+const summaryArb: fc.Arbitrary<DigestSummary> = fc.record({
+  hash: hashArb,
+  objects: fc.array(
+    fc
+      .tuple(fc.constantFrom('map' as const, 'stream' as const), nameArb, fc.integer({ min: 0, max: 4 }))
+      .chain(([kind, name, bits]) =>
+        fc
+          .uint8Array({ minLength: 4 << bits, maxLength: 4 << bits })
+          .map((fingerprints) => ({ kind, name, bits, fingerprints })),
+      ),
+    { maxLength: 3 },
+  ),
+});
+
+const answerArb: fc.Arbitrary<SummaryAnswer> = fc.record({
+  base: hashArb,
+  hash: hashArb,
+  objects: fc.array(
+    fc.oneof(
+      fc.record({
+        kind: fc.constantFrom('map' as const, 'stream' as const),
+        name: nameArb,
+        held: fc.constant(false as const),
+      }),
+      fc.tuple(clocksArb, nameArb, fc.integer({ min: 0, max: 4 })).chain(([{ kind, clocks }, name, bits]) =>
+        fc.uniqueArray(fc.nat((1 << bits) - 1), { maxLength: 1 << bits }).map((buckets) => ({
+          kind,
+          name,
+          held: true as const,
+          bits,
+          buckets: buckets.sort((x, y) => x - y),
+          clocks,
+        })),
+      ),
+    ),
+    { maxLength: 3 },
+  ),
+});
+
+type Form = 'full' | 'relative' | 'summary' | 'answer';
+
+const digestArb: fc.Arbitrary<DigestMessage> = fc
+  .constantFrom<Form>('full', 'relative', 'summary', 'answer')
+  .chain((form) => {
+    const whole = form === 'full';
+    return fc.record({
+      type: fc.constant('digest' as const),
+      channel: nameArb,
+      reply: fc.boolean(),
+      fresh: fc.boolean(),
+      scopeFrom: whole ? nameArb : fc.constant(''),
+      scopeTo: whole ? fc.option(nameArb, { nil: null }) : fc.constant(null),
+      objects:
+        whole || form === 'relative' ? fc.array(objectDigestArb(!whole), { maxLength: 3 }) : fc.constant([]),
+      ...(form === 'relative' ? { base: hashArb } : {}),
+      ...(form === 'summary' ? { summary: summaryArb } : {}),
+      ...(form === 'answer' ? { answer: answerArb } : {}),
+    });
+  });
 
 /**
  * A map delta as the test compares it: each value's wire bytes beside the entries, read from
@@ -146,8 +212,19 @@ function outgoing(objects: readonly ObjectDelta[]): OutgoingObject[] {
   );
 }
 
+/** An empty whole-channel digest, for hand-made summaries and answers. */
+const base: DigestMessage = {
+  type: 'digest',
+  channel: 'c',
+  reply: false,
+  fresh: false,
+  scopeFrom: '',
+  scopeTo: null,
+  objects: [],
+};
+
 describe('sync codec', () => {
-  it('round-trips digests, relative or full, with entries attached or not', () => {
+  it('round-trips digests, full, relative, summaries and answers, with entries attached or not', () => {
     fc.assert(
       fc.property(digestArb, attachedArb, (digest, attached) => {
         const decoded = decodeDigest(encodeDigest(digest, peers, outgoing(attached)), peers);
@@ -192,6 +269,46 @@ describe('sync codec', () => {
     );
   });
 
+  it('refuses a digest of two forms, summary buckets beyond 12 bits and answer buckets out of order', () => {
+    const flagsOf = (digest: DigestMessage) => encodeDigest(digest, peers);
+    const summary = flagsOf({ ...base, summary: { hash: new Uint8Array(8), objects: [] } });
+    // Summary (16) and relative (4) at once, with the 8 bytes a base would take.
+    const both = Uint8Array.of((summary[0] as number) | 4, ...summary.subarray(1), ...new Uint8Array(8));
+    expect(decodeDigest(both, peers).ok).toBe(false);
+    const wide = flagsOf({
+      ...base,
+      summary: {
+        hash: new Uint8Array(8),
+        objects: [{ kind: 'map', name: 'm', bits: 0, fingerprints: new Uint8Array(4) }],
+      },
+    });
+    // The bits byte sits before the 4 fingerprint bytes at the end.
+    const bitsAt = wide.length - 5;
+    expect(decodeDigest(wide, peers).ok).toBe(true);
+    expect(
+      decodeDigest(
+        Uint8Array.from(wide, (byte, i) => (i === bitsAt ? 13 : byte)),
+        peers,
+      ).ok,
+    ).toBe(false);
+    const answer = (buckets: number[]) =>
+      decodeDigest(
+        flagsOf({
+          ...base,
+          answer: {
+            base: new Uint8Array(8),
+            hash: new Uint8Array(8),
+            objects: [{ kind: 'map', name: 'm', held: true, bits: 2, buckets, clocks: [] }],
+          },
+        }),
+        peers,
+      ).ok;
+    expect(answer([0, 3])).toBe(true);
+    expect(answer([3, 0])).toBe(false);
+    expect(answer([1, 1])).toBe(false);
+    expect(answer([4])).toBe(false);
+  });
+
   it('never throws on arbitrary bytes or truncations, and never reads a peer mark without peers', () => {
     fc.assert(
       fc.property(digestArb, attachedArb, fc.uint8Array({ maxLength: 64 }), (digest, attached, noise) => {
@@ -201,9 +318,11 @@ describe('sync codec', () => {
         }
         expect(() => decodeDigest(noise, peers)).not.toThrow();
         expect(() => decodeDelta(noise, peers)).not.toThrow();
-        const marked = digest.objects.some((o) =>
-          o.clocks.some(([id]) => id === peers.sender || id === peers.receiver),
-        );
+        const clocks = [
+          ...digest.objects.flatMap((o) => o.clocks),
+          ...(digest.answer?.objects ?? []).flatMap((o) => (o.held ? o.clocks : [])),
+        ];
+        const marked = clocks.some(([id]) => id === peers.sender || id === peers.receiver);
         if (marked) expect(decodeDigest(bytes).ok).toBe(false);
       }),
     );

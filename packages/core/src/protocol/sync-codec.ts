@@ -8,6 +8,7 @@ import { MAX_NAME_BYTES } from '../ids/channel-id.js';
 import type { NodeId } from '../ids/node-id.js';
 import { type ByteReader, type DecodeResult, readAll } from '../wire/byte-reader.js';
 import { ByteWriter } from '../wire/byte-writer.js';
+import { readAnswer, readSummary, writeAnswer, writeSummary } from './clock-summary-codec.js';
 import { readMapClock, writeMapClock } from './map-clock-codec.js';
 import { type MessagePeers, readPeerNodeId, writePeerNodeId } from './node-id-codec.js';
 import { readStamp, stampCursor, unzigzag, writeStamp, zigzag } from './stamp-coding.js';
@@ -35,6 +36,8 @@ const DIGEST_REPLY = 1;
 const DIGEST_FRESH = 2;
 const DIGEST_BASE = 4;
 const DIGEST_ATTACHED = 8;
+const DIGEST_SUMMARY = 16;
+const DIGEST_ANSWER = 32;
 const BASE_BYTES = 8;
 const DELTA_PUSH = 1;
 const DELTA_FINAL = 2;
@@ -76,7 +79,8 @@ export interface OutgoingDelta {
  * `attached` entries, when any, travel in the same message, before the digest is acted on: a
  * node opening a round sends what it believes the peer lacks along with its clocks, so a
  * reconnect after a few changes costs one round trip. A relative digest (one with a `base`)
- * writes no scope or writer ranges: they are whole by definition.
+ * writes no scope or writer ranges: they are whole by definition. A summary or an answer to one
+ * (ADR 0047) writes its own body in place of scope and objects.
  */
 export function encodeDigest(
   message: DigestMessage,
@@ -89,10 +93,26 @@ export function encodeDigest(
     (message.reply ? DIGEST_REPLY : 0) |
     (message.fresh ? DIGEST_FRESH : 0) |
     (relative ? DIGEST_BASE : 0) |
-    (attached.length > 0 ? DIGEST_ATTACHED : 0);
+    (attached.length > 0 ? DIGEST_ATTACHED : 0) |
+    (message.summary !== undefined ? DIGEST_SUMMARY : 0) |
+    (message.answer !== undefined ? DIGEST_ANSWER : 0);
   writer.writeU8(flags).writeString(message.channel);
-  if (message.base !== undefined) writer.writeRaw(message.base.subarray(0, BASE_BYTES));
+  if (message.summary !== undefined) writeSummary(writer, message.summary);
+  else if (message.answer !== undefined) writeAnswer(writer, message.answer, peers);
+  else if (message.base !== undefined) writer.writeRaw(message.base.subarray(0, BASE_BYTES));
   else writeRange(writer, message.scopeFrom, message.scopeTo);
+  if (message.summary === undefined && message.answer === undefined)
+    writeDigestObjects(writer, message, peers);
+  if (attached.length > 0) writeDeltaObjects(writer, attached, peers);
+  return writer.finish();
+}
+
+function writeDigestObjects(
+  writer: ByteWriter,
+  message: DigestMessage,
+  peers: MessagePeers | undefined,
+): void {
+  const relative = message.base !== undefined;
   writer.writeVarint(message.objects.length);
   for (const object of message.objects) {
     writer.writeU8(object.kind === 'map' ? KIND_MAP : KIND_STREAM).writeString(object.name);
@@ -104,8 +124,6 @@ export function encodeDigest(
       else writeMapClock(writer, clock);
     }
   }
-  if (attached.length > 0) writeDeltaObjects(writer, attached, peers);
-  return writer.finish();
 }
 
 /** Decodes a digest body that `peers.sender` sent `peers.receiver`, from untrusted bytes; never throws. */
@@ -113,22 +131,14 @@ export function decodeDigest(bytes: Uint8Array, peers?: MessagePeers): DecodeRes
   return readAll(bytes, (reader) => {
     const flags = reader.readU8();
     const channel = reader.readString(MAX_NAME_BYTES);
+    const forms = flags & (DIGEST_BASE | DIGEST_SUMMARY | DIGEST_ANSWER);
+    if (forms !== 0 && (forms & (forms - 1)) !== 0) reader.fail('digest is of two forms at once');
+    const summary = (flags & DIGEST_SUMMARY) === 0 ? undefined : readSummary(reader);
+    const answer = (flags & DIGEST_ANSWER) === 0 ? undefined : readAnswer(reader, peers);
     const base = (flags & DIGEST_BASE) === 0 ? undefined : reader.readRaw(BASE_BYTES).slice();
-    const [scopeFrom, scopeTo] = base === undefined ? readRange(reader) : ['', null];
-    const objects: ObjectDigest[] = [];
-    const objectCount = reader.readBoundedVarint(reader.remaining);
-    for (let i = 0; i < objectCount; i++) {
-      const kind = readKind(reader);
-      const name = reader.readString(MAX_NAME_BYTES);
-      const [from, to] = base === undefined ? readRange(reader) : ['', null];
-      const count = reader.readBoundedVarint(reader.remaining);
-      const clocks: [NodeId, MapClock | StreamClock][] = [];
-      for (let j = 0; j < count; j++) {
-        const id = readPeerNodeId(reader, peers);
-        clocks.push([id, kind === 'map' ? readMapClock(reader) : readStreamClock(reader)]);
-      }
-      objects.push({ kind, name, from, to, clocks });
-    }
+    const whole = summary === undefined && answer === undefined;
+    const [scopeFrom, scopeTo] = base === undefined && whole ? readRange(reader) : ['', null];
+    const objects = whole ? readDigestObjects(reader, base === undefined, peers) : [];
     const attached = (flags & DIGEST_ATTACHED) === 0 ? undefined : readDeltaObjects(reader, peers);
     return {
       type: 'digest',
@@ -138,10 +148,34 @@ export function decodeDigest(bytes: Uint8Array, peers?: MessagePeers): DecodeRes
       scopeFrom,
       scopeTo,
       ...(base === undefined ? {} : { base }),
+      ...(summary === undefined ? {} : { summary }),
+      ...(answer === undefined ? {} : { answer }),
       objects,
       ...(attached === undefined ? {} : { attached }),
     };
   });
+}
+
+function readDigestObjects(
+  reader: ByteReader,
+  ranged: boolean,
+  peers: MessagePeers | undefined,
+): ObjectDigest[] {
+  const objects: ObjectDigest[] = [];
+  const objectCount = reader.readBoundedVarint(reader.remaining);
+  for (let i = 0; i < objectCount; i++) {
+    const kind = readKind(reader);
+    const name = reader.readString(MAX_NAME_BYTES);
+    const [from, to] = ranged ? readRange(reader) : ['', null];
+    const count = reader.readBoundedVarint(reader.remaining);
+    const clocks: [NodeId, MapClock | StreamClock][] = [];
+    for (let j = 0; j < count; j++) {
+      const id = readPeerNodeId(reader, peers);
+      clocks.push([id, kind === 'map' ? readMapClock(reader) : readStreamClock(reader)]);
+    }
+    objects.push({ kind, name, from, to, clocks });
+  }
+  return objects;
 }
 
 /**

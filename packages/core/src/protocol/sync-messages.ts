@@ -91,11 +91,71 @@ export interface DigestMessage {
   readonly base?: Uint8Array;
   readonly objects: readonly ObjectDigest[];
   /**
+   * When set, a *summary* digest: instead of clocks (`objects` is empty, scope is the whole
+   * channel), per object a fingerprint of the clocks in each writer bucket, and the hash of the
+   * whole set. The receiver rebuilds the whole digest from its own clocks when every bucket
+   * matches, else sends an {@link DigestMessage.answer}. Used for a first contact whose full
+   * digest would take several messages (ADR 0047).
+   */
+  readonly summary?: DigestSummary;
+  /**
+   * When set, an *answer* to a summary digest: `objects` is empty, and this names the summary's
+   * set and says how the sender's clocks differ from it, bucket by bucket. The receiver
+   * rebuilds the sender's whole digest from its own summarized set.
+   */
+  readonly answer?: SummaryAnswer;
+  /**
    * Entries the sender believed the receiver lacks, sent along with the digest (with claims, as
    * in an answer): merged before the digest is answered. Absent when none.
    */
   readonly attached?: readonly ObjectDelta[];
 }
+
+/** A whole clock set, fingerprinted by writer buckets (ADR 0047). */
+export interface DigestSummary {
+  /** The 8-byte hash of the whole set (`hashClockSet`): what a rebuilt set must hash to. */
+  readonly hash: Uint8Array;
+  readonly objects: readonly ObjectSummary[];
+}
+
+/**
+ * One object of a summary: its writers fall in `2^bits` buckets by the top bits of SHA-256 of
+ * their id, and each bucket's clocks are fingerprinted in 4 bytes, in bucket order.
+ */
+export interface ObjectSummary {
+  readonly kind: ObjectKind;
+  readonly name: string;
+  readonly bits: number;
+  readonly fingerprints: Uint8Array;
+}
+
+/**
+ * How the answering node's clock set differs from a summarized one: per object whose buckets
+ * differed, all of its clocks in those buckets (or that it does not hold the object).
+ */
+export interface SummaryAnswer {
+  /** The hash of the summarized set (the summary's `hash`). */
+  readonly base: Uint8Array;
+  /** The hash of the answering node's whole set, which the rebuilt set must match. */
+  readonly hash: Uint8Array;
+  readonly objects: readonly BucketClocks[];
+}
+
+/**
+ * One object of a {@link SummaryAnswer}. `held: false`: the sender does not hold the object.
+ * Else its clocks of every writer in the listed `buckets` (of `2^bits`, ascending), replacing
+ * whatever the summarized set held there.
+ */
+export type BucketClocks =
+  | { readonly kind: ObjectKind; readonly name: string; readonly held: false }
+  | {
+      readonly kind: ObjectKind;
+      readonly name: string;
+      readonly held: true;
+      readonly bits: number;
+      readonly buckets: readonly number[];
+      readonly clocks: ReadonlyArray<readonly [NodeId, MapClock | StreamClock]>;
+    };
 
 /** Entries for one channel. */
 export interface DeltaMessage {

@@ -1,12 +1,15 @@
 import { compareTimestamps, ZERO_TIMESTAMP } from '../clock/timestamp.js';
 import type { NodeId } from '../ids/node-id.js';
+import { encodeDigest } from '../protocol/sync-codec.js';
 import type {
   DigestMessage,
+  DigestSummary,
   MapClock,
   ObjectDigest,
   RangeClaim,
   StreamClock,
   StreamDelta,
+  SummaryAnswer,
 } from '../protocol/sync-messages.js';
 import { bytesEqual } from '../storage/bytes.js';
 import {
@@ -19,6 +22,7 @@ import {
   objectClocks,
   toDigestObjects,
 } from './clock-set.js';
+import { applyAnswer, bucketChanges, resolveSummary, summarize } from './clock-summary.js';
 import { buildDigests, type DigestSource } from './digest-builder.js';
 
 interface Received {
@@ -168,6 +172,15 @@ export class DigestMemory {
   receive(from: NodeId, digest: DigestMessage, now: number): ResolvedDigest | undefined {
     const byPeer = peerMap(this.#received, digest.channel);
     const known = byPeer.get(from);
+    if (digest.answer !== undefined) {
+      // An answer to our summary: our summarized set, with the sender's clocks where it differs.
+      const base = this.#baseNamed(from, digest.channel, digest.answer.base);
+      if (base === undefined) return undefined;
+      const clocks = applyAnswer(base, digest.answer.objects);
+      // A fingerprint that matched by chance (or a lying answer) shows here, never later.
+      if (!bytesEqual(hashClockSet(clocks), digest.answer.hash)) return undefined;
+      return this.#rebuilt(from, digest, clocks, digest.answer.hash, now);
+    }
     if (digest.base !== undefined) {
       const base = this.#baseNamed(from, digest.channel, digest.base);
       if (base === undefined) return undefined;
@@ -199,6 +212,45 @@ export class DigestMemory {
         ? digest
         : { ...wholeDigest(digest.channel, clocks), reply: digest.reply, fresh: digest.fresh },
     };
+  }
+
+  /**
+   * Folds a peer's summary digest (`digest`, whose `summary` is given) into memory, given our
+   * own clocks now (`own`). When every
+   * bucket matches ours, the peer's set is ours for those objects: returns it as a whole digest
+   * (checked against the summary's hash; undefined when it differs, so the peer sends a full
+   * one). Otherwise returns the answer that lets the peer rebuild `own`, and remembers `own` as
+   * sent to it, so the peer's next digest may name it as its base.
+   */
+  receiveSummary(
+    from: NodeId,
+    digest: DigestMessage,
+    summary: DigestSummary,
+    own: ClockSet,
+    now: number,
+  ): ResolvedDigest | { readonly answer: SummaryAnswer } | undefined {
+    const resolution = resolveSummary(own, summary.objects);
+    if ('whole' in resolution) {
+      if (!bytesEqual(hashClockSet(resolution.whole), summary.hash)) return undefined;
+      return this.#rebuilt(from, digest, resolution.whole, summary.hash, now);
+    }
+    const hash = hashClockSet(own);
+    this.#recordSent(from, digest.channel, own, hash, false);
+    return { answer: { base: summary.hash, hash, objects: resolution.answer } };
+  }
+
+  /** Remembers `clocks` as the whole set `from` holds now, and returns it as its digest. */
+  #rebuilt(
+    from: NodeId,
+    digest: DigestMessage,
+    clocks: ClockSet,
+    hash: Uint8Array,
+    now: number,
+  ): ResolvedDigest {
+    this.#remember(peerMap(this.#received, digest.channel), from, { at: now, clocks, complete: true, hash });
+    this.#remember(peerMap(this.#believed, digest.channel), from, copyClockSet(clocks));
+    const rebuilt = { ...wholeDigest(digest.channel, clocks), reply: digest.reply, fresh: digest.fresh };
+    return { digest: rebuilt, whole: rebuilt };
   }
 
   /**
@@ -249,36 +301,22 @@ export class DigestMemory {
   }
 
   /**
-   * The digest messages to send `to`: relative to what we last sent it when that fits one
-   * message, else full and chunked. Remembers what was sent.
+   * The digest messages to send `to`: relative to a set both hold when that fits one message
+   * (as the clocks that moved, else as the buckets that differ, ADR 0047); else, when we share
+   * no set with `to` (a first contact, or it lost its memory), a round's digest (`summarize`,
+   * not a reply) whose full form would take several messages goes as a summary in one; else
+   * full and chunked. Remembers what was sent.
    */
   outgoing(
     to: NodeId,
     channel: string,
     sources: readonly DigestSource[],
-    options: { reply: boolean; fresh: boolean; budget: number },
+    options: { reply: boolean; fresh: boolean; budget: number; summarize?: boolean },
   ): DigestMessage[] {
-    const current: ClockSet = new Map();
-    addDigestObjects(
-      current,
-      sources.map((source) => ({
-        kind: source.kind,
-        name: source.name,
-        from: '',
-        to: null,
-        clocks: source.clocks,
-      })),
-    );
-    const byPeer = peerMap(this.#sent, channel);
+    const current = clockSetOf(sources);
     const base = this.#closestBase(to, channel, current);
     const hash = hashClockSet(current);
-    const earlier = byPeer.get(to)?.sets ?? [];
-    const same = earlier.find((set) => bytesEqual(set.hash, hash));
-    const others = earlier.filter((set) => set !== same);
-    this.#remember(byPeer, to, {
-      reply: options.reply,
-      sets: [{ clocks: current, hash, delivered: same?.delivered ?? false }, ...others].slice(0, SENT_SETS),
-    });
+    this.#recordSent(to, channel, current, hash, options.reply);
     if (base !== undefined) {
       const changes = base.changes;
       const relative: DigestMessage = {
@@ -300,7 +338,46 @@ export class DigestMemory {
       );
       if (single !== undefined && single.scopeTo === null) return [relative];
     }
-    return buildDigests(channel, sources, options.reply, options.budget, options.fresh);
+    const full = buildDigests(channel, sources, options.reply, options.budget, options.fresh);
+    if (full.length === 1) return full;
+    const { reply, fresh } = options;
+    const shared = this.#sharedSet(to, channel);
+    if (shared !== undefined) {
+      // A writer of the shared set is gone from ours (a reset, or the peer counted one we never
+      // had): say which buckets differ from that set instead of listing every clock.
+      const answer = { base: shared.hash, hash, objects: bucketChanges(current, shared.clocks) };
+      const bucketed: DigestMessage = { ...wholeDigest(channel, new Map()), reply, fresh, answer };
+      if (encodeDigest(bucketed, undefined).length <= options.budget) return [bucketed];
+      // Too many clocks moved since a set we share for a summary to help: its answer would
+      // list them all.
+      return full;
+    }
+    if (options.summarize !== true || reply) return full;
+    const objects = summarize(channel, current, options.budget);
+    if (objects === undefined) return full;
+    return [{ ...wholeDigest(channel, new Map()), reply, fresh, summary: { hash, objects } }];
+  }
+
+  /** A whole set `peer` holds for certain: the last it sent us, else the newest it answered. */
+  #sharedSet(peer: NodeId, channel: string): { clocks: ClockSet; hash: Uint8Array } | undefined {
+    const received = this.#received.get(channel)?.get(peer);
+    if (received?.complete === true) return { clocks: received.clocks, hash: receivedHash(received) };
+    return this.#sent
+      .get(channel)
+      ?.get(peer)
+      ?.sets.find((set) => set.delivered);
+  }
+
+  /** Remembers `current` (hashed `hash`) as the newest set sent to `to`. */
+  #recordSent(to: NodeId, channel: string, current: ClockSet, hash: Uint8Array, reply: boolean): void {
+    const byPeer = peerMap(this.#sent, channel);
+    const earlier = byPeer.get(to)?.sets ?? [];
+    const same = earlier.find((set) => bytesEqual(set.hash, hash));
+    const others = earlier.filter((set) => set !== same);
+    this.#remember(byPeer, to, {
+      reply,
+      sets: [{ clocks: current, hash, delivered: same?.delivered ?? false }, ...others].slice(0, SENT_SETS),
+    });
   }
 
   /**
@@ -413,6 +490,22 @@ function peerMap<T>(maps: Map<string, Map<NodeId, T>>, channel: string): Map<Nod
     maps.set(channel, byPeer);
   }
   return byPeer;
+}
+
+/** The clock set of a channel's digest sources. */
+export function clockSetOf(sources: readonly DigestSource[]): ClockSet {
+  const set: ClockSet = new Map();
+  addDigestObjects(
+    set,
+    sources.map((source) => ({
+      kind: source.kind,
+      name: source.name,
+      from: '',
+      to: null,
+      clocks: source.clocks,
+    })),
+  );
+  return set;
 }
 
 function asSource(object: DigestMessage['objects'][number]): DigestSource {
