@@ -61,9 +61,7 @@ export class Coordinator implements AsyncDisposable {
    */
   static async create(options: CoordinatorOptions): Promise<Coordinator> {
     const node = new Coordinator(options, await setUpNode(options));
-    const { replayFloors, peerMemory, storage } = node.#parts;
-    await replayFloors.restore(storage);
-    await peerMemory.restore(storage);
+    for (const keeper of node.#parts.keepers) await keeper.restore(node.#parts.storage);
     return node;
   }
 
@@ -106,8 +104,7 @@ export class Coordinator implements AsyncDisposable {
     }
     this.#run();
     this.#parts.horizon.start();
-    this.#parts.replayFloors.start();
-    this.#parts.peerMemory.start();
+    for (const keeper of this.#parts.keepers) keeper.start();
   }
 
   /** Stops gossip and ignores inbound messages until {@link Coordinator.resume}; local reads and writes go on. */
@@ -130,14 +127,14 @@ export class Coordinator implements AsyncDisposable {
    */
   async stop(options: StopOptions = {}): Promise<void> {
     if (this.#state !== 'running' && this.#state !== 'paused') return;
-    const { membership, horizon, replayFloors, peerMemory, writes } = this.#parts;
+    const { membership, horizon, keepers, writes } = this.#parts;
     if (this.#state === 'running' && options.leave !== false) await membership.leave();
     this.#halt();
     horizon.stop();
-    replayFloors.stop();
-    replayFloors.save();
-    peerMemory.stop();
-    peerMemory.save();
+    for (const keeper of keepers) {
+      keeper.stop();
+      keeper.save();
+    }
     for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe();
     // A store that refuses writes (full) must not keep the node from stopping: the failure was
     // reported through `errors`, and what was not written was never acknowledged.

@@ -24,8 +24,10 @@ import { NodeReports } from './node-reports.js';
 import type { NodeSetup } from './node-setup.js';
 import type { CoordinatorOptions, NodeEvent, NodeState } from './node-types.js';
 import { PeerDirectory } from './peer-directory.js';
+import { PeerKeysKeeper } from './peer-keys-keeper.js';
 import { type MembershipService, PeerListMembership } from './peer-list-membership.js';
 import { PeerMemoryKeeper } from './peer-memory.js';
+import type { StateKeeper } from './periodic-save.js';
 import { PROFILES } from './profiles.js';
 import { ReplayFloorKeeper } from './replay-floors.js';
 import { SyncEngine } from './sync-engine.js';
@@ -57,8 +59,8 @@ export interface NodeParts {
   readonly membership: MembershipService;
   readonly engine: SyncEngine;
   readonly horizon: TombstoneHorizon;
-  readonly replayFloors: ReplayFloorKeeper;
-  readonly peerMemory: PeerMemoryKeeper;
+  /** State kept across restarts: replay floors, peer memory, and peer keys when sealed. */
+  readonly keepers: readonly StateKeeper[];
   readonly channels: ChannelRegistry;
   readonly reports: NodeReports;
   /** Stops forwarding the keyring's rotations to `events` (a no-op in open mode). */
@@ -228,8 +230,11 @@ export function assembleNode(options: CoordinatorOptions, setup: NodeSetup, hook
     membership,
     engine,
     horizon,
-    replayFloors,
-    peerMemory,
+    keepers: [
+      replayFloors,
+      peerMemory,
+      ...(keys === undefined ? [] : [new PeerKeysKeeper(keys, writes, timers)]),
+    ],
     channels,
     reports,
     unsubscribeKeyring,

@@ -1,4 +1,5 @@
 import type { WriteQueue } from '../persistence/write-queue.js';
+import type { KeyValueStore } from '../ports/key-value-store.js';
 import type { TimerPort } from '../ports/timer-port.js';
 
 /** A piece of in-memory state kept in one record. */
@@ -52,4 +53,15 @@ export class PeriodicSave {
     this.#savedVersion = version;
     this.#writes.write({ type: 'put', key: this.#state.key, value: this.#state.encode() }).catch(() => {});
   }
+}
+
+/**
+ * A piece of state kept across restarts: read back once at create (before any traffic), then
+ * saved periodically while the node runs and once more at stop.
+ */
+export interface StateKeeper {
+  restore(store: KeyValueStore): Promise<void>;
+  start(): void;
+  stop(): void;
+  save(): void;
 }

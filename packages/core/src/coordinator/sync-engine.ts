@@ -816,7 +816,6 @@ function emptyFinal(channel: string, unknownBase: boolean): OutgoingDelta {
   return { channel, push: false, final: true, fresh: false, unknownBase, objects: [] };
 }
 
-/** A whole digest's clocks, hashed (equal clock sets, equal hashes). */
 /** What we lack compared with a peer's whole digest: entries we can count, writers ahead of us. */
 function whatWeLack(channel: ChannelState, digest: DigestMessage): Lacking {
   let entries = 0;

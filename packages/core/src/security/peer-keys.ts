@@ -59,6 +59,7 @@ export class PeerKeys {
   readonly #unproven = new Set<NodeId>();
   /** Derived pair keys by `keyId:hex(public key)`; bounded like the peers. */
   readonly #pairKeys = new Map<string, Uint8Array>();
+  #version = 0;
 
   /**
    * @param secretKey this node's 32-byte Ed25519 secret key (seed).
@@ -135,9 +136,36 @@ export class PeerKeys {
       this.#unproven.delete(peer);
       record.confirmed = publicKey;
       record.candidates = record.candidates.filter((key) => !bytesEqual(key, publicKey));
+      this.#version++;
     }
     record.confirmedHeardAt = this.#now();
     return replaced;
+  }
+
+  /** Changes whenever an id is bound to a key (what {@link PeerKeys.bindings} returns changes). */
+  get version(): number {
+    return this.#version;
+  }
+
+  /** Every id bound to a proven key, least recently heard first: what a restart should keep. */
+  bindings(): Array<[NodeId, Uint8Array]> {
+    const bound: Array<[NodeId, Uint8Array]> = [];
+    for (const [peer, record] of this.#peers)
+      if (record.confirmed !== undefined) bound.push([peer, record.confirmed]);
+    return bound;
+  }
+
+  /**
+   * Restores bindings saved before a restart (before any traffic): each id is bound to its key
+   * as if just heard, so for {@link PEER_KEY_REBIND_AFTER_MS} after a restart nobody can take a
+   * known peer's id with another key, and the peer's first pair-sealed message opens without a
+   * hello round trip. Unusable keys are skipped; later bindings win.
+   */
+  restoreBindings(bindings: Iterable<readonly [NodeId, Uint8Array]>): void {
+    for (const [peer, publicKey] of bindings) {
+      if (!isUsableKey(publicKey) || bytesEqual(publicKey, this.publicKey)) continue;
+      this.confirm(peer, publicKey.slice());
+    }
   }
 
   /** `peer`'s public key: the bound one, proven by a message that opened under it. */
