@@ -75,7 +75,11 @@ export class HostileNemesis {
     peer.surrogateKeys(victim.target);
     peer.futureEntries(victim.target);
     const seqs = Array.from({ length: FORGED_AHEAD }, (_, i) => author.head + 1 + i);
-    const forgedTo = live.filter((node) => node !== author && this.#random.next() < 0.5);
+    // About half the other nodes, and always one (live has two at least): a round that forged
+    // to nobody would leave a short soak with no forgery to resolve.
+    const candidates = live.filter((node) => node !== author);
+    const forgedTo = candidates.filter(() => this.#random.next() < 0.5);
+    if (forgedTo.length === 0) forgedTo.push(pick(candidates));
     for (const node of forgedTo) peer.forgeEntries(node.target, author.target.id, seqs);
     const replays: string[] = [];
     for (const node of live) {
