@@ -12,7 +12,7 @@ import {
 } from '@shoal/core';
 import { nodeXChaCha20Poly1305, nodeZlibCompression } from '@shoal/node';
 import { SimulatedNetwork } from '@shoal/transport-memory';
-import { recordingPort, type SentMessage, Wiretap } from './shoal-traffic.js';
+import { recordingPort, type SentMessage, TrafficLog, Wiretap } from './shoal-traffic.js';
 import type { MapWrite, Pair, PairSetup, Side, Subject, SyncOutcome } from './subject.js';
 import { mapWrites } from './workload-data.js';
 
@@ -60,11 +60,11 @@ interface Node {
 class ShoalPair implements Pair {
   readonly #net: SimulatedNetwork;
   readonly #nodes: Record<Side, Node>;
-  readonly #log: SentMessage[];
+  readonly #log: TrafficLog;
   /** Keys written since the last sync: converged once both sides agree on each. */
   readonly #pending = new Set<string>();
 
-  private constructor(net: SimulatedNetwork, nodes: Record<Side, Node>, log: SentMessage[]) {
+  private constructor(net: SimulatedNetwork, nodes: Record<Side, Node>, log: TrafficLog) {
     this.#net = net;
     this.#nodes = nodes;
     this.#log = log;
@@ -81,12 +81,12 @@ class ShoalPair implements Pair {
     };
     const secret = sealed ? generateSecret() : undefined;
     const wiretap = secret === undefined ? undefined : new Wiretap(new Keyring(NETWORK, [secret]));
-    const log: SentMessage[] = [];
+    const log = new TrafficLog(wiretap);
     const node = async (seed?: (storage: KeyValueStore) => Promise<void>, id = freshId()): Promise<Node> => {
       const storage = net.storage(id);
       const coordinator = await Coordinator.create({
         id,
-        port: recordingPort(net.connect(id), id, () => net.now(), log, wiretap),
+        port: recordingPort(net.connect(id), id, () => net.now(), log),
         timers: net.timersFor(id),
         random: net.random(id),
         storage,

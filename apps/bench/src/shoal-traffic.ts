@@ -86,27 +86,67 @@ export class Wiretap {
 }
 
 /**
- * Wraps a node's port to log every datagram it sends, by message kind. The simulated
- * network's own counters give totals only; splitting digests, deltas, membership and headers
- * is what tells where the bytes go. Sealed datagrams are opened by `wiretap`.
+ * Every datagram the bench's nodes sent, classified by kind only when read: opening a sealed
+ * datagram and inflating its body to read its flags cost the observer about as much as a
+ * receiver's own work, and counting that inside a timed sync made Shoal look slower than it is.
+ * Datagrams are copied as sent and classified in the order they were sent.
+ */
+export class TrafficLog {
+  readonly #sent: Array<{ time: number; from: NodeId; to: NodeId; bytes: Uint8Array }> = [];
+  readonly #classified: SentMessage[] = [];
+  readonly #wiretap: Wiretap | undefined;
+
+  /** `wiretap`: opens sealed datagrams (omit in open mode). */
+  constructor(wiretap?: Wiretap) {
+    this.#wiretap = wiretap;
+  }
+
+  /** Datagrams sent so far. */
+  get length(): number {
+    return this.#sent.length;
+  }
+
+  /** Notes a datagram `from` sent `to` at virtual time `time` (copied: ports may reuse buffers). */
+  record(time: number, from: NodeId, to: NodeId, bytes: Uint8Array): void {
+    this.#sent.push({ time, from, to, bytes: bytes.slice() });
+  }
+
+  /** The datagrams in `[start, end)`, classified. */
+  slice(start: number, end: number): SentMessage[] {
+    for (let i = this.#classified.length; i < end; i++) {
+      const { time, from, to, bytes } = this.#sent[i] as {
+        time: number;
+        from: NodeId;
+        to: NodeId;
+        bytes: Uint8Array;
+      };
+      let kind: Omit<SentMessage, 'time'>;
+      try {
+        kind = classify(from, to, bytes, this.#wiretap);
+      } catch (error) {
+        throw new Error(`bench could not classify a datagram of ${bytes.length} bytes: ${String(error)}`);
+      }
+      this.#classified.push({ time, ...kind });
+    }
+    return this.#classified.slice(start, end);
+  }
+}
+
+/**
+ * Wraps a node's port to log every datagram it sends into `log`. The simulated network's own
+ * counters give totals only; splitting digests, deltas, membership and headers is what tells
+ * where the bytes go.
  */
 export function recordingPort(
   port: MessagePort,
   self: NodeId,
   now: () => number,
-  log: SentMessage[],
-  wiretap?: Wiretap,
+  log: TrafficLog,
 ): MessagePort {
   return {
     maxMessageSize: port.maxMessageSize,
     send(to, bytes) {
-      let kind: Omit<SentMessage, 'time'>;
-      try {
-        kind = classify(self, to, bytes, wiretap);
-      } catch (error) {
-        throw new Error(`bench could not classify a datagram of ${bytes.length} bytes: ${String(error)}`);
-      }
-      log.push({ time: now(), ...kind });
+      log.record(now(), self, to, bytes);
       port.send(to, bytes);
     },
     onMessage: (handler) => port.onMessage(handler),
