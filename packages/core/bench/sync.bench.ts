@@ -60,7 +60,11 @@ async function addNode(cluster: Cluster, id: string, fanout: number): Promise<vo
   cluster.nodes.push(node);
 }
 
-/** A cluster whose membership has settled (2 s of virtual time). */
+/**
+ * A cluster whose membership has settled (2 s of virtual time) and whose nodes have all proven
+ * their keys to each other (pair sealing's first contact, ADR 0045: under loss a lost hello
+ * costs a second, which is a cost of meeting, not of spreading a write). Capped at 30 s.
+ */
 async function cluster(options: ClusterOptions): Promise<Cluster> {
   const net = new SimulatedNetwork({
     seed: options.seed,
@@ -71,7 +75,16 @@ async function cluster(options: ClusterOptions): Promise<Cluster> {
   const built: Cluster = { net, nodes: [], maps: [] };
   for (let i = 0; i < options.size; i++) await addNode(built, `n${i}`, options.fanout ?? 3);
   await net.runFor(2000);
+  await net.runUntil(() => built.nodes.every((node) => pairedWithAll(node, options.size)), {
+    timeout: 30_000,
+  });
   return built;
+}
+
+/** Whether `node` lists every other member of a `size`-node cluster with a proven key. */
+function pairedWithAll(node: Coordinator, size: number): boolean {
+  const others = node.members().filter((member) => member.id !== node.id);
+  return others.length === size - 1 && others.every((member) => member.publicKey !== undefined);
 }
 
 function percentile(values: readonly number[], p: number): number {

@@ -3,13 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { encodeValue } from '../codec/encode-value.js';
 import { ErrorCode } from '../errors/shoal-error.js';
 import type { NodeId } from '../ids/node-id.js';
-import type { MessageHandler } from '../ports/message-port.js';
 import { encodeEnvelope } from '../protocol/envelope.js';
 import { MessageType } from '../protocol/message-type.js';
 import { Keyring } from '../security/keyring.js';
-import { MessageSealer } from '../security/message-sealer.js';
-import { PeerKeys } from '../security/peer-keys.js';
+import { forgedSource } from '../test-support/forged-source.js';
 import { pushEnvelope } from '../test-support/hostile-peer.js';
+import { keyedSealer } from '../test-support/paired-peer.js';
 import { createNode } from './create-node.js';
 import { encodeHello } from './key-exchange.js';
 
@@ -29,16 +28,7 @@ describe('a holder of the network secret posing as another node (pair sealing, A
     const net = new SimulatedNetwork({ seed: 7, latency: 2 });
     const alice = await createNode({ id: 'alice', ...net.nodePorts('alice'), secret: SECRET });
     const ports = net.nodePorts('bob');
-    // Bytes the transport reports as from any id: what a forged UDP source or a lying relay does.
-    const handlers: MessageHandler[] = [];
-    const subscribe = ports.port.onMessage.bind(ports.port);
-    ports.port.onMessage = (handler) => {
-      handlers.push(handler);
-      return subscribe(handler);
-    };
-    const deliverAs = (from: string, bytes: Uint8Array) => {
-      for (const handler of handlers) handler(from as NodeId, bytes);
-    };
+    const deliverAs = forgedSource(ports.port);
     const bob = await createNode({ id: 'bob', ...ports, secret: SECRET });
     const errors: { code: string; message: string }[] = [];
     bob.errors.subscribe((error) => errors.push({ code: error.code, message: error.message }));
@@ -48,15 +38,10 @@ describe('a holder of the network secret posing as another node (pair sealing, A
     expect(bob.members().find((member) => member.id === 'alice')?.publicKey).toEqual(alice.publicKey);
 
     // Mallory holds the secret and a key of her own, and claims alice's id.
-    const keys = new PeerKeys(new Uint8Array(32).fill(66), () => net.now());
-    keys.offer('bob' as NodeId, bob.publicKey);
-    const mallory = new MessageSealer({
-      networkId: 'shoal',
-      self: 'alice' as NodeId,
+    const { keys, sealer: mallory } = keyedSealer('alice', new Keyring('shoal', [SECRET]), () => net.now(), {
       epoch: 99,
-      keyring: new Keyring('shoal', [SECRET]),
-      identity: keys,
     });
+    keys.offer('bob' as NodeId, bob.publicKey);
     // Sealed under the network key: authentic as from a holder of the secret, not from alice.
     deliverAs('alice', mallory.seal(forgedDelta('alice', 'bob', 'unpaired')));
     // Pair-sealed with her own key: bob tries alice's key, and it does not open.

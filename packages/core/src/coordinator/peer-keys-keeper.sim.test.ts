@@ -2,13 +2,12 @@ import { SimulatedNetwork } from '@shoal/transport-memory';
 import { describe, expect, it } from 'vitest';
 import { encodeValue } from '../codec/encode-value.js';
 import type { NodeId } from '../ids/node-id.js';
-import type { MessageHandler } from '../ports/message-port.js';
 import { encodeEnvelope } from '../protocol/envelope.js';
 import { MessageType } from '../protocol/message-type.js';
 import { Keyring } from '../security/keyring.js';
-import { MessageSealer } from '../security/message-sealer.js';
-import { PeerKeys } from '../security/peer-keys.js';
+import { forgedSource } from '../test-support/forged-source.js';
 import { pushEnvelope } from '../test-support/hostile-peer.js';
+import { keyedSealer } from '../test-support/paired-peer.js';
 import type { Coordinator } from './coordinator.js';
 import { createNode } from './create-node.js';
 import { encodeHello } from './key-exchange.js';
@@ -16,22 +15,14 @@ import { decodePeerKeys, encodePeerKeys } from './peer-keys-keeper.js';
 
 const SECRET = new Uint8Array(32).fill(9);
 
-/** Bob on the simulated network, with a hook to deliver bytes as if from any id (a forged source). */
+/** Bob on the simulated network, and a way to deliver bytes to him as if from any id. */
 async function openBob(net: SimulatedNetwork): Promise<{
   bob: Coordinator;
   deliverAs: (from: string, bytes: Uint8Array) => void;
 }> {
   const ports = net.nodePorts('bob');
-  const handlers: MessageHandler[] = [];
-  const subscribe = ports.port.onMessage.bind(ports.port);
-  ports.port.onMessage = (handler) => {
-    handlers.push(handler);
-    return subscribe(handler);
-  };
+  const deliverAs = forgedSource(ports.port);
   const bob = await createNode({ id: 'bob', ...ports, secret: SECRET });
-  const deliverAs = (from: string, bytes: Uint8Array) => {
-    for (const handler of handlers) handler(from as NodeId, bytes);
-  };
   return { bob, deliverAs };
 }
 
@@ -54,15 +45,10 @@ describe('peer keys kept across a restart (ADR 0045)', () => {
     // Mallory holds the secret and a key of her own and claims alice's id to the restarted bob:
     // a hello with her key, then a delta pair-sealed with it. Without the kept binding her key
     // would be the only one bob knows for alice, and her delta would open and bind it.
-    const keys = new PeerKeys(new Uint8Array(32).fill(77), () => net.now());
-    keys.offer('bob' as NodeId, bob.publicKey);
-    const mallory = new MessageSealer({
-      networkId: 'shoal',
-      self: 'alice' as NodeId,
+    const { keys, sealer: mallory } = keyedSealer('alice', new Keyring('shoal', [SECRET]), () => net.now(), {
       epoch: 99,
-      keyring: new Keyring('shoal', [SECRET]),
-      identity: keys,
     });
+    keys.offer('bob' as NodeId, bob.publicKey);
     deliverAs(
       'alice',
       mallory.seal(

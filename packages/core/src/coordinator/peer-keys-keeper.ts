@@ -1,7 +1,6 @@
 import type { NodeId } from '../ids/node-id.js';
 import { nodeMetaKey } from '../persistence/storage-keys.js';
 import type { WriteQueue } from '../persistence/write-queue.js';
-import type { KeyValueStore } from '../ports/key-value-store.js';
 import { SIGNING_PUBLIC_KEY_BYTES } from '../ports/signer.js';
 import type { TimerPort } from '../ports/timer-port.js';
 import { readNodeId, writeNodeId } from '../protocol/node-id-codec.js';
@@ -50,23 +49,20 @@ export function decodePeerKeys(bytes: Uint8Array): DecodeResult<Array<[NodeId, U
  * by hellos, as on a first start).
  */
 export class PeerKeysKeeper extends PeriodicSave {
-  readonly #keys: PeerKeys;
-
   constructor(keys: PeerKeys, writes: WriteQueue, timers: TimerPort) {
     super(
-      { key: KEY, version: () => keys.version, encode: () => encodePeerKeys(keys.bindings()) },
+      {
+        key: KEY,
+        version: () => keys.version,
+        encode: () => encodePeerKeys(keys.bindings()),
+        restore: (bytes) => {
+          const bindings = decodePeerKeys(bytes);
+          if (bindings.ok) keys.restoreBindings(bindings.value);
+        },
+      },
       writes,
       timers,
       PEER_KEYS_SAVE_INTERVAL,
     );
-    this.#keys = keys;
-  }
-
-  /** Restores the bindings saved in `store`, if any (before any traffic). */
-  async restore(store: KeyValueStore): Promise<void> {
-    const bytes = await store.get(KEY);
-    if (bytes === undefined) return;
-    const bindings = decodePeerKeys(bytes);
-    if (bindings.ok) this.#keys.restoreBindings(bindings.value);
   }
 }

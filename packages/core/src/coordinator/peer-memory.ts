@@ -1,7 +1,6 @@
 import type { NodeId } from '../ids/node-id.js';
 import { nodeMetaKey } from '../persistence/storage-keys.js';
 import type { WriteQueue } from '../persistence/write-queue.js';
-import type { KeyValueStore } from '../ports/key-value-store.js';
 import type { TimerPort } from '../ports/timer-port.js';
 import { readNodeId, writeNodeId } from '../protocol/node-id-codec.js';
 import { decodeDigest, encodeDigest } from '../protocol/sync-codec.js';
@@ -72,8 +71,6 @@ export function decodePeerMemory(bytes: Uint8Array): DecodeResult<SharedBase[]> 
  * a full digest, as every restart did before. A damaged record is ignored.
  */
 export class PeerMemoryKeeper extends PeriodicSave {
-  readonly #memory: DigestMemory;
-
   constructor(memory: DigestMemory, writes: WriteQueue, timers: TimerPort) {
     super(
       {
@@ -83,19 +80,14 @@ export class PeerMemoryKeeper extends PeriodicSave {
           const bytes = encodePeerMemory(memory.sharedBases());
           return bytes.length <= MAX_RECORD_BYTES ? bytes : encodePeerMemory([]);
         },
+        restore: (bytes) => {
+          const bases = decodePeerMemory(bytes);
+          if (bases.ok) memory.restoreBases(bases.value);
+        },
       },
       writes,
       timers,
       PEER_MEMORY_SAVE_INTERVAL,
     );
-    this.#memory = memory;
-  }
-
-  /** Restores the bases saved in `store`, if any (before any traffic). */
-  async restore(store: KeyValueStore): Promise<void> {
-    const bytes = await store.get(KEY);
-    if (bytes === undefined) return;
-    const bases = decodePeerMemory(bytes);
-    if (bases.ok) this.#memory.restoreBases(bases.value);
   }
 }

@@ -10,6 +10,11 @@ export interface SavedState {
   version(): number;
   /** The record's bytes. */
   encode(): Uint8Array;
+  /**
+   * Takes the state back from a saved record at create. Total on any bytes: a damaged record
+   * is ignored (the node starts without that state, as on a first start).
+   */
+  restore(bytes: Uint8Array): void;
 }
 
 /**
@@ -17,7 +22,7 @@ export interface SavedState {
  * stop, through the node's write queue (so it lands in the same batches as everything else).
  * A failed write needs no handler: the write queue reports it and carries it to the next batch.
  */
-export class PeriodicSave {
+export class PeriodicSave implements StateKeeper {
   readonly #state: SavedState;
   readonly #writes: WriteQueue;
   readonly #timers: TimerPort;
@@ -30,6 +35,12 @@ export class PeriodicSave {
     this.#writes = writes;
     this.#timers = timers;
     this.#interval = interval;
+  }
+
+  /** Reads the saved record back, if there is one (at create, before any traffic). */
+  async restore(store: KeyValueStore): Promise<void> {
+    const bytes = await store.get(this.#state.key);
+    if (bytes !== undefined) this.#state.restore(bytes);
   }
 
   start(): void {

@@ -1,7 +1,6 @@
 import type { NodeId } from '../ids/node-id.js';
 import { nodeMetaKey } from '../persistence/storage-keys.js';
 import type { WriteQueue } from '../persistence/write-queue.js';
-import type { KeyValueStore } from '../ports/key-value-store.js';
 import type { TimerPort } from '../ports/timer-port.js';
 import { readNodeId, writeNodeId } from '../protocol/node-id-codec.js';
 import type { MessageSealer } from '../security/message-sealer.js';
@@ -60,27 +59,20 @@ export function decodeReplayFloors(bytes: Uint8Array): DecodeResult<ReplayFloor[
  * empty windows, as before this existed.
  */
 export class ReplayFloorKeeper extends PeriodicSave {
-  readonly #sealer: MessageSealer;
-
   constructor(sealer: MessageSealer, writes: WriteQueue, timers: TimerPort) {
     super(
       {
         key: KEY,
         version: () => sealer.stats().opened,
         encode: () => encodeReplayFloors(sealer.replayFloors()),
+        restore: (bytes) => {
+          const floors = decodeReplayFloors(bytes);
+          if (floors.ok) sealer.restoreReplayFloors(floors.value);
+        },
       },
       writes,
       timers,
       REPLAY_FLOOR_SAVE_INTERVAL,
     );
-    this.#sealer = sealer;
-  }
-
-  /** Restores the floors saved in `store`, if any (before the node hears anything). */
-  async restore(store: KeyValueStore): Promise<void> {
-    const bytes = await store.get(KEY);
-    if (bytes === undefined) return;
-    const floors = decodeReplayFloors(bytes);
-    if (floors.ok) this.#sealer.restoreReplayFloors(floors.value);
   }
 }

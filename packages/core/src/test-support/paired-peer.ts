@@ -23,6 +23,29 @@ export interface PairedPeer {
 }
 
 /**
+ * A sealer speaking as `id` with an identity key of its own (`secretKey`), holding the network
+ * secret (`keyring`, network `shoal`): what a member posing as another node seals with.
+ * `keys` learns receivers' keys (`keys.offer(receiver, key)`) so it can pair-seal to them. An
+ * `epoch` above the real node's keeps its messages from being dropped as stale.
+ */
+export function keyedSealer(
+  id: string,
+  keyring: Keyring,
+  now: () => number,
+  { secretKey = randomBytes(32), epoch = 1 }: { secretKey?: Uint8Array; epoch?: number } = {},
+): { keys: PeerKeys; sealer: MessageSealer } {
+  const keys = new PeerKeys(secretKey, now);
+  const sealer = new MessageSealer({
+    networkId: 'shoal',
+    self: id as NodeId,
+    epoch,
+    keyring,
+    identity: keys,
+  });
+  return { keys, sealer };
+}
+
+/**
  * A holder of the network secret (`keyring`, network `shoal`) with an identity key of its own (`secretKey`, default fresh),
  * connected to `net` as `id`: what a hostile member can do, byte for byte. For tests of what
  * pair sealing lets through and what it refuses.
@@ -34,14 +57,7 @@ export function pairedPeer(
   secretKey: Uint8Array = randomBytes(32),
 ): PairedPeer {
   const port = net.connect(id);
-  const keys = new PeerKeys(secretKey, () => net.now());
-  const sealer = new MessageSealer({
-    networkId: 'shoal',
-    self: id as NodeId,
-    epoch: 1,
-    keyring,
-    identity: keys,
-  });
+  const { keys, sealer } = keyedSealer(id, keyring, () => net.now(), { secretKey });
   const greeted = new Set<string>();
   return {
     publicKey: keys.publicKey,
