@@ -26,7 +26,7 @@ function exchange() {
 }
 
 describe('KeyExchange', () => {
-  it('holds messages to a peer whose key is unknown, asks once a second, and sends them when its hello comes', () => {
+  it('holds messages to a peer whose key is unknown, asks for its key, and sends them when its hello comes', () => {
     const { clock, hellos, resent, subject, peerKey } = exchange();
     const bob = 'bob' as NodeId;
     expect(subject.beforeSend(bob, MessageType.Membership, new Uint8Array(10))).toBe(false);
@@ -43,6 +43,26 @@ describe('KeyExchange', () => {
       MessageType.Digest,
     ]);
     expect(subject.beforeSend(bob, MessageType.Delta, new Uint8Array(1))).toBe(true);
+  });
+
+  it('repeats an unanswered hello after 250 ms, then backs off to once a second, and starts short again later', () => {
+    const { clock, hellos, subject } = exchange();
+    const bob = 'bob' as NodeId;
+    const sentAt: number[] = [];
+    // A message to bob every 50 ms for 4 s: each would ask for a hello.
+    for (let t = 0; t <= 4000; t += 50) {
+      clock.now = t;
+      const before = hellos.length;
+      subject.beforeSend(bob, MessageType.Membership, new Uint8Array(1));
+      if (hellos.length > before) sentAt.push(t);
+    }
+    expect(sentAt).toEqual([0, 250, 750, 1750, 2750, 3750]);
+    // Quiet for more than 2 s: a new exchange repeats quickly again.
+    for (const t of [7000, 7100, 7250]) {
+      clock.now = t;
+      subject.beforeSend(bob, MessageType.Membership, new Uint8Array(1));
+    }
+    expect(hellos.length).toBe(sentAt.length + 2);
   });
 
   it('drops a digest whose round has closed, and anything held longer than 2 s', () => {

@@ -11,6 +11,12 @@ import { ByteWriter } from '../wire/byte-writer.js';
 const WANTS_REPLY = 1;
 /** Least time between two hellos to one peer, in ms (a lost one is sent again after it). */
 const HELLO_INTERVAL_MS = 1000;
+/**
+ * The first repeat of an unanswered hello leaves this soon, and each later one twice as long
+ * after the last, up to {@link HELLO_INTERVAL_MS}: under loss a lost hello then costs a
+ * quarter of a second, not a second, while a peer that never answers still gets one a second.
+ */
+const FIRST_HELLO_RETRY_MS = 250;
 /** Most messages held for one peer whose key is not known yet; the oldest go first. */
 const MAX_HELD_PER_PEER = 64;
 /**
@@ -73,13 +79,14 @@ export interface KeyExchangeDeps {
  * - Sending to a peer that has not yet proven it knows our key (no pair-sealed message from it
  *   yet): an unasked hello goes first, so the message that follows can be opened.
  * - A pair-sealed message from a sender whose key we lack: we ask it for a hello.
- * Hellos to one peer leave at most once per {@link HELLO_INTERVAL_MS}; a lost one is repaired by
- * the next send. A hello's key is only a candidate until a pair-sealed message opens under it
+ * Hellos to one peer are repeated after {@link FIRST_HELLO_RETRY_MS}, then backing off to once
+ * per {@link HELLO_INTERVAL_MS}; a lost one is repaired by the next send. A hello's key is only a candidate until a pair-sealed message opens under it
  * ({@link PeerKeys}), so a forged hello cannot take a live node's id.
  */
 export class KeyExchange {
   readonly #deps: KeyExchangeDeps;
-  readonly #lastHello = new Map<NodeId, number>();
+  /** Per peer, when our last hello left and how long to wait before the next. */
+  readonly #lastHello = new Map<NodeId, { at: number; gap: number }>();
   readonly #held = new Map<NodeId, Array<{ type: MessageType; body: Uint8Array; at: number }>>();
   #heldBytes = 0;
   #refused = 0;
@@ -184,13 +191,19 @@ export class KeyExchange {
     this.#held.delete(peer);
   }
 
-  /** Sends a hello to `to` unless one left within the interval (an answer is paced more tightly). */
+  /** Sends a hello to `to` unless the last one left too recently (see {@link FIRST_HELLO_RETRY_MS}). */
   #hello(to: NodeId, wantsReply: boolean, answer = false): void {
     const now = this.#deps.timers.monotonic();
-    const last = this.#lastHello.get(to) ?? Number.NEGATIVE_INFINITY;
-    if (now - last < (answer ? HELLO_INTERVAL_MS / 4 : HELLO_INTERVAL_MS)) return;
+    const last = this.#lastHello.get(to);
+    const since = last === undefined ? Number.POSITIVE_INFINITY : now - last.at;
+    if (since < (answer ? HELLO_INTERVAL_MS / 4 : (last?.gap ?? 0))) return;
+    // A hello long after the last starts a new exchange: back to the short first repeat.
+    const gap =
+      last === undefined || since > 2 * HELLO_INTERVAL_MS
+        ? FIRST_HELLO_RETRY_MS
+        : Math.min(2 * last.gap, HELLO_INTERVAL_MS);
     this.#lastHello.delete(to);
-    this.#lastHello.set(to, now);
+    this.#lastHello.set(to, { at: now, gap });
     if (this.#lastHello.size > MAX_HELD_PEERS * 16) {
       this.#lastHello.delete(this.#lastHello.keys().next().value as NodeId);
     }
