@@ -173,6 +173,7 @@ export function assembleNode(options: CoordinatorOptions, setup: NodeSetup, hook
     sendDelta: (to, body) => courier.send(to, MessageType.Delta, body),
     budget: () => courier.bodyBudget(),
     deltaBudget: () => courier.deltaBudget(),
+    calibrateDeltas: (body) => courier.calibrateDeltas(body),
     isFresh: (channel) => horizon.isFresh(channel),
     meetPeer: (channel, peerFresh) => horizon.meet(channel, peerFresh),
     afterPull: (channel, peerFresh) => horizon.pulled(channel, peerFresh),

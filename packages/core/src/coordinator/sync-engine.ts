@@ -54,6 +54,8 @@ export interface SyncEngineDeps {
    * enough is fragmented, never lost).
    */
   readonly deltaBudget: () => number;
+  /** Measures how well a full delta chunk compresses, for the next `deltaBudget` (see Courier). */
+  readonly calibrateDeltas: (body: Uint8Array) => void;
   /** True when this node completed a sync of `channel` within the tombstone horizon. */
   readonly isFresh: (channel: ChannelState) => boolean;
   /**
@@ -120,6 +122,8 @@ export interface SyncWithResult {
  * exchange (the peer asks for what it lacks) costs half a round trip more but nothing wasted.
  */
 const MAX_ATTACHED_CHUNKS = 64;
+/** Chunks an answer must need, at the running compression estimate, to be measured and cut again. */
+const CALIBRATE_AT = 8;
 
 /**
  * How many idle gossip intervals a write counts as news that anti-entropy repairs push on: a
@@ -304,9 +308,7 @@ export class SyncEngine {
       return;
     }
     const last = digest.scopeTo === null;
-    const chunker = new DeltaChunker(channel.name, this.#deps.deltaBudget(), false);
-    for (const plan of planFor(channel, resolved.digest, { peer: from, now })) chunker.add(plan);
-    const messages = chunker.finish();
+    const messages = this.#chunkAnswer(from, channel, planFor(channel, resolved.digest, { peer: from, now }));
     if (last && digest.scopeFrom === '' && messages.length > 0)
       this.#noteAnswered(from, channel.name, messages, now);
     if (last && messages.length === 0) messages.push(emptyFinal(channel.name, false));
@@ -733,6 +735,25 @@ export class SyncEngine {
     for (const plan of plans) chunker.add(plan);
     const messages = chunker.finish().map((message) => ({ ...message, final: false }));
     return messages.length <= MAX_ATTACHED_CHUNKS && chunker.oversized === 0 ? messages : undefined;
+  }
+
+  /**
+   * Cuts an answer into chunks. A large one (several chunks) is cut twice: first by the budget
+   * the running compression average allows, then, once its first chunk's real compression is
+   * measured, by the budget that gives. Chunks a few times larger deflate better too.
+   */
+  #chunkAnswer(to: NodeId, channel: ChannelState, plans: readonly ObjectPlan[]): OutgoingDelta[] {
+    const chunk = () => {
+      const chunker = new DeltaChunker(channel.name, this.#deps.deltaBudget(), false);
+      for (const plan of plans) chunker.add(plan);
+      return chunker.finish();
+    };
+    const messages = chunk();
+    const first = messages[0];
+    if (messages.length < CALIBRATE_AT || first === undefined) return messages;
+    const budget = this.#deps.deltaBudget();
+    this.#deps.calibrateDeltas(encodeDelta(first, this.#peers(to)));
+    return this.#deps.deltaBudget() === budget ? messages : chunk();
   }
 
   /**
