@@ -2,10 +2,15 @@ import { compareTimestamps, type Timestamp } from '../clock/timestamp.js';
 import type { MapEntry } from '../crdt/lww-map.js';
 import type { NodeId } from '../ids/node-id.js';
 
-/** One writer's entries in version order; some may have been replaced since (`dead`). */
+/**
+ * One writer's entries, in version order once `sorted`; some may have been replaced since
+ * (`dead`).
+ */
 interface WriterEntries {
   list: MapEntry[];
   dead: number;
+  /** False after an entry was appended out of version order: sorted before the next read. */
+  sorted: boolean;
 }
 
 /**
@@ -14,9 +19,11 @@ interface WriterEntries {
  * search, not a scan of the whole map per digest (at 1M keys a scan took ~80 ms, every round).
  *
  * Entries that lose their key (replaced, purged) are not removed at once: `isLive` filters them
- * as they are met, and a writer's list is compacted when most of it is dead. A writer's entries
- * almost always arrive in version order (own writes, deltas sorted by writer and version), so
- * adding is an append; an entry out of order (a push overtaking) is inserted where it belongs.
+ * as they are met, and a writer's list is compacted when most of it is dead. Adding is always
+ * an append; a list that got an entry out of version order is sorted once, when next read. A
+ * writer's entries mostly arrive in order (own writes, deltas sorted by writer and version),
+ * but a channel loaded from storage comes in key order, and a peer may send any order: inserting
+ * each in place made loading 200k entries take 22 s (quadratic), and let a peer make it so.
  */
 export class WriterIndex {
   readonly #byWriter = new Map<NodeId, WriterEntries>();
@@ -36,13 +43,13 @@ export class WriterIndex {
   add(entry: MapEntry): void {
     let entries = this.#byWriter.get(entry.writer);
     if (entries === undefined) {
-      entries = { list: [], dead: 0 };
+      entries = { list: [], dead: 0, sorted: true };
       this.#byWriter.set(entry.writer, entries);
     }
     const list = entries.list;
     const last = list[list.length - 1];
-    if (last === undefined || compareTimestamps(entry, last) > 0) list.push(entry);
-    else list.splice(firstAfter(list, entry), 0, entry);
+    if (last !== undefined && compareTimestamps(entry, last) <= 0) entries.sorted = false;
+    list.push(entry);
   }
 
   /** Notes that an entry of `writer` left the map; compacts the writer's list when mostly dead. */
@@ -59,8 +66,14 @@ export class WriterIndex {
 
   /** `writer`'s live entries newer than `after` (all when undefined), in version order. */
   *newerThan(writer: NodeId, after: Timestamp | undefined): Generator<MapEntry> {
-    const list = this.#byWriter.get(writer)?.list;
-    if (list === undefined) return;
+    const entries = this.#byWriter.get(writer);
+    if (entries === undefined) return;
+    if (!entries.sorted) {
+      // TimSort: linear on a list that is a few runs in order, n log n at worst.
+      entries.list.sort(compareTimestamps);
+      entries.sorted = true;
+    }
+    const list = entries.list;
     for (let i = after === undefined ? 0 : firstAfter(list, after); i < list.length; i++) {
       const entry = list[i] as MapEntry;
       if (this.#isLive(entry)) yield entry;
