@@ -1,5 +1,6 @@
 import { plainObject } from '../crdt/plain-object.js';
 import type { Value } from '../crdt/value.js';
+import { asciiString } from '../wire/ascii-string.js';
 import type { DecodeResult } from '../wire/byte-reader.js';
 import { KeyCache } from './key-cache.js';
 import { Tag } from './msgpack-tags.js';
@@ -216,15 +217,8 @@ class ValueReader {
     }
     const start = this.#take(length);
     const bytes = this.#bytes;
-    if (length < NATIVE_UTF8_MIN) {
-      let text = '';
-      for (let i = start; i < start + length; i++) {
-        const byte = bytes[i] as number;
-        if (byte >= 0x80) return decodeUtf8(bytes, start, length);
-        text += String.fromCharCode(byte);
-      }
-      return text;
-    }
+    if (length < NATIVE_UTF8_MIN)
+      return asciiString(bytes, start, start + length) ?? decodeUtf8(bytes, start, length);
     return decodeUtf8(bytes, start, length);
   }
 

@@ -1,3 +1,5 @@
+import { asciiString } from '../wire/ascii-string.js';
+
 /** Keys longer than this are decoded afresh each time: long keys are rare and costly to compare. */
 const MAX_CACHED_KEY = 24;
 const SLOTS = 4096;
@@ -27,8 +29,8 @@ export class KeyCache {
     const slot = hash & (SLOTS - 1);
     const cached = this.#slots[slot];
     if (cached !== undefined && cached.length === length && sameAscii(cached, bytes, start)) return cached;
-    let key = '';
-    for (let i = start; i < end; i++) key += String.fromCharCode(bytes[i] as number);
+    // Checked ASCII above.
+    const key = asciiString(bytes, start, end) as string;
     this.#slots[slot] = key;
     return key;
   }

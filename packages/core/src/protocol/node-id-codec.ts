@@ -1,4 +1,5 @@
 import { isNodeId, MAX_NODE_ID_LENGTH, type NodeId } from '../ids/node-id.js';
+import { asciiString } from '../wire/ascii-string.js';
 import type { ByteReader } from '../wire/byte-reader.js';
 import { ByteWriter } from '../wire/byte-writer.js';
 
@@ -56,14 +57,39 @@ export function readPeerNodeId(reader: ByteReader, peers: MessagePeers | undefin
 
 function readNodeIdAfter(reader: ByteReader, length: number): NodeId {
   if (length === 0) {
-    const raw = reader.readRaw(16);
-    let hex = '';
-    for (const byte of raw) hex += (HEX[byte >> 4] as string) + (HEX[byte & 15] as string);
-    return hex as NodeId;
+    const raw = reader.source;
+    const start = reader.skip(16);
+    for (let i = 0; i < 16; i++) {
+      const byte = raw[start + i] as number;
+      hexCodes[2 * i] = HEX_CODES[byte >> 4] as number;
+      hexCodes[2 * i + 1] = HEX_CODES[byte & 15] as number;
+    }
+    return interned(String.fromCharCode.apply(null, hexCodes) as NodeId);
   }
-  let id = '';
-  for (const byte of reader.readRaw(length)) id += String.fromCharCode(byte);
-  if (!isNodeId(id)) reader.fail('malformed NodeId');
+  const start = reader.skip(length);
+  const id = asciiString(reader.source, start, start + length);
+  if (id === undefined || !isNodeId(id)) reader.fail('malformed NodeId');
+  return interned(id);
+}
+
+const HEX_CODES = Array.from(HEX, (char) => char.charCodeAt(0));
+/** The char codes of a generated id being read: reused, so reading allocates only the id. */
+const hexCodes: number[] = new Array(32).fill(0);
+
+/** Ids read lately, each held once: every entry a writer made names it, loaded or received. */
+const recentIds = new Map<NodeId, NodeId>();
+/** Bound on {@link recentIds}: far above the writers of any channel, small next to its entries. */
+const MAX_RECENT_IDS = 4096;
+
+/**
+ * The copy of `id` already held, if any: a million entries of one writer then share one
+ * string instead of holding a million equal ones.
+ */
+function interned(id: NodeId): NodeId {
+  const known = recentIds.get(id);
+  if (known !== undefined) return known;
+  if (recentIds.size >= MAX_RECENT_IDS) recentIds.clear();
+  recentIds.set(id, id);
   return id;
 }
 

@@ -1,3 +1,5 @@
+import { asciiString } from './ascii-string.js';
+
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
@@ -12,12 +14,10 @@ class OutOfBounds extends Error {}
  */
 export class ByteReader {
   readonly #bytes: Uint8Array;
-  readonly #view: DataView;
   #offset = 0;
 
   constructor(bytes: Uint8Array) {
     this.#bytes = bytes;
-    this.#view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
   /** Bytes not yet read. */
@@ -41,7 +41,13 @@ export class ByteReader {
 
   readU32(): number {
     this.#need(4);
-    const value = this.#view.getUint32(this.#offset);
+    // By hand, not through a DataView: a reader is made per record and per message, and a
+    // view was the dearest part of making one.
+    const bytes = this.#bytes;
+    const at = this.#offset;
+    const value =
+      (bytes[at] as number) * 0x1000000 +
+      (((bytes[at + 1] as number) << 16) | ((bytes[at + 2] as number) << 8) | (bytes[at + 3] as number));
     this.#offset += 4;
     return value;
   }
@@ -92,18 +98,17 @@ export class ByteReader {
 
   /** Varint byte length (at most `maxBytes`) then strict UTF-8. */
   readString(maxBytes: number): string {
-    const bytes = this.readBytes(maxBytes);
-    // Fast path for short ASCII (keys, names, ids): no decoder call.
-    if (bytes.length <= 32) {
-      let ascii = '';
-      let i = 0;
-      for (; i < bytes.length; i++) {
-        const byte = bytes[i] as number;
-        if (byte >= 0x80) break;
-        ascii += String.fromCharCode(byte);
+    const length = this.readBoundedVarint(Math.min(maxBytes, this.remaining));
+    // Fast path for short ASCII (keys, names, ids): no decoder call, no view.
+    if (length <= 32) {
+      const start = this.#offset;
+      const ascii = asciiString(this.#bytes, start, start + length);
+      if (ascii !== undefined) {
+        this.#offset += length;
+        return ascii;
       }
-      if (i === bytes.length) return ascii;
     }
+    const bytes = this.readRaw(length);
     try {
       return utf8.decode(bytes);
     } catch {
