@@ -15,10 +15,18 @@ export function sealValue(value: Uint8Array): Buffer {
   return stored;
 }
 
-/** The value inside `stored` (a view), or undefined when its checksum does not match. */
+/** The value inside `stored` (a copy), or undefined when its checksum does not match. */
 export function openValue(stored: Uint8Array): Uint8Array | undefined {
   if (stored.length < CHECKSUM_BYTES) return undefined;
-  const body = stored.subarray(0, stored.length - CHECKSUM_BYTES);
-  const view = Buffer.from(stored.buffer, stored.byteOffset + body.length, CHECKSUM_BYTES);
-  return view.readUInt32LE(0) === crc32(body) ? body : undefined;
+  const end = stored.length - CHECKSUM_BYTES;
+  // A copy, and the checksum read by hand: any view of what lmdb-js hands out (`subarray`,
+  // `.buffer`, `Buffer.from`) cost a microsecond, three times the copy of a small value.
+  const body = Uint8Array.prototype.slice.call(stored, 0, end);
+  const sum =
+    ((stored[end] as number) |
+      ((stored[end + 1] as number) << 8) |
+      ((stored[end + 2] as number) << 16) |
+      ((stored[end + 3] as number) << 24)) >>>
+    0;
+  return sum === crc32(body) ? body : undefined;
 }

@@ -120,7 +120,10 @@ export class ChannelRegistry {
     const high = await loadChannel(storage, state);
     context.hlc.observe(high);
     // Every own write that ever became durable is at or below the clock's high-water mark.
-    for (const map of state.maps.values()) map.replica.raiseClock(context.self, context.hlc.last);
+    for (const map of state.maps.values()) {
+      map.replica.raiseClock(context.self, context.hlc.last);
+      map.replica.loaded();
+    }
     this.#states.set(name, state);
     return new Channel({
       state,

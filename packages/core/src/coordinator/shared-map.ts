@@ -120,7 +120,7 @@ export class MapObject implements TransactionTarget<string, Value | undefined>, 
   /** Loads a persisted entry (no persistence, no events). */
   load(entry: HeldMapEntry, changeSeq: number): void {
     entry.cursor = changeSeq;
-    this.replica.map.apply(entry);
+    this.replica.load(entry);
   }
 
   /**

@@ -1,12 +1,12 @@
 import type { Timestamp, Version } from '../clock/timestamp.js';
 import { readTimestamp, timestampSize, writeTimestamp } from '../clock/timestamp-codec.js';
-import { decodeValue } from '../codec/decode-value.js';
+import { decodeValueRange } from '../codec/decode-value.js';
 import type { Value } from '../crdt/value.js';
 import { MAX_NAME_BYTES } from '../ids/channel-id.js';
 import { isNodeId, type NodeId } from '../ids/node-id.js';
 import { nodeIdBytes, readNodeId } from '../protocol/node-id-codec.js';
 import { MAX_WIRE_KEY_BYTES } from '../protocol/sync-codec.js';
-import { type ByteReader, type DecodeResult, readAll } from '../wire/byte-reader.js';
+import { ByteReader, type DecodeResult, readAll } from '../wire/byte-reader.js';
 import { ByteWriter, varintSize } from '../wire/byte-writer.js';
 import { MAX_VARINT_BYTES, writeRangeAt, writeRawAt, writeVarintAt } from '../wire/write-at.js';
 
@@ -77,16 +77,25 @@ export function decodeMapRecord(key: Uint8Array, value: Uint8Array): DecodeResul
     const channel = keyReader.readString(MAX_NAME_BYTES);
     const map = keyReader.readString(MAX_NAME_BYTES);
     const entryKey = keyReader.readString(MAX_WIRE_KEY_BYTES);
-    const decoded = readAll(value, (reader) => {
-      const stamp = readTimestamp(reader);
-      const writer = readNodeId(reader);
-      const changeSeq = reader.readVarint();
-      const tombstone = reader.readU8();
-      return { stamp, writer, changeSeq, value: tombstone === 1 ? undefined : readRest(reader) };
-    });
-    if (!decoded.ok) return keyReader.fail(decoded.error);
-    const { stamp, writer, changeSeq } = decoded.value;
-    return { channel, map, key: entryKey, ...stamp, writer, changeSeq, value: decoded.value.value };
+    // The value's reader inside the key's, one result for both: a channel loads a record per
+    // entry, and a result object and closure per part were most of the garbage of a load.
+    const reader = new ByteReader(value);
+    const stamp = readTimestamp(reader);
+    const writer = readNodeId(reader);
+    const changeSeq = reader.readVarint();
+    const tombstone = reader.readU8();
+    const entryValue = tombstone === 1 ? undefined : readRest(reader);
+    reader.expectEnd();
+    return {
+      channel,
+      map,
+      key: entryKey,
+      wall: stamp.wall,
+      counter: stamp.counter,
+      writer,
+      changeSeq,
+      value: entryValue,
+    };
   });
 }
 
@@ -123,7 +132,7 @@ export function decodeStreamRecord(key: Uint8Array, value: Uint8Array): DecodeRe
     const decoded = readAll(value, (reader) => {
       const stamp = readTimestamp(reader);
       const changeSeq = reader.readVarint();
-      return { stamp, changeSeq, payload: reader.readRaw(reader.remaining).slice() };
+      return { stamp, changeSeq, payload: reader.source.slice(reader.skip(reader.remaining)) };
     });
     if (!decoded.ok) return keyReader.fail(decoded.error);
     const { stamp, changeSeq, payload } = decoded.value;
@@ -155,6 +164,9 @@ export function decodeCounterRecord(bytes: Uint8Array): DecodeResult<number> {
 
 /** The stored value (not frozen: the map freezes what it hands out). */
 function readRest(reader: ByteReader): Value {
-  const decoded = decodeValue(reader.readRaw(reader.remaining));
+  // Decoded in place, not through a view: a view of a small (on-heap) array makes the engine
+  // move the array off the heap first, which cost more than decoding it.
+  const end = reader.source.length;
+  const decoded = decodeValueRange(reader.source, reader.skip(reader.remaining), end);
   return decoded.ok ? decoded.value : reader.fail(decoded.error);
 }

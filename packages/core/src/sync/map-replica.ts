@@ -36,6 +36,7 @@ export class MapReplica {
       this.#index.removed(replaced.writer);
     }
     this.#index.add(entry);
+    if (this.#loading) return;
     if (this.#merged === undefined) this.#trackIfBeyond(entry);
     else this.#merged.push(entry);
   });
@@ -59,6 +60,8 @@ export class MapReplica {
    * writer's clock is only known after its claims (see {@link MapReplica.merging}).
    */
   #merged: MapEntry[] | undefined;
+  /** Entries are being loaded from storage: {@link MapReplica.loaded} notes them all at the end. */
+  #loading = false;
 
   /** Own writes newer than `#withheldAfter` are not durable yet: they are not offered to peers. */
   #withheldWriter: NodeId | undefined;
@@ -100,6 +103,22 @@ export class MapReplica {
       this.#merged = undefined;
       for (const entry of merged) if (this.map.entry(entry.key) === entry) this.#trackIfBeyond(entry);
     }
+  }
+
+  /**
+   * Applies an entry loaded from storage. Which loaded entries are held beyond their writer's
+   * clock is noted once, by {@link MapReplica.loaded}: the clocks load after the entries.
+   */
+  load(entry: MapEntry): void {
+    this.#loading = true;
+    this.map.apply(entry);
+  }
+
+  /** Every entry and clock is loaded (own clock raised too): notes the entries held beyond. */
+  loaded(): void {
+    if (!this.#loading) return;
+    this.#loading = false;
+    for (const entry of this.map.allEntries()) this.#trackIfBeyond(entry);
   }
 
   /** The synced clock of `writer` (zero when none). */
