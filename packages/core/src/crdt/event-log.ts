@@ -81,6 +81,8 @@ export interface EventLogOptions {
 interface Registration {
   readonly materializer: Materializer<unknown>;
   state: unknown;
+  /** The log's {@link EventLog} reorder count `state` was folded at: older means refold. */
+  foldedAt: number;
 }
 
 /**
@@ -94,11 +96,18 @@ interface Registration {
  * {@link ChainFingerprint} of every prefix, so digests can reveal such a split.
  *
  * Materializers are updated incrementally when an entry lands at the end of the order (the
- * common case) and refolded from the start when a late entry lands in the middle, so their
- * state always equals a fold over `getAll()`.
+ * common case) and refolded from the start, once, when read after late entries landed in the
+ * middle, so their state always equals a fold over `getAll()`. Likewise the order itself is
+ * appended to and sorted once when next read: a stream loads author by author, and a peer
+ * sends a delta author by author, so inserting each late entry in place was quadratic (200k
+ * entries of two authors took 8 s).
  */
 export class EventLog {
+  /** Every visible entry; in {@link compareStreamEntries} order unless `#reorders` moved on. */
   readonly #ordered: StreamEntry[] = [];
+  /** Times an entry landed out of order or was replaced: `#ordered` is sorted at `#sortedAt`. */
+  #reorders = 0;
+  #sortedAt = 0;
   readonly #byAuthor = new Map<NodeId, StreamEntry[]>();
   readonly #held = new Map<NodeId, Map<number, StreamEntry>>();
   /** Per author, the fingerprint of each prefix 1..seq, flattened: lanes at 2(seq-1), 2(seq-1)+1. */
@@ -124,12 +133,12 @@ export class EventLog {
 
   /** Visible entries in the total order (hlc, author, seq). The array is a snapshot. */
   getAll(): StreamEntry[] {
-    return this.#ordered.slice();
+    return this.#order().slice();
   }
 
   /** The visible entry at `index` of the total order. */
   at(index: number): StreamEntry | undefined {
-    return this.#ordered[index];
+    return this.#order()[index];
   }
 
   /** Highest contiguous seq per author: what this replica has. */
@@ -206,15 +215,39 @@ export class EventLog {
   materialize<S>(materializer: Materializer<S>): MaterializedView<S> {
     const registration: Registration = {
       materializer: materializer as Materializer<unknown>,
-      state: this.#ordered.reduce((state, entry) => materializer.fold(state, entry), materializer.initial()),
+      state: undefined,
+      foldedAt: -1,
     };
     this.#views.add(registration);
+    const log = this;
     return {
       get state() {
-        return registration.state as S;
+        return log.#fresh(registration) as S;
       },
       close: () => this.#views.delete(registration),
     };
+  }
+
+  /** The view's state, refolded first if entries were reordered since it was folded. */
+  #fresh(view: Registration): unknown {
+    if (view.foldedAt !== this.#reorders) {
+      view.state = this.#order().reduce(
+        (state, each) => view.materializer.fold(state, each),
+        view.materializer.initial(),
+      );
+      view.foldedAt = this.#reorders;
+    }
+    return view.state;
+  }
+
+  /** `#ordered`, sorted first if an entry landed out of order since it last was. */
+  #order(): StreamEntry[] {
+    if (this.#sortedAt !== this.#reorders) {
+      // TimSort: linear on a few interleaved runs (a load, author by author), n log n at worst.
+      this.#ordered.sort(compareStreamEntries);
+      this.#sortedAt = this.#reorders;
+    }
+    return this.#ordered;
   }
 
   #hold(entry: StreamEntry): ApplyOutcome {
@@ -254,28 +287,26 @@ export class EventLog {
         : [chain[chain.length - 2] as number, chain[chain.length - 1] as number];
     const [high, low] = chainStep(previous, entry);
     chain.push(high, low);
-    const index = insertionIndex(this.#ordered, entry);
-    const atEnd = index === this.#ordered.length;
-    if (atEnd) this.#ordered.push(entry);
-    else this.#ordered.splice(index, 0, entry);
-    for (const view of this.#views) {
-      view.state = atEnd
-        ? view.materializer.fold(view.state, entry)
-        : this.#ordered.reduce(
-            (state, each) => view.materializer.fold(state, each),
-            view.materializer.initial(),
-          );
+    const last = this.#ordered[this.#ordered.length - 1];
+    const inOrder = last === undefined || compareStreamEntries(last, entry) < 0;
+    // Views folded up to date take an in-order entry incrementally; otherwise they refold on read.
+    const reorders = this.#reorders;
+    if (!inOrder) this.#reorders++;
+    this.#ordered.push(entry);
+    if (inOrder) {
+      for (const view of this.#views) {
+        if (view.foldedAt === reorders) view.state = view.materializer.fold(view.state, entry);
+      }
     }
     for (const listener of this.#listeners) listener(entry, undefined);
   }
 
-  /** Puts `entry` in `existing`'s place: order, fingerprints from its seq on, views refolded. */
+  /** Puts `entry` in `existing`'s place: order, fingerprints from its seq on, views (when read). */
   #replace(log: StreamEntry[], existing: StreamEntry, entry: StreamEntry): void {
     log[entry.seq - 1] = entry;
-    let index = insertionIndex(this.#ordered, existing);
-    while (this.#ordered[index] !== existing) index++;
-    this.#ordered.splice(index, 1);
-    this.#ordered.splice(insertionIndex(this.#ordered, entry), 0, entry);
+    // Rare (a forged or faulty writer): a scan, and the order and views redone when next read.
+    this.#ordered[this.#ordered.indexOf(existing)] = entry;
+    this.#reorders++;
     const chain = this.#chains.get(entry.author) as number[];
     let previous = this.chainAt(entry.author, entry.seq - 1);
     for (let seq = entry.seq; seq <= log.length; seq++) {
@@ -283,27 +314,8 @@ export class EventLog {
       chain[2 * (seq - 1)] = previous[0];
       chain[2 * (seq - 1) + 1] = previous[1];
     }
-    for (const view of this.#views) {
-      view.state = this.#ordered.reduce(
-        (state, each) => view.materializer.fold(state, each),
-        view.materializer.initial(),
-      );
-    }
     for (const listener of this.#listeners) listener(entry, existing);
   }
-}
-
-function insertionIndex(ordered: readonly StreamEntry[], entry: StreamEntry): number {
-  let low = 0;
-  let high = ordered.length;
-  // Fast path: most entries arrive in order.
-  if (high === 0 || compareStreamEntries(ordered[high - 1] as StreamEntry, entry) < 0) return high;
-  while (low < high) {
-    const mid = (low + high) >>> 1;
-    if (compareStreamEntries(ordered[mid] as StreamEntry, entry) < 0) low = mid + 1;
-    else high = mid;
-  }
-  return low;
 }
 
 function sameEntry(a: StreamEntry, b: StreamEntry): boolean {

@@ -20,18 +20,37 @@ const HEADER_BYTES = 8 + 8 + 4;
  * The seq is the run's length and the author is the chain's owner, so neither is hashed.
  */
 export function chainStep(previous: ChainFingerprint, entry: StreamEntry): ChainFingerprint {
-  const header = new Uint8Array(HEADER_BYTES);
-  const view = new DataView(header.buffer);
+  const payload = entry.payload;
+  const length = HEADER_BYTES + payload.length;
+  // Header and payload hashed from one reused buffer: a fresh header, views of it and of the
+  // digest cost as much as the hash (each view of a small array moves it off the engine's heap).
+  const input = length <= scratch.length ? scratch : new Uint8Array(length);
+  const view = input === scratch ? scratchView : new DataView(input.buffer);
   view.setUint32(0, previous[0]);
   view.setUint32(4, previous[1]);
   // A wall below 2^53 splits exactly into a high and a low 32-bit half.
   view.setUint32(8, Math.floor(entry.wall / 2 ** 32));
   view.setUint32(12, entry.wall >>> 0);
   view.setUint32(16, entry.counter);
-  const digest = sha256.create().update(header).update(entry.payload).digest();
-  const out = new DataView(digest.buffer, digest.byteOffset, 8);
-  return [out.getUint32(0), out.getUint32(4)];
+  input.set(payload, HEADER_BYTES);
+  const digest = sha256(input.subarray(0, length));
+  return [lane(digest, 0), lane(digest, 4)];
 }
+
+/** Big-endian u32 at `at` of `bytes`. */
+function lane(bytes: Uint8Array, at: number): number {
+  return (
+    (((bytes[at] as number) << 24) |
+      ((bytes[at + 1] as number) << 16) |
+      ((bytes[at + 2] as number) << 8) |
+      (bytes[at + 3] as number)) >>>
+    0
+  );
+}
+
+/** Holds a step's input when it fits (payloads are mostly small); larger ones get their own. */
+const scratch = new Uint8Array(16 * 1024);
+const scratchView = new DataView(scratch.buffer);
 
 /** True when two fingerprints are equal. */
 export function sameChain(a: ChainFingerprint, b: ChainFingerprint): boolean {
