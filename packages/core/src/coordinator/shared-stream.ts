@@ -5,6 +5,7 @@ import type { NodeId } from '../ids/node-id.js';
 import { putStreamEntry } from '../persistence/entry-puts.js';
 import { StreamEntryKeys } from '../persistence/storage-keys.js';
 import type { ObjectDelta, StreamClock } from '../protocol/sync-messages.js';
+import { appendAll } from '../sync/append-all.js';
 import type { Clock } from '../sync/clock-set.js';
 import type { ObjectPlan } from '../sync/delta-chunker.js';
 import { type PlanAsker, StreamReplica } from '../sync/stream-replica.js';
@@ -89,7 +90,10 @@ export class StreamObject implements TransactionTarget<Uint8Array, undefined>, S
     this.#loading = true;
     for (const { entry } of entries) this.replica.log.apply(entry);
     this.#loading = false;
-    this.#arrivals.push(...entries.slice().sort((a, b) => a.cursor - b.cursor));
+    appendAll(
+      this.#arrivals,
+      entries.slice().sort((a, b) => a.cursor - b.cursor),
+    );
     this.#durableSeq = this.replica.log.seqOf(this.#context.self);
   }
 

@@ -2,6 +2,7 @@ import { compareTimestamps, type Timestamp, ZERO_TIMESTAMP } from '../clock/time
 import { LwwMap, type MapEntry } from '../crdt/lww-map.js';
 import type { NodeId } from '../ids/node-id.js';
 import type { MapClock, RangeClaim } from '../protocol/sync-messages.js';
+import { appendAll } from './append-all.js';
 import { BeyondEntries } from './beyond-entries.js';
 import { HeldBeyondSum, mayHoldUnseen } from './held-beyond.js';
 import type { Lacking } from './synced-object.js';
@@ -242,8 +243,8 @@ export class MapReplica {
         } else later.push(entry);
       }
       // Where the peer holds exactly what we hold in its span, it needs none of it again.
-      if (beyond === undefined || !sum.matches(beyond)) entries.push(...span);
-      entries.push(...later);
+      if (beyond === undefined || !sum.matches(beyond)) appendAll(entries, span);
+      appendAll(entries, later);
     }
     const claims: RangeClaim[] = [];
     for (const [writer, clock] of this.#clocks) {

@@ -2,6 +2,7 @@ import { EventLog, type StreamEntry } from '../crdt/event-log.js';
 import { sameChain } from '../crdt/stream-chain.js';
 import type { NodeId } from '../ids/node-id.js';
 import type { StreamClock } from '../protocol/sync-messages.js';
+import { appendAll } from './append-all.js';
 import type { Lacking } from './synced-object.js';
 
 /** Who asks for a plan, and when: lets a replica pace the resends a split history causes. */
@@ -67,7 +68,7 @@ export class StreamReplica {
       const seq = this.#offered(author);
       const clock = remote.get(author);
       const known = clock === undefined || this.#splits(author, seq, clock, asker) ? 0 : clock.seq;
-      if (seq > known) entries.push(...this.log.entriesAfter(author, known).slice(0, seq - known));
+      if (seq > known) appendAll(entries, this.log.entriesAfter(author, known).slice(0, seq - known));
     }
     return entries;
   }
