@@ -392,10 +392,11 @@ describe.skipIf(unavailable !== undefined)(`netlab (namespaces ${prefix}-*)`, ()
         const [n4, n5] = strangers as [LabNode, LabNode];
         const all = [...nodes, ...strangers];
         const explain = explainAll(all);
+        // Both strangers seal under a key id the good nodes lack (another secret; another
+        // network's key): `unknown-key`, or `auth-failed` once relabelled. Sealed envelopes carry
+        // no network tag, so another network's sealed traffic is not `wrong-network`.
         const badKey = (s: { dropped: Readonly<Record<string, number>> }) =>
           (s.dropped['auth-failed'] ?? 0) + (s.dropped['unknown-key'] ?? 0);
-        const badNetwork = (s: { dropped: Readonly<Record<string, number>> }) =>
-          s.dropped['wrong-network'] ?? 0;
         await waitUntil(
           'the three good nodes to converge and the strangers to run',
           () =>
@@ -406,18 +407,18 @@ describe.skipIf(unavailable !== undefined)(`netlab (namespaces ${prefix}-*)`, ()
           STEP_MS,
         );
         const rejecting = await waitUntil(
-          'each good node to have rejected ≥ 5 messages of each stranger kind',
-          () => nodes.every((node) => badKey(node.latest!) >= 5 && badNetwork(node.latest!) >= 5),
+          'each good node to have rejected ≥ 10 messages of the strangers',
+          () => nodes.every((node) => badKey(node.latest!) >= 10),
           explain,
           STEP_MS,
         );
         n4.command({ cmd: 'set', key: 'n1/k0', value: 'overwritten by n4' });
         n4.command({ cmd: 'append', text: 'n4' });
         n5.command({ cmd: 'set', key: 'n2/k0', value: 'overwritten by n5' });
-        const before = nodes.map((node) => badKey(node.latest!) + badNetwork(node.latest!));
+        const before = nodes.map((node) => badKey(node.latest!));
         await waitUntil(
           '10 more rejected messages after the strangers wrote',
-          () => nodes.every((node, i) => badKey(node.latest!) + badNetwork(node.latest!) >= before[i]! + 10),
+          () => nodes.every((node, i) => badKey(node.latest!) >= before[i]! + 10),
           explain,
           STEP_MS,
         );
@@ -440,7 +441,7 @@ describe.skipIf(unavailable !== undefined)(`netlab (namespaces ${prefix}-*)`, ()
           JSON.stringify(Object.fromEntries(Object.entries(node.latest!.dropped).filter(([, v]) => v > 0)));
         note(
           `wrong secret: good nodes' drops ${nodes.map(drops).join(' ')}; n4's ${drops(n4)}; n5's ${drops(n5)}; ` +
-            `errors ${nodes.map((n) => JSON.stringify(n.latest!.errors)).join(' ')}; ≥5 of each kind rejected after ${rejecting} ms`,
+            `errors ${nodes.map((n) => JSON.stringify(n.latest!.errors)).join(' ')}; ≥10 rejected after ${rejecting} ms`,
         );
       },
       TEST_MS,

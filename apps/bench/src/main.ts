@@ -71,7 +71,7 @@ ${breakdownTable(rows, 'Shoal')}
 - **Shoal**: two Coordinators on a lossless SimulatedNetwork, 10 ms one way, 1200-byte
   datagrams, \`fanout: 0\`, Node's zlib and OpenSSL as \`openNode\` uses them; partitioned
   between syncs, healed to sync; bytes of every datagram sent from the heal until converged
-  (plus answers already under way), security envelope included (12 bytes a message open, 56
+  (plus answers already under way), security envelope included (12 bytes a message open, 48
   sealed). Open mode unless "sealed". Round trips from the first sync message to convergence,
   in units of 20 ms.
 - **Yjs**: \`Y.Map\` of plain objects, \`Y.Array\` of strings; y-protocols sync step 1 and 2 from

@@ -8,7 +8,7 @@ import { NETWORK_TAG_BYTES } from './network-key.js';
  * Envelope format version. Part of the protocol: a receiver drops any other version with
  * reason `version`. Only ever incremented.
  */
-export const ENVELOPE_VERSION = 2;
+export const ENVELOPE_VERSION = 3;
 
 /** Envelope modes on the wire. Values are part of the protocol: only append. */
 export const EnvelopeMode = {
@@ -26,13 +26,16 @@ export const EnvelopeMode = {
 /** One of the {@link EnvelopeMode} values. */
 export type EnvelopeMode = (typeof EnvelopeMode)[keyof typeof EnvelopeMode];
 
-/** The decoded header of an envelope; `keyId` and `nonce` exist only when sealed. */
+/**
+ * The decoded header of an envelope: the network tag only when open, `keyId` and `nonce` only
+ * when sealed (a key id names the network's key already, so a tag beside it would only spend
+ * 8 bytes a message and tell an observer the network's name).
+ */
 export type EnvelopeHeader = {
-  readonly networkTag: Uint8Array;
   readonly epoch: number;
   readonly counter: number;
 } & (
-  | { readonly mode: typeof EnvelopeMode.Open }
+  | { readonly mode: typeof EnvelopeMode.Open; readonly networkTag: Uint8Array }
   | {
       readonly mode: typeof EnvelopeMode.Sealed | typeof EnvelopeMode.Paired;
       readonly keyId: KeyId;
@@ -42,13 +45,14 @@ export type EnvelopeHeader = {
 
 /**
  * Writes the header (see docs/protocol.md §4 for the grammar):
- * `version u8, mode u8, network tag [8], (sealed, paired: key id u32 BE), epoch varint, counter varint,
- * (sealed, paired: nonce [24])`. The sender is not written: every transport reports who sent a message,
+ * `version u8, mode u8, (open: network tag [8]; sealed, paired: key id u32 BE), epoch varint,
+ * counter varint, (sealed, paired: nonce [24])`. The sender is not written: every transport reports who sent a message,
  * and sealing binds that id as associated data (ADR 0010), so it would only repeat 17 bytes.
  */
 export function writeEnvelopeHeader(writer: ByteWriter, header: EnvelopeHeader): void {
-  writer.writeU8(ENVELOPE_VERSION).writeU8(header.mode).writeRaw(header.networkTag);
-  if (header.mode !== EnvelopeMode.Open) writer.writeU32(header.keyId);
+  writer.writeU8(ENVELOPE_VERSION).writeU8(header.mode);
+  if (header.mode === EnvelopeMode.Open) writer.writeRaw(header.networkTag);
+  else writer.writeU32(header.keyId);
   writer.writeVarint(header.epoch).writeVarint(header.counter);
   if (header.mode !== EnvelopeMode.Open) writer.writeRaw(header.nonce);
 }
@@ -63,10 +67,12 @@ export function readEnvelopeHeader(reader: ByteReader): EnvelopeHeader {
   const mode = reader.readU8();
   if (mode !== EnvelopeMode.Open && mode !== EnvelopeMode.Sealed && mode !== EnvelopeMode.Paired)
     reader.fail(`unknown envelope mode ${mode}`);
-  const networkTag = reader.readRaw(NETWORK_TAG_BYTES);
-  const keyId = mode === EnvelopeMode.Open ? 0 : reader.readU32();
+  if (mode === EnvelopeMode.Open) {
+    const networkTag = reader.readRaw(NETWORK_TAG_BYTES);
+    return { mode, networkTag, epoch: reader.readVarint(), counter: reader.readVarint() };
+  }
+  const keyId = reader.readU32();
   const epoch = reader.readVarint();
   const counter = reader.readVarint();
-  if (mode === EnvelopeMode.Open) return { mode, networkTag, epoch, counter };
-  return { mode, networkTag, keyId, epoch, counter, nonce: reader.readRaw(AEAD_NONCE_BYTES) };
+  return { mode, keyId, epoch, counter, nonce: reader.readRaw(AEAD_NONCE_BYTES) };
 }

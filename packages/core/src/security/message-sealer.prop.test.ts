@@ -140,7 +140,8 @@ describe('MessageSealer properties', () => {
         expect(other.open(envelope, 'alice' as NodeId)).toEqual({ ok: false, reason: 'unknown-key' });
         // Relabelled with the receiver's key id, it reaches the AEAD and fails there.
         const relabelled = envelope.slice();
-        new DataView(relabelled.buffer).setUint32(10, new Keyring(NETWORK, [k2]).primaryKeyId);
+        // The key id follows the version and mode bytes.
+        new DataView(relabelled.buffer).setUint32(2, new Keyring(NETWORK, [k2]).primaryKeyId);
         expect(other.open(relabelled, 'alice' as NodeId)).toEqual({ ok: false, reason: 'auth-failed' });
       }),
       { numRuns: 50 },

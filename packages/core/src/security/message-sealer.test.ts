@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ErrorCode, isShoalError } from '../errors/shoal-error.js';
 import type { NodeId } from '../ids/node-id.js';
 import type { Aead } from '../ports/aead.js';
+import { ENVELOPE_VERSION } from './envelope-header.js';
 import { Keyring } from './keyring.js';
 import { MessageSealer, type MessageSealerOptions } from './message-sealer.js';
 import { generateSecret } from './network-secret.js';
@@ -31,10 +32,15 @@ describe('MessageSealer', () => {
         return undefined;
       },
     };
+    // Sealed: another network's key id is not in the keyring (no tag travels with it).
     const work = sealer({ networkId: 'work', keyring: new Keyring('work', [secret]) });
     const home = sealer({ self: bob, aead: counting });
-    expect(home.open(work.seal(body), alice)).toEqual({ ok: false, reason: 'wrong-network' });
+    expect(home.open(work.seal(body), alice)).toEqual({ ok: false, reason: 'unknown-key' });
     expect(opens).toBe(0);
+    // Open: the network tag tells.
+    const openWork = sealer({ networkId: 'work', keyring: 'open' });
+    const openHome = sealer({ self: bob, keyring: 'open' });
+    expect(openHome.open(openWork.seal(body), alice)).toEqual({ ok: false, reason: 'wrong-network' });
   });
 
   it('never accepts open traffic when sealed, nor sealed traffic when open', () => {
@@ -71,7 +77,7 @@ describe('MessageSealer', () => {
   it('drops another version, empty input and non-bytes as such', () => {
     const receiver = sealer({ self: bob });
     const envelope = sealer().seal(body);
-    envelope[0] = 3;
+    envelope[0] = ENVELOPE_VERSION - 1;
     expect(receiver.open(envelope, alice)).toEqual({ ok: false, reason: 'version' });
     expect(receiver.open(new Uint8Array(), alice)).toEqual({ ok: false, reason: 'malformed' });
     expect(receiver.open('hello' as unknown as Uint8Array, alice)).toEqual({
@@ -125,7 +131,7 @@ describe('MessageSealer', () => {
     const envelope = sender.seal(body);
     receiver.open(envelope, alice);
     receiver.open(envelope, alice);
-    receiver.open(new Uint8Array([2]), alice);
+    receiver.open(new Uint8Array([ENVELOPE_VERSION]), alice);
     expect(sender.stats().sealed).toBe(1);
     const stats = receiver.stats();
     expect(stats.opened).toBe(1);
@@ -174,7 +180,7 @@ describe('MessageSealer.overhead', () => {
         expect(sender.seal(new Uint8Array(size)).length - size).toBeLessThanOrEqual(sender.overhead);
       }
     }
-    expect(sealer({ self: 'f'.repeat(32) as NodeId }).overhead).toBe(70);
+    expect(sealer({ self: 'f'.repeat(32) as NodeId }).overhead).toBe(62);
     expect(sealer({ self: 'f'.repeat(32) as NodeId, keyring: 'open' }).overhead).toBe(26);
   });
 });

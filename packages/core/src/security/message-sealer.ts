@@ -25,7 +25,7 @@ export type DropReason =
   | 'malformed'
   /** An envelope version this node does not speak. */
   | 'version'
-  /** Another network's traffic (network tag differs), e.g. on a shared multicast group. */
+  /** Another network's open traffic (network tag differs), e.g. on a shared multicast group. */
   | 'wrong-network'
   /** A sealed envelope at an open node, or an open one at a sealed node. */
   | 'mode-mismatch'
@@ -224,9 +224,10 @@ export class MessageSealer {
    * the AEAD tag): a body of `maxMessageSize - overhead` bytes always fits the transport.
    */
   get overhead(): number {
-    const varints = 2 * 8;
-    const fixed = 2 + NETWORK_TAG_BYTES + varints;
-    return this.#keyring === undefined ? fixed : fixed + 4 + AEAD_NONCE_BYTES + AEAD_TAG_BYTES;
+    const fixed = 2 + 2 * 8;
+    return this.#keyring === undefined
+      ? fixed + NETWORK_TAG_BYTES
+      : fixed + 4 + AEAD_NONCE_BYTES + AEAD_TAG_BYTES;
   }
 
   /**
@@ -252,15 +253,11 @@ export class MessageSealer {
     if (this.#counter > Number.MAX_SAFE_INTEGER) {
       throw new ShoalError(ErrorCode.InvalidState, 'message counter exhausted; restart with a new epoch');
     }
-    const common = {
-      networkTag: this.#tag,
-      epoch: this.#epoch,
-      counter: this.#counter++,
-    };
+    const common = { epoch: this.#epoch, counter: this.#counter++ };
     const writer = new ByteWriter(this.overhead + body.length);
     this.#sealed++;
     if (this.#keyring === undefined) {
-      writeEnvelopeHeader(writer, { ...common, mode: EnvelopeMode.Open });
+      writeEnvelopeHeader(writer, { ...common, mode: EnvelopeMode.Open, networkTag: this.#tag });
       return writer.writeRaw(body).finish();
     }
     const network = this.#keyring.primaryKey();
@@ -333,7 +330,10 @@ export class MessageSealer {
     });
     if (!decoded.ok) return drop('malformed');
     const { header, headerLength, payload } = decoded.value;
-    if (!bytesEqual(header.networkTag, this.#tag)) return drop('wrong-network');
+    // A sealed envelope of another network names a key id this node does not hold.
+    if (header.mode === EnvelopeMode.Open && !bytesEqual(header.networkTag, this.#tag)) {
+      return drop('wrong-network');
+    }
     const sealed = header.mode !== EnvelopeMode.Open;
     if (sealed !== (this.#keyring !== undefined)) return drop('mode-mismatch');
     if (header.mode === EnvelopeMode.Paired && this.#identity === undefined) return drop('mode-mismatch');
