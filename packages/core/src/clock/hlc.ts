@@ -1,12 +1,5 @@
 import { ErrorCode, ShoalError } from '../errors/shoal-error.js';
-import {
-  compareTimestamps,
-  isTimestamp,
-  MAX_COUNTER,
-  MAX_WALL,
-  type Timestamp,
-  ZERO_TIMESTAMP,
-} from './timestamp.js';
+import { isTimestamp, MAX_COUNTER, MAX_WALL, type Timestamp, ZERO_TIMESTAMP } from './timestamp.js';
 
 /** Default bound on how far ahead of our wall clock a remote timestamp may be: 60 s. */
 export const DEFAULT_MAX_DRIFT_MS = 60_000;
@@ -36,17 +29,32 @@ export interface HlcOptions {
 export class Hlc {
   readonly #wallClock: () => number;
   readonly #maxDrift: number;
-  #last: Timestamp;
+  // The last timestamp as two fields, not an object: a local write steps the clock without
+  // allocating (a transaction stamps each of its writes).
+  #wall: number;
+  #counter: number;
 
   constructor(options: HlcOptions) {
     this.#wallClock = options.wallClock;
     this.#maxDrift = options.maxDrift ?? DEFAULT_MAX_DRIFT_MS;
-    this.#last = options.last ?? ZERO_TIMESTAMP;
+    const last = options.last ?? ZERO_TIMESTAMP;
+    this.#wall = last.wall;
+    this.#counter = last.counter;
   }
 
   /** The last timestamp issued or received. */
   get last(): Timestamp {
-    return this.#last;
+    return { wall: this.#wall, counter: this.#counter };
+  }
+
+  /** The wall part of the last timestamp issued or received. */
+  get wall(): number {
+    return this.#wall;
+  }
+
+  /** The counter part of the last timestamp issued or received. */
+  get counter(): number {
+    return this.#counter;
   }
 
   /** The configured drift bound in ms. */
@@ -54,12 +62,22 @@ export class Hlc {
     return this.#maxDrift;
   }
 
-  /** A fresh timestamp for a local event, greater than every one before. */
+  /** Stamps a local event: returns a timestamp greater than every one issued or received. */
   now(): Timestamp {
+    this.advance();
+    return this.last;
+  }
+
+  /**
+   * {@link Hlc.now} without the object: the new timestamp is then {@link Hlc.wall} and
+   * {@link Hlc.counter}.
+   */
+  advance(): void {
     const physical = this.#physical();
-    const last = this.#last;
-    this.#last = physical > last.wall ? { wall: physical, counter: 0 } : this.#tick(last.wall, last.counter);
-    return this.#last;
+    if (physical > this.#wall) {
+      this.#wall = physical;
+      this.#counter = 0;
+    } else this.#tick(this.#wall, this.#counter);
   }
 
   /**
@@ -71,16 +89,16 @@ export class Hlc {
   receive(remote: Timestamp): Timestamp {
     this.check(remote);
     const physical = this.#physical();
-    const last = this.#last;
-    const wall = Math.max(physical, last.wall, remote.wall);
-    let next: Timestamp;
-    if (wall === last.wall && wall === remote.wall)
-      next = this.#tick(wall, Math.max(last.counter, remote.counter));
-    else if (wall === last.wall) next = this.#tick(wall, last.counter);
-    else if (wall === remote.wall) next = this.#tick(wall, remote.counter);
-    else next = { wall, counter: 0 };
-    this.#last = next;
-    return next;
+    const lastWall = this.#wall;
+    const wall = Math.max(physical, lastWall, remote.wall);
+    if (wall === lastWall && wall === remote.wall) this.#tick(wall, Math.max(this.#counter, remote.counter));
+    else if (wall === lastWall) this.#tick(wall, this.#counter);
+    else if (wall === remote.wall) this.#tick(wall, remote.counter);
+    else {
+      this.#wall = wall;
+      this.#counter = 0;
+    }
+    return this.last;
   }
 
   /**
@@ -103,13 +121,24 @@ export class Hlc {
 
   /** Raises the clock to at least `stamp` without drift checks (used when reloading own history). */
   observe(stamp: Timestamp): void {
-    if (compareTimestamps(stamp, this.#last) > 0) this.#last = stamp;
+    // Compared by hand: handing this clock to `compareTimestamps` would make every caller's
+    // field reads there see a second shape.
+    if (stamp.wall > this.#wall || (stamp.wall === this.#wall && stamp.counter > this.#counter)) {
+      this.#wall = stamp.wall;
+      this.#counter = stamp.counter;
+    }
   }
 
-  #tick(wall: number, counter: number): Timestamp {
-    if (counter < MAX_COUNTER) return { wall, counter: counter + 1 };
+  /** Sets the clock to the timestamp after (`wall`, `counter`). */
+  #tick(wall: number, counter: number): void {
+    if (counter < MAX_COUNTER) {
+      this.#wall = wall;
+      this.#counter = counter + 1;
+      return;
+    }
     if (wall >= MAX_WALL) throw new ShoalError(ErrorCode.ClockExhausted, 'hybrid logical clock exhausted');
-    return { wall: wall + 1, counter: 0 };
+    this.#wall = wall + 1;
+    this.#counter = 0;
   }
 
   #physical(): number {

@@ -1,5 +1,6 @@
 import type { Value, ValueObject } from '../crdt/value.js';
 import { ErrorCode, ShoalError } from '../errors/shoal-error.js';
+import type { ByteWriter } from '../wire/byte-writer.js';
 import { resolveLimits, type ValueLimits } from './value-limits.js';
 import { ValueWriter } from './value-writer.js';
 
@@ -65,6 +66,23 @@ export function encodeValueWith(
   try {
     writeChecked(writer, value, resolveLimits(limits));
     return writer.finish(allocate);
+  } finally {
+    releaseWriter(writer);
+  }
+}
+
+/**
+ * {@link encodeValue} appended to `sink`, unless the encoding is longer than `maxBytes`: then
+ * nothing is appended. Returns the encoding's length either way, so the caller can tell which
+ * happened and say why. Internal: a transaction logs its values this way, with no array each.
+ */
+export function encodeValueInto(value: Value, sink: ByteWriter, maxBytes: number): number {
+  const writer = acquireWriter();
+  try {
+    writeChecked(writer, value, resolveLimits(undefined));
+    const length = writer.length;
+    if (length <= maxBytes) writer.copyTo(sink);
+    return length;
   } finally {
     releaseWriter(writer);
   }

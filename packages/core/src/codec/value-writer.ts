@@ -1,3 +1,4 @@
+import type { ByteWriter } from '../wire/byte-writer.js';
 import { Tag } from './msgpack-tags.js';
 
 /** Strings at least this long go through the native encoder; shorter ones are cheaper by hand. */
@@ -39,6 +40,11 @@ export class ValueWriter {
     if (length > 64) bytes.set(this.#buffer.subarray(0, length));
     else for (let i = 0; i < length; i++) bytes[i] = this.#buffer[i] as number;
     return bytes;
+  }
+
+  /** Appends the bytes written to `sink`. */
+  copyTo(sink: ByteWriter): void {
+    sink.writeRange(this.#buffer, 0, this.#length);
   }
 
   writeNil(): void {

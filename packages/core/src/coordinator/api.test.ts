@@ -213,6 +213,50 @@ describe('transact', () => {
     });
     expect(map.get('a')).toBe(2);
   });
+
+  it("stores each write's own bytes when a value's getter writes inside the transaction", async () => {
+    const storage = new MemoryStore();
+    const first = await createNode({
+      id: 'solo',
+      ...new SimulatedNetwork({ seed: 5 }).nodePorts('solo'),
+      storage,
+    });
+    const ch = await first.channel('c');
+    const map = ch.map('m');
+    // The getter runs while the outer value is encoded (and again while it is copied): each
+    // run appends an inner write's bytes to the transaction's log ahead of the outer's.
+    let reads = 0;
+    const outer = {
+      get label() {
+        void map.set(`inner-${reads}`, 'x'.repeat(20 + reads++));
+        return 'outer';
+      },
+    };
+    await ch.transact(() => {
+      void map.set('before', 'b');
+      void map.set('outer', outer as never);
+      void map.set('after', [1, 2, 3]);
+    });
+    expect(Object.fromEntries(map.entries())).toEqual({
+      before: 'b',
+      outer: { label: 'outer' },
+      after: [1, 2, 3],
+      'inner-0': 'x'.repeat(20),
+      'inner-1': 'x'.repeat(21),
+    });
+    // What was persisted decodes to what was applied.
+    const copy = new MemoryStore();
+    for await (const [key, value] of storage.scan(new Uint8Array())) await copy.put(key, value);
+    await first.dispose({ leave: false });
+    const second = await createNode({
+      id: 'solo',
+      ...new SimulatedNetwork({ seed: 5 }).nodePorts('solo'),
+      storage: copy,
+    });
+    const reopened = (await second.channel('c')).map('m');
+    expect(Object.fromEntries(reopened.entries())).toEqual(Object.fromEntries(map.entries()));
+    await second.dispose({ leave: false });
+  });
 });
 
 describe('stream limits', () => {

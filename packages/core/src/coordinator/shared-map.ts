@@ -1,5 +1,5 @@
 import { compareTimestamps, type Timestamp, type Version } from '../clock/timestamp.js';
-import { encodeValueWith } from '../codec/encode-value.js';
+import { encodeValueInto, encodeValueWith } from '../codec/encode-value.js';
 import { handOut } from '../crdt/deep-freeze.js';
 import { type HeldMapEntry, type MapEntry, mapEntry } from '../crdt/lww-map.js';
 import { privateCopy } from '../crdt/private-copy.js';
@@ -15,6 +15,7 @@ import type { Clock } from '../sync/clock-set.js';
 import type { ObjectPlan } from '../sync/delta-chunker.js';
 import { MapReplica } from '../sync/map-replica.js';
 import type { Lacking, SyncedObject } from '../sync/synced-object.js';
+import type { ByteWriter } from '../wire/byte-writer.js';
 import { utf8Length } from '../wire/utf8-length.js';
 import { AsyncQueue } from './async-queue.js';
 import { changedSince } from './change-cursors.js';
@@ -130,6 +131,31 @@ export class MapObject implements TransactionTarget<string, Value | undefined>, 
    * limit.
    */
   prepare(key: string, value: Value | undefined): Uint8Array | undefined {
+    this.#checkKey(key);
+    if (value === undefined) return undefined;
+    const bytes = encodeValueWith(value, undefined, recordBytes);
+    const max = this.#context.config.limits.maxValueBytes;
+    if (bytes.length > max) throw valueTooLarge(bytes.length, max);
+    return bytes;
+  }
+
+  /**
+   * {@link MapObject.prepare}, with the encoded value appended to `log` (a transaction's)
+   * instead of an array of its own; returns its length. A delete appends nothing (0), and
+   * neither does a refused write. The bytes are the log's last: a getter in the value, run
+   * while encoding, may have appended its own writes before them.
+   */
+  prepareInto(key: string, value: Value | undefined, log: ByteWriter): number {
+    this.#checkKey(key);
+    if (value === undefined) return 0;
+    const max = this.#context.config.limits.maxValueBytes;
+    const length = encodeValueInto(value, log, max);
+    if (length > max) throw valueTooLarge(length, max);
+    return length;
+  }
+
+  /** Throws {@link ShoalError} for a key a write may not use (or a closed node). */
+  #checkKey(key: string): void {
     this.#context.assertOpen();
     const limits = this.#context.config.limits;
     if (typeof key !== 'string') {
@@ -152,16 +178,6 @@ export class MapObject implements TransactionTarget<string, Value | undefined>, 
         'map key has an unpaired surrogate (not well-formed Unicode)',
       );
     }
-    if (value === undefined) return undefined;
-    const bytes = encodeValueWith(value, undefined, recordBytes);
-    if (bytes.length > limits.maxValueBytes) {
-      throw new ShoalError(
-        ErrorCode.LimitExceeded,
-        `value of ${bytes.length} bytes exceeds maxValueBytes (${limits.maxValueBytes})`,
-        { details: { limit: 'maxValueBytes', max: limits.maxValueBytes, size: bytes.length } },
-      );
-    }
-    return bytes;
   }
 
   /** True when writing `value` (a prepared write's) to `key` would add a key (the `maxKeysPerChannel` measure). */
@@ -191,8 +207,9 @@ export class MapObject implements TransactionTarget<string, Value | undefined>, 
     // Deleting an absent key changes nothing.
     if (value === undefined && !this.replica.map.has(key)) return this.#localWrite;
     const self = this.#context.self;
-    const stamp = this.#context.hlc.now();
-    const entry = mapEntry(key, value, stamp.wall, stamp.counter, self);
+    const hlc = this.#context.hlc;
+    hlc.advance();
+    const entry = mapEntry(key, value, hlc.wall, hlc.counter, self);
     // Peers see the write only once it is durable: after a crash the node must never have
     // shown anyone a write it then forgot (its clock could reissue that timestamp).
     this.replica.withholdAfter(self, this.replica.clockOf(self));
@@ -454,6 +471,13 @@ export class MapObject implements TransactionTarget<string, Value | undefined>, 
   }
 }
 
+/** The error of a value whose encoding, `size` bytes, is over `maxValueBytes` (`max`). */
+function valueTooLarge(size: number, max: number): ShoalError {
+  return new ShoalError(ErrorCode.LimitExceeded, `value of ${size} bytes exceeds maxValueBytes (${max})`, {
+    details: { limit: 'maxValueBytes', max, size },
+  });
+}
+
 function toEvent(entry: MapEntry, cursor: number, local: boolean, origin: string | undefined): MapWatchEvent {
   return {
     key: entry.key,
@@ -602,15 +626,21 @@ export class SharedMap<T extends Value = Value> {
   #write(key: string, value: T | undefined): Promise<void> {
     const transaction = this.#channel.transaction;
     try {
+      if (transaction !== undefined) {
+        const log = transaction.log;
+        const length = this.#object.prepareInto(key, value, log);
+        // Read before the copy: a getter in the value may write to the transaction too.
+        const end = log.length;
+        const start = value === undefined ? -1 : end - length;
+        const stored = value === undefined ? undefined : privateCopy(value);
+        // Any set may add a key: the transaction looks keys up only if that bound is too high.
+        transaction.add(this.#object, key, stored, start, end, stored !== undefined);
+        return transaction.settled;
+      }
       const bytes = this.#object.prepare(key, value);
       // The stored copy is what every peer will decode: normalized and private (frozen when
       // first handed out).
       const stored = value === undefined ? undefined : privateCopy(value);
-      if (transaction !== undefined) {
-        // Any set may add a key: the transaction looks keys up only if that bound is too high.
-        transaction.add(this.#object, key, stored, bytes, stored !== undefined);
-        return transaction.settled;
-      }
       if (this.#object.addsKey(key, stored)) this.#channel.checkKeyRoom(1);
       return this.#object.commit(key, undefined, stored, bytes, 0, bytes?.length ?? 0);
     } catch (error) {

@@ -293,7 +293,7 @@ export class SharedStream {
     try {
       const prepared = this.#object.prepare(payload);
       if (transaction === undefined) return this.#object.commit(prepared, undefined);
-      transaction.add(this.#object, prepared, undefined, undefined, false);
+      transaction.add(this.#object, prepared, undefined, -1, -1, false);
       return transaction.settled;
     } catch (error) {
       // A bad append inside a transaction fails all of it (see SharedMap.set).

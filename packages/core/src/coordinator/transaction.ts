@@ -10,8 +10,8 @@ export interface TransactOptions {
   readonly origin?: string;
 }
 
-/** Slots per write in a transaction's list: target, item, value, end of its encoded bytes. */
-const FIELDS = 4;
+/** Slots per write in a transaction's list: target, item, value, and its encoded bytes' start and end. */
+const FIELDS = 5;
 
 /**
  * Slots per chunk of a transaction's writes. Kept in chunks small enough to be allocated
@@ -36,8 +36,8 @@ export class Transaction {
   readonly origin: string | undefined;
   /**
    * The writes in order, {@link FIELDS} slots each in chunks (no object per write): where
-   * it applies, what (a map key, a stream payload), the value, and where its encoded bytes end
-   * in `#encoded` (-1: none). Emptied once committed or aborted: a caller may keep the
+   * it applies, what (a map key, a stream payload), the value, and where its encoded bytes start
+   * and end in `#encoded` (start -1: none). Emptied once committed or aborted: a caller may keep the
    * transaction alive (through the promise its writes returned), and it must not keep every
    * write with it.
    */
@@ -76,23 +76,32 @@ export class Transaction {
   }
 
   /**
-   * Adds a validated write of `item` and `value` to `target`, with `bytes` (the value encoded,
-   * copied here: the caller may reuse them); `mayAddKey`: it may add a key to the channel (a
-   * bound is enough: {@link Transaction.newKeys} counts exactly when the bound is too high).
+   * The log a write's encoded value is appended to (by a map's `prepareInto`), read at
+   * commit by offsets: one growing buffer, not an array per write.
+   */
+  get log(): ByteWriter {
+    return this.#encoded;
+  }
+
+  /**
+   * Adds a validated write of `item` and `value` to `target`, with the value's encoding at
+   * `[start, end)` of {@link Transaction.log} (start -1: none); `mayAddKey`: it may add a key to
+   * the channel (a bound is enough: {@link Transaction.newKeys} counts exactly when the bound is
+   * too high).
    */
   add<I, V>(
     target: TransactionTarget<I, V>,
     item: I,
     value: V,
-    bytes: Uint8Array | undefined,
+    start: number,
+    end: number,
     mayAddKey: boolean,
   ): void {
-    const end = bytes === undefined ? -1 : this.#encoded.writeRaw(bytes).length;
     if (this.#chunk.length >= CHUNK) {
       this.#writes.push(this.#chunk);
       this.#chunk = [];
     }
-    this.#chunk.push(target, item, value, end);
+    this.#chunk.push(target, item, value, start, end);
     if (mayAddKey) this.#keyAdds++;
   }
 
@@ -127,17 +136,22 @@ export class Transaction {
     let durable: Promise<void> = Promise.resolve();
     const waits: Promise<void>[] = [];
     const encoded = this.#encoded.written();
-    let start = 0;
     for (const writes of this.#chunks()) {
       for (let i = 0; i < writes.length; i += FIELDS) {
-        const end = writes[i + 3] as number;
+        const start = writes[i + 3] as number;
         const target = writes[i] as TransactionTarget;
         // Offsets into the log, not a view per write: a view cost more than the write's copy.
         const next =
-          end < 0
+          start < 0
             ? target.commit(writes[i + 1], this.origin, writes[i + 2], undefined, 0, 0)
-            : target.commit(writes[i + 1], this.origin, writes[i + 2], encoded, start, end);
-        if (end >= 0) start = end;
+            : target.commit(
+                writes[i + 1],
+                this.origin,
+                writes[i + 2],
+                encoded,
+                start,
+                writes[i + 4] as number,
+              );
         if (next !== durable) waits.push(next);
         durable = next;
       }

@@ -28,6 +28,12 @@ interface WriterEntries {
 export class WriterIndex {
   readonly #byWriter = new Map<NodeId, WriterEntries>();
   readonly #isLive: (entry: MapEntry) => boolean;
+  /**
+   * The writer last added to, and its entries: entries come in runs of one writer (own
+   * writes, deltas sorted by writer), so most adds skip the lookup.
+   */
+  #lastWriter: NodeId | undefined;
+  #lastEntries: WriterEntries | undefined;
 
   /** `isLive(entry)`: true while `entry` is still the map's entry for its key. */
   constructor(isLive: (entry: MapEntry) => boolean) {
@@ -41,11 +47,14 @@ export class WriterIndex {
 
   /** Indexes an entry the map now holds. */
   add(entry: MapEntry): void {
-    let entries = this.#byWriter.get(entry.writer);
+    const writer = entry.writer;
+    let entries = writer === this.#lastWriter ? this.#lastEntries : this.#byWriter.get(writer);
     if (entries === undefined) {
       entries = { list: [], dead: 0, sorted: true };
-      this.#byWriter.set(entry.writer, entries);
+      this.#byWriter.set(writer, entries);
     }
+    this.#lastWriter = writer;
+    this.#lastEntries = entries;
     const list = entries.list;
     const last = list[list.length - 1];
     if (last !== undefined && compareTimestamps(entry, last) <= 0) entries.sorted = false;
@@ -60,7 +69,10 @@ export class WriterIndex {
     if (entries.dead > 1024 && entries.dead * 2 > entries.list.length) {
       entries.list = entries.list.filter(this.#isLive);
       entries.dead = 0;
-      if (entries.list.length === 0) this.#byWriter.delete(writer);
+      if (entries.list.length === 0) {
+        this.#byWriter.delete(writer);
+        if (writer === this.#lastWriter) this.#lastEntries = this.#lastWriter = undefined;
+      }
     }
   }
 

@@ -58,6 +58,21 @@ export class ByteWriter {
     return this;
   }
 
+  /**
+   * Raw bytes `source[start, end)`, no length prefix and no view of `source` (making one costs
+   * more than copying a short range).
+   */
+  writeRange(source: Uint8Array, start: number, end: number): this {
+    const length = end - start;
+    this.#reserve(length);
+    const buffer = this.#buffer;
+    const at = this.#length;
+    if (length > 64) buffer.set(source.subarray(start, end), at);
+    else for (let i = 0; i < length; i++) buffer[at + i] = source[start + i] as number;
+    this.#length += length;
+    return this;
+  }
+
   /** Varint length, then the bytes. */
   writeBytes(bytes: Uint8Array): this {
     return this.writeVarint(bytes.length).writeRaw(bytes);
