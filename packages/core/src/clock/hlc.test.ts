@@ -69,6 +69,29 @@ describe('Hlc', () => {
     }
   });
 
+  it('reads the wall clock once for all the stamps of one step, and again after it', () => {
+    let wall = T0;
+    let reads = 0;
+    const hlc = new Hlc({
+      wallClock: () => {
+        reads++;
+        return wall;
+      },
+    });
+    const stamps = hlc.inOneReading(() =>
+      Array.from({ length: 5 }, () => {
+        wall += 10;
+        // A nested step keeps the outer reading.
+        return hlc.inOneReading(() => hlc.now());
+      }),
+    );
+    expect(reads).toBe(1);
+    expect(stamps.map((stamp) => stamp.wall)).toEqual([T0, T0, T0, T0, T0]);
+    expect(stamps.map((stamp) => stamp.counter)).toEqual([0, 1, 2, 3, 4]);
+    expect(hlc.now()).toEqual({ wall: T0 + 50, counter: 0 });
+    expect(reads).toBe(2);
+  });
+
   it('is strictly monotonic under random local (now or advance), remote and skewed inputs', () => {
     const step = fc.oneof(
       fc.record({

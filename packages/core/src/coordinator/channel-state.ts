@@ -92,7 +92,7 @@ export class ChannelState {
     } finally {
       this.transaction = undefined;
     }
-    return transaction.commit();
+    return this.#context.hlc.inOneReading(() => transaction.commit());
   }
 
   /** The map named `name`, created empty on first use. */
