@@ -214,6 +214,32 @@ describe('transact', () => {
     expect(map.get('a')).toBe(2);
   });
 
+  it('a full channel refuses new keys, written here or merged from a peer, and takes overwrites', async () => {
+    const net = new SimulatedNetwork({ seed: 8, latency: 2 });
+    const full = await createNode({
+      id: 'full',
+      ...net.nodePorts('full'),
+      config: { limits: { maxKeysPerChannel: 2 } },
+    });
+    const writer = await createNode({ id: 'writer', ...net.nodePorts('writer') });
+    const errors: string[] = [];
+    full.errors.subscribe((error) => errors.push(error.code));
+    const map = (await full.channel('c')).map('m');
+    await map.set('a', 1);
+    await map.set('b', 1);
+    await expect(map.set('c', 1)).rejects.toMatchObject({ code: ErrorCode.LimitExceeded });
+    await map.set('a', 2);
+    const theirs = (await writer.channel('c')).map('m');
+    // Later than this node's writes, so the peer's overwrite of `b` wins here.
+    await net.runFor(1000);
+    await theirs.set('b', 3);
+    await theirs.set('d', 3);
+    expect(await net.runUntil(() => map.get('b') === 3, { timeout: 10_000 })).toBe(true);
+    await net.runFor(2000);
+    expect(Object.fromEntries(map.entries())).toEqual({ a: 2, b: 3 });
+    expect(errors).toContain(ErrorCode.LimitExceeded);
+  });
+
   it("stores each write's own bytes when a value's getter writes inside the transaction", async () => {
     const storage = new MemoryStore();
     const first = await createNode({

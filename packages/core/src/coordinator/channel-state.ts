@@ -52,6 +52,11 @@ export class ChannelState {
     return count;
   }
 
+  /** True when the channel holds `maxKeysPerChannel` keys: a write that adds one is refused. */
+  isFull(): boolean {
+    return this.keyCount() >= this.#context.config.limits.maxKeysPerChannel;
+  }
+
   /** Throws `LIMIT_EXCEEDED` unless the channel has room for `adding` more keys. */
   checkKeyRoom(adding: number): void {
     const max = this.#context.config.limits.maxKeysPerChannel;

@@ -86,9 +86,12 @@ export class WriterIndex {
       entries.sorted = true;
     }
     const list = entries.list;
+    // With no entry of this writer gone from the map, every one listed is live: the check is a
+    // lookup in the map per entry, most of the cost of planning a newcomer's answer.
+    const mayBeDead = entries.dead > 0;
     for (let i = after === undefined ? 0 : firstAfter(list, after); i < list.length; i++) {
       const entry = list[i] as MapEntry;
-      if (this.#isLive(entry)) yield entry;
+      if (!mayBeDead || this.#isLive(entry)) yield entry;
     }
   }
 }
