@@ -1,7 +1,8 @@
+import { plainObject } from '../crdt/plain-object.js';
 import type { Value, ValueObject } from '../crdt/value.js';
 import { ErrorCode, ShoalError } from '../errors/shoal-error.js';
 import type { ByteWriter } from '../wire/byte-writer.js';
-import { resolveLimits, type ValueLimits } from './value-limits.js';
+import { DEFAULT_VALUE_LIMITS, resolveLimits, type ValueLimits } from './value-limits.js';
 import { ValueWriter } from './value-writer.js';
 
 /** Why {@link encodeValue} refused a value; `details.reason` of its {@link ShoalError}. */
@@ -50,39 +51,47 @@ class Refusal {
  * `reason` (an {@link UnsupportedValueReason}). `INVALID_ARGUMENT` for malformed `limits`.
  */
 export function encodeValue(value: Value, limits?: Partial<ValueLimits>): Uint8Array {
-  return encodeValueWith(value, limits, undefined);
-}
-
-/**
- * {@link encodeValue} into an array made by `allocate(length)`, so the library can put bytes
- * it only passes on (to a record) somewhere cheaper than an array of their own. Internal.
- */
-export function encodeValueWith(
-  value: Value,
-  limits: Partial<ValueLimits> | undefined,
-  allocate: ((length: number) => Uint8Array) | undefined,
-): Uint8Array {
   const writer = acquireWriter();
   try {
-    writeChecked(writer, value, resolveLimits(limits));
-    return writer.finish(allocate);
+    writeChecked(writer, value, resolveLimits(limits), false);
+    return writer.finish();
   } finally {
     releaseWriter(writer);
   }
 }
 
+/** What {@link encodeValueCopy} returns. Internal. */
+export interface EncodedValue {
+  /** The private copy. */
+  copy: Value;
+  /** Bytes of the encoding: the last this many of the sink. */
+  length: number;
+}
+
+/** One result, refilled by every call: a write reads it before it makes another. */
+const encoded: EncodedValue = { copy: null, length: 0 };
+
 /**
- * {@link encodeValue} appended to `sink`, unless the encoding is longer than `maxBytes`: then
- * nothing is appended. Returns the encoding's length either way, so the caller can tell which
- * happened and say why. Internal: a transaction logs its values this way, with no array each.
+ * {@link encodeValue} appended to `sink`, with a private copy of the value built in the same
+ * walk: each property (a getter too) is read once, so the copy is exactly what decoding the
+ * bytes gives. A replica keeps the copy; peers and the store get the bytes. The copy is not
+ * frozen (see `handOut`). Nothing is appended when the encoding is longer than `maxBytes`.
+ * Returns a shared result, valid until the next call. Internal.
+ *
+ * The bytes are the sink's last `length` when the call returns: a getter in the value may write
+ * to the same sink while it is read, before these bytes are appended.
+ *
+ * @throws {@link ShoalError} `UNSUPPORTED_VALUE` as {@link encodeValue}.
  */
-export function encodeValueInto(value: Value, sink: ByteWriter, maxBytes: number): number {
+export function encodeValueCopy(value: Value, sink: ByteWriter, maxBytes: number): EncodedValue {
   const writer = acquireWriter();
   try {
-    writeChecked(writer, value, resolveLimits(undefined));
+    const copy = writeChecked(writer, value, DEFAULT_VALUE_LIMITS, true) as Value;
     const length = writer.length;
     if (length <= maxBytes) writer.copyTo(sink);
-    return length;
+    encoded.copy = copy;
+    encoded.length = length;
+    return encoded;
   } finally {
     releaseWriter(writer);
   }
@@ -97,7 +106,7 @@ export function encodeValueInto(value: Value, sink: ByteWriter, maxBytes: number
 export function validateValue(value: unknown, limits?: Partial<ValueLimits>): number {
   const writer = acquireWriter();
   try {
-    writeChecked(writer, value, resolveLimits(limits));
+    writeChecked(writer, value, resolveLimits(limits), false);
     return writer.length;
   } finally {
     releaseWriter(writer);
@@ -119,10 +128,12 @@ function releaseWriter(writer: ValueWriter): void {
   spare = writer;
 }
 
-function writeChecked(writer: ValueWriter, value: unknown, limits: ValueLimits): void {
+/** Writes `value` within `limits`; returns its private copy when `copy` (else undefined). */
+function writeChecked(writer: ValueWriter, value: unknown, limits: ValueLimits, copy: boolean): unknown {
   try {
-    write(writer, value, 0, limits);
+    const copied = write(writer, value, 0, limits, copy);
     if (writer.length > limits.maxBytes) throw tooLarge(writer, limits);
+    return copied;
   } catch (error) {
     if (!(error instanceof Refusal)) throw error;
     const path = error.path.reverse();
@@ -136,21 +147,40 @@ function writeChecked(writer: ValueWriter, value: unknown, limits: ValueLimits):
   }
 }
 
-/** Writes `value`, nested in `depth` containers, or throws a {@link Refusal}. */
-function write(writer: ValueWriter, value: unknown, depth: number, limits: ValueLimits): void {
-  if (typeof value === 'string') writeString(writer, value, limits);
-  else if (typeof value === 'number') {
+/**
+ * Writes `value`, nested in `depth` containers, or throws a {@link Refusal}. With `copy`, returns
+ * what decoding the bytes will give (primitives as they are, `-0` as `0`, fresh containers and
+ * binary), built from the same reads; without, a container's copy is `undefined`.
+ */
+function write(
+  writer: ValueWriter,
+  value: unknown,
+  depth: number,
+  limits: ValueLimits,
+  copy: boolean,
+): unknown {
+  if (typeof value === 'string') {
+    writeString(writer, value, limits);
+    return value;
+  }
+  if (typeof value === 'number') {
     if (!Number.isFinite(value)) throw new Refusal('non-finite-number', `${value} (JSON has no such number)`);
-    writer.writeNumber(value === 0 ? 0 : value);
-  } else if (typeof value === 'boolean') writer.writeBoolean(value);
+    const number = value === 0 ? 0 : value;
+    writer.writeNumber(number);
+    return number;
+  }
+  if (typeof value === 'boolean') writer.writeBoolean(value);
   else if (value === null) writer.writeNil();
   else if (typeof value !== 'object') {
     throw new Refusal('type', value === undefined ? 'undefined' : `a ${typeof value}`);
-  } else if (value instanceof Uint8Array) writeBinary(writer, value, limits);
-  else if (depth >= limits.maxDepth) {
+  } else if (value instanceof Uint8Array) {
+    writeBinary(writer, value, limits);
+    return copy ? new Uint8Array(value) : undefined;
+  } else if (depth >= limits.maxDepth) {
     throw new Refusal('too-deep', `nested deeper than maxDepth ${limits.maxDepth}`, value);
-  } else if (Array.isArray(value)) writeArray(writer, value, depth, limits);
-  else writeObject(writer, value, depth, limits);
+  } else if (Array.isArray(value)) return writeArray(writer, value, depth, limits, copy);
+  else return writeObject(writer, value, depth, limits, copy);
+  return value;
 }
 
 function writeBinary(writer: ValueWriter, value: Uint8Array, limits: ValueLimits): void {
@@ -178,20 +208,30 @@ function writeArray(
   array: readonly unknown[],
   depth: number,
   limits: ValueLimits,
-): void {
+  copy: boolean,
+): unknown[] | undefined {
   const count = array.length;
   if (count > limits.maxEntries) throw tooManyEntries(count, limits);
   writer.writeArrayHeader(count);
+  const items = copy ? new Array<unknown>(count) : undefined;
   for (let i = 0; i < count; i++) {
     try {
-      write(writer, array[i], depth + 1, limits);
+      const item = write(writer, array[i], depth + 1, limits, copy);
+      if (items !== undefined) items[i] = item;
     } catch (error) {
       throw within(error, i, array);
     }
   }
+  return items;
 }
 
-function writeObject(writer: ValueWriter, object: object, depth: number, limits: ValueLimits): void {
+function writeObject(
+  writer: ValueWriter,
+  object: object,
+  depth: number,
+  limits: ValueLimits,
+  copy: boolean,
+): Record<string, unknown> | undefined {
   const prototype = Object.getPrototypeOf(object);
   if (prototype !== Object.prototype && prototype !== null) {
     const name = (prototype as { constructor?: { name?: unknown } }).constructor?.name;
@@ -203,14 +243,26 @@ function writeObject(writer: ValueWriter, object: object, depth: number, limits:
   const keys = Object.keys(object);
   if (keys.length > limits.maxEntries) throw tooManyEntries(keys.length, limits);
   writer.writeMapHeader(keys.length);
+  const target = copy ? plainObject<unknown>(keys.length) : undefined;
   for (const key of keys) {
     try {
       writeString(writer, key, limits);
-      write(writer, (object as ValueObject)[key], depth + 1, limits);
+      const item = write(writer, (object as ValueObject)[key], depth + 1, limits, copy);
+      if (target === undefined) continue;
+      // `target[key] = …` would set the prototype for `__proto__`; a definition never does.
+      if (key === '__proto__')
+        Object.defineProperty(target, key, {
+          value: item,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      else target[key] = item;
     } catch (error) {
       throw within(error, key, object);
     }
   }
+  return target;
 }
 
 /**

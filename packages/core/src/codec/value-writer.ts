@@ -31,15 +31,9 @@ export class ValueWriter {
     }
   }
 
-  /** A right-sized copy of the bytes written; `allocate(length)` makes the array, when given. */
-  finish(allocate?: (length: number) => Uint8Array): Uint8Array {
-    if (allocate === undefined) return this.#buffer.slice(0, this.#length);
-    const length = this.#length;
-    const bytes = allocate(length);
-    // By hand when short: a `subarray` to copy from would cost more than the copy.
-    if (length > 64) bytes.set(this.#buffer.subarray(0, length));
-    else for (let i = 0; i < length; i++) bytes[i] = this.#buffer[i] as number;
-    return bytes;
+  /** A right-sized copy of the bytes written. */
+  finish(): Uint8Array {
+    return this.#buffer.slice(0, this.#length);
   }
 
   /** Appends the bytes written to `sink`. */

@@ -240,7 +240,7 @@ describe('transact', () => {
     expect(errors).toContain(ErrorCode.LimitExceeded);
   });
 
-  it("stores each write's own bytes when a value's getter writes inside the transaction", async () => {
+  it("stores each write's own bytes, what the replica holds, when a value's getter writes inside the transaction", async () => {
     const storage = new MemoryStore();
     const first = await createNode({
       id: 'solo',
@@ -249,13 +249,13 @@ describe('transact', () => {
     });
     const ch = await first.channel('c');
     const map = ch.map('m');
-    // The getter runs while the outer value is encoded (and again while it is copied): each
-    // run appends an inner write's bytes to the transaction's log ahead of the outer's.
+    // The getter runs once, while the outer value is encoded and copied: its write appends its
+    // bytes to the transaction's log ahead of the outer's, and its answer changes per read.
     let reads = 0;
     const outer = {
       get label() {
-        void map.set(`inner-${reads}`, 'x'.repeat(20 + reads++));
-        return 'outer';
+        void map.set(`inner-${reads}`, 'x'.repeat(20 + reads));
+        return `outer-${reads++}`;
       },
     };
     await ch.transact(() => {
@@ -263,12 +263,23 @@ describe('transact', () => {
       void map.set('outer', outer as never);
       void map.set('after', [1, 2, 3]);
     });
+    // The same outside a transaction: the inner write's record is made while the outer value
+    // is read, from the scratch the outer one then writes to.
+    const plain = {
+      get label() {
+        void map.set('inner-plain', 'y'.repeat(30));
+        return `plain-${reads++}`;
+      },
+    };
+    await map.set('plain', plain as never);
+    expect(reads).toBe(2);
     expect(Object.fromEntries(map.entries())).toEqual({
       before: 'b',
-      outer: { label: 'outer' },
+      outer: { label: 'outer-0' },
       after: [1, 2, 3],
       'inner-0': 'x'.repeat(20),
-      'inner-1': 'x'.repeat(21),
+      plain: { label: 'plain-1' },
+      'inner-plain': 'y'.repeat(30),
     });
     // What was persisted decodes to what was applied.
     const copy = new MemoryStore();

@@ -1,13 +1,11 @@
 import { compareTimestamps, type Timestamp, type Version } from '../clock/timestamp.js';
-import { encodeValueInto, encodeValueWith } from '../codec/encode-value.js';
+import { type EncodedValue, encodeValueCopy } from '../codec/encode-value.js';
 import { handOut } from '../crdt/deep-freeze.js';
 import { type HeldMapEntry, type MapEntry, mapEntry } from '../crdt/lww-map.js';
-import { privateCopy } from '../crdt/private-copy.js';
 import type { Value } from '../crdt/value.js';
 import { ErrorCode, ShoalError } from '../errors/shoal-error.js';
 import type { NodeId } from '../ids/node-id.js';
 import { putMapEntry } from '../persistence/entry-puts.js';
-import { recordBytes } from '../persistence/record-bytes.js';
 import { encodeTimestampRecord } from '../persistence/records.js';
 import { MapEntryKeys, mapClockKey } from '../persistence/storage-keys.js';
 import type { MapClock, MapDelta, ObjectDelta } from '../protocol/sync-messages.js';
@@ -15,7 +13,7 @@ import type { Clock } from '../sync/clock-set.js';
 import type { ObjectPlan } from '../sync/delta-chunker.js';
 import { MapReplica } from '../sync/map-replica.js';
 import type { Lacking, SyncedObject } from '../sync/synced-object.js';
-import type { ByteWriter } from '../wire/byte-writer.js';
+import { ByteWriter } from '../wire/byte-writer.js';
 import { utf8Length } from '../wire/utf8-length.js';
 import { AsyncQueue } from './async-queue.js';
 import { changedSince } from './change-cursors.js';
@@ -125,37 +123,21 @@ export class MapObject implements TransactionTarget<string, Value | undefined>, 
   }
 
   /**
-   * Validates a local write without applying it and returns the value encoded (`undefined` for
-   * a delete): bytes carved by {@link recordBytes}, to be copied into the write's record.
-   * Throws {@link ShoalError} (and changes nothing) for a bad key or value or one over a size
-   * limit.
+   * Validates a local set without applying it: appends the value's encoding to `log` and
+   * returns the private copy the replica will hold, built from the same reads, with the
+   * encoding's length (its bytes are the log's last). Throws {@link ShoalError}, appending
+   * nothing, for a bad key or value or one over a size limit.
    */
-  prepare(key: string, value: Value | undefined): Uint8Array | undefined {
-    this.#checkKey(key);
-    if (value === undefined) return undefined;
-    const bytes = encodeValueWith(value, undefined, recordBytes);
+  prepare(key: string, value: Value, log: ByteWriter): EncodedValue {
+    this.checkKey(key);
     const max = this.#context.config.limits.maxValueBytes;
-    if (bytes.length > max) throw valueTooLarge(bytes.length, max);
-    return bytes;
-  }
-
-  /**
-   * {@link MapObject.prepare}, with the encoded value appended to `log` (a transaction's)
-   * instead of an array of its own; returns its length. A delete appends nothing (0), and
-   * neither does a refused write. The bytes are the log's last: a getter in the value, run
-   * while encoding, may have appended its own writes before them.
-   */
-  prepareInto(key: string, value: Value | undefined, log: ByteWriter): number {
-    this.#checkKey(key);
-    if (value === undefined) return 0;
-    const max = this.#context.config.limits.maxValueBytes;
-    const length = encodeValueInto(value, log, max);
-    if (length > max) throw valueTooLarge(length, max);
-    return length;
+    const encoded = encodeValueCopy(value, log, max);
+    if (encoded.length > max) throw valueTooLarge(encoded.length, max);
+    return encoded;
   }
 
   /** Throws {@link ShoalError} for a key a write may not use (or a closed node). */
-  #checkKey(key: string): void {
+  checkKey(key: string): void {
     this.#context.assertOpen();
     const limits = this.#context.config.limits;
     if (typeof key !== 'string') {
@@ -482,6 +464,18 @@ function valueTooLarge(size: number, max: number): ShoalError {
   });
 }
 
+/** Where a write made outside a transaction encodes its value, for its record to copy. */
+const scratch = new ByteWriter(256);
+
+/**
+ * The scratch writer, emptied. A getter inside a value may make another write while the value
+ * is read; that write empties it too, and is copied out, before this write's bytes go in.
+ */
+function clearedScratch(): ByteWriter {
+  scratch.clear();
+  return scratch;
+}
+
 function toEvent(entry: MapEntry, cursor: number, local: boolean, origin: string | undefined): MapWatchEvent {
   return {
     key: entry.key,
@@ -630,24 +624,29 @@ export class SharedMap<T extends Value = Value> {
   #write(key: string, value: T | undefined): Promise<void> {
     const transaction = this.#channel.transaction;
     try {
+      // A transaction logs its writes' bytes; a plain write's are copied into its record at
+      // once, from one scratch writer.
+      const log = transaction?.log ?? clearedScratch();
+      let stored: Value | undefined;
+      let start = -1;
+      let end = -1;
+      if (value === undefined) this.#object.checkKey(key);
+      else {
+        // The stored copy is what every peer will decode: normalized and private (frozen when
+        // first handed out).
+        const encoded = this.#object.prepare(key, value, log);
+        stored = encoded.copy;
+        end = log.length;
+        start = end - encoded.length;
+      }
       if (transaction !== undefined) {
-        const log = transaction.log;
-        const length = this.#object.prepareInto(key, value, log);
-        // Read before the copy: a getter in the value may write to the transaction too.
-        const end = log.length;
-        const start = value === undefined ? -1 : end - length;
-        const stored = value === undefined ? undefined : privateCopy(value);
         // Any set may add a key: the transaction looks keys up only if that bound is too high.
         transaction.add(this.#object, key, stored, start, end, stored !== undefined);
         return transaction.settled;
       }
-      const bytes = this.#object.prepare(key, value);
-      // The stored copy is what every peer will decode: normalized and private (frozen when
-      // first handed out).
-      const stored = value === undefined ? undefined : privateCopy(value);
       // Looked up only when the channel is full: the lookup is the costly part.
       if (this.#channel.isFull() && this.#object.addsKey(key, stored)) this.#channel.checkKeyRoom(1);
-      return this.#object.commit(key, undefined, stored, bytes, 0, bytes?.length ?? 0);
+      return this.#object.commit(key, undefined, stored, start < 0 ? undefined : log.buffer, start, end);
     } catch (error) {
       // A bad write inside a transaction fails all of it, whether or not its promise is awaited.
       if (transaction === undefined) return Promise.reject(error);

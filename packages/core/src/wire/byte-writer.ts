@@ -24,6 +24,19 @@ export class ByteWriter {
     return this.#length;
   }
 
+  /**
+   * The array written into, no copy: its first {@link ByteWriter.length} bytes are the ones
+   * written. Valid until the next write (which may move them to a larger array).
+   */
+  get buffer(): Uint8Array {
+    return this.#buffer;
+  }
+
+  /** Forgets the bytes written and keeps the array, for a writer reused per record. */
+  clear(): void {
+    this.#length = 0;
+  }
+
   writeU8(value: number): this {
     this.#reserve(1);
     this.#buffer[this.#length++] = value;

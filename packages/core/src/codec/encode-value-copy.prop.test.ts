@@ -1,12 +1,21 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeValue } from '../codec/decode-value.js';
-import { encodeValue } from '../codec/encode-value.js';
-import { valueEquals } from '../codec/value-equals.js';
+import { deepFreeze, handOut } from '../crdt/deep-freeze.js';
+import type { Value } from '../crdt/value.js';
 import { anyValue } from '../test-support/crdt-arbitraries.js';
-import { deepFreeze, handOut } from './deep-freeze.js';
-import { privateCopy } from './private-copy.js';
-import type { Value } from './value.js';
+import { ByteWriter } from '../wire/byte-writer.js';
+import { decodeValue } from './decode-value.js';
+import { encodeValue, encodeValueCopy } from './encode-value.js';
+import { valueEquals } from './value-equals.js';
+
+/** The private copy `encodeValueCopy` makes of `value`, after checking the bytes it appended. */
+function privateCopy(value: Value): Value {
+  const sink = new ByteWriter(4).writeU8(7);
+  const { copy, length } = encodeValueCopy(value, sink, Number.MAX_SAFE_INTEGER);
+  expect(sink.length).toBe(1 + length);
+  expect(sink.written().slice(1)).toEqual(encodeValue(value));
+  return copy;
+}
 
 /** Every object and array inside `value` is frozen. */
 function deeplyFrozen(value: Value): boolean {
@@ -14,7 +23,7 @@ function deeplyFrozen(value: Value): boolean {
   return Object.isFrozen(value) && Object.values(value).every((item) => deeplyFrozen(item as Value));
 }
 
-describe('privateCopy', () => {
+describe('encodeValueCopy', () => {
   it('equals what decoding the encoding gives, key order included, and is deeply frozen once handed out', () => {
     fc.assert(
       fc.property(anyValue, (value) => {
@@ -29,6 +38,27 @@ describe('privateCopy', () => {
         expect(deeplyFrozen(handOut(copy))).toBe(true);
       }),
     );
+  });
+
+  it('reads each property once, so the copy is what the bytes say even when a getter changes its answer', () => {
+    let reads = 0;
+    const value = {
+      get n() {
+        return ++reads;
+      },
+    };
+    const sink = new ByteWriter();
+    const { copy } = encodeValueCopy(value as never, sink, 100);
+    expect(reads).toBe(1);
+    const decoded = decodeValue(sink.finish());
+    expect(decoded.ok && decoded.value).toEqual({ n: 1 });
+    expect(copy).toEqual({ n: 1 });
+  });
+
+  it('appends nothing for a value over the bound, and says how long it is', () => {
+    const sink = new ByteWriter();
+    expect(encodeValueCopy('x'.repeat(40), sink, 10).length).toBe(42);
+    expect(sink.length).toBe(0);
   });
 
   it('keeps __proto__ as data and never shares the caller’s objects or bytes', () => {
