@@ -6,7 +6,7 @@
  * default) run first and are not counted, for every subject alike: a first run measures the
  * JIT compiling the code more than the code.
  *
- *   pnpm --filter @shoal/bench api [-- --keys 100000 --runs 5 --cpu]
+ *   pnpm --filter @shoal/bench api [-- --keys 100000 --runs 5 --cpu --only set,transact,merge]
  *
  * `--cpu` divides by the process's CPU time instead of wall time: on a machine shared with
  * other jobs, wall time counts the turns others get, CPU time only our own work. For a
@@ -33,11 +33,22 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '5' },
     warmup: { type: 'string', default: '1' },
     cpu: { type: 'boolean', default: false },
+    only: { type: 'string', default: 'set,transact,merge' },
   },
 });
 const keys = Number(values.keys);
 const runs = Number(values.runs);
 const warmup = Number(values.warmup);
+/**
+ * Which operations run (`--only transact`, say): each alone in the process shows what the
+ * engine does when its code is specialized for that one path, the full set what it does when
+ * the paths share a process, as in an app.
+ */
+const only = new Set(values.only.split(','));
+for (const operation of only) {
+  if (!['set', 'transact', 'merge'].includes(operation))
+    throw new Error(`--only takes set, transact, merge: got ${operation}`);
+}
 /** Seconds on the clock rates are measured by: wall time, or with `--cpu` this process's CPU time. */
 const seconds = values.cpu
   ? () => {
@@ -177,21 +188,27 @@ const lmdbDir = await mkdtemp(join(tmpdir(), 'shoal-api-bench-'));
 try {
   for (let run = -warmup; run < runs; run++) {
     counted = run >= 0;
-    gc();
-    record('shoal set', await shoalSets());
-    gc();
-    record('yjs set', yjsSets(false));
-    gc();
-    const lmdb = await LmdbStore.open(join(lmdbDir, `run-${run}`), { ifDataMissing: 'start-fresh' });
-    record('shoal set (LMDB)', await shoalSets(lmdb));
-    gc();
-    record('shoal transact', await shoalTransact());
-    gc();
-    record('yjs transact', yjsSets(true));
-    gc();
-    record('shoal merge', await shoalMerge(snapshot));
-    gc();
-    record('yjs merge', yjsMerge(update));
+    if (only.has('set')) {
+      gc();
+      record('shoal set', await shoalSets());
+      gc();
+      record('yjs set', yjsSets(false));
+      gc();
+      const lmdb = await LmdbStore.open(join(lmdbDir, `run-${run}`), { ifDataMissing: 'start-fresh' });
+      record('shoal set (LMDB)', await shoalSets(lmdb));
+    }
+    if (only.has('transact')) {
+      gc();
+      record('shoal transact', await shoalTransact());
+      gc();
+      record('yjs transact', yjsSets(true));
+    }
+    if (only.has('merge')) {
+      gc();
+      record('shoal merge', await shoalMerge(snapshot));
+      gc();
+      record('yjs merge', yjsMerge(update));
+    }
   }
 } finally {
   await rm(lmdbDir, { recursive: true, force: true });
@@ -207,10 +224,10 @@ console.log(
   `${keys.toLocaleString('en')} keys, ${runs} runs after ${warmup} warm-up, Node ${process.version}, one node, no peers, per ${values.cpu ? 'CPU' : 'wall'} second`,
 );
 for (const name of results.keys()) console.log(row(name));
-const ratio = (a: string, b: string) => (best(a) / best(b)).toFixed(2);
-console.log(
-  `ratios (best): set ${ratio('shoal set', 'yjs set')}×, transact ${ratio('shoal transact', 'yjs transact')}×, merge ${ratio('shoal merge', 'yjs merge')}×`,
-);
+const ratios = (['set', 'transact', 'merge'] as const)
+  .filter((operation) => only.has(operation))
+  .map((operation) => `${operation} ${(best(`shoal ${operation}`) / best(`yjs ${operation}`)).toFixed(2)}×`);
+console.log(`ratios (best): ${ratios.join(', ')}`);
 console.log(
   `heap per entry (array buffers included): Shoal ${Math.round(heap.shoal)} B (store included), Yjs ${Math.round(heap.yjs)} B`,
 );
