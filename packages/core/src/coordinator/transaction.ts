@@ -76,7 +76,7 @@ export class Transaction {
   }
 
   /**
-   * The log a write's encoded value is appended to (by a map's `prepareInto`), read at
+   * The log a write's encoded value is appended to (by a map's `prepare`), read at
    * commit by offsets: one growing buffer, not an array per write.
    */
   get log(): ByteWriter {
