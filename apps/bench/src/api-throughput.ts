@@ -34,6 +34,7 @@ const { values } = parseArgs({
     warmup: { type: 'string', default: '1' },
     cpu: { type: 'boolean', default: false },
     only: { type: 'string', default: 'set,transact,merge' },
+    drop: { type: 'boolean', default: false },
   },
 });
 const keys = Number(values.keys);
@@ -69,6 +70,19 @@ const stillTimers: TimerPort = {
 };
 const value = (i: number) => ({ on: i % 2 === 0, level: i % 10 });
 
+/**
+ * Each subject's node or document from its previous run, kept reachable until its next run
+ * starts. When a run's objects became garbage at once, the collection before the next run
+ * freed objects the engine's optimized code still referred to, and that code was thrown away
+ * ("weak objects" in `--trace-deopt`): every run then measured re-optimization, about a third
+ * of a Shoal transaction and less of Yjs's, which an app holding its node (or document) for its
+ * lifetime never pays. `--drop` measures that way.
+ */
+const previous = new Map<string, unknown>();
+const retain = (subject: string, made: unknown) => {
+  if (!values.drop) previous.set(subject, made);
+};
+
 async function localNode(storage = new MemoryStore() as MemoryStore | LmdbStore): Promise<Coordinator> {
   return createNode({ id: 'bench', timers: stillTimers, storage, membership: false });
 }
@@ -76,6 +90,7 @@ async function localNode(storage = new MemoryStore() as MemoryStore | LmdbStore)
 /** Shoal: `set` once per call, awaiting the last (all share one durable batch per turn). */
 async function shoalSets(storage?: LmdbStore): Promise<number> {
   const node = await localNode(storage);
+  retain(storage === undefined ? 'shoal set' : 'shoal set (LMDB)', node);
   const map = (await node.channel('c')).map('m');
   const start = seconds();
   let last: Promise<void> = Promise.resolve();
@@ -88,6 +103,7 @@ async function shoalSets(storage?: LmdbStore): Promise<number> {
 
 async function shoalTransact(): Promise<number> {
   const node = await localNode();
+  retain('shoal transact', node);
   const ch = await node.channel('c');
   const map = ch.map('m');
   const start = seconds();
@@ -101,6 +117,7 @@ async function shoalTransact(): Promise<number> {
 
 function yjsSets(oneTransaction: boolean): number {
   const doc = new Y.Doc();
+  retain(oneTransaction ? 'yjs transact' : 'yjs set', doc);
   const map = doc.getMap('m');
   const start = seconds();
   if (oneTransaction)
@@ -130,6 +147,7 @@ async function sources(): Promise<{ snapshot: Uint8Array; update: Uint8Array }> 
 /** Decode + merge + persist (to the in-memory store) of a whole remote state. */
 async function shoalMerge(snapshot: Uint8Array): Promise<number> {
   const node = await localNode();
+  retain('shoal merge', node);
   const ch = await node.channel('c');
   const start = seconds();
   await ch.import(snapshot);
@@ -140,6 +158,7 @@ async function shoalMerge(snapshot: Uint8Array): Promise<number> {
 
 function yjsMerge(update: Uint8Array): number {
   const doc = new Y.Doc();
+  retain('yjs merge', doc);
   const start = seconds();
   Y.applyUpdate(doc, update);
   return rateSince(start);
@@ -213,6 +232,7 @@ try {
 } finally {
   await rm(lmdbDir, { recursive: true, force: true });
 }
+previous.clear();
 const heap = await heapPerEntry();
 
 const best = (name: string) => Math.max(...(results.get(name) ?? [0]));
@@ -221,7 +241,7 @@ const row = (name: string) => {
   return `${name.padEnd(18)} best ${Math.round(best(name)).toLocaleString('en').padStart(9)}/s   median ${Math.round(median(rates)).toLocaleString('en').padStart(9)}/s`;
 };
 console.log(
-  `${keys.toLocaleString('en')} keys, ${runs} runs after ${warmup} warm-up, Node ${process.version}, one node, no peers, per ${values.cpu ? 'CPU' : 'wall'} second`,
+  `${keys.toLocaleString('en')} keys, ${runs} runs after ${warmup} warm-up, Node ${process.version}, one node, no peers, per ${values.cpu ? 'CPU' : 'wall'} second${values.drop ? ", each run's node or document dropped at once" : ''}`,
 );
 for (const name of results.keys()) console.log(row(name));
 const ratios = (['set', 'transact', 'merge'] as const)
