@@ -76,7 +76,7 @@ const value = (i: number) => ({ on: i % 2 === 0, level: i % 10 });
  * freed objects the engine's optimized code still referred to, and that code was thrown away
  * ("weak objects" in `--trace-deopt`): every run then measured re-optimization, about a third
  * of a Shoal transaction and less of Yjs's, which an app holding its node (or document) for its
- * lifetime never pays. `--drop` measures that way.
+ * lifetime never pays. `--drop` measures that way (ADR 0051).
  */
 const previous = new Map<string, unknown>();
 const retain = (subject: string, made: unknown) => {
