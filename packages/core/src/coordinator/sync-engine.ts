@@ -738,22 +738,24 @@ export class SyncEngine {
   }
 
   /**
-   * Cuts an answer into chunks. A large one (several chunks) is cut twice: first by the budget
-   * the running compression average allows, then, once its first chunk's real compression is
-   * measured, by the budget that gives. Chunks a few times larger deflate better too.
+   * Cuts an answer into chunks. A large one (several chunks) is cut by the budget its first
+   * chunk's real compression gives, not the running average's: the first
+   * {@link CALIBRATE_AT} chunks are cut by the average to measure it, then the whole answer by
+   * the budget that gives. Chunks a few times larger deflate better too.
    */
   #chunkAnswer(to: NodeId, channel: ChannelState, plans: readonly ObjectPlan[]): OutgoingDelta[] {
-    const chunk = () => {
-      const chunker = new DeltaChunker(channel.name, this.#deps.deltaBudget(), false);
+    const chunk = (maxMessages?: number) => {
+      const chunker = new DeltaChunker(channel.name, this.#deps.deltaBudget(), false, maxMessages);
       for (const plan of plans) chunker.add(plan);
-      return chunker.finish();
+      return { messages: chunker.finish(), complete: chunker.complete };
     };
-    const messages = chunk();
-    const first = messages[0];
-    if (messages.length < CALIBRATE_AT || first === undefined) return messages;
+    const probe = chunk(CALIBRATE_AT);
+    const first = probe.messages[0];
+    if ((probe.complete && probe.messages.length < CALIBRATE_AT) || first === undefined)
+      return probe.messages;
     const budget = this.#deps.deltaBudget();
     this.#deps.calibrateDeltas(encodeDelta(first, this.#peers(to)));
-    return this.#deps.deltaBudget() === budget ? messages : chunk();
+    return probe.complete && this.#deps.deltaBudget() === budget ? probe.messages : chunk().messages;
   }
 
   /**

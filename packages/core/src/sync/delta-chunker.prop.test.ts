@@ -189,4 +189,45 @@ describe('DeltaChunker', () => {
     }
     expect(target.log.getAll()).toEqual(source.log.getAll());
   });
+
+  it('stopped at k chunks, gives the first k chunks of the whole delta, and says whether it left some out', () => {
+    const streamEntryArb = fc.uint8Array({ maxLength: 120 });
+    fc.assert(
+      fc.property(
+        fc.array(entryArb, { maxLength: 80 }),
+        fc.array(streamEntryArb, { maxLength: 40 }),
+        fc.integer({ min: 300, max: 900 }),
+        fc.integer({ min: 1, max: 6 }),
+        (entries, payloads, budget, k) => {
+          const source = new MapReplica();
+          for (const entry of entries) {
+            source.map.apply(entry);
+            source.raiseClock(entry.writer, entry);
+          }
+          const stream = new StreamReplica();
+          payloads.forEach((payload, i) => {
+            stream.log.apply({ author: 'bob' as NodeId, seq: i + 1, wall: 5000 + i, counter: 0, payload });
+          });
+          const plans = [
+            { kind: 'map' as const, name: 'm', ...source.planDelta(new Map(), '', null) },
+            {
+              kind: 'stream' as const,
+              name: 's',
+              claims: [],
+              entries: stream.planDelta(new Map(), '', null),
+            },
+          ];
+          const chunkWith = (chunker: DeltaChunker) => {
+            for (const plan of plans) chunker.add(plan);
+            return chunker.finish().map((message) => encodeDelta({ ...message, final: false }));
+          };
+          const whole = chunkWith(new DeltaChunker('c', budget, false));
+          const capped = new DeltaChunker('c', budget, false, k);
+          const prefix = chunkWith(capped);
+          expect(capped.complete).toBe(whole.length <= k);
+          expect(prefix).toEqual(whole.slice(0, capped.complete ? whole.length : k));
+        },
+      ),
+    );
+  });
 });

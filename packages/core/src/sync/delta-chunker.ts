@@ -70,19 +70,33 @@ export class DeltaChunker {
   /** Bytes of the chunks closed so far (their encoded size, before compression and sealing). */
   #closedBytes = 0;
   #current: MutableObject | undefined;
+  readonly #maxMessages: number;
+  #stopped = false;
   oversized = 0;
 
-  constructor(channel: string, budget: number, push: boolean) {
+  /**
+   * @param maxMessages stop once this many chunks are closed: what is added after is ignored
+   * and {@link DeltaChunker.complete} turns false. A sender measuring how its first chunks
+   * compress does not pay for cutting the whole delta.
+   */
+  constructor(channel: string, budget: number, push: boolean, maxMessages = Number.POSITIVE_INFINITY) {
     this.#channel = channel;
     this.#budget = budget;
     this.#push = push;
+    this.#maxMessages = maxMessages;
     this.#reset();
+  }
+
+  /** False when the chunker stopped at `maxMessages` chunks with entries left out. */
+  get complete(): boolean {
+    return !this.#stopped;
   }
 
   /** Adds one object's delta. */
   add(object: ObjectPlan): void {
+    if (this.#stopped) return;
     if (object.kind === 'stream') {
-      for (const entry of object.entries) this.#addStreamEntry(object.name, entry);
+      for (const entry of object.entries) if (!this.#addStreamEntry(object.name, entry)) return;
       return;
     }
     this.#addMap(object.name, object);
@@ -93,9 +107,12 @@ export class DeltaChunker {
     return this.#closedBytes + (this.#hasContent() ? this.#size : 0);
   }
 
-  /** Closes the last chunk and returns all messages, the last marked final. */
+  /**
+   * Closes the last chunk and returns all messages, the last marked final. A chunker that
+   * stopped at `maxMessages` returns only the chunks it closed.
+   */
   finish(): OutgoingDelta[] {
-    this.#flush();
+    if (!this.#stopped) this.#flush();
     const last = this.#messages.pop();
     if (last !== undefined) this.#messages.push({ ...last, final: true });
     return this.#messages;
@@ -121,16 +138,18 @@ export class DeltaChunker {
       this.#mapObject(name).claims.push({ writer, from, to });
       claimFrom.set(writer, to);
     };
-    const cut = (): void => {
+    /** Closes the open chunk; false when that was the last one allowed. */
+    const cut = (): boolean => {
       // Each writer's claim in this chunk ends at its last entry here; the next chunk goes on.
       for (const [writer, last] of this.#lastStamps) closeClaim(writer, last);
       this.#flush();
+      return this.#goOn();
     };
     for (const entry of plan.entries) {
       const valueBytes = entry.value === undefined ? undefined : encodeValue(entry.value);
       let cost = this.#mapEntryCost(name, entry, valueBytes, claims.has(entry.writer));
       if (this.#size + cost > this.#budget && this.#hasContent()) {
-        cut();
+        if (!cut()) return;
         cost = this.#mapEntryCost(name, entry, valueBytes, claims.has(entry.writer));
       }
       // An entry larger than a whole chunk travels alone in an oversized message, which the
@@ -154,16 +173,18 @@ export class DeltaChunker {
       // A claim that does not fit goes to the next chunk, but the claims of the writers whose
       // entries are in this one are closed here first: carried along, a claim would vouch for
       // entries of an earlier chunk, and a receiver that lost that chunk would skip them for good.
-      if (!reserved && this.#size + cost > this.#budget) cut();
+      if (!reserved && this.#size + cost > this.#budget && !cut()) return;
       closeClaim(claim.writer, undefined);
     }
     this.#lastStamps.clear();
   }
 
-  #addStreamEntry(name: string, entry: StreamEntry): void {
+  /** Places one stream entry; false when the chunker stopped instead. */
+  #addStreamEntry(name: string, entry: StreamEntry): boolean {
     let cost = this.#streamEntryCost(name, entry);
     if (this.#size + cost > this.#budget && this.#hasContent()) {
       this.#flush();
+      if (!this.#goOn()) return false;
       cost = this.#streamEntryCost(name, entry);
     }
     if (this.#size + cost > this.#budget) this.oversized++;
@@ -173,6 +194,7 @@ export class DeltaChunker {
     object.entries.push(entry);
     object.cursor = { wall: entry.wall, counter: entry.counter };
     object.previousSeq = entry.seq;
+    return true;
   }
 
   #mapEntryCost(name: string, entry: MapEntry, valueBytes: Uint8Array | undefined, claimed: boolean): number {
@@ -248,6 +270,12 @@ export class DeltaChunker {
     this.#objects.push(object);
     this.#current = object;
     return object;
+  }
+
+  /** After closing a chunk with more to place: false (and stopped) when no more are allowed. */
+  #goOn(): boolean {
+    this.#stopped = this.#messages.length >= this.#maxMessages;
+    return !this.#stopped;
   }
 
   #hasContent(): boolean {
