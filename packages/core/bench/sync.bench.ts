@@ -4,6 +4,7 @@
  * 10k-key cluster is sent and by whom, and idle traffic. Run from the repository root:
  *
  *   node --conditions=@shoal/source --import tsx packages/core/bench/sync.bench.ts [--seeds 200] [--out file.md]
+ *     [--join-seeds 5] [--load-seeds 2] [--only rounds,latency,join,load]
  *
  * Nodes are full Coordinators (sealed with one network secret, SWIM membership on, storage
  * per node) on 1200-byte datagrams, as over UDP. Every result is a pure function of its seed.
@@ -27,6 +28,15 @@ const option = (name: string) => {
 };
 const SEEDS = Number(option('--seeds') ?? 200);
 const JOIN_SEEDS = Number(option('--join-seeds') ?? 5);
+const LOAD_SEEDS = Number(option('--load-seeds') ?? 2);
+const SECTIONS = ['rounds', 'latency', 'join', 'load'];
+const ONLY = (option('--only') ?? SECTIONS.join(',')).split(',');
+for (const section of ONLY) {
+  if (!SECTIONS.includes(section)) {
+    console.error(`--only: unknown section "${section}" (expected some of ${SECTIONS.join(', ')})`);
+    process.exit(2);
+  }
+}
 const out: string[] = [];
 const print = (line = '') => {
   console.log(line);
@@ -253,14 +263,52 @@ async function joinAndIdle(): Promise<void> {
   print();
 }
 
+/**
+ * Every node writes while the network loses datagrams: 10 nodes each write 100 keys a second for
+ * 10 s (5 every 50 ms), then run until all hold all 10k. Counts the entries every node sent
+ * (pushes, relays and answers) against the 9 copies each write needs, and all bytes sent.
+ */
+async function writesUnderLoss(): Promise<void> {
+  print(`## 10 nodes writing 100 keys/s each for 10 s, under loss (${LOAD_SEEDS} seeds)\n`);
+  print(
+    'Entries sent = by all nodes from the first write until all hold all 10k keys; a needed copy is one write reaching one other node (90k).\n',
+  );
+  print('| loss | seed | converged after | entries sent | ÷ needed copies | bytes sent (all nodes) |');
+  print('|---:|---:|---:|---:|---:|---:|');
+  for (const loss of [0, 0.1, 0.3]) {
+    for (let seed = 1; seed <= LOAD_SEEDS; seed++) {
+      const built = await cluster({ seed, size: 10, loss });
+      const { net, nodes, maps } = built;
+      const entriesSent = () => nodes.reduce((sum, node) => sum + node.resourceUsage().sync.entriesSent, 0);
+      const bytesSent = () => [...net.stats().nodes.values()].reduce((sum, node) => sum + node.bytesSent, 0);
+      const [entries0, bytes0, start] = [entriesSent(), bytesSent(), net.now()];
+      let written = 0;
+      for (let tick = 0; tick < 200; tick++) {
+        for (const map of maps)
+          for (let i = 0; i < 5; i++, written++)
+            void map.set(`key-${written}`, { v: written, s: `value-${written}` });
+        await net.runFor(50);
+      }
+      const done = await net.runUntil(() => maps.every((map) => map.size === written), { timeout: 300_000 });
+      const entries = entriesSent() - entries0;
+      print(
+        `| ${loss * 100} % | ${seed} | ${done ? `${((net.now() - start) / 1000).toFixed(1)} s` : 'no'} | ${entries.toLocaleString('en')} | ${(entries / (written * 9)).toFixed(2)} | ${((bytesSent() - bytes0) / 1e6).toFixed(2)} MB |`,
+      );
+      await dispose(built);
+    }
+  }
+  print();
+}
+
 print('# Shoal sync engine benchmark (virtual time)\n');
 print(
   `${SEEDS} seeds per row for rounds and latency; gossipInterval ${GOSSIP_INTERVAL} ms; ${DATAGRAM}-byte datagrams; sealed.\n`,
 );
 const started = performance.now();
-await rounds();
-await latency();
-await joinAndIdle();
+if (ONLY.includes('rounds')) await rounds();
+if (ONLY.includes('latency')) await latency();
+if (ONLY.includes('join')) await joinAndIdle();
+if (ONLY.includes('load')) await writesUnderLoss();
 print(`(real time for the whole run: ${((performance.now() - started) / 1000).toFixed(0)} s)`);
 const file = option('--out');
 if (file !== undefined) writeFileSync(file, `${out.join('\n')}\n`);

@@ -175,6 +175,14 @@ export interface DeltaMessage {
 /** Every sync message. */
 export type SyncMessage = DigestMessage | DeltaMessage;
 
+/** How many entries, and a 64-bit additive fingerprint of them. */
+export interface EntrySum {
+  readonly count: number;
+  /** Two 32-bit lanes of the sum of entry hashes, mod 2^32 each. */
+  readonly sum1: number;
+  readonly sum2: number;
+}
+
 /**
  * A summary of the entries of one writer that a replica holds beyond its synced clock for that
  * writer (typically received by eager push): how many, the newest, and a 64-bit additive
@@ -182,13 +190,23 @@ export type SyncMessage = DigestMessage | DeltaMessage;
  * of that writer in (clock, max]: when they match, the asker already holds exactly those, so the
  * answer carries only newer entries plus a claim that lets the asker's clock catch up — instead
  * of resending everything beyond the clock on every round.
+ *
+ * Many entries are also summed in `buckets` of consecutive versions, so that a peer holding
+ * most of them (some pushes lost) is sent the buckets that differ, not all of them again.
  */
-export interface HeldBeyond {
+export interface HeldBeyond extends EntrySum {
   readonly max: Timestamp;
-  readonly count: number;
-  /** Two 32-bit lanes of the sum of entry hashes, mod 2^32 each. */
-  readonly sum1: number;
-  readonly sum2: number;
+  /**
+   * Ascending by `upTo`, each below `max`. Bucket i sums the entries in (`upTo` of bucket
+   * i − 1, `upTo`], the first from the synced clock; the last bucket, (last `upTo`, `max`], is
+   * not listed: it holds what the totals leave.
+   */
+  readonly buckets?: readonly HeldBeyondBucket[];
+}
+
+/** The entries of a {@link HeldBeyond} up to `upTo` (from the previous bucket's `upTo`). */
+export interface HeldBeyondBucket extends EntrySum {
+  readonly upTo: Timestamp;
 }
 
 /** A map writer's clock in a digest: the synced timestamp, plus what is held beyond it. */

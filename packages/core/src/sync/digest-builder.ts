@@ -1,5 +1,5 @@
 import type { NodeId } from '../ids/node-id.js';
-import { MAP_CLOCK_MAX_BYTES } from '../protocol/map-clock-codec.js';
+import { mapClockMaxBytes } from '../protocol/map-clock-codec.js';
 import { nodeIdSize } from '../protocol/node-id-codec.js';
 import { STREAM_CLOCK_MAX_BYTES } from '../protocol/stream-clock-codec.js';
 import type {
@@ -26,7 +26,7 @@ const MESSAGE_FIXED = 1 + 8 + 3;
 /** Most bytes a clock takes: a stream clock, a map clock, or one with what is held beyond it. */
 function clockBytes(clock: DigestSource['clocks'][number][1]): number {
   if ('seq' in clock) return STREAM_CLOCK_MAX_BYTES;
-  return clock.beyond === undefined ? 10 : MAP_CLOCK_MAX_BYTES;
+  return mapClockMaxBytes(clock);
 }
 /** An object's writer range when it is split: two writer ids with their flags. */
 const SPLIT_RANGE = 2 * (2 + 64);

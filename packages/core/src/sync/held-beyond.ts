@@ -1,7 +1,8 @@
 import type { Timestamp } from '../clock/timestamp.js';
 import { compareTimestamps } from '../clock/timestamp.js';
 import type { MapEntry } from '../crdt/lww-map.js';
-import type { HeldBeyond, MapClock } from '../protocol/sync-messages.js';
+import { MAX_BEYOND_BUCKETS } from '../protocol/map-clock-codec.js';
+import type { EntrySum, HeldBeyond, HeldBeyondBucket, MapClock } from '../protocol/sync-messages.js';
 
 /** Accumulates a {@link HeldBeyond} entry by entry, in any order. */
 export class HeldBeyondSum {
@@ -24,6 +25,11 @@ export class HeldBeyondSum {
     return this.#count;
   }
 
+  /** How many entries were added and the sum of their hashes. */
+  totals(): EntrySum {
+    return { count: this.#count, sum1: this.#sum1, sum2: this.#sum2 };
+  }
+
   /** The summary, or undefined when nothing was added. */
   summary(): HeldBeyond | undefined {
     if (this.#max === undefined) return undefined;
@@ -31,9 +37,88 @@ export class HeldBeyondSum {
   }
 
   /** True when this sum covers exactly the entries `other` summarizes (up to 2^-64 luck). */
-  matches(other: HeldBeyond): boolean {
+  matches(other: EntrySum): boolean {
     return this.#count === other.count && this.#sum1 === other.sum1 && this.#sum2 === other.sum2;
   }
+}
+
+/**
+ * A summary holds about this many entries a bucket: about 12 bytes of digest for 32 entries a
+ * peer need not be sent again when one of its pushes was lost.
+ */
+const ENTRIES_PER_BUCKET = 32;
+
+/**
+ * The {@link HeldBeyond} summary of `entries` (one writer's, held beyond its synced clock, in
+ * any order), or undefined when there are none. Beyond {@link ENTRIES_PER_BUCKET} entries it
+ * also sums them in buckets of about equal size by version. Entries sharing a version (only a
+ * faulty writer makes them) fall in one bucket, so bounds stay strictly ascending.
+ */
+export function summarizeHeldBeyond(entries: readonly MapEntry[]): HeldBeyond | undefined {
+  const total = new HeldBeyondSum();
+  for (const entry of entries) total.add(entry);
+  const summary = total.summary();
+  const count = Math.min(MAX_BEYOND_BUCKETS, Math.ceil(entries.length / ENTRIES_PER_BUCKET));
+  if (summary === undefined || count < 2) return summary;
+  const sorted = [...entries].sort(compareTimestamps);
+  const bounds: Timestamp[] = [];
+  for (let b = 1; b < count; b++) {
+    const last = sorted[Math.floor((b * sorted.length) / count) - 1] as MapEntry;
+    const previous = bounds[bounds.length - 1];
+    if (
+      compareTimestamps(last, summary.max) < 0 &&
+      (previous === undefined || compareTimestamps(last, previous) > 0)
+    )
+      bounds.push({ wall: last.wall, counter: last.counter });
+  }
+  if (bounds.length === 0) return summary;
+  const sums = bounds.map(() => new HeldBeyondSum());
+  let at = 0;
+  for (const entry of sorted) {
+    while (at < bounds.length && compareTimestamps(entry, bounds[at] as Timestamp) > 0) at++;
+    if (at === bounds.length) break;
+    (sums[at] as HeldBeyondSum).add(entry);
+  }
+  const buckets: HeldBeyondBucket[] = bounds.map((upTo, i) => ({
+    upTo,
+    ...(sums[i] as HeldBeyondSum).totals(),
+  }));
+  return { ...summary, buckets };
+}
+
+/**
+ * Of `span` (our entries of one writer beyond a peer's synced clock and at most `beyond.max`,
+ * in version order), those the peer may lack by its summary `beyond`: every entry of each
+ * bucket whose sum differs from ours over the same versions (all of `span` when the summary has
+ * no buckets and differs), none where they match. An entry the peer lacks is always returned,
+ * up to the fingerprints' 2^-64 luck.
+ */
+export function unmatchedSpan(span: readonly MapEntry[], beyond: HeldBeyond): MapEntry[] {
+  const buckets = beyond.buckets ?? [];
+  // The last bucket, implied: what the totals leave after the listed ones.
+  let rest: EntrySum = beyond;
+  for (const bucket of buckets) {
+    rest = {
+      count: rest.count - bucket.count,
+      sum1: (rest.sum1 - bucket.sum1) >>> 0,
+      sum2: (rest.sum2 - bucket.sum2) >>> 0,
+    };
+  }
+  const unmatched: MapEntry[] = [];
+  let start = 0;
+  for (let b = 0; b <= buckets.length; b++) {
+    const upTo = buckets[b]?.upTo;
+    const sum = new HeldBeyondSum();
+    let end = start;
+    while (end < span.length && (upTo === undefined || compareTimestamps(span[end] as MapEntry, upTo) <= 0)) {
+      sum.add(span[end] as MapEntry);
+      end++;
+    }
+    if (!sum.matches(buckets[b] ?? rest))
+      for (let i = start; i < end; i++) unmatched.push(span[i] as MapEntry);
+    start = end;
+  }
+  return unmatched;
 }
 
 /** Two independent 32-bit FNV-1a style hashes of (key, wall, counter). */

@@ -78,6 +78,26 @@ describe('MapReplica', () => {
     expect(source.planDelta(clocksOf(peer), '', null).entries.map((e) => e.key)).toEqual(['a', 'b']);
   });
 
+  it('sends a peer that lost a few of a thousand pushed entries about those, not all of them again', () => {
+    const all = Array.from({ length: 1000 }, (_, i) => entry(`k${i}`, 10 + i));
+    const source = new MapReplica();
+    source.map.merge(all);
+    source.raiseClock(w, { wall: 1009, counter: 0 });
+    const peer = new MapReplica(); // got them by eager push, unclaimed, but one push of 30 was lost
+    const lost = all.slice(400, 430);
+    peer.map.merge(all.filter((e) => !lost.includes(e)));
+    const plan = source.planDelta(clocksOf(peer), '', null);
+    expect(plan.entries).toEqual(expect.arrayContaining(lost));
+    // The lost run and at most the two buckets of about 62 entries it falls in (16 buckets).
+    expect(plan.entries.length).toBeLessThanOrEqual(30 + 2 * 63);
+    peer.merging(() => {
+      peer.map.merge(plan.entries);
+      for (const claim of plan.claims) peer.acceptClaim(claim);
+    });
+    expect(peer.clockOf(w)).toEqual({ wall: 1009, counter: 0 });
+    expect(source.planDelta(clocksOf(peer), '', null).entries).toEqual([]);
+  });
+
   it('summarizes exactly the live entries beyond each clock, whatever order entries and raises come in', () => {
     const writers = ['a', 'b'] as NodeId[];
     const stamp = fc.record({

@@ -4,7 +4,7 @@ import type { NodeId } from '../ids/node-id.js';
 import type { MapClock, RangeClaim } from '../protocol/sync-messages.js';
 import { appendAll } from './append-all.js';
 import { BeyondEntries } from './beyond-entries.js';
-import { HeldBeyondSum, mayHoldUnseen } from './held-beyond.js';
+import { mayHoldUnseen, summarizeHeldBeyond, unmatchedSpan } from './held-beyond.js';
 import type { Lacking } from './synced-object.js';
 import { WriterIndex } from './writer-index.js';
 
@@ -139,10 +139,10 @@ export class MapReplica {
     const clocks: Array<[NodeId, MapClock]> = [];
     for (const writer of writers) {
       const clock = this.clockOf(writer);
-      const sum = new HeldBeyondSum();
+      const held: MapEntry[] = [];
       for (const entry of this.#beyond.get(writer)?.values() ?? [])
-        if (!this.#isWithheld(entry) && !notDurable.has(entry)) sum.add(entry);
-      const beyond = sum.summary();
+        if (!this.#isWithheld(entry) && !notDurable.has(entry)) held.push(entry);
+      const beyond = summarizeHeldBeyond(held);
       if (beyond === undefined && !this.#clocks.has(writer)) continue;
       clocks.push([writer, beyond === undefined ? clock : { ...clock, beyond }]);
     }
@@ -231,19 +231,16 @@ export class MapReplica {
     for (const writer of writers) {
       const known = remote.get(writer);
       const beyond = known?.beyond;
-      // The peer's span beyond its clock: ours there, and their sum.
+      // The peer's span beyond its clock: ours there, in version order.
       const span: MapEntry[] = [];
-      const sum = new HeldBeyondSum();
       const later: MapEntry[] = [];
       for (const entry of this.#index.newerThan(writer, known)) {
         if (this.#isWithheld(entry)) continue;
-        if (beyond !== undefined && compareTimestamps(entry, beyond.max) <= 0) {
-          sum.add(entry);
-          span.push(entry);
-        } else later.push(entry);
+        if (beyond !== undefined && compareTimestamps(entry, beyond.max) <= 0) span.push(entry);
+        else later.push(entry);
       }
-      // Where the peer holds exactly what we hold in its span, it needs none of it again.
-      if (beyond === undefined || !sum.matches(beyond)) appendAll(entries, span);
+      // Where the peer holds exactly what we hold in (a bucket of) its span, it needs none of it again.
+      if (beyond !== undefined) appendAll(entries, unmatchedSpan(span, beyond));
       appendAll(entries, later);
     }
     const claims: RangeClaim[] = [];
