@@ -537,7 +537,8 @@ export class SyncEngine {
       // from its first repair instead of crawling by anti-entropy alone (the 30 % loss tail of
       // issue 20). Older entries (a catch-up) are not: the others hold them.
       if (relay) {
-        if (fresh.length > 0) this.pushLocal(channel.name, object.kind, object.name, fresh);
+        // Not back to `from`, which pushed them.
+        if (fresh.length > 0) this.pushLocal(channel.name, object.kind, object.name, fresh, from);
       } else if (wake && !this.#deps.leaf) {
         const news = this.#news(fresh);
         // Not back to `from`: it holds them.
@@ -729,7 +730,10 @@ export class SyncEngine {
       return undefined;
     const believed = this.#memory.believed(to, channel.name);
     if (believed === undefined) return undefined;
-    const plans = planFor(channel, believed);
+    // A belief lags behind the peer's own writes, which it holds: never attach those back.
+    const plans = planFor(channel, believed)
+      .map((plan) => withoutWriter(plan, to))
+      .filter(planHasContent);
     if (plans.length === 0) return undefined;
     const chunker = new DeltaChunker(channel.name, this.#deps.deltaBudget() - digestBytes, false);
     for (const plan of plans) chunker.add(plan);
@@ -861,6 +865,17 @@ function lacksAnything(channel: ChannelState, digest: DigestMessage): boolean {
  * What a peer whose digest is `digest` lacks, per object in the digest's scope. `asker`: the
  * plan answers that peer now (streams pace their resends of a split history per asker).
  */
+/** `plan` without `writer`'s own entries and claims. */
+function withoutWriter(plan: ObjectPlan, writer: NodeId): ObjectPlan {
+  if (plan.kind === 'stream')
+    return { ...plan, entries: plan.entries.filter((entry) => entry.author !== writer) };
+  return {
+    ...plan,
+    claims: plan.claims.filter((claim) => claim.writer !== writer),
+    entries: plan.entries.filter((entry) => entry.writer !== writer),
+  };
+}
+
 function planFor(channel: ChannelState, digest: DigestMessage, asker?: PlanAsker): ObjectPlan[] {
   const plans: ObjectPlan[] = [];
   const listed = new Set<string>();
