@@ -162,11 +162,10 @@ function classify(
   wiretap: Wiretap | undefined,
 ): Omit<SentMessage, 'time'> {
   const reader = new ByteReader(innerEnvelope(from, to, bytes, wiretap));
-  reader.readU8();
-  // The high bit of the type byte marks a deflated body (protocol/envelope.ts).
+  // The type byte's high bit marks a deflated body, bit 6 a piggyback (protocol/envelope.ts).
   const type = reader.readU8();
-  const kind = KINDS[type & 0x7f] ?? 'hello';
-  const piggyback = reader.readBytes(reader.remaining).length;
+  const kind = KINDS[type & 0x3f] ?? 'hello';
+  const piggyback = (type & 0x40) === 0 ? 0 : reader.readBytes(reader.remaining).length;
   const body = reader.remaining;
   const flags = body > 0 ? firstByteOfBody(reader, (type & 0x80) !== 0) : 0;
   const answer =

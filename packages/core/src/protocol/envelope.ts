@@ -1,7 +1,7 @@
 import { type Compression, fflateCompression } from '../ports/compression.js';
 import { type DecodeResult, readAll } from '../wire/byte-reader.js';
 import { ByteWriter, varintSize } from '../wire/byte-writer.js';
-import { MessageType, PROTOCOL_VERSION } from './message-type.js';
+import { MessageType } from './message-type.js';
 
 /** A decoded inner envelope: what was inside a sealed (or open) datagram. */
 export interface Envelope {
@@ -12,19 +12,23 @@ export interface Envelope {
 }
 
 /** Bytes the envelope adds to a body without piggyback. */
-export const ENVELOPE_OVERHEAD = 3;
+export const ENVELOPE_OVERHEAD = 1;
 
 /** Set in the type byte when the body is deflated (RFC 1951), preceded by its raw length. */
 const COMPRESSED = 0x80;
+/** Set in the type byte when membership gossip rides along, preceded by its length. */
+const PIGGYBACK = 0x40;
 /** Bodies shorter than this are never worth compressing. */
 const MIN_COMPRESSIBLE = 128;
 /** The largest body a compressed envelope may inflate to: no decompression bombs. */
 export const MAX_INFLATED_BYTES = 1024 * 1024;
 
 /**
- * Writes `[version u8][type u8][piggyback length varint][piggyback][body]`. A digest or delta
- * body of at least 128 bytes that deflates smaller is sent deflated: the type byte gets its high bit and the body
- * becomes `[raw length varint][deflate data]`. The sealing layer wraps these bytes.
+ * Writes `[type u8][piggyback length varint, piggyback: when any][body]`. The type byte's bit 6
+ * says a piggyback follows; a digest or delta body of at least 128 bytes that deflates smaller
+ * is sent deflated: the type byte gets its high bit and the body becomes `[raw length
+ * varint][deflate data]`. The sealing layer wraps these bytes; its envelope version covers this
+ * format too, so there is no version byte of its own (2 bytes a message saved).
  */
 export function encodeEnvelope(
   type: MessageType,
@@ -42,31 +46,29 @@ export function encodeEnvelope(
       flags = COMPRESSED;
     }
   }
-  const extra = piggyback?.length ?? 0;
-  const writer = new ByteWriter(2 + varintSize(extra) + extra + payload.length);
-  writer.writeU8(PROTOCOL_VERSION).writeU8(type | flags);
-  if (piggyback === undefined) writer.writeVarint(0);
-  else writer.writeBytes(piggyback);
+  const extra = piggyback === undefined || piggyback.length === 0 ? 0 : piggyback.length;
+  if (extra > 0) flags |= PIGGYBACK;
+  const writer = new ByteWriter(1 + (extra > 0 ? varintSize(extra) + extra : 0) + payload.length);
+  writer.writeU8(type | flags);
+  if (piggyback !== undefined && extra > 0) writer.writeBytes(piggyback);
   return writer.writeRaw(payload).finish();
 }
 
 const KNOWN_TYPES = new Set<number>(Object.values(MessageType));
 
 /**
- * Reads an envelope from authenticated bytes; unknown versions and types are refused, and a
- * compressed body must inflate to exactly its stated length, at most {@link MAX_INFLATED_BYTES}.
+ * Reads an envelope from authenticated bytes; unknown types are refused, and a compressed body
+ * must inflate to exactly its stated length, at most {@link MAX_INFLATED_BYTES}.
  */
 export function decodeEnvelope(
   bytes: Uint8Array,
   compression: Compression = fflateCompression,
 ): DecodeResult<Envelope> {
   return readAll(bytes, (reader) => {
-    const version = reader.readU8();
-    if (version !== PROTOCOL_VERSION) reader.fail(`unsupported protocol version ${version}`);
     const tagged = reader.readU8();
-    const type = tagged & ~COMPRESSED;
+    const type = tagged & ~(COMPRESSED | PIGGYBACK);
     if (!KNOWN_TYPES.has(type)) reader.fail(`unknown message type ${type}`);
-    const piggyback = reader.readBytes(reader.remaining);
+    const piggyback = (tagged & PIGGYBACK) === 0 ? EMPTY : reader.readBytes(reader.remaining);
     if ((tagged & COMPRESSED) === 0) {
       return { type: type as MessageType, piggyback, body: reader.readRaw(reader.remaining) };
     }
@@ -76,3 +78,5 @@ export function decodeEnvelope(
     return { type: type as MessageType, piggyback, body };
   });
 }
+
+const EMPTY = new Uint8Array(0);

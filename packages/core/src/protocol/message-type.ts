@@ -25,6 +25,3 @@ export const MessageType = {
 
 /** One of the {@link MessageType} values. */
 export type MessageType = (typeof MessageType)[keyof typeof MessageType];
-
-/** Version of the message layer; a message of another version is dropped. */
-export const PROTOCOL_VERSION = 1;
