@@ -236,6 +236,61 @@ describe('sync codec', () => {
     );
   });
 
+  it("writes an attached claim that ends at its writer's digest clock against that clock, a third of the bytes", () => {
+    const wall = fc.integer({ min: 1_600_000_000_000, max: 1_800_000_000_000 });
+    const writers = fc.uniqueArray(writerArb, { minLength: 1, maxLength: 4 });
+    fc.assert(
+      fc.property(
+        writers,
+        wall,
+        fc.nat(65535),
+        fc.nat(100_000),
+        fc.nat(65535),
+        (ids, at, counter, back, from) => {
+          const clocks = ids.map((id, i) => [id, { wall: at + i, counter }] as [NodeId, MapClock]);
+          const digest: DigestMessage = {
+            type: 'digest',
+            channel: 'c',
+            reply: false,
+            fresh: false,
+            scopeFrom: '',
+            scopeTo: null,
+            base: new Uint8Array(8),
+            objects: [{ kind: 'map', name: 'm', from: '', to: null, clocks }],
+          };
+          const claimsEnding = (shift: number): ObjectDelta[] => [
+            {
+              kind: 'map',
+              name: 'm',
+              claims: clocks.map(([writer, to]) => ({
+                writer,
+                from: { wall: to.wall - back, counter: from },
+                to: { wall: to.wall, counter: to.counter + shift },
+              })),
+              entries: [],
+              source: new Uint8Array(0),
+              valueRanges: [],
+            },
+          ];
+          const atClock = encodeDigest(digest, peers, outgoing(claimsEnding(0)));
+          const elsewhere = encodeDigest(digest, peers, outgoing(claimsEnding(1)));
+          for (const [bytes, shift] of [
+            [atClock, 0],
+            [elsewhere, 1],
+          ] as const) {
+            const decoded = decodeDigest(bytes, peers);
+            if (!decoded.ok) throw new Error(decoded.error);
+            expect(decoded.value.attached?.[0]?.kind === 'map' && decoded.value.attached[0].claims).toEqual(
+              (claimsEnding(shift)[0] as { claims: unknown }).claims,
+            );
+          }
+          // Each claim's 6-7 byte wall and its end's counter are not written.
+          expect(elsewhere.length - atClock.length).toBeGreaterThanOrEqual(6 * ids.length);
+        },
+      ),
+    );
+  });
+
   it('round-trips deltas, and the two peers cost one byte each wherever they appear', () => {
     fc.assert(
       fc.property(attachedArb, fc.boolean(), fc.boolean(), (objects, push, final) => {

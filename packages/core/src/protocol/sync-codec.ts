@@ -1,4 +1,4 @@
-import { MAX_COUNTER, MAX_WALL } from '../clock/timestamp.js';
+import { compareTimestamps, MAX_COUNTER, MAX_WALL, type Timestamp } from '../clock/timestamp.js';
 import { readTimestamp, writeTimestamp } from '../clock/timestamp-codec.js';
 import { decodeValueRange } from '../codec/decode-value.js';
 import type { StreamEntry } from '../crdt/event-log.js';
@@ -103,8 +103,27 @@ export function encodeDigest(
   else writeRange(writer, message.scopeFrom, message.scopeTo);
   if (message.summary === undefined && message.answer === undefined)
     writeDigestObjects(writer, message, peers);
-  if (attached.length > 0) writeDeltaObjects(writer, attached, peers);
+  if (attached.length > 0) writeDeltaObjects(writer, attached, peers, digestClocks(message.objects));
   return writer.finish();
+}
+
+/**
+ * The map clocks a digest lists, by object name and writer: an attached claim ending at one of
+ * them is written against it (docs/protocol.md §6.2), a few bytes instead of two timestamps.
+ */
+type DigestClocks = ReadonlyMap<string, Timestamp>;
+
+function digestClocks(objects: readonly ObjectDigest[]): DigestClocks {
+  const clocks = new Map<string, Timestamp>();
+  for (const object of objects) {
+    if (object.kind !== 'map') continue;
+    for (const [writer, clock] of object.clocks) clocks.set(clockKey(object.name, writer), clock as MapClock);
+  }
+  return clocks;
+}
+
+function clockKey(object: string, writer: NodeId): string {
+  return `${object}\u0000${writer}`;
 }
 
 function writeDigestObjects(
@@ -139,7 +158,8 @@ export function decodeDigest(bytes: Uint8Array, peers?: MessagePeers): DecodeRes
     const whole = summary === undefined && answer === undefined;
     const [scopeFrom, scopeTo] = base === undefined && whole ? readRange(reader) : ['', null];
     const objects = whole ? readDigestObjects(reader, base === undefined, peers) : [];
-    const attached = (flags & DIGEST_ATTACHED) === 0 ? undefined : readDeltaObjects(reader, peers);
+    const attached =
+      (flags & DIGEST_ATTACHED) === 0 ? undefined : readDeltaObjects(reader, peers, digestClocks(objects));
     return {
       type: 'digest',
       channel,
@@ -196,11 +216,15 @@ export function encodeDelta(message: OutgoingDelta, peers?: MessagePeers): Uint8
   return writer.finish();
 }
 
-/** Writes `writer-count node-id* count x-object*` (docs/protocol.md §6.3). */
+/**
+ * Writes `writer-count node-id* count x-object*` (docs/protocol.md §6.3). `reference`: objects
+ * attached to a digest, whose map claims are written against the digest's clocks.
+ */
 function writeDeltaObjects(
   out: ByteWriter,
   objects: readonly OutgoingObject[],
   peers: MessagePeers | undefined,
+  reference?: DigestClocks,
 ): void {
   const writers = new Map<NodeId, number>();
   const indexOf = (id: NodeId): number => {
@@ -218,9 +242,24 @@ function writeDeltaObjects(
     if (object.kind === 'map') {
       body.writeU8(KIND_MAP).writeString(object.name).writeVarint(object.claims.length);
       for (const claim of object.claims) {
-        body.writeVarint(indexOf(claim.writer));
-        writeTimestamp(body, claim.from);
-        body.writeVarint(zigzag(claim.to.wall - claim.from.wall)).writeVarint(claim.to.counter);
+        const index = indexOf(claim.writer);
+        if (reference === undefined) {
+          body.writeVarint(index);
+          writeTimestamp(body, claim.from);
+          body.writeVarint(zigzag(claim.to.wall - claim.from.wall)).writeVarint(claim.to.counter);
+          continue;
+        }
+        // Attached to a digest: a claim ending at the digest's clock for its writer (the usual
+        // case) names it with a bit and writes only its start, as a step back from there.
+        const clock = reference.get(clockKey(object.name, claim.writer));
+        const atClock = clock !== undefined && compareTimestamps(clock, claim.to) === 0;
+        body.writeVarint(index * 2 + (atClock ? 1 : 0));
+        if (atClock)
+          body.writeVarint(zigzag(claim.to.wall - claim.from.wall)).writeVarint(claim.from.counter);
+        else {
+          writeTimestamp(body, claim.from);
+          body.writeVarint(zigzag(claim.to.wall - claim.from.wall)).writeVarint(claim.to.counter);
+        }
       }
       body.writeVarint(object.entries.length);
       for (const { entry, valueBytes } of object.entries) {
@@ -263,7 +302,11 @@ export function decodeDelta(bytes: Uint8Array, peers?: MessagePeers): DecodeResu
   });
 }
 
-function readDeltaObjects(reader: ByteReader, peers: MessagePeers | undefined): ObjectDelta[] {
+function readDeltaObjects(
+  reader: ByteReader,
+  peers: MessagePeers | undefined,
+  reference?: DigestClocks,
+): ObjectDelta[] {
   const writerCount = reader.readBoundedVarint(reader.remaining);
   const writers: NodeId[] = [];
   for (let i = 0; i < writerCount; i++) writers.push(readPeerNodeId(reader, peers));
@@ -274,7 +317,7 @@ function readDeltaObjects(reader: ByteReader, peers: MessagePeers | undefined): 
   for (let i = 0; i < objectCount; i++) {
     const kind = readKind(reader);
     const name = reader.readString(MAX_NAME_BYTES);
-    if (kind === 'map') objects.push(readMapDelta(reader, name, writerAt));
+    if (kind === 'map') objects.push(readMapDelta(reader, name, writerAt, reference));
     else objects.push(readStreamDelta(reader, name, writerAt));
   }
   return objects;
@@ -285,11 +328,24 @@ function checkedWall(reader: ByteReader, wall: number): number {
   return wall;
 }
 
-function readMapDelta(reader: ByteReader, name: string, writerAt: (index: number) => NodeId): MapDelta {
+function readMapDelta(
+  reader: ByteReader,
+  name: string,
+  writerAt: (index: number) => NodeId,
+  reference: DigestClocks | undefined,
+): MapDelta {
   const claims: RangeClaim[] = [];
   const claimCount = reader.readBoundedVarint(reader.remaining);
   for (let j = 0; j < claimCount; j++) {
-    const writer = writerAt(reader.readVarint());
+    const packed = reader.readVarint();
+    const writer = writerAt(reference === undefined ? packed : Math.floor(packed / 2));
+    if (reference !== undefined && packed % 2 === 1) {
+      const to = reference.get(clockKey(name, writer)) ?? reader.fail('a claim at a clock the digest lacks');
+      const wall = checkedWall(reader, to.wall - unzigzag(reader.readVarint()));
+      const from = { wall, counter: reader.readBoundedVarint(MAX_COUNTER) };
+      claims.push({ writer, from, to: { wall: to.wall, counter: to.counter } });
+      continue;
+    }
     const from = readTimestamp(reader);
     const wall = checkedWall(reader, from.wall + unzigzag(reader.readVarint()));
     claims.push({ writer, from, to: { wall, counter: reader.readBoundedVarint(MAX_COUNTER) } });
