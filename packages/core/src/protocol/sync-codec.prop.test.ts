@@ -236,14 +236,15 @@ describe('sync codec', () => {
     );
   });
 
-  it("writes an attached claim that ends at its writer's digest clock against that clock, a third of the bytes", () => {
+  it("writes an attached claim that ends at its writer's digest clock against that clock, in fewer bytes", () => {
     const wall = fc.integer({ min: 1_600_000_000_000, max: 1_800_000_000_000 });
     const writers = fc.uniqueArray(writerArb, { minLength: 1, maxLength: 4 });
     fc.assert(
       fc.property(
         writers,
         wall,
-        fc.nat(65535),
+        // Below the counter's limit: the control case ends one counter later.
+        fc.nat(65534),
         fc.nat(100_000),
         fc.nat(65535),
         (ids, at, counter, back, from) => {

@@ -43,6 +43,8 @@ const DELTA_PUSH = 1;
 const DELTA_FINAL = 2;
 const DELTA_FRESH = 4;
 const DELTA_UNKNOWN_BASE = 8;
+/** No objects follow (an empty final answer, the usual end of an exchange): no counts written. */
+const DELTA_EMPTY = 16;
 const ENTRY_TOMBSTONE = 1;
 
 /**
@@ -205,14 +207,16 @@ function readDigestObjects(
  * value.
  */
 export function encodeDelta(message: OutgoingDelta, peers?: MessagePeers): Uint8Array {
+  const empty = message.objects.length === 0;
   const flags =
     (message.push ? DELTA_PUSH : 0) |
     (message.final ? DELTA_FINAL : 0) |
     (message.fresh ? DELTA_FRESH : 0) |
-    (message.unknownBase === true ? DELTA_UNKNOWN_BASE : 0);
-  const writer = new ByteWriter(1024);
+    (message.unknownBase === true ? DELTA_UNKNOWN_BASE : 0) |
+    (empty ? DELTA_EMPTY : 0);
+  const writer = new ByteWriter(empty ? 64 : 1024);
   writer.writeU8(flags).writeString(message.channel);
-  writeDeltaObjects(writer, message.objects, peers);
+  if (!empty) writeDeltaObjects(writer, message.objects, peers);
   return writer.finish();
 }
 
@@ -289,7 +293,7 @@ export function decodeDelta(bytes: Uint8Array, peers?: MessagePeers): DecodeResu
   return readAll(bytes, (reader) => {
     const flags = reader.readU8();
     const channel = reader.readString(MAX_NAME_BYTES);
-    const objects = readDeltaObjects(reader, peers);
+    const objects = (flags & DELTA_EMPTY) === 0 ? readDeltaObjects(reader, peers) : [];
     return {
       type: 'delta',
       channel,
