@@ -250,12 +250,7 @@ describe('sync codec', () => {
         (ids, at, counter, back, from) => {
           const clocks = ids.map((id, i) => [id, { wall: at + i, counter }] as [NodeId, MapClock]);
           const digest: DigestMessage = {
-            type: 'digest',
-            channel: 'c',
-            reply: false,
-            fresh: false,
-            scopeFrom: '',
-            scopeTo: null,
+            ...base,
             base: new Uint8Array(8),
             objects: [{ kind: 'map', name: 'm', from: '', to: null, clocks }],
           };
