@@ -2,7 +2,7 @@ import type { Timestamp } from '../clock/timestamp.js';
 import { compareTimestamps } from '../clock/timestamp.js';
 import type { MapEntry } from '../crdt/lww-map.js';
 import { MAX_BEYOND_BUCKETS } from '../protocol/map-clock-codec.js';
-import type { EntrySum, HeldBeyond, HeldBeyondBucket, MapClock } from '../protocol/sync-messages.js';
+import type { EntrySum, HeldBeyond, MapClock } from '../protocol/sync-messages.js';
 
 /** Accumulates a {@link HeldBeyond} entry by entry, in any order. */
 export class HeldBeyondSum {
@@ -55,35 +55,41 @@ const ENTRIES_PER_BUCKET = 32;
  * faulty writer makes them) fall in one bucket, so bounds stay strictly ascending.
  */
 export function summarizeHeldBeyond(entries: readonly MapEntry[]): HeldBeyond | undefined {
-  const total = new HeldBeyondSum();
-  for (const entry of entries) total.add(entry);
-  const summary = total.summary();
   const count = Math.min(MAX_BEYOND_BUCKETS, Math.ceil(entries.length / ENTRIES_PER_BUCKET));
-  if (summary === undefined || count < 2) return summary;
+  if (count < 2) {
+    const total = new HeldBeyondSum();
+    for (const entry of entries) total.add(entry);
+    return total.summary();
+  }
   const sorted = [...entries].sort(compareTimestamps);
+  const newest = sorted[sorted.length - 1] as MapEntry;
   const bounds: Timestamp[] = [];
   for (let b = 1; b < count; b++) {
     const last = sorted[Math.floor((b * sorted.length) / count) - 1] as MapEntry;
     const previous = bounds[bounds.length - 1];
     if (
-      compareTimestamps(last, summary.max) < 0 &&
+      compareTimestamps(last, newest) < 0 &&
       (previous === undefined || compareTimestamps(last, previous) > 0)
     )
       bounds.push({ wall: last.wall, counter: last.counter });
   }
-  if (bounds.length === 0) return summary;
-  const sums = bounds.map(() => new HeldBeyondSum());
+  // One sum per listed bucket and one for the implied last: each entry is hashed once.
+  const sums = [...bounds, newest].map(() => new HeldBeyondSum());
   let at = 0;
   for (const entry of sorted) {
     while (at < bounds.length && compareTimestamps(entry, bounds[at] as Timestamp) > 0) at++;
-    if (at === bounds.length) break;
     (sums[at] as HeldBeyondSum).add(entry);
   }
-  const buckets: HeldBeyondBucket[] = bounds.map((upTo, i) => ({
-    upTo,
-    ...(sums[i] as HeldBeyondSum).totals(),
-  }));
-  return { ...summary, buckets };
+  const totals = sums.map((sum) => sum.totals());
+  const max = { wall: newest.wall, counter: newest.counter };
+  const summary = {
+    max,
+    count: entries.length,
+    sum1: totals.reduce((sum, part) => (sum + part.sum1) >>> 0, 0),
+    sum2: totals.reduce((sum, part) => (sum + part.sum2) >>> 0, 0),
+  };
+  if (bounds.length === 0) return summary;
+  return { ...summary, buckets: bounds.map((upTo, i) => ({ upTo, ...(totals[i] as EntrySum) })) };
 }
 
 /**
