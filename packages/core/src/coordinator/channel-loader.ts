@@ -1,4 +1,4 @@
-import type { StreamEntry } from '../crdt/event-log.js';
+import type { EntryProof, StreamEntry } from '../crdt/event-log.js';
 import { mapEntry } from '../crdt/lww-map.js';
 import { ErrorCode, ShoalError } from '../errors/shoal-error.js';
 import { MAX_NAME_BYTES } from '../ids/channel-id.js';
@@ -6,6 +6,7 @@ import type { NodeId } from '../ids/node-id.js';
 import {
   decodeCounterRecord,
   decodeMapRecord,
+  decodeStreamProofRecord,
   decodeStreamRecord,
   decodeTimestampRecord,
 } from '../persistence/records.js';
@@ -49,11 +50,21 @@ export async function loadChannel(
     if (!parsed.ok || !clock.ok) corrupt(state.name, 'bad synced clock');
     state.map(parsed.value.map).replica.raiseClock(parsed.value.writer, clock.value);
   }
+  // Proofs first, so each loaded entry carries its own (ADR 0054).
+  const proofs = new Map<string, EntryProof>();
+  for await (const [key, value] of store.scan(channelPrefix(RecordKind.StreamProof, state.name))) {
+    const record = decodeStreamProofRecord(key, value);
+    if (!record.ok) corrupt(state.name, record.error);
+    const { stream, author, seq, proof } = record.value;
+    proofs.set(`${stream}\0${author}\0${seq}`, proof);
+  }
   const streams = new Map<string, { entry: StreamEntry; cursor: number }[]>();
   for await (const [key, value] of store.scan(channelPrefix(RecordKind.StreamEntry, state.name))) {
     const record = decodeStreamRecord(key, value);
     if (!record.ok) corrupt(state.name, record.error);
-    const { stream, changeSeq, channel: _channel, ...entry } = record.value;
+    const { stream, changeSeq, channel: _channel, ...fields } = record.value;
+    const proof = proofs.size === 0 ? undefined : proofs.get(`${stream}\0${fields.author}\0${fields.seq}`);
+    const entry: StreamEntry = proof === undefined ? fields : { ...fields, proof };
     let list = streams.get(stream);
     if (list === undefined) {
       list = [];

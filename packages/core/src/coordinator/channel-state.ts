@@ -116,7 +116,13 @@ export class ChannelState {
     let stream = this.streams.get(name);
     if (stream === undefined) {
       checkName('stream', name);
-      stream = new StreamObject(this.#context, this.name, name);
+      // A member list by key admits only its members' proofs; without one, any author's.
+      stream = new StreamObject(
+        this.#context,
+        this.name,
+        name,
+        (key) => this.members.size === 0 || this.members.has(encodeBase64Url(key)),
+      );
       this.streams.set(name, stream);
     }
     return stream;

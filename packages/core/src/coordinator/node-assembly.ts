@@ -80,7 +80,8 @@ export function assembleNode(options: CoordinatorOptions, setup: NodeSetup, hook
   const { events } = hooks;
   const random = options.random ?? cryptoRandom;
   const id = meta.id;
-  const publicKey = (options.signer ?? nobleEd25519).publicKey(meta.identityKey);
+  const signer = options.signer ?? nobleEd25519;
+  const publicKey = signer.publicKey(meta.identityKey);
   let changeSeq = meta.changeSeq;
   const errors = new ErrorReporter(timers, config.errorRateLimit);
   const hlc = new Hlc({ wallClock: () => timers.now(), maxDrift: config.maxDrift, last: meta.hlc });
@@ -110,6 +111,14 @@ export function assembleNode(options: CoordinatorOptions, setup: NodeSetup, hook
     pushLocal: (channel, object) => engine.pushLocal(channel, object.kind, object.name, object.entries),
     reportError: (error) => errors.report(error),
     keyOf: (peer) => keys?.sealingPublicKey(peer),
+    authorKey: (author) => {
+      if (author === id) return publicKey;
+      if (keys === undefined) return undefined;
+      return keys.publicKeyOf(author) ?? (membership.aliveMembers().includes(author) ? 'awaited' : undefined);
+    },
+    sign: (message) => signer.sign(meta.identityKey, message),
+    verify: (key, message, signature) => signer.verify(key, message, signature),
+    publicKey,
     assertOpen: hooks.assertOpen,
   };
   const channels = new ChannelRegistry({

@@ -20,6 +20,20 @@ export interface NodeContext {
    * that opened under it, or offered by its hello; only its holder can read what is sent to it.
    */
   keyOf(peer: NodeId): Uint8Array | undefined;
+  /**
+   * The key `author`'s signatures must verify under, where this node knows it first-hand: its
+   * own for itself, else the key a pair-sealed message from it opened under. `'awaited'`: not
+   * known yet, but `author` is a live member whose key a first exchange will prove, so a key
+   * someone else names for it is not to be trusted meanwhile. `undefined`: no way to know (open
+   * mode, or an author this node never met and cannot reach).
+   */
+  authorKey(author: NodeId): Uint8Array | 'awaited' | undefined;
+  /** Signs `message` with this node's identity key (Ed25519). */
+  sign(message: Uint8Array): Uint8Array;
+  /** True when `signature` is a valid Ed25519 signature of `message` by `publicKey`; never throws. */
+  verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean;
+  /** This node's public identity key. */
+  readonly publicKey: Uint8Array;
   /** The next local change sequence number (the cursor of every `watch()`). */
   nextChangeSeq(): number;
   /** Local writes became durable: push them to a few peers soon. */

@@ -1,17 +1,22 @@
 import { SimulatedNetwork } from '@shoal/transport-memory';
 import { describe, expect, it } from 'vitest';
+import type { StreamEntry } from '../crdt/event-log.js';
 import type { NodeId } from '../ids/node-id.js';
 import { encodeEnvelope } from '../protocol/envelope.js';
 import { MessageType } from '../protocol/message-type.js';
 import { encodeDelta } from '../protocol/sync-codec.js';
 import { MAX_EPOCH, MAX_EPOCH_STEP, MessageSealer } from '../security/message-sealer.js';
+import { signedStream } from '../test-support/signed-stream.js';
 import type { Coordinator } from './coordinator.js';
 import { createNode } from './create-node.js';
+
+const HAND_KEY = new Uint8Array(32).fill(9);
 
 /** A hand-driven peer: seals deltas of one stream entry each with the boot epoch asked for. */
 function handPeer(net: SimulatedNetwork, id: string) {
   const port = net.connect(id);
   let seq = 0;
+  const written: StreamEntry[] = [];
   const sealers = new Map<number, MessageSealer>();
   const envelope = (to: string, epoch: number) => {
     let sealer = sealers.get(epoch);
@@ -20,6 +25,15 @@ function handPeer(net: SimulatedNetwork, id: string) {
       sealers.set(epoch, sealer);
     }
     seq++;
+    written.push({
+      author: id as NodeId,
+      seq,
+      wall: Date.UTC(2026, 0, 1),
+      counter: seq,
+      payload: Uint8Array.of(seq),
+    });
+    // Signed as its author signs it (ADR 0054): the receiver shows only what a proof covers.
+    const entry = signedStream('c', 's', written, HAND_KEY).at(-1) as StreamEntry;
     const body = encodeDelta(
       {
         channel: 'c',
@@ -30,15 +44,7 @@ function handPeer(net: SimulatedNetwork, id: string) {
           {
             kind: 'stream',
             name: 's',
-            entries: [
-              {
-                author: id as NodeId,
-                seq,
-                wall: Date.UTC(2026, 0, 1),
-                counter: seq,
-                payload: Uint8Array.of(seq),
-              },
-            ],
+            entries: [entry],
           },
         ],
       },

@@ -1,14 +1,23 @@
 import { compareTimestamps } from '../clock/timestamp.js';
-import type { MaterializedView, Materializer, StreamEntry } from '../crdt/event-log.js';
+import {
+  type EntryProof,
+  type MaterializedView,
+  type Materializer,
+  type StreamEntry,
+  sameEntry,
+} from '../crdt/event-log.js';
+import type { ChainHash } from '../crdt/stream-chain.js';
 import { ErrorCode, ShoalError } from '../errors/shoal-error.js';
 import type { NodeId } from '../ids/node-id.js';
-import { putStreamEntry } from '../persistence/entry-puts.js';
-import { StreamEntryKeys } from '../persistence/storage-keys.js';
+import { putStreamEntry, putStreamProof } from '../persistence/entry-puts.js';
+import { RecordKind, StreamEntryKeys } from '../persistence/storage-keys.js';
 import type { ObjectDelta, StreamClock } from '../protocol/sync-messages.js';
+import { streamProofMessage } from '../security/stream-proofs.js';
+import { bytesEqual } from '../storage/bytes.js';
 import { appendAll } from '../sync/append-all.js';
 import type { Clock } from '../sync/clock-set.js';
 import type { ObjectPlan } from '../sync/delta-chunker.js';
-import { type PlanAsker, StreamReplica } from '../sync/stream-replica.js';
+import { type PlanAsker, PROOF_INTERVAL, StreamReplica } from '../sync/stream-replica.js';
 import type { Lacking, SyncedObject } from '../sync/synced-object.js';
 import { AsyncQueue } from './async-queue.js';
 import type { ChannelState } from './channel-state.js';
@@ -41,6 +50,14 @@ export class StreamObject implements TransactionTarget<Uint8Array, undefined>, S
   readonly #context: NodeContext;
   readonly #channel: string;
   readonly #keys: StreamEntryKeys;
+  readonly #proofKeys: StreamEntryKeys;
+  /** Whether a channel member list admits an author's key (always, without one). */
+  readonly #admits: (publicKey: Uint8Array) => boolean;
+  /** Own entries appended and not yet signed: their chain hashes, by seq. */
+  readonly #unsigned = new Map<number, ChainHash>();
+  /** The durability promise callbacks are registered on, and the own entries waiting on it. */
+  #awaited: Promise<void> | undefined;
+  #awaitedBatch: StreamEntry[] = [];
   #localWrite: Promise<void> = Promise.resolve();
   /** True while reloading persisted entries: they are neither re-persisted nor announced. */
   #loading = false;
@@ -49,17 +66,19 @@ export class StreamObject implements TransactionTarget<Uint8Array, undefined>, S
   /** The transaction origin of the local append being applied. */
   #origin: string | undefined;
   readonly #listeners = new Set<(event: StreamWatchEvent) => void>();
-  /** This node's own highest seq known durable: peers are offered nothing above it. */
-  #durableSeq = 0;
 
+  /** @param admits whether the channel's member list admits an author's key (ADR 0054). */
   constructor(
     context: NodeContext,
     channel: string,
     readonly name: string,
+    admits: (publicKey: Uint8Array) => boolean = () => true,
   ) {
     this.#context = context;
     this.#channel = channel;
     this.#keys = new StreamEntryKeys(channel, name);
+    this.#proofKeys = new StreamEntryKeys(channel, name, RecordKind.StreamProof);
+    this.#admits = admits;
     // A split history is resent to a peer at most every few rounds (see StreamReplica).
     this.replica = new StreamReplica(RESEND_ROUNDS * context.config.gossipInterval);
     this.replica.log.onEntry((entry, replaced) => this.#revealed(entry, replaced));
@@ -85,16 +104,29 @@ export class StreamObject implements TransactionTarget<Uint8Array, undefined>, S
     return this.mergeRemote(delta.entries as readonly StreamEntry[]);
   }
 
-  /** Loads persisted entries (no persistence, no events), in any order. */
+  /**
+   * Loads persisted entries (no persistence, no events), in any order, with their proofs. Own
+   * entries no proof covers (a crash before it was stored, or data from before proofs) are
+   * signed now; other authors' entries beyond their last proof stay here but are not offered.
+   */
   load(entries: readonly { entry: StreamEntry; cursor: number }[]): void {
     this.#loading = true;
-    for (const { entry } of entries) this.replica.log.apply(entry);
+    const log = this.replica.log;
+    for (const { entry } of entries) {
+      const { proof, ...shown } = entry;
+      log.apply(shown);
+      if (proof !== undefined) this.replica.keepProof(entry.author, entry.seq, proof);
+    }
     this.#loading = false;
     appendAll(
       this.#arrivals,
       entries.slice().sort((a, b) => a.cursor - b.cursor),
     );
-    this.#durableSeq = this.replica.log.seqOf(this.#context.self);
+    const self = this.#context.self;
+    const own = log.seqOf(self);
+    if (own > this.replica.provenOf(self)) {
+      this.#attachOwnProof(log.entryAt(self, own) as StreamEntry, log.chainHash(self));
+    }
   }
 
   /** Validates a payload and copies it (the caller may reuse its buffer). Throws ShoalError. */
@@ -126,9 +158,9 @@ export class StreamObject implements TransactionTarget<Uint8Array, undefined>, S
     return payload.slice();
   }
 
-  /** Entries held, visible or held back behind a gap. */
+  /** Entries held, visible or waiting for a gap to fill or a proof. */
   #entryCount(): number {
-    return this.replica.log.size + this.replica.log.held;
+    return this.replica.log.size + this.replica.log.held + this.replica.pending;
   }
 
   /** Appends add no map key. */
@@ -136,32 +168,110 @@ export class StreamObject implements TransactionTarget<Uint8Array, undefined>, S
     return undefined;
   }
 
-  /** Appends a prepared payload as this node's next entry; resolves when durable. */
+  /**
+   * Appends a prepared payload as this node's next entry; resolves when durable. Peers are
+   * offered it only once durable and signed (the proof is what they verify), so a crash can
+   * never make this node reuse a seq some peer already holds (see MapObject.commit).
+   */
   commit(payload: Uint8Array, origin: string | undefined): Promise<void> {
     const self = this.#context.self;
-    const entry = this.replica.log.nextEntry(self, this.#context.hlc.now(), payload);
-    // Peers see the entry only once it is durable, so a crash can never make this node reuse a
-    // seq some peer already holds (see MapObject.commit).
-    this.replica.withholdAfter(self, this.#durableSeq);
+    const log = this.replica.log;
+    const entry = log.nextEntry(self, this.#context.hlc.now(), payload);
     this.#appending = true;
     this.#origin = origin;
-    this.replica.log.apply(entry);
+    log.apply(entry);
     this.#appending = false;
     this.#origin = undefined;
+    this.#unsigned.set(entry.seq, log.chainHash(self));
     const durable = this.#localWrite;
-    // Refused by the store, it may still land later (see MapObject.#awaitDurable).
-    this.#context.writes.landed(durable).then(() => {
-      this.#durableSeq = Math.max(this.#durableSeq, entry.seq);
-      this.replica.withholdAfter(self, this.#durableSeq);
-      this.#context.pushLocal(this.#channel, { kind: 'stream', name: this.name, entries: [entry] });
-    });
+    if (durable !== this.#awaited) {
+      const batch: StreamEntry[] = [];
+      this.#awaited = durable;
+      this.#awaitedBatch = batch;
+      // Refused by the store, it may still land later (see MapObject.#awaitDurable).
+      this.#context.writes.landed(durable).then(() => this.#becameDurable(batch));
+    }
+    this.#awaitedBatch.push(entry);
     return durable;
   }
 
-  /** Merges entries from a peer; returns the ones that were new here. */
+  /**
+   * Own entries became durable: signs them (at their last seq, and at every
+   * {@link PROOF_INTERVAL}-th seq so long runs verify in parts) and pushes them to peers.
+   */
+  #becameDurable(batch: StreamEntry[]): void {
+    if (batch === this.#awaitedBatch) {
+      this.#awaited = undefined;
+      this.#awaitedBatch = [];
+    }
+    const last = batch[batch.length - 1];
+    if (last === undefined || last.seq <= this.replica.provenOf(this.#context.self)) return;
+    for (const entry of batch) {
+      const chain = this.#unsigned.get(entry.seq);
+      this.#unsigned.delete(entry.seq);
+      if (chain !== undefined && (entry === last || entry.seq % PROOF_INTERVAL === 0))
+        this.#attachOwnProof(entry, chain);
+    }
+    const entries = batch.map((entry) => this.replica.withProof(entry));
+    this.#context.pushLocal(this.#channel, { kind: 'stream', name: this.name, entries });
+  }
+
+  /** Signs own entries up to `entry` (whose chain hash is `chain`), stores the proof, offers them. */
+  #attachOwnProof(entry: StreamEntry, chain: ChainHash): void {
+    const context = this.#context;
+    const message = streamProofMessage(this.#channel, this.name, entry.author, entry.seq, chain);
+    const proof: EntryProof = { signature: context.sign(message), publicKey: context.publicKey };
+    this.#keepProof(entry, proof);
+  }
+
+  /** Keeps a proof (signed here or verified) of a visible entry, stores it, and offers up to it. */
+  #keepProof(entry: StreamEntry, proof: EntryProof): void {
+    this.replica.keepProof(entry.author, entry.seq, proof);
+    putStreamProof(this.#context.writes.append(), this.#proofKeys, entry, proof);
+  }
+
+  /**
+   * Whether `proof` is `author`'s signature over its entries 1..`seq` with chain hash `chain`:
+   * the key must be the one this node knows for the author first-hand (itself, or a peer whose
+   * pair-sealed messages opened under it), else the key the proof names; a channel with a member
+   * list by key admits only its members' keys. A proof that fails is reported.
+   */
+  #check = (author: NodeId, seq: number, chain: ChainHash, proof: EntryProof): boolean | undefined => {
+    const context = this.#context;
+    const known = context.authorKey(author);
+    // A live member's key is learned first-hand within a round or two: a key a relay names for
+    // it is not trusted meanwhile (it could be anyone's), so its entries wait.
+    if (known === 'awaited') return undefined;
+    const valid =
+      (known === undefined || bytesEqual(known, proof.publicKey)) &&
+      this.#admits(proof.publicKey) &&
+      context.verify(
+        proof.publicKey,
+        streamProofMessage(this.#channel, this.name, author, seq, chain),
+        proof.signature,
+      );
+    if (!valid) {
+      context.reportError(
+        new ShoalError(
+          ErrorCode.AuthFailed,
+          `stream ${this.name}: dropped a proof of ${author}'s entries up to ${seq} that is not ${author}'s signature`,
+          { details: { author, seq } },
+        ),
+      );
+    }
+    return valid;
+  };
+
+  /**
+   * Merges entries from a peer; returns the ones that became visible here. An entry beyond its
+   * author's visible ones waits until a proof from the author covers it (ADR 0054); one at a seq
+   * already visible with other content is a forgery or an equivocation, reported and dropped.
+   */
   mergeRemote(entries: readonly StreamEntry[]): StreamEntry[] {
     const fresh: StreamEntry[] = [];
+    const log = this.replica.log;
     let newest: StreamEntry | undefined;
+    let authors: Set<NodeId> | undefined;
     for (const entry of entries) {
       if (this.#entryCount() >= this.#context.config.limits.maxStreamEntries) {
         this.#context.reportError(
@@ -182,21 +292,37 @@ export class StreamObject implements TransactionTarget<Uint8Array, undefined>, S
         continue;
       }
       if (newest === undefined || compareTimestamps(entry, newest) > 0) newest = entry;
-      const outcome = this.replica.log.apply(entry);
-      // A replacing entry is pushed on like a new one: the split heals at the pace of a write.
-      if (outcome === 'applied' || outcome === 'held' || outcome === 'replaced') fresh.push(entry);
-      if (outcome === 'conflict' || outcome === 'replaced') {
-        const kept = outcome === 'replaced' ? "the peer's, which every replica keeps" : 'the one held';
-        this.#context.reportError(
-          new ShoalError(
-            ErrorCode.StreamConflict,
-            `stream ${this.name}: a peer sent entry ${entry.seq} of ${entry.author} with other content than the one held; kept ${kept}`,
-            { details: { author: entry.author, seq: entry.seq, replaced: outcome === 'replaced' } },
-          ),
-        );
+      if (entry.seq > log.seqOf(entry.author)) {
+        this.replica.hold(entry);
+        authors ??= new Set();
+        authors.add(entry.author);
+        continue;
       }
+      const held = log.entryAt(entry.author, entry.seq) as StreamEntry;
+      if (sameEntry(held, entry)) {
+        // The author's proof of what this replica already shows (an author's first sync after
+        // both upgraded to proofs): adopted, so this replica can offer those entries too.
+        const proof = entry.proof;
+        if (
+          proof !== undefined &&
+          entry.seq === log.seqOf(entry.author) &&
+          entry.seq > this.replica.provenOf(entry.author) &&
+          this.#check(entry.author, entry.seq, log.chainHash(entry.author), proof) === true
+        )
+          this.#keepProof(held, proof);
+        continue;
+      }
+      this.#context.reportError(
+        new ShoalError(
+          ErrorCode.StreamConflict,
+          `stream ${this.name}: a peer sent entry ${entry.seq} of ${entry.author} with other content than the one held; kept the one held`,
+          { details: { author: entry.author, seq: entry.seq, replaced: false } },
+        ),
+      );
     }
     if (newest !== undefined) this.#context.hlc.receive(newest);
+    if (authors !== undefined)
+      for (const author of authors) appendAll(fresh, this.replica.advance(author, this.#check));
     return fresh;
   }
 
@@ -235,6 +361,10 @@ export class StreamObject implements TransactionTarget<Uint8Array, undefined>, S
     this.#arrivals.push({ entry, cursor });
     const writes = this.#context.writes;
     putStreamEntry(writes.append(), this.#keys, entry, cursor);
+    // A remote entry's proof was verified and kept before it was revealed: stored in the same batch.
+    const proof = this.replica.proofOf(entry.author, entry.seq);
+    if (proof !== undefined && !this.#appending)
+      putStreamProof(writes.append(), this.#proofKeys, entry, proof);
     const durable = writes.queued;
     // A remote entry's failed write needs no handler here: the write queue reports it.
     if (this.#appending) this.#localWrite = durable;

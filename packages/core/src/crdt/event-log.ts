@@ -1,7 +1,23 @@
 import { compareTimestamps, type Timestamp } from '../clock/timestamp.js';
 import type { NodeId } from '../ids/node-id.js';
 import { bytesEqual } from '../storage/bytes.js';
-import { type ChainFingerprint, chainStep, EMPTY_CHAIN } from './stream-chain.js';
+import {
+  type ChainFingerprint,
+  type ChainHash,
+  chainStep,
+  EMPTY_CHAIN,
+  EMPTY_CHAIN_HASH,
+  fingerprintOf,
+} from './stream-chain.js';
+
+/**
+ * The author's Ed25519 signature over its stream up to one entry (the chain hash of entries
+ * 1..seq, with channel, stream, author and seq; ADR 0054), and the key it verifies under.
+ */
+export interface EntryProof {
+  readonly signature: Uint8Array;
+  readonly publicKey: Uint8Array;
+}
 
 /** One entry of an append-only stream: the `seq`-th entry its author appended. Immutable. */
 export interface StreamEntry extends Timestamp {
@@ -9,6 +25,12 @@ export interface StreamEntry extends Timestamp {
   /** 1, 2, 3 … per author, without gaps. */
   readonly seq: number;
   readonly payload: Uint8Array;
+  /**
+   * The author's signature over its entries up to this one, on entries in sync messages only
+   * (ADR 0054): entries a stream shows carry none, though every one is covered by a proof its
+   * replica verified. Not part of the entry's content.
+   */
+  readonly proof?: EntryProof | undefined;
 }
 
 /** What {@link EventLog.apply} did with an entry. */
@@ -112,6 +134,8 @@ export class EventLog {
   readonly #held = new Map<NodeId, Map<number, StreamEntry>>();
   /** Per author, the fingerprint of each prefix 1..seq, flattened: lanes at 2(seq-1), 2(seq-1)+1. */
   readonly #chains = new Map<NodeId, number[]>();
+  /** Per author, the whole chain hash of its visible entries: what a proof signs and a run extends. */
+  readonly #heads = new Map<NodeId, ChainHash>();
   readonly #listeners = new Set<EntryListener>();
   readonly #views = new Set<Registration>();
   readonly #maxHeld: number;
@@ -160,6 +184,16 @@ export class EventLog {
     const at = 2 * (seq - 1);
     if (chain === undefined || at >= chain.length) throw new RangeError(`no entry ${seq} of ${author}`);
     return [chain[at] as number, chain[at + 1] as number];
+  }
+
+  /** The chain hash of `author`'s visible entries (1..{@link EventLog.seqOf}). */
+  chainHash(author: NodeId): ChainHash {
+    return this.#heads.get(author) ?? EMPTY_CHAIN_HASH;
+  }
+
+  /** `author`'s visible entry `seq`, if it has one. */
+  entryAt(author: NodeId, seq: number): StreamEntry | undefined {
+    return seq < 1 ? undefined : this.#byAuthor.get(author)?.[seq - 1];
   }
 
   /** `author`'s visible entries with seq > `after`, in seq order. */
@@ -281,11 +315,9 @@ export class EventLog {
       chain = [];
       this.#chains.set(entry.author, chain);
     }
-    const previous: ChainFingerprint =
-      chain.length === 0
-        ? EMPTY_CHAIN
-        : [chain[chain.length - 2] as number, chain[chain.length - 1] as number];
-    const [high, low] = chainStep(previous, entry);
+    const head = chainStep(this.chainHash(entry.author), entry);
+    this.#heads.set(entry.author, head);
+    const [high, low] = fingerprintOf(head);
     chain.push(high, low);
     const last = this.#ordered[this.#ordered.length - 1];
     const inOrder = last === undefined || compareStreamEntries(last, entry) < 0;
@@ -307,17 +339,22 @@ export class EventLog {
     // Rare (a forged or faulty writer): a scan, and the order and views redone when next read.
     this.#ordered[this.#ordered.indexOf(existing)] = entry;
     this.#reorders++;
+    // Only fingerprints are kept per seq, so the whole chain is hashed again from the start.
     const chain = this.#chains.get(entry.author) as number[];
-    let previous = this.chainAt(entry.author, entry.seq - 1);
-    for (let seq = entry.seq; seq <= log.length; seq++) {
+    let previous = EMPTY_CHAIN_HASH;
+    for (let seq = 1; seq <= log.length; seq++) {
       previous = chainStep(previous, log[seq - 1] as StreamEntry);
-      chain[2 * (seq - 1)] = previous[0];
-      chain[2 * (seq - 1) + 1] = previous[1];
+      if (seq < entry.seq) continue;
+      const [high, low] = fingerprintOf(previous);
+      chain[2 * (seq - 1)] = high;
+      chain[2 * (seq - 1) + 1] = low;
     }
+    this.#heads.set(entry.author, previous);
     for (const listener of this.#listeners) listener(entry, existing);
   }
 }
 
-function sameEntry(a: StreamEntry, b: StreamEntry): boolean {
+/** True when two entries have the same content (stamp and payload; a proof is not content). */
+export function sameEntry(a: StreamEntry, b: StreamEntry): boolean {
   return a.wall === b.wall && a.counter === b.counter && bytesEqual(a.payload, b.payload);
 }

@@ -2,39 +2,51 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import type { StreamEntry } from './event-log.js';
 
 /**
- * A fingerprint of one author's entries 1..seq: the first 8 bytes of a SHA-256 hash chain over
- * them, as two 32-bit lanes. Two replicas holding the same seqs of an author hold the same
- * entries exactly when their fingerprints match (up to a 2^-64 chance, and finding a second
- * history with the same fingerprint takes about 2^64 hashes), so a digest can reveal a forged or
- * equivocated entry that a bare seq would hide for good.
+ * A fingerprint of one author's entries 1..seq: the first 8 bytes of their {@link ChainHash}, as
+ * two 32-bit lanes. Two replicas holding the same seqs of an author hold the same entries exactly
+ * when their fingerprints match (up to a 2^-64 chance), so a digest can reveal a forged or
+ * equivocated entry that a bare seq would hide for good. Authorship rests on the whole hash.
  */
 export type ChainFingerprint = readonly [number, number];
+
+/**
+ * The SHA-256 hash chain over one author's entries 1..seq (32 bytes): what the author signs, so
+ * one signature vouches for every entry up to it (ADR 0054). Each step hashes the whole previous
+ * hash: finding another history with the same chain is a SHA-256 second preimage.
+ */
+export type ChainHash = Uint8Array;
 
 /** The fingerprint of an empty run (seq 0). */
 export const EMPTY_CHAIN: ChainFingerprint = [0, 0];
 
-const HEADER_BYTES = 8 + 8 + 4;
+/** The chain hash of an empty run (seq 0): 32 zero bytes. Never mutate it. */
+export const EMPTY_CHAIN_HASH: ChainHash = new Uint8Array(32);
+
+const HEADER_BYTES = 32 + 8 + 4;
 
 /**
- * The fingerprint of a run extended by `entry`: SHA-256(previous ‖ wall ‖ counter ‖ payload).
- * The seq is the run's length and the author is the chain's owner, so neither is hashed.
+ * The chain of a run extended by `entry`: SHA-256(previous ‖ wall ‖ counter ‖ payload). The seq
+ * is the run's length and the author is the chain's owner, so neither is hashed.
  */
-export function chainStep(previous: ChainFingerprint, entry: StreamEntry): ChainFingerprint {
+export function chainStep(previous: ChainHash, entry: StreamEntry): ChainHash {
   const payload = entry.payload;
   const length = HEADER_BYTES + payload.length;
   // Header and payload hashed from one reused buffer: a fresh header, views of it and of the
   // digest cost as much as the hash (each view of a small array moves it off the engine's heap).
   const input = length <= scratch.length ? scratch : new Uint8Array(length);
   const view = input === scratch ? scratchView : new DataView(input.buffer);
-  view.setUint32(0, previous[0]);
-  view.setUint32(4, previous[1]);
+  input.set(previous, 0);
   // A wall below 2^53 splits exactly into a high and a low 32-bit half.
-  view.setUint32(8, Math.floor(entry.wall / 2 ** 32));
-  view.setUint32(12, entry.wall >>> 0);
-  view.setUint32(16, entry.counter);
+  view.setUint32(32, Math.floor(entry.wall / 2 ** 32));
+  view.setUint32(36, entry.wall >>> 0);
+  view.setUint32(40, entry.counter);
   input.set(payload, HEADER_BYTES);
-  const digest = sha256(input.subarray(0, length));
-  return [lane(digest, 0), lane(digest, 4)];
+  return sha256(input.subarray(0, length));
+}
+
+/** The fingerprint of a chain: its first 8 bytes. */
+export function fingerprintOf(chain: ChainHash): ChainFingerprint {
+  return [lane(chain, 0), lane(chain, 4)];
 }
 
 /** Big-endian u32 at `at` of `bytes`. */

@@ -1,4 +1,5 @@
 import type { Timestamp } from '../clock/timestamp.js';
+import type { EntryProof } from '../crdt/event-log.js';
 import type { MapEntry } from '../crdt/lww-map.js';
 import type { BatchBuffer } from './batch-buffer.js';
 import { mapRecordBound, streamRecordBound, writeMapRecordAt, writeStreamRecordAt } from './records.js';
@@ -35,4 +36,19 @@ export function putStreamEntry(
   const bytes = batch.bytes;
   const keyEnd = keys.writeAt(bytes, start, entry.author, entry.seq);
   batch.endPut(keyEnd, writeStreamRecordAt(bytes, keyEnd, entry, changeSeq));
+}
+
+/** Appends the put of a stream entry's proof (`keys` built for proofs): signature, then key. */
+export function putStreamProof(
+  batch: BatchBuffer,
+  keys: StreamEntryKeys,
+  entry: { readonly author: string; readonly seq: number },
+  proof: EntryProof,
+): void {
+  const start = batch.reserve(keys.bound(entry.author) + proof.signature.length + proof.publicKey.length);
+  const bytes = batch.bytes;
+  const keyEnd = keys.writeAt(bytes, start, entry.author, entry.seq);
+  bytes.set(proof.signature, keyEnd);
+  bytes.set(proof.publicKey, keyEnd + proof.signature.length);
+  batch.endPut(keyEnd, keyEnd + proof.signature.length + proof.publicKey.length);
 }

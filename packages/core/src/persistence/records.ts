@@ -1,9 +1,11 @@
 import type { Timestamp, Version } from '../clock/timestamp.js';
 import { readTimestamp, timestampSize, writeTimestamp } from '../clock/timestamp-codec.js';
 import { decodeValueRange } from '../codec/decode-value.js';
+import type { EntryProof } from '../crdt/event-log.js';
 import type { Value } from '../crdt/value.js';
 import { MAX_NAME_BYTES } from '../ids/channel-id.js';
 import { isNodeId, type NodeId } from '../ids/node-id.js';
+import { SIGNATURE_BYTES, SIGNING_PUBLIC_KEY_BYTES } from '../ports/signer.js';
 import { nodeIdBytes, readNodeId } from '../protocol/node-id-codec.js';
 import { MAX_WIRE_KEY_BYTES } from '../protocol/sync-codec.js';
 import { ByteReader, type DecodeResult, readAll } from '../wire/byte-reader.js';
@@ -137,6 +139,33 @@ export function decodeStreamRecord(key: Uint8Array, value: Uint8Array): DecodeRe
     if (!decoded.ok) return keyReader.fail(decoded.error);
     const { stamp, changeSeq, payload } = decoded.value;
     return { channel, stream, author, seq, ...stamp, changeSeq, payload };
+  });
+}
+
+/** A stream proof as stored (ADR 0054). */
+export interface StoredStreamProof {
+  readonly stream: string;
+  readonly author: NodeId;
+  readonly seq: number;
+  readonly proof: EntryProof;
+}
+
+/** Decodes a stream proof record from its key and value (signature, then public key). */
+export function decodeStreamProofRecord(key: Uint8Array, value: Uint8Array): DecodeResult<StoredStreamProof> {
+  return readAll(key, (keyReader): StoredStreamProof => {
+    keyReader.readU8();
+    keyReader.readString(MAX_NAME_BYTES);
+    const stream = keyReader.readString(MAX_NAME_BYTES);
+    const author = keyReader.readString(MAX_NAME_BYTES);
+    if (!isNodeId(author)) return keyReader.fail('malformed author');
+    const seq = keyReader.readU32() * 0x1_0000_0000 + keyReader.readU32();
+    if (value.length !== SIGNATURE_BYTES + SIGNING_PUBLIC_KEY_BYTES)
+      return keyReader.fail('bad proof length');
+    const proof = {
+      signature: value.slice(0, SIGNATURE_BYTES),
+      publicKey: value.slice(SIGNATURE_BYTES),
+    };
+    return { stream, author, seq, proof };
   });
 }
 

@@ -23,6 +23,8 @@ export const RecordKind = {
   ChannelMeta: 5,
   /** When the channel last completed a sync with a peer (wall ms): staleness after a long absence. */
   ChannelSync: 6,
+  /** An author's proof of a stream up to one entry: channel, stream, author, seq → signature, key (ADR 0054). */
+  StreamProof: 7,
 } as const;
 
 /** Key of a node metadata record. */
@@ -94,8 +96,9 @@ export class StreamEntryKeys {
   #author: string | undefined;
   #authorPrefix: Uint8Array = new Uint8Array();
 
-  constructor(channel: string, stream: string) {
-    this.#prefix = channelPrefix(RecordKind.StreamEntry, channel, stream);
+  /** @param kind the record kind: entries, or ({@link RecordKind.StreamProof}) their proofs. */
+  constructor(channel: string, stream: string, kind: number = RecordKind.StreamEntry) {
+    this.#prefix = channelPrefix(kind, channel, stream);
   }
 
   /** Key of `author`'s entry `seq`. */

@@ -6,6 +6,7 @@ import { type MapEntry, mapEntry } from '../crdt/lww-map.js';
 import type { Value } from '../crdt/value.js';
 import { MAX_NAME_BYTES } from '../ids/channel-id.js';
 import type { NodeId } from '../ids/node-id.js';
+import { SIGNATURE_BYTES, SIGNING_PUBLIC_KEY_BYTES } from '../ports/signer.js';
 import { type ByteReader, type DecodeResult, readAll } from '../wire/byte-reader.js';
 import { ByteWriter } from '../wire/byte-writer.js';
 import { readAnswer, readSummary, writeAnswer, writeSummary } from './clock-summary-codec.js';
@@ -276,10 +277,13 @@ function writeDeltaObjects(
       body.writeU8(KIND_STREAM).writeString(object.name).writeVarint(object.entries.length);
       let previousSeq = 0;
       for (const entry of object.entries) {
-        body.writeVarint(indexOf(entry.author)).writeVarint(zigzag(entry.seq - previousSeq - 1));
+        // The seq step and, in its low bit, whether the author's proof up to this entry follows.
+        const proof = entry.proof;
+        body.writeVarint(indexOf(entry.author)).writeVarint(streamSeqStep(entry.seq, previousSeq, proof));
         previousSeq = entry.seq;
         writeStamp(body, cursor, entry);
         body.writeBytes(entry.payload);
+        if (proof !== undefined) body.writeRaw(proof.signature).writeRaw(proof.publicKey);
       }
     }
   }
@@ -385,15 +389,33 @@ function readStreamDelta(reader: ByteReader, name: string, writerAt: (index: num
   let previousSeq = 0;
   for (let j = 0; j < entryCount; j++) {
     const author = writerAt(reader.readVarint());
-    const seq = previousSeq + 1 + unzigzag(reader.readVarint());
+    const step = reader.readVarint();
+    const seq = previousSeq + 1 + unzigzag(Math.floor(step / 2));
     if (!Number.isSafeInteger(seq) || seq < 1) reader.fail('sequence number out of range');
     previousSeq = seq;
     const { wall, counter } = readStamp(reader, cursor);
     const payload = reader.readBytes(reader.remaining).slice();
-    entries.push({ author, seq, wall, counter, payload });
+    if (step % 2 === 0) {
+      entries.push({ author, seq, wall, counter, payload });
+      continue;
+    }
+    const signature = reader.readRaw(SIGNATURE_BYTES).slice();
+    const publicKey = reader.readRaw(SIGNING_PUBLIC_KEY_BYTES).slice();
+    entries.push({ author, seq, wall, counter, payload, proof: { signature, publicKey } });
   }
   return { kind: 'stream', name, entries };
 }
+
+/**
+ * The varint written before a stream entry: its seq's step from the previous entry's (zigzag,
+ * 0 for the next seq) times two, plus one when the author's proof follows the entry (ADR 0054).
+ */
+export function streamSeqStep(seq: number, previousSeq: number, proof: unknown): number {
+  return zigzag(seq - previousSeq - 1) * 2 + (proof === undefined ? 0 : 1);
+}
+
+/** Wire bytes of a stream entry's proof: signature and public key. */
+export const STREAM_PROOF_BYTES = SIGNATURE_BYTES + SIGNING_PUBLIC_KEY_BYTES;
 
 /** The value encoded at `source[start .. end)` (not frozen: the map freezes what it hands out). */
 function readValue(reader: ByteReader, source: Uint8Array, start: number, end: number): Value {

@@ -5,7 +5,12 @@ import type { MapEntry } from '../crdt/lww-map.js';
 import type { NodeId } from '../ids/node-id.js';
 import { nodeIdSize } from '../protocol/node-id-codec.js';
 import { type StampCursor, stampCursor, stampSize, zigzag } from '../protocol/stamp-coding.js';
-import type { EncodedMapEntry, OutgoingDelta } from '../protocol/sync-codec.js';
+import {
+  type EncodedMapEntry,
+  type OutgoingDelta,
+  STREAM_PROOF_BYTES,
+  streamSeqStep,
+} from '../protocol/sync-codec.js';
 import type { RangeClaim } from '../protocol/sync-messages.js';
 import { varintSize } from '../wire/byte-writer.js';
 import { utf8Length } from '../wire/utf8-length.js';
@@ -223,10 +228,11 @@ export class DeltaChunker {
       this.#objectCost('stream', name) +
       this.#writerCost(entry.author) +
       3 +
-      varintSize(zigzag(entry.seq - previousSeq - 1)) +
+      varintSize(streamSeqStep(entry.seq, previousSeq, entry.proof)) +
       stampSize(cursor, entry) +
       varintSize(entry.payload.length) +
-      entry.payload.length
+      entry.payload.length +
+      (entry.proof === undefined ? 0 : STREAM_PROOF_BYTES)
     );
   }
 

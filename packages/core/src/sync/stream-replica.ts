@@ -1,5 +1,5 @@
-import { EventLog, type StreamEntry } from '../crdt/event-log.js';
-import { sameChain } from '../crdt/stream-chain.js';
+import { type EntryProof, EventLog, type StreamEntry } from '../crdt/event-log.js';
+import { type ChainHash, chainStep, sameChain } from '../crdt/stream-chain.js';
 import type { NodeId } from '../ids/node-id.js';
 import type { StreamClock } from '../protocol/sync-messages.js';
 import { appendAll } from './append-all.js';
@@ -13,6 +13,24 @@ export interface PlanAsker {
 
 /** Most (peer, author) resend times remembered; the oldest is forgotten first. */
 const MAX_RESENDS_REMEMBERED = 1024;
+
+/**
+ * Authors sign their stream at least every this many entries, and replicas keep the proofs at
+ * these seqs: a long run sent in chunks then verifies a chunk or so at a time, not all at its end.
+ */
+export const PROOF_INTERVAL = 1024;
+
+/**
+ * Checks `proof` as `author`'s signature over its entries 1..`seq` whose chain hash is `chain`:
+ * the key must be the author's, and the signature valid (ADR 0054). `undefined`: the author's
+ * key is not known yet; the proof is kept to try again.
+ */
+export type ProofCheck = (
+  author: NodeId,
+  seq: number,
+  chain: ChainHash,
+  proof: EntryProof,
+) => boolean | undefined;
 
 /**
  * An event log plus its digest: per author, the highest contiguous seq held (a version vector)
@@ -29,16 +47,140 @@ const MAX_RESENDS_REMEMBERED = 1024;
  */
 export class StreamReplica {
   readonly log = new EventLog();
-  /** Own entries above this seq are not durable yet: they are not offered to peers. */
-  #withheld: { author: NodeId; after: number } | undefined;
+  /**
+   * Per author, the highest seq whose proof this replica holds and verified (or signed, for its
+   * own entries once durable): what it offers peers, who could not verify entries beyond it.
+   */
+  readonly #proven = new Map<NodeId, number>();
+  /** Per author, the proofs held, by seq: kept beside the log, whose entries carry none. */
+  readonly #proofs = new Map<NodeId, Map<number, EntryProof>>();
+  /** Per author, entries beyond the visible ones that no verified proof covers yet, by seq. */
+  readonly #pending = new Map<NodeId, Map<number, StreamEntry>>();
+  /** Per author, how many pending entries carry a proof: a run can only verify when some do. */
+  readonly #pendingProofs = new Map<NodeId, number>();
+  #pendingCount = 0;
   /** When a whole history of an author last went to a peer, by `peer author`. */
   readonly #resent = new Map<string, number>();
 
   constructor(private readonly resendInterval = 0) {}
 
-  /** Withholds `author`'s entries above seq `after` from every plan and digest (see MapReplica). */
-  withholdAfter(author: NodeId, after: number): void {
-    this.#withheld = { author, after };
+  /** Entries waiting for a proof. */
+  get pending(): number {
+    return this.#pendingCount;
+  }
+
+  /** The highest seq of `author` whose proof this replica holds (0 when none). */
+  provenOf(author: NodeId): number {
+    return this.#proven.get(author) ?? 0;
+  }
+
+  /** The proof held for `author`'s entries up to `seq`, if any. */
+  proofOf(author: NodeId, seq: number): EntryProof | undefined {
+    return this.#proofs.get(author)?.get(seq);
+  }
+
+  /**
+   * Keeps a proof of `author`'s entries up to `seq` (signed here, or verified): they are offered
+   * to peers up to the highest such seq, and sent with the proof.
+   */
+  keepProof(author: NodeId, seq: number, proof: EntryProof): void {
+    let proofs = this.#proofs.get(author);
+    if (proofs === undefined) {
+      proofs = new Map();
+      this.#proofs.set(author, proofs);
+    }
+    proofs.set(seq, proof);
+    if (seq > (this.#proven.get(author) ?? 0)) this.#proven.set(author, seq);
+  }
+
+  /** `entry` as sent to a peer: with the proof held for it, if any. */
+  withProof(entry: StreamEntry): StreamEntry {
+    const proof = this.#proofs.get(entry.author)?.get(entry.seq);
+    return proof === undefined ? entry : { ...entry, proof };
+  }
+
+  /**
+   * Keeps a remote entry beyond `author`'s visible ones until a proof covers it. A later entry
+   * for the same seq takes its place (a forged one waiting there cannot block the real one).
+   */
+  hold(entry: StreamEntry): void {
+    let pending = this.#pending.get(entry.author);
+    if (pending === undefined) {
+      pending = new Map();
+      this.#pending.set(entry.author, pending);
+    }
+    const previous = pending.get(entry.seq);
+    if (previous === undefined) this.#pendingCount++;
+    this.#countProof(entry.author, Number(entry.proof !== undefined) - Number(previous?.proof !== undefined));
+    pending.set(entry.seq, entry);
+  }
+
+  /**
+   * Reveals the longest run of `author`'s pending entries, from its visible ones on, that a
+   * proof in it covers: the run's chain is extended entry by entry and the last proof that
+   * `check` accepts vouches for everything up to it. Proofs that fail are dropped (their entries
+   * wait for another); proofs between are kept only at {@link PROOF_INTERVAL} seqs, verified.
+   * Returns the entries made visible, in seq order.
+   */
+  advance(author: NodeId, check: ProofCheck): StreamEntry[] {
+    const pending = this.#pending.get(author);
+    if (pending === undefined || (this.#pendingProofs.get(author) ?? 0) === 0) return [];
+    let seq = this.log.seqOf(author);
+    let chain = this.log.chainHash(author);
+    const run: StreamEntry[] = [];
+    const proofChains: (ChainHash | undefined)[] = [];
+    for (let next = pending.get(seq + 1); next !== undefined; next = pending.get(seq + 1)) {
+      chain = chainStep(chain, next);
+      run.push(next);
+      proofChains.push(next.proof === undefined ? undefined : chain);
+      seq++;
+    }
+    let end = run.length - 1;
+    for (; end >= 0; end--) {
+      const entry = run[end] as StreamEntry;
+      const proof = entry.proof;
+      if (proof === undefined) continue;
+      const valid = check(author, entry.seq, proofChains[end] as ChainHash, proof);
+      if (valid === undefined) return [];
+      if (valid) break;
+      this.hold(withoutProof(entry));
+    }
+    if (end < 0) return [];
+    const revealed: StreamEntry[] = [];
+    for (let i = 0; i <= end; i++) {
+      const entry = run[i] as StreamEntry;
+      this.#forget(entry);
+      const proof = entry.proof;
+      if (proof === undefined) {
+        this.log.apply(entry);
+        revealed.push(entry);
+        continue;
+      }
+      const kept =
+        i === end ||
+        (entry.seq % PROOF_INTERVAL === 0 &&
+          check(author, entry.seq, proofChains[i] as ChainHash, proof) === true);
+      // Kept before the entry shows: whoever stores or relays it on seeing it finds the proof.
+      if (kept) this.keepProof(author, entry.seq, proof);
+      this.log.apply(withoutProof(entry));
+      revealed.push(kept ? entry : withoutProof(entry));
+    }
+    return revealed;
+  }
+
+  #forget(entry: StreamEntry): void {
+    const pending = this.#pending.get(entry.author);
+    if (pending?.delete(entry.seq) !== true) return;
+    this.#pendingCount--;
+    if (entry.proof !== undefined) this.#countProof(entry.author, -1);
+    if (pending.size === 0) this.#pending.delete(entry.author);
+  }
+
+  #countProof(author: NodeId, change: number): void {
+    if (change === 0) return;
+    const count = (this.#pendingProofs.get(author) ?? 0) + change;
+    if (count === 0) this.#pendingProofs.delete(author);
+    else this.#pendingProofs.set(author, count);
   }
 
   /** The digest: per author, highest contiguous seq offered and its fingerprint, sorted by author. */
@@ -68,7 +210,12 @@ export class StreamReplica {
       const seq = this.#offered(author);
       const clock = remote.get(author);
       const known = clock === undefined || this.#splits(author, seq, clock, asker) ? 0 : clock.seq;
-      if (seq > known) appendAll(entries, this.log.entriesAfter(author, known).slice(0, seq - known));
+      if (seq <= known) continue;
+      const proofs = this.#proofs.get(author);
+      for (const entry of this.log.entriesAfter(author, known).slice(0, seq - known)) {
+        const proof = proofs?.get(entry.seq);
+        entries.push(proof === undefined ? entry : { ...entry, proof });
+      }
     }
     return entries;
   }
@@ -91,11 +238,12 @@ export class StreamReplica {
     return { entries, writers: 0 };
   }
 
-  /** The seq of `author` peers are offered: all held, but not own entries not yet durable. */
+  /**
+   * The seq of `author` peers are offered: up to the last proof held (own entries are signed
+   * once durable, so this also keeps back own entries not durable yet).
+   */
   #offered(author: NodeId): number {
-    const seq = this.log.seqOf(author);
-    const withheld = this.#withheld;
-    return withheld !== undefined && author === withheld.author ? Math.min(seq, withheld.after) : seq;
+    return Math.min(this.log.seqOf(author), this.#proven.get(author) ?? 0);
   }
 
   /** True when the peer's history of `author` differs from ours and is due a resend. */
@@ -112,4 +260,10 @@ export class StreamReplica {
       this.#resent.delete(this.#resent.keys().next().value as string);
     return true;
   }
+}
+
+/** `entry` without its proof (one that failed, or one not worth keeping). */
+function withoutProof(entry: StreamEntry): StreamEntry {
+  const { proof: _proof, ...rest } = entry;
+  return rest;
 }
