@@ -89,7 +89,7 @@ function streamPlan(): ObjectPlan {
     kind: 'stream',
     name: 'log',
     claims: [],
-    entries: signedStream('bench', 'log', entries, SENDER_KEY),
+    entries: signedStream('log', entries, SENDER_KEY),
   };
 }
 

@@ -111,9 +111,7 @@ export class Channel {
    * Merges a snapshot made by {@link Channel.export} (of this channel or another one) into this
    * channel, as if a peer had sent it: nothing is replaced, each entry wins or loses by its
    * version, so importing twice or importing an older snapshot changes nothing. Entries are
-   * checked as any peer's are (limits, clock drift, authors' proofs: stream entries of another
-   * channel's snapshot are refused, since their authors signed them for that channel, ADR 0054).
-   * Resolves when the merged entries are
+   * checked as any peer's are (limits, clock drift). Resolves when the merged entries are
    * durable. Rejects with `DECODE_FAILED` for bytes that are not a snapshot (nothing merged),
    * `LIMIT_EXCEEDED` for one over `limits.maxImportBytes`.
    */

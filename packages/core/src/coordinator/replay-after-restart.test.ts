@@ -33,7 +33,7 @@ function handPeer(net: SimulatedNetwork, id: string) {
       payload: Uint8Array.of(seq),
     });
     // Signed as its author signs it (ADR 0054): the receiver shows only what a proof covers.
-    const entry = signedStream('c', 's', written, HAND_KEY).at(-1) as StreamEntry;
+    const entry = signedStream('s', written, HAND_KEY).at(-1) as StreamEntry;
     const body = encodeDelta(
       {
         channel: 'c',

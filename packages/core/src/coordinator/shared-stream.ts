@@ -158,9 +158,12 @@ export class StreamObject implements TransactionTarget<Uint8Array, undefined>, S
     return payload.slice();
   }
 
-  /** Entries held, visible or waiting for a gap to fill or a proof. */
+  /**
+   * Entries this stream holds: what `maxStreamEntries` bounds. Entries waiting for a proof are
+   * bounded apart ({@link MAX_PENDING}): a peer sending junk cannot stop this node's appends.
+   */
   #entryCount(): number {
-    return this.replica.log.size + this.replica.log.held + this.replica.pending;
+    return this.replica.log.size + this.replica.log.held;
   }
 
   /** Appends add no map key. */
@@ -219,7 +222,7 @@ export class StreamObject implements TransactionTarget<Uint8Array, undefined>, S
   /** Signs own entries up to `entry` (whose chain hash is `chain`), stores the proof, offers them. */
   #attachOwnProof(entry: StreamEntry, chain: ChainHash): void {
     const context = this.#context;
-    const message = streamProofMessage(this.#channel, this.name, entry.author, entry.seq, chain);
+    const message = streamProofMessage(this.name, entry.author, entry.seq, chain);
     const proof: EntryProof = { signature: context.sign(message), publicKey: context.publicKey };
     this.#keepProof(entry, proof);
   }
@@ -245,11 +248,7 @@ export class StreamObject implements TransactionTarget<Uint8Array, undefined>, S
     const valid =
       (known === undefined || bytesEqual(known, proof.publicKey)) &&
       this.#admits(proof.publicKey) &&
-      context.verify(
-        proof.publicKey,
-        streamProofMessage(this.#channel, this.name, author, seq, chain),
-        proof.signature,
-      );
+      context.verify(proof.publicKey, streamProofMessage(this.name, author, seq, chain), proof.signature);
     if (!valid) {
       context.reportError(
         new ShoalError(
@@ -293,7 +292,8 @@ export class StreamObject implements TransactionTarget<Uint8Array, undefined>, S
       }
       if (newest === undefined || compareTimestamps(entry, newest) > 0) newest = entry;
       if (entry.seq > log.seqOf(entry.author)) {
-        this.replica.hold(entry);
+        // Too far ahead, or too many waiting: dropped, and the next round brings it again.
+        if (!this.replica.hold(entry)) continue;
         authors ??= new Set();
         authors.add(entry.author);
         continue;

@@ -131,7 +131,7 @@ describe('a keyed member writing in other authors names (ADR 0054, simulated, se
                 payload: Uint8Array.of(FORGED, s),
               });
             let entries = history;
-            if (op.disguise !== 'unsigned') entries = signedStream('c', 's', history, MALLORY_KEY);
+            if (op.disguise !== 'unsigned') entries = signedStream('s', history, MALLORY_KEY);
             if (op.disguise === 'author-key') {
               const authorKey = (nodes[op.author] as (typeof nodes)[number]).publicKey;
               entries = entries.map((entry) =>

@@ -7,8 +7,8 @@ import { writeNodeId } from '../protocol/node-id-codec.js';
 import { valueArb } from '../test-support/crdt-arbitraries.js';
 import { ByteWriter } from '../wire/byte-writer.js';
 import { BatchBuffer, unpackBatch } from './batch-buffer.js';
-import { putMapEntry, putStreamEntry } from './entry-puts.js';
-import { decodeMapRecord, decodeStreamRecord } from './records.js';
+import { putMapEntry, putStreamEntry, putStreamProof } from './entry-puts.js';
+import { decodeMapRecord, decodeStreamProofRecord, decodeStreamRecord } from './records.js';
 import { MapEntryKeys, mapEntryKey, RecordKind, StreamEntryKeys, streamEntryKey } from './storage-keys.js';
 
 // Names and keys with multi-byte UTF-8, which a string's length does not size.
@@ -149,6 +149,43 @@ describe('persisted records', () => {
             ok: true,
             value: { channel, stream, author, seq, ...stamp, changeSeq, payload },
           });
+        },
+      ),
+      fcParams(),
+    );
+  });
+
+  it('stores a stream proof beside its entry and reads it back; any other length is refused', () => {
+    fc.assert(
+      fc.property(
+        nameArb,
+        nameArb,
+        writerArb,
+        seqArb,
+        fc.uint8Array({ minLength: 64, maxLength: 64 }),
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.uint8Array({ maxLength: 120 }),
+        (channel, stream, author, seq, signature, publicKey, other) => {
+          const batch = new BatchBuffer();
+          putStreamProof(
+            batch,
+            new StreamEntryKeys(channel, stream, RecordKind.StreamProof),
+            { author, seq },
+            {
+              signature,
+              publicKey,
+            },
+          );
+          const [put] = unpackBatch(batch);
+          if (put?.type !== 'put') throw new Error('expected a put');
+          // The entry's key, under the proof's record kind.
+          const entryKey = streamEntryKey(channel, stream, author, seq);
+          expect(put.key).toEqual(Uint8Array.of(RecordKind.StreamProof, ...entryKey.subarray(1)));
+          expect(decodeStreamProofRecord(put.key, put.value)).toEqual({
+            ok: true,
+            value: { stream, author, seq, proof: { signature, publicKey } },
+          });
+          if (other.length !== 96) expect(decodeStreamProofRecord(put.key, other).ok).toBe(false);
         },
       ),
       fcParams(),

@@ -92,16 +92,29 @@ const attachedArb: fc.Arbitrary<ObjectDelta[]> = fc.array(
     fc.record({
       kind: fc.constant('stream' as const),
       name: nameArb,
-      entries: fc.array(
-        fc.record({
-          author: writerArb,
-          seq: fc.integer({ min: 1, max: 2 ** 40 }),
-          wall: wallArb,
-          counter: fc.integer({ min: 0, max: 65535 }),
-          payload: fc.uint8Array({ maxLength: 8 }),
-        }),
-        { maxLength: 4 },
-      ),
+      entries: fc
+        .array(
+          fc.record({
+            author: writerArb,
+            seq: fc.integer({ min: 1, max: 2 ** 40 }),
+            wall: wallArb,
+            counter: fc.integer({ min: 0, max: 65535 }),
+            payload: fc.uint8Array({ maxLength: 8 }),
+            // The author's proof travels on some entries (ADR 0054); the codec carries any bytes.
+            proof: fc.option(
+              fc.record({
+                signature: fc.uint8Array({ minLength: 64, maxLength: 64 }),
+                publicKey: fc.uint8Array({ minLength: 32, maxLength: 32 }),
+              }),
+              { nil: undefined },
+            ),
+          }),
+          { maxLength: 4 },
+        )
+        // As the decoder makes them: no proof field where none was sent.
+        .map((entries) =>
+          entries.map(({ proof, ...entry }) => (proof === undefined ? entry : { ...entry, proof })),
+        ),
     }),
   ),
   { maxLength: 3 },

@@ -180,7 +180,7 @@ describe('DeltaChunker', () => {
       written.push({ author, seq, wall: 5000 + seq, counter: 0, payload: new Uint8Array(40).fill(seq) });
     }
     // The author's proofs (one at its last entry) travel with the chunk that carries it.
-    const entries = signedStream('c', 's', written, new Uint8Array(32).fill(3));
+    const entries = signedStream('s', written, new Uint8Array(32).fill(3));
     const chunker = new DeltaChunker('c', 500, false);
     chunker.add({ kind: 'stream', name: 's', claims: [], entries });
     const received: StreamEntry[] = [];

@@ -21,6 +21,16 @@ const MAX_RESENDS_REMEMBERED = 1024;
 export const PROOF_INTERVAL = 1024;
 
 /**
+ * How far beyond an author's shown entries one is kept waiting for a proof: honest proofs are at
+ * most {@link PROOF_INTERVAL} apart, so this leaves room for chunks arriving out of order. An
+ * entry further ahead is dropped; the next round brings it again.
+ */
+export const MAX_PENDING_AHEAD = 4 * PROOF_INTERVAL;
+
+/** Most entries kept waiting for a proof in one stream, all authors together. */
+export const MAX_PENDING = 4 * MAX_PENDING_AHEAD;
+
+/**
  * Checks `proof` as `author`'s signature over its entries 1..`seq` whose chain hash is `chain`:
  * the key must be the author's, and the signature valid (ADR 0054). `undefined`: the author's
  * key is not known yet; the proof is kept to try again.
@@ -100,11 +110,14 @@ export class StreamReplica {
   }
 
   /**
-   * Keeps a remote entry beyond `author`'s visible ones until a proof covers it. A later entry
-   * for the same seq takes its place (a forged one waiting there cannot block the real one).
+   * Keeps a remote entry beyond its author's shown ones until a proof covers it; false when it
+   * is too far ahead or too many wait ({@link MAX_PENDING_AHEAD}, {@link MAX_PENDING}). A later
+   * entry for the same seq takes its place (a forged one waiting there cannot block the real one).
    */
-  hold(entry: StreamEntry): void {
+  hold(entry: StreamEntry): boolean {
+    if (entry.seq > this.log.seqOf(entry.author) + MAX_PENDING_AHEAD) return false;
     let pending = this.#pending.get(entry.author);
+    if (pending?.has(entry.seq) !== true && this.#pendingCount >= MAX_PENDING) return false;
     if (pending === undefined) {
       pending = new Map();
       this.#pending.set(entry.author, pending);
@@ -113,6 +126,7 @@ export class StreamReplica {
     if (previous === undefined) this.#pendingCount++;
     this.#countProof(entry.author, Number(entry.proof !== undefined) - Number(previous?.proof !== undefined));
     pending.set(entry.seq, entry);
+    return true;
   }
 
   /**

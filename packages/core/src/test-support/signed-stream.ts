@@ -10,7 +10,6 @@ import { PROOF_INTERVAL } from '../sync/stream-replica.js';
  * `secretKey`. Signing with a key that is not the author's makes forgeries.
  */
 export function signedStream(
-  channel: string,
   stream: string,
   entries: readonly StreamEntry[],
   secretKey: Uint8Array,
@@ -23,7 +22,7 @@ export function signedStream(
     const chain = chainStep(chains.get(entry.author) ?? EMPTY_CHAIN_HASH, entry);
     chains.set(entry.author, chain);
     if (entry.seq !== lastOf.get(entry.author) && entry.seq % PROOF_INTERVAL !== 0) return entry;
-    const message = streamProofMessage(channel, stream, entry.author, entry.seq, chain);
+    const message = streamProofMessage(stream, entry.author, entry.seq, chain);
     return { ...entry, proof: { signature: nobleEd25519.sign(secretKey, message), publicKey } };
   });
 }
