@@ -10,7 +10,7 @@ import {
   type SharedStream,
   valueEquals,
 } from '@shoal/core';
-import { nodeXChaCha20Poly1305, nodeZlibCompression } from '@shoal/node';
+import { nodeEd25519, nodeXChaCha20Poly1305, nodeZlibCompression } from '@shoal/node';
 import { SimulatedNetwork } from '@shoal/transport-memory';
 import { recordingPort, type SentMessage, TrafficLog, Wiretap } from './shoal-traffic.js';
 import type { MapWrite, Pair, PairSetup, Side, Subject, SyncOutcome } from './subject.js';
@@ -94,6 +94,7 @@ class ShoalPair implements Pair {
         // As `openNode` runs on Node.
         compression: nodeZlibCompression,
         aead: nodeXChaCha20Poly1305,
+        signer: nodeEd25519,
         ...(secret === undefined ? {} : { secret }),
       });
       await wiretap?.add(id, storage);

@@ -211,8 +211,12 @@ export class EventLog {
     return { author, seq: this.seqOf(author) + 1, wall: stamp.wall, counter: stamp.counter, payload };
   }
 
-  /** Merges one entry (local or remote). */
-  apply(entry: StreamEntry): ApplyOutcome {
+  /**
+   * Merges one entry (local or remote). `chain`: the author's chain hash through this entry,
+   * when the caller computed it already (checking a proof over a run): used if the entry is
+   * shown at once, so each entry is hashed once.
+   */
+  apply(entry: StreamEntry, chain?: ChainHash): ApplyOutcome {
     const log = this.#byAuthor.get(entry.author);
     const length = log?.length ?? 0;
     if (entry.seq <= length) {
@@ -223,7 +227,7 @@ export class EventLog {
       return 'replaced';
     }
     if (entry.seq > length + 1) return this.#hold(entry);
-    this.#reveal(entry);
+    this.#reveal(entry, chain);
     // Release entries that were waiting on this one.
     const held = this.#held.get(entry.author);
     if (held !== undefined) {
@@ -303,22 +307,22 @@ export class EventLog {
     return 'held';
   }
 
-  #reveal(entry: StreamEntry): void {
+  #reveal(entry: StreamEntry, chain?: ChainHash): void {
     let log = this.#byAuthor.get(entry.author);
     if (log === undefined) {
       log = [];
       this.#byAuthor.set(entry.author, log);
     }
     log.push(entry);
-    let chain = this.#chains.get(entry.author);
-    if (chain === undefined) {
-      chain = [];
-      this.#chains.set(entry.author, chain);
+    let lanes = this.#chains.get(entry.author);
+    if (lanes === undefined) {
+      lanes = [];
+      this.#chains.set(entry.author, lanes);
     }
-    const head = chainStep(this.chainHash(entry.author), entry);
+    const head = chain ?? chainStep(this.chainHash(entry.author), entry);
     this.#heads.set(entry.author, head);
     const [high, low] = fingerprintOf(head);
-    chain.push(high, low);
+    lanes.push(high, low);
     const last = this.#ordered[this.#ordered.length - 1];
     const inOrder = last === undefined || compareStreamEntries(last, entry) < 0;
     // Views folded up to date take an in-order entry incrementally; otherwise they refold on read.

@@ -142,11 +142,11 @@ export class StreamReplica {
     let seq = this.log.seqOf(author);
     let chain = this.log.chainHash(author);
     const run: StreamEntry[] = [];
-    const proofChains: (ChainHash | undefined)[] = [];
+    const chains: ChainHash[] = [];
     for (let next = pending.get(seq + 1); next !== undefined; next = pending.get(seq + 1)) {
       chain = chainStep(chain, next);
       run.push(next);
-      proofChains.push(next.proof === undefined ? undefined : chain);
+      chains.push(chain);
       seq++;
     }
     let end = run.length - 1;
@@ -154,7 +154,7 @@ export class StreamReplica {
       const entry = run[end] as StreamEntry;
       const proof = entry.proof;
       if (proof === undefined) continue;
-      const valid = check(author, entry.seq, proofChains[end] as ChainHash, proof);
+      const valid = check(author, entry.seq, chains[end] as ChainHash, proof);
       if (valid === undefined) return [];
       if (valid) break;
       this.hold(withoutProof(entry));
@@ -165,18 +165,18 @@ export class StreamReplica {
       const entry = run[i] as StreamEntry;
       this.#forget(entry);
       const proof = entry.proof;
+      // Hashed once, above: the log takes the chain as computed.
+      const chain = chains[i] as ChainHash;
       if (proof === undefined) {
-        this.log.apply(entry);
+        this.log.apply(entry, chain);
         revealed.push(entry);
         continue;
       }
       const kept =
-        i === end ||
-        (entry.seq % PROOF_INTERVAL === 0 &&
-          check(author, entry.seq, proofChains[i] as ChainHash, proof) === true);
+        i === end || (entry.seq % PROOF_INTERVAL === 0 && check(author, entry.seq, chain, proof) === true);
       // Kept before the entry shows: whoever stores or relays it on seeing it finds the proof.
       if (kept) this.keepProof(author, entry.seq, proof);
-      this.log.apply(withoutProof(entry));
+      this.log.apply(withoutProof(entry), chain);
       revealed.push(kept ? entry : withoutProof(entry));
     }
     return revealed;
