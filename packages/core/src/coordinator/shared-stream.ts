@@ -160,7 +160,7 @@ export class StreamObject implements TransactionTarget<Uint8Array, undefined>, S
 
   /**
    * Entries this stream holds: what `maxStreamEntries` bounds. Entries waiting for a proof are
-   * bounded apart ({@link MAX_PENDING}): a peer sending junk cannot stop this node's appends.
+   * bounded apart (`MAX_PENDING` in StreamReplica): a peer sending junk cannot stop this node's appends.
    */
   #entryCount(): number {
     return this.replica.log.size + this.replica.log.held;

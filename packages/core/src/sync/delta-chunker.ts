@@ -4,7 +4,7 @@ import type { StreamEntry } from '../crdt/event-log.js';
 import type { MapEntry } from '../crdt/lww-map.js';
 import type { NodeId } from '../ids/node-id.js';
 import { nodeIdSize } from '../protocol/node-id-codec.js';
-import { type StampCursor, stampCursor, stampSize, zigzag } from '../protocol/stamp-coding.js';
+import { type StampCursor, stampCursor, stampSize } from '../protocol/stamp-coding.js';
 import {
   type EncodedMapEntry,
   type OutgoingDelta,

@@ -2,7 +2,6 @@ import { type EntryProof, EventLog, type StreamEntry } from '../crdt/event-log.j
 import { type ChainHash, chainStep, sameChain } from '../crdt/stream-chain.js';
 import type { NodeId } from '../ids/node-id.js';
 import type { StreamClock } from '../protocol/sync-messages.js';
-import { appendAll } from './append-all.js';
 import type { Lacking } from './synced-object.js';
 
 /** Who asks for a plan, and when: lets a replica pace the resends a split history causes. */
