@@ -55,6 +55,12 @@ export class StreamObject implements TransactionTarget<Uint8Array, undefined>, S
   readonly #admits: (publicKey: Uint8Array) => boolean;
   /** Own entries appended and not yet signed: their chain hashes, by seq. */
   readonly #unsigned = new Map<number, ChainHash>();
+  /**
+   * Own entries signed whose proofs are not stored yet: they go with the next append's batch, so
+   * a signature costs no storage commit of its own (lost in a crash, they are signed again on
+   * open).
+   */
+  #unstored: StreamEntry[] = [];
   /** The durability promise callbacks are registered on, and the own entries waiting on it. */
   #awaited: Promise<void> | undefined;
   #awaitedBatch: StreamEntry[] = [];
@@ -112,21 +118,26 @@ export class StreamObject implements TransactionTarget<Uint8Array, undefined>, S
   load(entries: readonly { entry: StreamEntry; cursor: number }[]): void {
     this.#loading = true;
     const log = this.replica.log;
+    const self = this.#context.self;
+    // Own entries at proof intervals that lost their proof, with their chain hashes: read as the
+    // log extends the chain (a store scans an author's entries in seq order), not hashed again.
+    const unproven: Array<[StreamEntry, ChainHash]> = [];
     for (const { entry } of entries) {
       const { proof, ...shown } = entry;
       log.apply(shown);
       if (proof !== undefined) this.replica.keepProof(entry.author, entry.seq, proof);
+      else if (entry.author === self && entry.seq % PROOF_INTERVAL === 0 && log.seqOf(self) === entry.seq)
+        unproven.push([shown, log.chainHash(self)]);
     }
     this.#loading = false;
     appendAll(
       this.#arrivals,
       entries.slice().sort((a, b) => a.cursor - b.cursor),
     );
-    const self = this.#context.self;
+    for (const [entry, chain] of unproven) this.#attachOwnProof(entry, chain);
     const own = log.seqOf(self);
-    if (own > this.replica.provenOf(self)) {
+    if (own > this.replica.provenOf(self))
       this.#attachOwnProof(log.entryAt(self, own) as StreamEntry, log.chainHash(self));
-    }
   }
 
   /** Validates a payload and copies it (the caller may reuse its buffer). Throws ShoalError. */
@@ -219,15 +230,19 @@ export class StreamObject implements TransactionTarget<Uint8Array, undefined>, S
     this.#context.pushLocal(this.#channel, { kind: 'stream', name: this.name, entries });
   }
 
-  /** Signs own entries up to `entry` (whose chain hash is `chain`), stores the proof, offers them. */
+  /**
+   * Signs own entries up to `entry` (whose chain hash is `chain`) and offers them; the proof is
+   * stored with the next append.
+   */
   #attachOwnProof(entry: StreamEntry, chain: ChainHash): void {
     const context = this.#context;
     const message = streamProofMessage(this.name, entry.author, entry.seq, chain);
     const proof: EntryProof = { signature: context.sign(message), publicKey: context.publicKey };
-    this.#keepProof(entry, proof);
+    this.replica.keepProof(entry.author, entry.seq, proof);
+    this.#unstored.push(entry);
   }
 
-  /** Keeps a proof (signed here or verified) of a visible entry, stores it, and offers up to it. */
+  /** Keeps a proof verified for a visible entry, stores it, and offers up to it. */
   #keepProof(entry: StreamEntry, proof: EntryProof): void {
     this.replica.keepProof(entry.author, entry.seq, proof);
     putStreamProof(this.#context.writes.append(), this.#proofKeys, entry, proof);
@@ -361,10 +376,18 @@ export class StreamObject implements TransactionTarget<Uint8Array, undefined>, S
     this.#arrivals.push({ entry, cursor });
     const writes = this.#context.writes;
     putStreamEntry(writes.append(), this.#keys, entry, cursor);
-    // A remote entry's proof was verified and kept before it was revealed: stored in the same batch.
-    const proof = this.replica.proofOf(entry.author, entry.seq);
-    if (proof !== undefined && !this.#appending)
-      putStreamProof(writes.append(), this.#proofKeys, entry, proof);
+    if (this.#appending) {
+      // Own proofs signed since the last append ride in this one's batch.
+      for (const signed of this.#unstored) {
+        const own = this.replica.proofOf(signed.author, signed.seq) as EntryProof;
+        putStreamProof(writes.append(), this.#proofKeys, signed, own);
+      }
+      this.#unstored = [];
+    } else {
+      // A remote entry's proof was verified and kept before it was revealed: stored in the same batch.
+      const proof = this.replica.proofOf(entry.author, entry.seq);
+      if (proof !== undefined) putStreamProof(writes.append(), this.#proofKeys, entry, proof);
+    }
     const durable = writes.queued;
     // A remote entry's failed write needs no handler here: the write queue reports it.
     if (this.#appending) this.#localWrite = durable;

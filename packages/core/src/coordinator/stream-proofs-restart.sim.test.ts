@@ -45,4 +45,24 @@ describe('stream proofs across restarts (ADR 0054, simulated)', () => {
     const onBob = (await bob.channel('c')).stream('s');
     expect(await net.runUntil(() => onBob.size === 3, { timeout: 20_000 })).toBe(true);
   });
+
+  it('a long history whose proofs were lost is proven again every 1024 entries, so a newcomer takes it in parts', async () => {
+    const net = new SimulatedNetwork({ seed: 23, latency: 3 });
+    let alice = await createNode({ id: 'alice', ...net.nodePorts('alice'), secret: SECRET });
+    const channel = await alice.channel('c');
+    await channel.transact(() => {
+      for (let i = 0; i < 5000; i++) void channel.stream('s').append(text.encode(`line ${i}`));
+    });
+    await alice.dispose();
+    const storage = net.storage('alice');
+    for await (const [key] of storage.scan(channelPrefix(RecordKind.StreamProof, 'c')))
+      await storage.delete(key);
+    alice = await createNode({ id: 'alice', ...net.nodePorts('alice'), secret: SECRET });
+    expect((await alice.channel('c')).stream('s').size).toBe(5000);
+    const bob = await createNode({ id: 'bob', ...net.nodePorts('bob'), secret: SECRET });
+    const onBob = (await bob.channel('c')).stream('s');
+    // One proof at the end only would leave bob waiting: entries more than 4096 ahead of what
+    // he shows are not kept, and the proof at 5000 never arrives with its run.
+    expect(await net.runUntil(() => onBob.size === 5000, { timeout: 60_000 })).toBe(true);
+  });
 });
