@@ -10,6 +10,7 @@ import { encodeDelta } from '../protocol/sync-codec.js';
 import { Keyring } from '../security/keyring.js';
 import { pairedPeer } from '../test-support/paired-peer.js';
 import { signedStream } from '../test-support/signed-stream.js';
+import { type StreamNetOp, showEntry, streamNetOps } from '../test-support/stream-sim-ops.js';
 import { createNode } from './create-node.js';
 import type { SharedStream } from './shared-stream.js';
 
@@ -31,7 +32,6 @@ type Disguise =
   | 'history';
 
 type Op =
-  | { kind: 'append'; node: number; payload: number }
   | {
       kind: 'forge';
       author: number;
@@ -40,15 +40,9 @@ type Op =
       disguise: Disguise;
       again: boolean;
     }
-  | { kind: 'run'; ms: number }
-  | { kind: 'partition'; cut: number }
-  | { kind: 'heal' };
+  | StreamNetOp;
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  {
-    weight: 4,
-    arbitrary: fc.record({ kind: fc.constant('append' as const), node: fc.nat(3), payload: fc.nat(254) }),
-  },
   {
     weight: 3,
     arbitrary: fc.record({
@@ -61,20 +55,8 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
       again: fc.boolean(),
     }),
   },
-  {
-    weight: 3,
-    arbitrary: fc.record({ kind: fc.constant('run' as const), ms: fc.integer({ min: 1, max: 1500 }) }),
-  },
-  {
-    weight: 1,
-    arbitrary: fc.record({ kind: fc.constant('partition' as const), cut: fc.integer({ min: 1, max: 3 }) }),
-  },
-  { weight: 1, arbitrary: fc.constant({ kind: 'heal' as const }) },
+  ...streamNetOps(254),
 );
-
-function show(entry: StreamEntry): string {
-  return `${entry.author}:${entry.seq}@${entry.wall}.${entry.counter}=${[...entry.payload].join(',')}`;
-}
 
 describe('a keyed member writing in other authors names (ADR 0054, simulated, sealed)', () => {
   it('gets no forged entry onto any honest replica, and honest replicas stay identical', async () => {
@@ -150,7 +132,7 @@ describe('a keyed member writing in other authors names (ADR 0054, simulated, se
           }
         }
         net.heal();
-        const views = () => streams.map((stream) => stream.getAll().map(show).join(' '));
+        const views = () => streams.map((stream) => stream.getAll().map(showEntry).join(' '));
         const same = () => new Set(views()).size === 1;
         const settled = await net.runUntil(same, { timeout: 60_000 });
         const refused = nodes.reduce(

@@ -2,27 +2,20 @@ import { fcParams } from '@shoal/testkit';
 import { SimulatedNetwork } from '@shoal/transport-memory';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { StreamEntry } from '../crdt/event-log.js';
 import { ErrorCode } from '../errors/shoal-error.js';
 import type { NodeId } from '../ids/node-id.js';
 import { hostilePeer } from '../test-support/hostile-peer.js';
+import { type StreamNetOp, showEntry, streamNetOps } from '../test-support/stream-sim-ops.js';
 import { createNode } from './create-node.js';
 import type { SharedStream } from './shared-stream.js';
 
 const HONEST = ['n0', 'n1', 'n2', 'n3'];
 
 type Op =
-  | { kind: 'append'; node: number; payload: number }
   | { kind: 'forge'; author: number; ahead: number; to: readonly boolean[]; payload: number[]; back: number }
-  | { kind: 'run'; ms: number }
-  | { kind: 'partition'; cut: number }
-  | { kind: 'heal' };
+  | StreamNetOp;
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  {
-    weight: 4,
-    arbitrary: fc.record({ kind: fc.constant('append' as const), node: fc.nat(3), payload: fc.nat(255) }),
-  },
   {
     weight: 3,
     // A forged entry in an honest author's name at a seq it holds or is about to append, sent to
@@ -36,20 +29,8 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
       back: fc.nat(60_000),
     }),
   },
-  {
-    weight: 3,
-    arbitrary: fc.record({ kind: fc.constant('run' as const), ms: fc.integer({ min: 1, max: 1500 }) }),
-  },
-  {
-    weight: 1,
-    arbitrary: fc.record({ kind: fc.constant('partition' as const), cut: fc.integer({ min: 1, max: 3 }) }),
-  },
-  { weight: 1, arbitrary: fc.constant({ kind: 'heal' as const }) },
+  ...streamNetOps(),
 );
-
-function show(entry: StreamEntry): string {
-  return `${entry.author}:${entry.seq}@${entry.wall}.${entry.counter}=${[...entry.payload].join(',')}`;
-}
 
 describe('a keyed peer forging and equivocating stream entries (simulated)', () => {
   it('cannot split honest replicas: each (author, seq) ends up with one entry, the same everywhere', async () => {
@@ -89,7 +70,7 @@ describe('a keyed peer forging and equivocating stream entries (simulated)', () 
           }
         }
         net.heal();
-        const views = () => streams.map((stream) => stream.getAll().map(show).join(' '));
+        const views = () => streams.map((stream) => stream.getAll().map(showEntry).join(' '));
         const same = () => new Set(views()).size === 1;
         const settled = await net.runUntil(same, { timeout: 60_000 });
         const message = `seed ${seed}, ${forged} forged, ${conflicts()} conflicts reported:\n${views().join('\n')}`;
