@@ -150,4 +150,17 @@ describe('stream proofs (ADR 0054)', () => {
     expect(replica.proofOf(AUTHOR, 3)).toBeUndefined();
     expect(replica.proofOf(AUTHOR, 5)).toEqual(real[4]?.proof);
   });
+
+  it('an answer carries only the proofs its receiver keeps: the last, and those at 1024-entry intervals', () => {
+    // Every append its own batch: a proof on every entry, all held by the replica.
+    const real = history(Array(2100).fill(1));
+    const replica = new StreamReplica();
+    for (const entry of real) {
+      replica.hold(entry);
+      replica.advance(AUTHOR, () => true);
+    }
+    expect(replica.provenOf(AUTHOR)).toBe(2100);
+    const sent = replica.planDelta(new Map(), '', null).filter((entry) => entry.proof !== undefined);
+    expect(sent.map((entry) => entry.seq)).toEqual([1024, 2048, 2100]);
+  });
 });

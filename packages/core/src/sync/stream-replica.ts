@@ -224,9 +224,13 @@ export class StreamReplica {
       const clock = remote.get(author);
       const known = clock === undefined || this.#splits(author, seq, clock, asker) ? 0 : clock.seq;
       if (seq <= known) continue;
+      // Only the proofs a receiver keeps travel: the one ending the run (there is always one at
+      // the offered seq) and those at proof intervals. The others would cost 96 bytes an entry
+      // where every append was its own batch, for nothing.
       const proofs = this.#proofs.get(author);
       for (const entry of this.log.entriesAfter(author, known).slice(0, seq - known)) {
-        const proof = proofs?.get(entry.seq);
+        const proof =
+          entry.seq === seq || entry.seq % PROOF_INTERVAL === 0 ? proofs?.get(entry.seq) : undefined;
         entries.push(proof === undefined ? entry : { ...entry, proof });
       }
     }
