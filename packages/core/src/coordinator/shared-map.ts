@@ -18,6 +18,7 @@ import { utf8Length } from '../wire/utf8-length.js';
 import { AsyncQueue } from './async-queue.js';
 import { changedSince } from './change-cursors.js';
 import type { ChannelState } from './channel-state.js';
+import { DurableBatches } from './durable-batches.js';
 import { callListeners, checkListener } from './listeners.js';
 import { type MapProxy, mapProxy } from './map-proxy.js';
 import type { NodeContext } from './node-context.js';
@@ -78,9 +79,8 @@ export class MapObject implements TransactionTarget<string, Value | undefined>, 
   readonly #keys: MapEntryKeys;
   readonly #countKeys: () => number;
   #localWrite: Promise<void> = Promise.resolve();
-  /** The durability promise callbacks are registered on, and the own entries waiting on it. */
-  #awaited: Promise<void> | undefined;
-  #awaitedBatch: MapEntry[] = [];
+  /** Own writes by the storage batch that makes them durable. */
+  readonly #durable: DurableBatches<MapEntry>;
   readonly #listeners = new Set<(change: MapWatchEvent) => void>();
   readonly #keyListeners = new Map<string, Set<(change: MapWatchEvent) => void>>();
 
@@ -94,6 +94,7 @@ export class MapObject implements TransactionTarget<string, Value | undefined>, 
     this.#channel = channel;
     this.#keys = new MapEntryKeys(channel, name);
     this.#countKeys = countKeys;
+    this.#durable = new DurableBatches(context.writes, (batch) => this.#becameDurable(batch));
   }
 
   // SyncedObject. The channel routes digests and deltas by kind, so what reaches a map is a
@@ -199,35 +200,14 @@ export class MapObject implements TransactionTarget<string, Value | undefined>, 
     this.replica.withholdAfter(self, this.replica.clockOf(self));
     this.replica.map.apply(entry, true);
     this.#localWrite = this.#record(entry, source, start, end, true, origin);
-    this.#awaitDurable(this.#localWrite, entry);
+    this.#durable.add(this.#localWrite, entry);
     return this.#localWrite;
   }
 
-  /**
-   * Writes that share one storage batch share one promise: one callback per batch raises the
-   * own clock and pushes them all, instead of one per write.
-   */
-  #awaitDurable(durable: Promise<void>, entry: MapEntry): void {
-    if (durable !== this.#awaited) {
-      const batch: MapEntry[] = [];
-      this.#awaited = durable;
-      this.#awaitedBatch = batch;
-      // A batch the store refused may land later (carried into the next ones): its writes are
-      // offered to peers then, or they would stay on this replica alone.
-      this.#context.writes.landed(durable).then(() => this.#becameDurable(batch));
-    }
-    this.#awaitedBatch.push(entry);
-  }
-
+  /** Own writes of one storage batch became durable: raises the own clock and pushes them all. */
   #becameDurable(batch: MapEntry[]): void {
     const self = this.#context.self;
-    const last = batch[batch.length - 1];
-    if (last === undefined) return;
-    // The batch is in no write's way any more: let it go with the push it is handed to.
-    if (batch === this.#awaitedBatch) {
-      this.#awaited = undefined;
-      this.#awaitedBatch = [];
-    }
+    const last = batch[batch.length - 1] as MapEntry;
     // The own clock is not persisted per write: on reload it is raised to the node's HLC
     // high-water mark, which vouches for every own write that ever became durable.
     this.replica.raiseClock(self, last);

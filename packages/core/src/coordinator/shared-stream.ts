@@ -21,6 +21,7 @@ import { type PlanAsker, PROOF_INTERVAL, StreamReplica } from '../sync/stream-re
 import type { Lacking, SyncedObject } from '../sync/synced-object.js';
 import { AsyncQueue } from './async-queue.js';
 import type { ChannelState } from './channel-state.js';
+import { DurableBatches } from './durable-batches.js';
 import { callListeners, checkListener } from './listeners.js';
 import type { NodeContext } from './node-context.js';
 import type { WatchOptions } from './shared-map.js';
@@ -61,9 +62,8 @@ export class StreamObject implements TransactionTarget<Uint8Array, undefined>, S
    * open).
    */
   #unstored: StreamEntry[] = [];
-  /** The durability promise callbacks are registered on, and the own entries waiting on it. */
-  #awaited: Promise<void> | undefined;
-  #awaitedBatch: StreamEntry[] = [];
+  /** Own entries by the storage batch that makes them durable. */
+  readonly #durable: DurableBatches<StreamEntry>;
   #localWrite: Promise<void> = Promise.resolve();
   /** True while reloading persisted entries: they are neither re-persisted nor announced. */
   #loading = false;
@@ -88,6 +88,7 @@ export class StreamObject implements TransactionTarget<Uint8Array, undefined>, S
     // A split history is resent to a peer at most every few rounds (see StreamReplica).
     this.replica = new StreamReplica(RESEND_ROUNDS * context.config.gossipInterval);
     this.replica.log.onEntry((entry, replaced) => this.#revealed(entry, replaced));
+    this.#durable = new DurableBatches(context.writes, (batch) => this.#becameDurable(batch));
   }
 
   // SyncedObject. The channel routes digests and deltas by kind, so what reaches a stream is a
@@ -198,14 +199,7 @@ export class StreamObject implements TransactionTarget<Uint8Array, undefined>, S
     this.#origin = undefined;
     this.#unsigned.set(entry.seq, log.chainHash(self));
     const durable = this.#localWrite;
-    if (durable !== this.#awaited) {
-      const batch: StreamEntry[] = [];
-      this.#awaited = durable;
-      this.#awaitedBatch = batch;
-      // Refused by the store, it may still land later (see MapObject.#awaitDurable).
-      this.#context.writes.landed(durable).then(() => this.#becameDurable(batch));
-    }
-    this.#awaitedBatch.push(entry);
+    this.#durable.add(durable, entry);
     return durable;
   }
 
@@ -214,12 +208,8 @@ export class StreamObject implements TransactionTarget<Uint8Array, undefined>, S
    * {@link PROOF_INTERVAL}-th seq so long runs verify in parts) and pushes them to peers.
    */
   #becameDurable(batch: StreamEntry[]): void {
-    if (batch === this.#awaitedBatch) {
-      this.#awaited = undefined;
-      this.#awaitedBatch = [];
-    }
-    const last = batch[batch.length - 1];
-    if (last === undefined || last.seq <= this.replica.provenOf(this.#context.self)) return;
+    const last = batch[batch.length - 1] as StreamEntry;
+    if (last.seq <= this.replica.provenOf(this.#context.self)) return;
     for (const entry of batch) {
       const chain = this.#unsigned.get(entry.seq);
       this.#unsigned.delete(entry.seq);
