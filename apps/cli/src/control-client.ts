@@ -14,10 +14,10 @@ export const AGENT_ANSWER_TIMEOUT_MS = 15_000;
 /**
  * Sends `request` to the agent listening on `socketPath` (see ControlServer for the
  * protocol) and returns its result; events of a streaming request go to `onEvent` until
- * `signal` aborts. With no socket file there is no agent (`no-agent`), and the caller may open
- * the store itself.
- * @throws CliError `DEAD_SOCKET` when the socket file exists but nothing answers on it, the
- * agent's own error (its code and exit code), or `AGENT_TIMEOUT`/`BAD_ANSWER`.
+ * `signal` aborts. With no socket file, or one nothing listens on (its agent was killed), there
+ * is no agent (`no-agent`), and the caller may open the store itself.
+ * @throws CliError the agent's own error (its code and exit code), `AGENT_UNREACHABLE`,
+ * `AGENT_TIMEOUT` or `BAD_ANSWER`.
  */
 export function callAgent(
   socketPath: string,
@@ -46,15 +46,10 @@ export function callAgent(
     });
     socket.on('connect', () => socket.write(`${JSON.stringify(request)}\n`));
     socket.on('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') return finish({ kind: 'no-agent' });
-      if (error.code === 'ECONNREFUSED') {
-        return finish(
-          new CliError(
-            'DEAD_SOCKET',
-            `the control socket ${socketPath} does not answer (its agent is gone?): start \`shoal agent\` again, which replaces it, or delete it`,
-          ),
-        );
-      }
+      // A socket file nothing listens on is what an agent killed with -9 leaves behind: there
+      // is no agent, and the caller opens the store itself (the store's lock refuses it, with a
+      // clear line, if some process does hold the data dir after all). The next agent replaces it.
+      if (error.code === 'ENOENT' || error.code === 'ECONNREFUSED') return finish({ kind: 'no-agent' });
       finish(new CliError('AGENT_UNREACHABLE', `cannot reach the agent on ${socketPath}: ${error.message}`));
     });
     socket.on('close', () =>
