@@ -38,6 +38,7 @@ export async function runAgent(dir: DataDir, out: Output, options: AgentOptions)
     online: true,
     overrides,
     ...(wsListen === undefined ? {} : { wsListen }),
+    whenLocked: ' (another agent, a REPL or a command that opened it): one process at a time runs a data dir',
   });
   const session = new NodeSession(node, dir);
   let server: ControlServer | undefined;

@@ -26,12 +26,19 @@ export function udpOptions(network: NetworkConfig, online: boolean): Omit<UdpTra
  * Opens the node of `dir` with its invite and network settings (`overrides` win). `online:
  * false` opens it with no discovery and no peers, for commands that only read local state.
  * `wsListen` makes it a WebSocket hub as well (the configured hubs are then its fellow hubs).
+ * `whenLocked` ends the error a locked store gives (default: advice for one-shot commands).
  * @throws CliError `NOT_INITIALISED` for a directory without an invite, `LOCKED` when another
  * process (an agent or a REPL) holds the store.
  */
 export async function openDirNode(
   dir: DataDir,
-  options: { online: boolean; overrides?: NetworkConfig; wsListen?: ListenAddress },
+  options: {
+    online: boolean;
+    overrides?: NetworkConfig;
+    wsListen?: ListenAddress;
+    /** What to tell the user when another process holds the store (after its pid). */
+    whenLocked?: string;
+  },
 ): Promise<Coordinator> {
   const secret = dir.readInvite();
   const network = { ...dir.readConfig().network, ...options.overrides };
@@ -54,8 +61,9 @@ export async function openDirNode(
     if (isShoalError(error) && error.details?.reason === 'locked') {
       throw new CliError(
         'LOCKED',
-        `data dir ${dir.path} is in use by process ${String(error.details.pid)}, another shoal command; ` +
-          'retry when it ends, or run `shoal agent` so that commands share one node',
+        `data dir ${dir.path} is in use by process ${String(error.details.pid)}` +
+          (options.whenLocked ??
+            ', another shoal command; retry when it ends, or run `shoal agent` so that commands share one node'),
       );
     }
     throw error;

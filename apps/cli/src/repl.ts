@@ -23,7 +23,12 @@ export interface ReplOptions {
  * changes of `map` live and `.unwatch` stops; history persists in the data dir.
  */
 export async function runRepl(dir: DataDir, out: Output, options: ReplOptions): Promise<void> {
-  const node = await openDirNode(dir, { online: true });
+  const node = await openDirNode(dir, {
+    online: true,
+    // The usual holder is the data dir's own agent, which one-shot commands share but a REPL cannot.
+    whenLocked:
+      ' (its agent, or another command): a REPL runs a node of its own, so stop that process first, or use one-shot commands such as `shoal get`, which go through a running agent',
+  });
   const session = new NodeSession(node, dir);
   let server: ControlServer | undefined;
   const watches = new Set<AbortController>();
