@@ -353,6 +353,21 @@ describe('export and import', () => {
     await expect(ch.import('x' as never)).rejects.toMatchObject({ code: ErrorCode.InvalidArgument });
     expect(ch.objects()).toEqual({ maps: [], streams: [] });
   });
+
+  it('refuses a snapshot of an older format with a line that says so', async () => {
+    const net = new SimulatedNetwork({ seed: 6 });
+    const a = await createNode({ id: 'a', ...net.nodePorts('a') });
+    const ch = await a.channel('c');
+    await ch.map('m').set('k', 1);
+    const snapshot = await ch.export();
+    const older = snapshot.slice();
+    older[3] = (snapshot[3] as number) - 1;
+    await expect(ch.import(older)).rejects.toMatchObject({
+      code: ErrorCode.DecodeFailed,
+      message: expect.stringMatching(/older Shoal: export it again/),
+    });
+    expect((await ch.import(snapshot)).applied).toBe(0);
+  });
 });
 
 describe('syncNow', () => {

@@ -4,9 +4,14 @@ import { DeltaChunker } from '../sync/delta-chunker.js';
 import type { DecodeResult } from '../wire/byte-reader.js';
 import type { ChannelState } from './channel-state.js';
 
-/** "SHX" and the format version: a snapshot file says what it is before anything is decoded. */
+/**
+ * "SHX" and the format version: a snapshot file says what it is before anything is decoded.
+ * The body is a delta, so the version moves with the delta's encoding: 2 since stream entries
+ * carry their authors' proofs (envelope version 5), whose seq steps a version 1 reader would
+ * misread.
+ */
 const MAGIC = [0x53, 0x48, 0x58] as const;
-const VERSION = 1;
+const VERSION = 2;
 
 /**
  * Encodes everything `channel` holds (map entries with tombstones and the ranges this replica
@@ -38,8 +43,13 @@ export function decodeSnapshot(bytes: Uint8Array): DecodeResult<{ channel: strin
   if (MAGIC.some((byte, i) => bytes[i] !== byte)) {
     return { ok: false, error: 'not a Shoal channel snapshot (bad magic)' };
   }
-  if (bytes[MAGIC.length] !== VERSION) {
-    return { ok: false, error: `unsupported snapshot version ${bytes[MAGIC.length]}` };
+  const version = bytes[MAGIC.length] as number;
+  if (version !== VERSION) {
+    const why =
+      version < VERSION
+        ? 'written by an older Shoal: export it again with this one'
+        : 'written by a newer Shoal';
+    return { ok: false, error: `unsupported snapshot version ${version} (${why})` };
   }
   const delta = decodeDelta(bytes.subarray(MAGIC.length + 1));
   if (!delta.ok) return delta;
