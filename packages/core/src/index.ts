@@ -72,6 +72,7 @@ export type { Value, ValueObject } from './crdt/value.js';
 export { assert, ErrorCode, isShoalError, ShoalError } from './errors/shoal-error.js';
 export { type ChannelId, isChannelId, isName, MAX_NAME_BYTES, parseChannelId } from './ids/channel-id.js';
 export { isNodeId, MAX_NODE_ID_LENGTH, type NodeId, parseNodeId, randomNodeId } from './ids/node-id.js';
+export { isSelfCertifyingId, keyFitsId, selfCertifyingId } from './ids/self-certifying-id.js';
 export {
   LEAF_PROBE_INTERVAL,
   LEAF_PUSH_PULL_INTERVAL,

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { compareVersions } from '../clock/timestamp.js';
 import { ErrorCode } from '../errors/shoal-error.js';
 import type { NodeId } from '../ids/node-id.js';
+import { isSelfCertifyingId, selfCertifyingId } from '../ids/self-certifying-id.js';
 import { nodeMetaKey } from '../persistence/storage-keys.js';
 import type { MessagePort } from '../ports/message-port.js';
 import { nobleEd25519 } from '../ports/signer.js';
@@ -511,13 +512,32 @@ describe('lifecycle', () => {
       newIdentity: true,
     });
     expect(clone.id).not.toBe('orig');
-    // An identity of its own: the copy signs with another key than the original.
+    // An identity of its own: the copy signs with another key than the original, and its id
+    // is the one that key derives (ADR 0055).
     expect(clone.publicKey).toHaveLength(32);
     expect(clone.publicKey).not.toEqual(original.publicKey);
+    expect(clone.id).toBe(selfCertifyingId(clone.publicKey));
     const map = (await clone.channel('c')).map('m');
     expect(map.getEntry('k')).toMatchObject({ value: 1, writer: 'orig' });
     await map.set('k', 2);
     expect(map.getEntry('k')?.writer).toBe(clone.id);
+  });
+
+  it('names a new node by its key (a self-certifying id) unless told an id; a store keeps its id', async () => {
+    const net = new SimulatedNetwork({ seed: 11 });
+    const storage = new MemoryStore();
+    const first = await createNode({ port: (id) => net.connect(id), timers: net.timersFor('x'), storage });
+    expect(first.id).toBe(selfCertifyingId(first.publicKey));
+    await first.stop();
+    const again = await createNode({
+      port: (id) => net.connect(`${id}-again`),
+      timers: net.timersFor('y'),
+      storage,
+    });
+    expect(again.id).toBe(first.id);
+    const named = await createNode({ id: 'kitchen', ...net.nodePorts('kitchen') });
+    expect(named.id).toBe('kitchen');
+    expect(isSelfCertifyingId(named.id)).toBe(false);
   });
 
   it('keeps its Ed25519 identity key with its storage: the same public key after a restart', async () => {

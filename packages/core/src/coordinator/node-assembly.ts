@@ -1,5 +1,6 @@
 import { Hlc } from '../clock/hlc.js';
 import type { NodeId } from '../ids/node-id.js';
+import { isSelfCertifyingId } from '../ids/self-certifying-id.js';
 import { Membership } from '../membership/membership.js';
 import { WriteQueue } from '../persistence/write-queue.js';
 import { fflateCompression } from '../ports/compression.js';
@@ -114,7 +115,9 @@ export function assembleNode(options: CoordinatorOptions, setup: NodeSetup, hook
     authorKey: (author) => {
       if (author === id) return publicKey;
       if (keys === undefined) return undefined;
-      return keys.publicKeyOf(author) ?? (membership.aliveMembers().includes(author) ? 'awaited' : undefined);
+      const proven = keys.publicKeyOf(author);
+      if (proven !== undefined || isSelfCertifyingId(author)) return proven;
+      return membership.aliveMembers().includes(author) ? 'awaited' : undefined;
     },
     sign: (message) => signer.sign(meta.identityKey, message),
     verify: (key, message, signature) => signer.verify(key, message, signature),

@@ -24,8 +24,10 @@ export interface NodeContext {
    * The key `author`'s signatures must verify under, where this node knows it first-hand: its
    * own for itself, else the key a pair-sealed message from it opened under. `'awaited'`: not
    * known yet, but `author` is a live member whose key a first exchange will prove, so a key
-   * someone else names for it is not to be trusted meanwhile. `undefined`: no way to know (open
-   * mode, or an author this node never met and cannot reach).
+   * someone else names for it is not to be trusted meanwhile. `undefined`: not known first-hand
+   * and not awaited: a self-certifying author (its id names its key, so any key that derives the
+   * id is its key, ADR 0055), or one this node has no way to know (open mode, an author never
+   * met and not reachable), whose signature is then taken under the key it names.
    */
   authorKey(author: NodeId): Uint8Array | 'awaited' | undefined;
   /** Signs `message` with this node's identity key (Ed25519). */

@@ -1,7 +1,8 @@
 import { randomBytes } from '@noble/hashes/utils.js';
 import { type Timestamp, ZERO_TIMESTAMP } from '../clock/timestamp.js';
 import { ErrorCode, ShoalError } from '../errors/shoal-error.js';
-import { isNodeId, type NodeId, parseNodeId, randomNodeId } from '../ids/node-id.js';
+import { isNodeId, type NodeId, parseNodeId } from '../ids/node-id.js';
+import { selfCertifyingId } from '../ids/self-certifying-id.js';
 import {
   decodeCounterRecord,
   decodeTimestampRecord,
@@ -10,7 +11,6 @@ import {
 } from '../persistence/records.js';
 import { nodeMetaKey } from '../persistence/storage-keys.js';
 import type { BatchOperation, KeyValueStore } from '../ports/key-value-store.js';
-import type { RandomPort } from '../ports/random-port.js';
 import { SIGNING_SECRET_KEY_BYTES } from '../ports/signer.js';
 import type { DecodeResult } from '../wire/byte-reader.js';
 
@@ -43,13 +43,15 @@ const KEYS = {
 
 /**
  * Loads this node's identity from `store` (or creates it), bumps the boot epoch and makes that
- * durable before returning. Throws {@link ShoalError} `INVALID_ARGUMENT` when `requestedId`
- * differs from the id the store belongs to, `CORRUPT_DATA` when a record does not decode.
+ * durable before returning. A new node (or a copy under a new identity) without a requested id
+ * gets the self-certifying id of its new key (`publicKeyOf` derives the public half). Throws
+ * {@link ShoalError} `INVALID_ARGUMENT` when `requestedId` differs from the id the store belongs
+ * to, `CORRUPT_DATA` when a record does not decode.
  */
 export async function loadNodeMeta(
   store: KeyValueStore,
   requestedId: string | undefined,
-  random: RandomPort,
+  publicKeyOf: (secretKey: Uint8Array) => Uint8Array,
   newIdentity = false,
 ): Promise<NodeMeta> {
   const wanted = requestedId === undefined ? undefined : parseNodeId(requestedId);
@@ -60,9 +62,10 @@ export async function loadNodeMeta(
     // A copy under a new id: the clock's high-water mark stays (it vouches for every write the
     // store holds); the boot epoch, incarnation and seals start over, as for any new node.
     const hlc = (await readRecord(store, KEYS.hlc, decodeTimestampRecord, 'clock')) ?? ZERO_TIMESTAMP;
-    const id = wanted !== undefined && wanted !== storedId ? wanted : randomNodeId(random);
-    const changeSeq = (await readRecord(store, KEYS.changeSeq, decodeCounterRecord, 'change counter')) ?? 0;
     const identityKey = randomBytes(SIGNING_SECRET_KEY_BYTES);
+    const id =
+      wanted !== undefined && wanted !== storedId ? wanted : selfCertifyingId(publicKeyOf(identityKey));
+    const changeSeq = (await readRecord(store, KEYS.changeSeq, decodeCounterRecord, 'change counter')) ?? 0;
     const meta: NodeMeta = { id, epoch: 1, hlc, incarnation: 0, changeSeq, identityKey };
     await store.batch([
       { type: 'put', key: KEYS.id, value: new TextEncoder().encode(id) },
@@ -78,12 +81,13 @@ export async function loadNodeMeta(
       `this storage belongs to node ${storedId}, not ${wanted}: use another storage, omit the id, or pass newIdentity to open a copy as a node of its own`,
     );
   }
-  const id = (storedId as NodeId | undefined) ?? wanted ?? randomNodeId(random);
   const epoch = (await readRecord(store, KEYS.epoch, decodeCounterRecord, 'epoch')) ?? 0;
   const storedKey = await store.get(KEYS.identityKey);
   if (storedKey !== undefined && storedKey.length !== SIGNING_SECRET_KEY_BYTES) corrupt('identity key');
   // A store from before identity keys (or a new one) gets its key now, with the epoch below.
   const identityKey = storedKey?.slice() ?? randomBytes(SIGNING_SECRET_KEY_BYTES);
+  // A new node's id is derived from its key (ADR 0055); a store keeps the id it has.
+  const id = (storedId as NodeId | undefined) ?? wanted ?? selfCertifyingId(publicKeyOf(identityKey));
   const meta: NodeMeta = {
     id,
     epoch: epoch + 1,

@@ -1,7 +1,7 @@
 import { ErrorCode, ShoalError } from '../errors/shoal-error.js';
-import { cryptoRandom } from '../ports/crypto-random.js';
 import type { KeyValueStore } from '../ports/key-value-store.js';
 import type { MessagePort } from '../ports/message-port.js';
+import { nobleEd25519 } from '../ports/signer.js';
 import { parseInvite } from '../security/invite-token.js';
 import { Keyring } from '../security/keyring.js';
 import { MemoryStore } from '../storage/memory-store.js';
@@ -57,8 +57,13 @@ export async function setUpNode(options: CoordinatorOptions): Promise<NodeSetup>
   });
   const keyring = keyringFrom(options.secret, config.network);
   const storage = options.storage ?? new MemoryStore();
-  const random = options.random ?? cryptoRandom;
-  const meta = await loadNodeMeta(storage, options.id, random, options.newIdentity === true);
+  const signer = options.signer ?? nobleEd25519;
+  const meta = await loadNodeMeta(
+    storage,
+    options.id,
+    (secretKey) => signer.publicKey(secretKey),
+    options.newIdentity === true,
+  );
   const sources = options.ports ?? (options.port === undefined ? [] : [options.port]);
   const ports = await Promise.all(
     sources.map((source) => (typeof source === 'function' ? source(meta.id) : source)),

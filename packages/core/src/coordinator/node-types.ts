@@ -17,7 +17,11 @@ import type { Traffic } from './traffic-counters.js';
 
 /** How to build a {@link Coordinator}: ports plus optional identity, secret and tuning. */
 export interface CoordinatorOptions {
-  /** This node's id. Default: the id stored in `storage`, or a fresh random 128-bit id. */
+  /**
+   * This node's id. Default: the id stored in `storage`, or for a new store the self-certifying
+   * id of its new identity key (ADR 0055: no other key can speak for it). A chosen name (such as
+   * `'kitchen'`) is bound to its key on first use instead.
+   */
   readonly id?: string;
   /**
    * The transport, or a function that opens it once the node's id is known (a transport that

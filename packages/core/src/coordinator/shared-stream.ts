@@ -9,6 +9,7 @@ import {
 import type { ChainHash } from '../crdt/stream-chain.js';
 import { ErrorCode, ShoalError } from '../errors/shoal-error.js';
 import type { NodeId } from '../ids/node-id.js';
+import { keyFitsId } from '../ids/self-certifying-id.js';
 import { putStreamEntry, putStreamProof } from '../persistence/entry-puts.js';
 import { RecordKind, StreamEntryKeys } from '../persistence/storage-keys.js';
 import type { ObjectDelta, StreamClock } from '../protocol/sync-messages.js';
@@ -241,8 +242,9 @@ export class StreamObject implements TransactionTarget<Uint8Array, undefined>, S
   /**
    * Whether `proof` is `author`'s signature over its entries 1..`seq` with chain hash `chain`:
    * the key must be the one this node knows for the author first-hand (itself, or a peer whose
-   * pair-sealed messages opened under it), else the key the proof names; a channel with a member
-   * list by key admits only its members' keys. A proof that fails is reported.
+   * pair-sealed messages opened under it), else the key the proof names, which for a
+   * self-certifying author id must be the key the id derives from; a channel with a member list
+   * by key admits only its members' keys. A proof that fails is reported.
    */
   #check = (author: NodeId, seq: number, chain: ChainHash, proof: EntryProof): boolean | undefined => {
     const context = this.#context;
@@ -251,7 +253,7 @@ export class StreamObject implements TransactionTarget<Uint8Array, undefined>, S
     // it is not trusted meanwhile (it could be anyone's), so its entries wait.
     if (known === 'awaited') return undefined;
     const valid =
-      (known === undefined || bytesEqual(known, proof.publicKey)) &&
+      (known === undefined ? keyFitsId(author, proof.publicKey) : bytesEqual(known, proof.publicKey)) &&
       this.#admits(proof.publicKey) &&
       context.verify(proof.publicKey, streamProofMessage(this.name, author, seq, chain), proof.signature);
     if (!valid) {

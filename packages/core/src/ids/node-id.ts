@@ -2,7 +2,10 @@ import { ErrorCode, ShoalError } from '../errors/shoal-error.js';
 import type { RandomPort } from '../ports/random-port.js';
 
 declare const nodeIdBrand: unique symbol;
-/** Opaque, unique identity of a node. Generated ids are 128 random bits in hex. */
+/**
+ * Opaque, unique identity of a node. A node that is not given one is named by its key (see
+ * `selfCertifyingId`); {@link randomNodeId} draws 128 random bits in hex.
+ */
 export type NodeId = string & { readonly [nodeIdBrand]: true };
 
 /** Longest NodeId accepted, in characters (all ASCII, so also bytes). */

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { NodeId } from '../ids/node-id.js';
+import { selfCertifyingId } from '../ids/self-certifying-id.js';
 import { Keyring } from './keyring.js';
 import { MessageSealer } from './message-sealer.js';
 import { SECRET_BYTES } from './network-secret.js';
@@ -91,6 +92,27 @@ describe('pair sealing (every node its own key, ADR 0045)', () => {
           expect(bob.keys.publicKeyOf(alice.id)).toEqual(alice.keys.publicKey);
         },
       ),
+      { numRuns: 30 },
+    );
+  });
+
+  it('no other key is ever taken for a self-certifying id, heard or silent (ADR 0055)', () => {
+    fc.assert(
+      fc.property(secrets, identities, identities, identities, (secret, a, b, m) => {
+        fc.pre(new Set([a, b, m].map((key) => key.join())).size === 3);
+        const clock = { now: 0 };
+        const bob = node('bob', secret, b, clock);
+        const aliceKey = new PeerKeys(a, () => clock.now).publicKey;
+        const aliceId = selfCertifyingId(aliceKey);
+        const mallory = node(aliceId, secret, m, clock);
+        // Before alice was ever heard, and long after: mallory's key is not alice's.
+        expect(bob.keys.offer(aliceId, mallory.keys.publicKey)).toBe('invalid');
+        clock.now += PEER_KEY_REBIND_AFTER_MS * 2;
+        expect(bob.keys.offer(aliceId, mallory.keys.publicKey)).toBe('invalid');
+        mallory.keys.offer(bob.id, bob.keys.publicKey);
+        expect(bob.sealer.open(mallory.sealer.seal(new Uint8Array([1]), bob.id), aliceId).ok).toBe(false);
+        expect(bob.keys.offer(aliceId, aliceKey)).toBe('candidate');
+      }),
       { numRuns: 30 },
     );
   });

@@ -2,6 +2,7 @@ import { ed25519, x25519 } from '@noble/curves/ed25519.js';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import type { NodeId } from '../ids/node-id.js';
+import { keyFitsId } from '../ids/self-certifying-id.js';
 import { SIGNING_PUBLIC_KEY_BYTES } from '../ports/signer.js';
 import { bytesEqual, compareBytes, toHex } from '../storage/bytes.js';
 import type { NetworkKey } from './network-key.js';
@@ -74,10 +75,13 @@ export class PeerKeys {
   /**
    * Takes `publicKey`, offered by a hello claiming to come from `peer`. `'known'`: already the
    * bound key or a candidate; `'candidate'`: kept until proven; `'refused'`: the id is bound to
-   * another key heard recently; `'invalid'`: not a usable key (never kept).
+   * another key heard recently; `'invalid'`: not a usable key, or not the one `peer` names if
+   * its id is self-certifying (never kept).
    */
   offer(peer: NodeId, publicKey: Uint8Array): KeyOffer {
     if (!isUsableKey(publicKey) || bytesEqual(publicKey, this.publicKey)) return 'invalid';
+    // A self-certifying id names its key: no other key is ever bound to it (ADR 0055).
+    if (!keyFitsId(peer, publicKey)) return 'invalid';
     const record = this.#touch(peer);
     if (record.confirmed !== undefined && bytesEqual(record.confirmed, publicKey)) return 'known';
     if (record.candidates.some((key) => bytesEqual(key, publicKey))) return 'known';
