@@ -10,7 +10,7 @@ import {
   type SharedStream,
   valueEquals,
 } from '@shoal/core';
-import { nodeEd25519, nodeXChaCha20Poly1305, nodeZlibCompression } from '@shoal/node';
+import { nodeEd25519, nodeSha256, nodeXChaCha20Poly1305, nodeZlibCompression } from '@shoal/node';
 import { SimulatedNetwork } from '@shoal/transport-memory';
 import { recordingPort, type SentMessage, TrafficLog, Wiretap } from './shoal-traffic.js';
 import type { MapWrite, Pair, PairSetup, Side, Subject, SyncOutcome } from './subject.js';
@@ -95,6 +95,7 @@ class ShoalPair implements Pair {
         compression: nodeZlibCompression,
         aead: nodeXChaCha20Poly1305,
         signer: nodeEd25519,
+        sha256: nodeSha256,
         ...(secret === undefined ? {} : { secret }),
       });
       await wiretap?.add(id, storage);

@@ -1,5 +1,5 @@
 import { Coordinator, type KeyValueStore, MemoryStore, parseNodeId } from '@shoal/core';
-import { nodeEd25519, nodeTimers, nodeXChaCha20Poly1305, nodeZlibCompression } from '@shoal/node';
+import { nodeEd25519, nodeSha256, nodeTimers, nodeXChaCha20Poly1305, nodeZlibCompression } from '@shoal/node';
 import { LmdbStore } from '@shoal/storage-lmdb';
 import { UdpTransport } from '@shoal/transport-udp';
 
@@ -77,6 +77,7 @@ export async function startUdpNode(options: UdpNodeOptions): Promise<UdpNode> {
       aead: nodeXChaCha20Poly1305,
       compression: nodeZlibCompression,
       signer: nodeEd25519,
+      sha256: nodeSha256,
     });
     await node.start();
     return { node, transport };

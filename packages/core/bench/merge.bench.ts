@@ -19,6 +19,7 @@ import type { StreamEntry } from '../src/crdt/event-log.js';
 import type { MapEntry } from '../src/crdt/lww-map.js';
 import { parseNodeId } from '../src/ids/node-id.js';
 import { WriteQueue } from '../src/persistence/write-queue.js';
+import { nobleSha256 } from '../src/ports/sha256.js';
 import { nobleEd25519 } from '../src/ports/signer.js';
 import { decodeDelta, encodeDelta } from '../src/protocol/sync-codec.js';
 import { MemoryStore } from '../src/storage/memory-store.js';
@@ -59,6 +60,7 @@ function context(store: MemoryStore): NodeContext {
     authorKey: () => undefined,
     sign: (message) => nobleEd25519.sign(RECEIVER_KEY, message),
     verify: (key, message, signature) => nobleEd25519.verify(key, message, signature),
+    sha256: nobleSha256,
     publicKey: nobleEd25519.publicKey(RECEIVER_KEY),
     assertOpen: () => {},
   };

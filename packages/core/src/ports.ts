@@ -16,6 +16,7 @@ export type { BatchOperation, KeyValueStore, PackedBatch, StoreStats } from './p
 export type { MessageHandler, MessagePort, PeerHandler } from './ports/message-port.js';
 export type { RandomPort } from './ports/random-port.js';
 export { SeededRandom } from './ports/seeded-random.js';
+export { nobleSha256, type Sha256 } from './ports/sha256.js';
 export {
   nobleEd25519,
   SIGNATURE_BYTES,

@@ -6,6 +6,7 @@
  */
 export { nodeXChaCha20Poly1305 } from './node-aead.js';
 export { nodeZlibCompression } from './node-compression.js';
+export { nodeSha256 } from './node-sha256.js';
 export { nodeEd25519 } from './node-signer.js';
 export { nodeTimers } from './node-timers.js';
 export { type OpenNodeOptions, openNode } from './open-node.js';

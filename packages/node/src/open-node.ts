@@ -23,6 +23,7 @@ import {
 import { NodeWebSocket, WsClient, WsHub, type WsHubOptions } from '@shoal/transport-ws';
 import { nodeXChaCha20Poly1305 } from './node-aead.js';
 import { nodeZlibCompression } from './node-compression.js';
+import { nodeSha256 } from './node-sha256.js';
 import { nodeEd25519 } from './node-signer.js';
 import { nodeTimers } from './node-timers.js';
 
@@ -151,6 +152,7 @@ export async function openNode(options: OpenNodeOptions = {}): Promise<Coordinat
       aead: nodeXChaCha20Poly1305,
       compression: nodeZlibCompression,
       signer: nodeEd25519,
+      sha256: nodeSha256,
       storage,
       ...(options.secret === undefined ? {} : { secret: options.secret }),
       // A hub serves whatever channels its clients use, not only the ones it opened itself.

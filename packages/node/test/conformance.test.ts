@@ -3,11 +3,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import {
   describeAeadConformance,
   describeCompressionConformance,
+  describeSha256Conformance,
   describeSignerConformance,
   describeTimerPortConformance,
 } from '@shoal/testkit';
 import { nodeXChaCha20Poly1305 } from '../src/node-aead.js';
 import { nodeZlibCompression } from '../src/node-compression.js';
+import { nodeSha256 } from '../src/node-sha256.js';
 import { nodeEd25519 } from '../src/node-signer.js';
 import { nodeTimers } from '../src/node-timers.js';
 
@@ -15,3 +17,4 @@ describeTimerPortConformance('nodeTimers', () => ({ timers: nodeTimers, elapse: 
 describeAeadConformance('nodeXChaCha20Poly1305', () => nodeXChaCha20Poly1305);
 describeCompressionConformance('nodeZlibCompression', () => nodeZlibCompression);
 describeSignerConformance('nodeEd25519', () => nodeEd25519);
+describeSha256Conformance('nodeSha256', () => nodeSha256);

@@ -28,6 +28,11 @@ export {
   type MessagePortFixture,
 } from './message-port-conformance.js';
 export {
+  describeSha256Conformance,
+  type Sha256ConformanceOptions,
+  type Sha256Setup,
+} from './sha256-conformance.js';
+export {
   describeSignerConformance,
   type SignerConformanceOptions,
   type SignerSetup,

@@ -8,6 +8,7 @@ import { cryptoRandom } from '../ports/crypto-random.js';
 import type { KeyValueStore } from '../ports/key-value-store.js';
 import type { MessagePort } from '../ports/message-port.js';
 import type { RandomPort } from '../ports/random-port.js';
+import { nobleSha256 } from '../ports/sha256.js';
 import { nobleEd25519 } from '../ports/signer.js';
 import { MessageType } from '../protocol/message-type.js';
 import { decodeDelta, decodeDigest } from '../protocol/sync-codec.js';
@@ -121,6 +122,7 @@ export function assembleNode(options: CoordinatorOptions, setup: NodeSetup, hook
     },
     sign: (message) => signer.sign(meta.identityKey, message),
     verify: (key, message, signature) => signer.verify(key, message, signature),
+    sha256: options.sha256 ?? nobleSha256,
     publicKey,
     assertOpen: hooks.assertOpen,
   };

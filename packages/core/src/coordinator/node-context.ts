@@ -4,6 +4,7 @@ import type { MapEntry } from '../crdt/lww-map.js';
 import type { ShoalError } from '../errors/shoal-error.js';
 import type { NodeId } from '../ids/node-id.js';
 import type { WriteQueue } from '../persistence/write-queue.js';
+import type { Sha256 } from '../ports/sha256.js';
 import type { CoordinatorConfig } from './config.js';
 
 /**
@@ -34,6 +35,8 @@ export interface NodeContext {
   sign(message: Uint8Array): Uint8Array;
   /** True when `signature` is a valid Ed25519 signature of `message` by `publicKey`; never throws. */
   verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean;
+  /** SHA-256, as the platform does it fastest (stream chains). */
+  readonly sha256: Sha256;
   /** This node's public identity key. */
   readonly publicKey: Uint8Array;
   /** The next local change sequence number (the cursor of every `watch()`). */

@@ -6,6 +6,7 @@ import type { Compression } from '../ports/compression.js';
 import type { KeyValueStore, StoreStats } from '../ports/key-value-store.js';
 import type { MessagePort } from '../ports/message-port.js';
 import type { RandomPort } from '../ports/random-port.js';
+import type { Sha256 } from '../ports/sha256.js';
 import type { Signer } from '../ports/signer.js';
 import type { TimerPort } from '../ports/timer-port.js';
 import type { Keyring } from '../security/keyring.js';
@@ -59,6 +60,12 @@ export interface CoordinatorOptions {
    * JS, every platform); `@shoal/node` passes an OpenSSL-backed one, about 20× faster.
    */
   readonly signer?: Signer;
+  /**
+   * The SHA-256 implementation stream chains are hashed with (every entry appended or taken in).
+   * Default: `@noble/hashes` (pure JS, every platform); `@shoal/node` passes Node's, about
+   * twice as fast on an entry.
+   */
+  readonly sha256?: Sha256;
   /**
    * SWIM tuning: any field of the profile's preset may be overridden alone. `false` turns SWIM
    * off: the members are the peers the transports report or {@link Coordinator.addPeer} adds,

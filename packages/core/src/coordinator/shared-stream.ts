@@ -87,7 +87,7 @@ export class StreamObject implements TransactionTarget<Uint8Array, undefined>, S
     this.#proofKeys = new StreamEntryKeys(channel, name, RecordKind.StreamProof);
     this.#admits = admits;
     // A split history is resent to a peer at most every few rounds (see StreamReplica).
-    this.replica = new StreamReplica(RESEND_ROUNDS * context.config.gossipInterval);
+    this.replica = new StreamReplica(RESEND_ROUNDS * context.config.gossipInterval, context.sha256);
     this.replica.log.onEntry((entry, replaced) => this.#revealed(entry, replaced));
     this.#durable = new DurableBatches(context.writes, (batch) => this.#becameDurable(batch));
   }

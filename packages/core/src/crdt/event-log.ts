@@ -1,5 +1,6 @@
 import { compareTimestamps, type Timestamp } from '../clock/timestamp.js';
 import type { NodeId } from '../ids/node-id.js';
+import { nobleSha256, type Sha256 } from '../ports/sha256.js';
 import { bytesEqual } from '../storage/bytes.js';
 import {
   type ChainFingerprint,
@@ -98,6 +99,8 @@ export type EntryListener = (entry: StreamEntry, replaced: StreamEntry | undefin
 export interface EventLogOptions {
   /** Most out-of-order entries held per author while waiting for a gap to fill. */
   readonly maxHeldPerAuthor?: number;
+  /** The SHA-256 the authors' chains are hashed with (default: pure JS). */
+  readonly sha256?: Sha256;
 }
 
 interface Registration {
@@ -139,10 +142,12 @@ export class EventLog {
   readonly #listeners = new Set<EntryListener>();
   readonly #views = new Set<Registration>();
   readonly #maxHeld: number;
+  readonly #sha256: Sha256;
   #heldCount = 0;
 
   constructor(options: EventLogOptions = {}) {
     this.#maxHeld = options.maxHeldPerAuthor ?? 10_000;
+    this.#sha256 = options.sha256 ?? nobleSha256;
   }
 
   /** Number of visible entries. */
@@ -319,7 +324,7 @@ export class EventLog {
       lanes = [];
       this.#chains.set(entry.author, lanes);
     }
-    const head = chain ?? chainStep(this.chainHash(entry.author), entry);
+    const head = chain ?? chainStep(this.chainHash(entry.author), entry, this.#sha256);
     this.#heads.set(entry.author, head);
     const [high, low] = fingerprintOf(head);
     lanes.push(high, low);
@@ -347,7 +352,7 @@ export class EventLog {
     const chain = this.#chains.get(entry.author) as number[];
     let previous = EMPTY_CHAIN_HASH;
     for (let seq = 1; seq <= log.length; seq++) {
-      previous = chainStep(previous, log[seq - 1] as StreamEntry);
+      previous = chainStep(previous, log[seq - 1] as StreamEntry, this.#sha256);
       if (seq < entry.seq) continue;
       const [high, low] = fingerprintOf(previous);
       chain[2 * (seq - 1)] = high;

@@ -1,4 +1,4 @@
-import { sha256 } from '@noble/hashes/sha2.js';
+import { nobleSha256, type Sha256 } from '../ports/sha256.js';
 import type { StreamEntry } from './event-log.js';
 
 /**
@@ -25,10 +25,11 @@ export const EMPTY_CHAIN_HASH: ChainHash = new Uint8Array(32);
 const HEADER_BYTES = 32 + 8 + 4;
 
 /**
- * The chain of a run extended by `entry`: SHA-256(previous ‖ wall ‖ counter ‖ payload). The seq
- * is the run's length and the author is the chain's owner, so neither is hashed.
+ * The chain of a run extended by `entry`: SHA-256(previous ‖ wall ‖ counter ‖ payload), by
+ * `sha256`. The seq is the run's length and the author is the chain's owner, so neither is
+ * hashed.
  */
-export function chainStep(previous: ChainHash, entry: StreamEntry): ChainHash {
+export function chainStep(previous: ChainHash, entry: StreamEntry, sha256: Sha256 = nobleSha256): ChainHash {
   const payload = entry.payload;
   const length = HEADER_BYTES + payload.length;
   // Header and payload hashed from one reused buffer: a fresh header, views of it and of the

@@ -1,6 +1,7 @@
 import { type EntryProof, EventLog, type StreamEntry } from '../crdt/event-log.js';
 import { type ChainHash, chainStep, sameChain } from '../crdt/stream-chain.js';
 import type { NodeId } from '../ids/node-id.js';
+import { nobleSha256, type Sha256 } from '../ports/sha256.js';
 import type { StreamClock } from '../protocol/sync-messages.js';
 import type { Lacking } from './synced-object.js';
 
@@ -55,7 +56,7 @@ export type ProofCheck = (
  * so a peer advertising false fingerprints cannot make us send a whole history every round.
  */
 export class StreamReplica {
-  readonly log = new EventLog();
+  readonly log: EventLog;
   /**
    * Per author, the highest seq whose proof this replica holds and verified (or signed, for its
    * own entries once durable): what it offers peers, who could not verify entries beyond it.
@@ -71,7 +72,16 @@ export class StreamReplica {
   /** When a whole history of an author last went to a peer, by `peer author`. */
   readonly #resent = new Map<string, number>();
 
-  constructor(private readonly resendInterval = 0) {}
+  readonly #sha256: Sha256;
+
+  /** `sha256`: what chains are hashed with (default: pure JS). */
+  constructor(
+    private readonly resendInterval = 0,
+    sha256: Sha256 = nobleSha256,
+  ) {
+    this.#sha256 = sha256;
+    this.log = new EventLog({ sha256 });
+  }
 
   /** Entries waiting for a proof. */
   get pending(): number {
@@ -143,7 +153,7 @@ export class StreamReplica {
     const run: StreamEntry[] = [];
     const chains: ChainHash[] = [];
     for (let next = pending.get(seq + 1); next !== undefined; next = pending.get(seq + 1)) {
-      chain = chainStep(chain, next);
+      chain = chainStep(chain, next, this.#sha256);
       run.push(next);
       chains.push(chain);
       seq++;
