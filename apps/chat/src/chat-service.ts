@@ -94,7 +94,9 @@ export class ChatService {
   static async open(node: Coordinator, options: ChatServiceOptions = {}): Promise<ChatService> {
     const channel = await node.channel(CHAT_CHANNEL);
     const previous = readPresence(channel.map('presence').get(node.id));
-    const nick = checkNick(options.nick ?? previous?.nick ?? `guest-${node.id.slice(-4)}`);
+    // The id's head, not its tail: a node id derived from its key ends in the same marker
+    // everywhere (ADR 0055), which named every guest `guest-5d1d`.
+    const nick = checkNick(options.nick ?? previous?.nick ?? `guest-${node.id.slice(0, 4)}`);
     const service = new ChatService(node, channel, nick, options.now ?? Date.now);
     const rooms = previous?.rooms.filter(isRoom) ?? [];
     for (const room of rooms.length > 0 ? rooms : [DEFAULT_ROOM]) service.#subscribe(room);

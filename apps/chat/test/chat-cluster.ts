@@ -34,10 +34,10 @@ export async function openHub(port: number, others: readonly string[] = []): Pro
 /** A chat client of `hubs` with its service open. */
 export async function openClient(
   hubs: readonly string[],
-  nick: string,
+  nick?: string,
 ): Promise<{ node: Coordinator; link: HubLink; chat: ChatService }> {
   const { node, link } = await openChatNode({ hubs, secret });
-  const chat = await ChatService.open(node, { nick, heartbeatMs: 500 });
+  const chat = await ChatService.open(node, { ...(nick === undefined ? {} : { nick }), heartbeatMs: 500 });
   return { node, link, chat };
 }
 

@@ -60,6 +60,18 @@ describe('chat over a hub', () => {
     expect(bob.chat.history('random').map((line) => line.text)).toEqual(['in random']);
   });
 
+  it('names clients that chose no nickname apart', async () => {
+    const { url } = await cluster();
+    const first = await openClient([url]);
+    track(first.node);
+    const second = await openClient([url]);
+    track(second.node);
+    const own = (chat: typeof first.chat) => chat.who().find((person) => person.self)?.nick;
+    expect(own(first.chat)).toMatch(/^guest-[0-9a-f]{4}$/);
+    expect(own(second.chat)).toMatch(/^guest-[0-9a-f]{4}$/);
+    expect(own(first.chat)).not.toBe(own(second.chat));
+  });
+
   it('shows presence: online, away, a new nickname, and gone after close', async () => {
     const { url } = await cluster();
     const alice = await openClient([url], 'alice');
