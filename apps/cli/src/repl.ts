@@ -7,6 +7,7 @@ import { NodeSession } from './node-session.js';
 import { openDirNode } from './open-dir-node.js';
 import type { Output } from './output.js';
 import { completeNames, type NameSource } from './repl-completion.js';
+import { replWriter } from './repl-writer.js';
 
 /** What `shoal repl` binds. */
 export interface ReplOptions {
@@ -54,7 +55,8 @@ export async function runRepl(dir: DataDir, out: Output, options: ReplOptions): 
     // useGlobal: typed in a context of its own, `{ on: true }` would be an object of another
     // realm (its prototype is not this realm's Object.prototype) and core would refuse it as a
     // value; in the main context it is the plain object it looks like.
-    const repl = start({ prompt: 'shoal> ', useColors: out.style('bold', 'x') !== 'x', useGlobal: true });
+    const colors = out.style('bold', 'x') !== 'x';
+    const repl = start({ prompt: 'shoal> ', useColors: colors, useGlobal: true, writer: replWriter(colors) });
     Object.assign(repl.context, { node, ch, map, stream });
 
     const names: NameSource = {

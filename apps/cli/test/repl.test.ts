@@ -52,6 +52,23 @@ describe.skipIf(!hasTmux)('shoal repl in a terminal', () => {
     tmux('send-keys', '-t', 'repl', 'C-u');
   });
 
+  it('shows a failed call as one line, awaited or not, and changes nothing', async () => {
+    tmux('send-keys', '-t', 'repl', 'C-l', 'map.set(undefined, 1)', 'Enter');
+    await waitForScreen(
+      /Uncaught ShoalError INVALID_ARGUMENT: map key must be a string, got undefined$/m,
+      'the error',
+    );
+    tmux('send-keys', '-t', 'repl', 'await map.delete(42)', 'Enter');
+    const shown = await waitForScreen(
+      /Uncaught ShoalError INVALID_ARGUMENT: map key must be a string, got number$/m,
+      'the awaited error',
+    );
+    expect(shown).toMatch(/^Promise \{ <rejected> \}$/m);
+    expect(shown).not.toMatch(/\s+at /);
+    tmux('send-keys', '-t', 'repl', 'map.size', 'Enter');
+    await waitForScreen(/^1$/m, 'the map unchanged');
+  });
+
   it('.watch prints a change made by another shoal command, live', async () => {
     tmux('send-keys', '-t', 'repl', '.watch lights', 'Enter');
     await waitForScreen(/watching lights of settings/, 'the watch to start');
