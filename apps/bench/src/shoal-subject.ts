@@ -1,4 +1,5 @@
 import {
+  type Compression,
   Coordinator,
   generateSecret,
   Keyring,
@@ -33,11 +34,11 @@ const CONFIG = { fanout: 0 };
  * state, plus the answers already under way then; open mode unless `sealed`. A synced pair
  * without `memory` is built as {@link shoalClonedPair} builds it.
  */
-export function shoalSubject(sealed: boolean): Subject {
+export function shoalSubject(sealed: boolean, compression: Compression = nodeZlibCompression): Subject {
   return {
     name: sealed ? 'Shoal (sealed)' : 'Shoal',
     maxKeys: Number.POSITIVE_INFINITY,
-    pair: (setup) => ShoalPair.create(setup, sealed, setup.synced && setup.memory === false),
+    pair: (setup) => ShoalPair.create(setup, sealed, setup.synced && setup.memory === false, compression),
   };
 }
 
@@ -47,7 +48,7 @@ export function shoalSubject(sealed: boolean): Subject {
  * `setup.synced` is ignored.
  */
 export function shoalClonedPair(setup: PairSetup): Promise<Pair> {
-  return ShoalPair.create(setup, false, true);
+  return ShoalPair.create(setup, false, true, nodeZlibCompression);
 }
 
 interface Node {
@@ -70,7 +71,12 @@ class ShoalPair implements Pair {
     this.#log = log;
   }
 
-  static async create(setup: PairSetup, sealed: boolean, clone: boolean): Promise<ShoalPair> {
+  static async create(
+    setup: PairSetup,
+    sealed: boolean,
+    clone: boolean,
+    compression: Compression,
+  ): Promise<ShoalPair> {
     const net = new SimulatedNetwork({ seed: 1, latency: LATENCY, maxMessageSize: MAX_MESSAGE_SIZE });
     const ids = new Set<NodeId>();
     const idRandom = net.random('bench-ids');
@@ -91,8 +97,8 @@ class ShoalPair implements Pair {
         random: net.random(id),
         storage,
         config: CONFIG,
-        // As `openNode` runs on Node.
-        compression: nodeZlibCompression,
+        // As `openNode` runs on Node (the compression unless a bench swaps it).
+        compression,
         aead: nodeXChaCha20Poly1305,
         signer: nodeEd25519,
         sha256: nodeSha256,

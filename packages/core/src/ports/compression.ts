@@ -5,7 +5,7 @@ import { deflateSync, inflateSync } from 'fflate';
  * any other can inflate, so nodes using different ones interoperate.
  */
 export interface Compression {
-  /** `bytes` deflated (level 6 or equivalent). */
+  /** `bytes` deflated (level 5-6 or equivalent: message bodies are small, speed counts). */
   deflate(bytes: Uint8Array): Uint8Array;
   /**
    * `bytes` inflated, when they inflate to exactly `length` bytes; else undefined (corrupt
