@@ -11,7 +11,9 @@ interface AccessResult {
 /**
  * `access`: who may sync a channel. With no action it lists the members' public keys; `add` and
  * `remove` change the list (a key is what `shoal status` prints after `key`, or `members` shows
- * in full with `--json`). An empty list means every node holding the secret may sync it.
+ * in full with `--json`). An empty list means every node holding the secret may sync it. The list
+ * is this node's own setting (docs/security.md): each member lists the others on its own node,
+ * or a node that lists none relays the channel to anyone; the output says so.
  */
 export function registerAccessCommand(program: Command, context: CommandContext): void {
   common(
@@ -20,7 +22,9 @@ export function registerAccessCommand(program: Command, context: CommandContext)
       .argument('<channel>')
       .argument('[action]', 'list (default), add or remove')
       .argument('[key]', "a member's public key (base64url), for add and remove")
-      .description('who may sync a channel: its members, by public key'),
+      .description(
+        'who may sync a channel with this node: its members, by public key (each member lists the others on its own node)',
+      ),
   )
     .addHelpText(
       'after',
@@ -44,8 +48,11 @@ export function registerAccessCommand(program: Command, context: CommandContext)
       const r = result as AccessResult;
       out.data(r, () =>
         r.members.length === 0
-          ? `${channel}: no members listed: every node holding the secret may sync it`
-          : lines(`${channel}: ${r.members.length} member(s) may sync it`, ...r.members.map((m) => `  ${m}`)),
+          ? `${channel}: no members listed here: this node syncs it with every node holding the secret`
+          : lines(
+              `${channel}: this node syncs it only with these ${r.members.length} member(s); list them on each member's node too, or one that lists none passes the channel on to anyone`,
+              ...r.members.map((m) => `  ${m}`),
+            ),
       );
     });
 }

@@ -140,7 +140,7 @@ describe('two shoal agents on loopback', () => {
         expect((await shoal(['access', 'family', 'add', key, '--dir', dir])).code).toBe(0);
     }
     const listed = await shoal(['access', 'family', '--dir', b]);
-    expect(listed.stdout).toContain('2 member(s) may sync it');
+    expect(listed.stdout).toContain('this node syncs it only with these 2 member(s)');
     expect(listed.stdout).toContain(keyA);
     expect((await shoal(['set', 'family/notes', 'dinner', '"at 7"', '--dir', a])).code).toBe(0);
     let seen = '';

@@ -150,8 +150,9 @@ export class Channel {
    * bytes or its base64url text, as {@link Channel.members} gives it): once any member is
    * listed, the channel syncs only with peers that proved one of the keys (every message between
    * nodes is sealed under a key only the pair can derive, ADR 0045), in both directions, so
-   * entries reach it only through members. List this node's own key too if its copies elsewhere
-   * should sync with it. Needs a secret (an open node proves no key: a listed channel syncs with
+   * entries reach it only through members. The list is this node's own setting: each member
+   * lists the others, or a member that lists none passes the channel on to anyone holding the
+   * secret. List this node's own key too if its copies elsewhere should sync with it. Needs a secret (an open node proves no key: a listed channel syncs with
    * nobody). Persisted; resolves when durable. Rejects with `INVALID_ARGUMENT` for anything but
    * a usable Ed25519 public key, changing nothing.
    */
