@@ -117,14 +117,24 @@ describe.skipIf(unavailable !== undefined)('chat on three hubs across hosts', ()
       browsers.push(browser);
       const page = await browser.newPage({ viewport: { width: 1000, height: 640 } });
       pages.push(page);
-      // Each page is served by a different hub; the invite rides in the fragment, never sent.
-      await page.goto(`http://${hostIp(i - 5)}:9090/chat/#${encodeURIComponent(invite)}`);
-      await page.waitForSelector('#chat:not([hidden])', { timeout: 60_000 });
+      // Each page is served by a different hub. web6's invite rides in the fragment, never sent;
+      // web7 is opened bare and joins through the form, as someone handed the invite would.
+      const page7 = i === 7;
+      await page.goto(`http://${hostIp(i - 5)}:9090/chat/${page7 ? '' : `#${encodeURIComponent(invite)}`}`);
+      if (page7) {
+        await page.waitForSelector('#setup', { state: 'visible', timeout: 60_000 });
+        expect(await page.isVisible('#chat')).toBe(false);
+        await page.fill('#invite', invite);
+        await page.fill('#nick', `web${i}`);
+        await page.click('#setup button');
+      }
+      await page.waitForSelector('#chat', { state: 'visible', timeout: 60_000 });
+      expect(await page.isVisible('#setup')).toBe(false);
       const type = async (line: string) => {
         await page.fill('#line', line);
         await page.press('#line', 'Enter');
       };
-      await type(`/nick web${i}`);
+      if (!page7) await type(`/nick web${i}`);
       clients.push({
         name: `web${i}`,
         hub: () =>
