@@ -77,6 +77,15 @@ describe('layoutScreen', () => {
     expect(narrow[narrow.length - 3]).toContain('message 39');
   });
 
+  it('shows a notice where it was shown among the messages, not below later ones', () => {
+    const lines = [line(1, 'before'), line(3, 'after')];
+    const notices = [{ text: 'you are away', at: Date.UTC(2026, 11, 3, 12, 2) }];
+    const rows = layoutScreen(model({ lines, notices }), 100, 12)
+      .map((row) => row.text)
+      .filter((text) => /before|away|after/.test(text));
+    expect(rows.map((text) => text.match(/before|away|after/)?.[0])).toEqual(['before', 'away', 'after']);
+  });
+
   it('says when the client is between hubs', () => {
     expect(layoutScreen(model({ hub: undefined }), 100, 20)[0]?.text).toContain('reconnecting…');
   });

@@ -1,4 +1,5 @@
 import type { ChatLine, HubInfo, RoomInfo } from '../chat-service.js';
+import { interleave, type Notice } from '../notices.js';
 import type { Person } from '../presence.js';
 
 /** Everything the terminal shows, read from the chat service and the input line. */
@@ -10,8 +11,8 @@ export interface ScreenModel {
   readonly rooms: readonly RoomInfo[];
   /** The focused room's messages, oldest first. */
   readonly lines: readonly ChatLine[];
-  /** Local notices (command output, errors), oldest first; shown after the messages. */
-  readonly notices: readonly string[];
+  /** Local notices (command output, errors), oldest first; shown among the messages by time. */
+  readonly notices: readonly Notice[];
   readonly people: readonly Person[];
   readonly hubs: readonly HubInfo[];
   /** The hub URL this client is on, or undefined while it reconnects. */
@@ -87,12 +88,13 @@ export function cursorColumn(model: ScreenModel, cols: number): number {
 
 function messageRows(model: ScreenModel, width: number, height: number): Row[] {
   const all: Row[] = [];
-  for (const line of model.lines) {
-    const time = new Date(line.at).toTimeString().slice(0, 5);
-    const prefix = `${time} ${line.nick}: `;
-    for (const part of wrap(`${prefix}${line.text}`, width)) all.push({ text: part });
+  for (const item of interleave(model.lines, model.notices)) {
+    const text =
+      'notice' in item
+        ? `* ${item.notice.text}`
+        : `${new Date(item.line.at).toTimeString().slice(0, 5)} ${item.line.nick}: ${item.line.text}`;
+    for (const part of wrap(text, width)) all.push({ text: part });
   }
-  for (const notice of model.notices) for (const part of wrap(`* ${notice}`, width)) all.push({ text: part });
   const end = Math.max(0, all.length - model.scroll);
   const start = Math.max(0, end - height);
   const shown = all.slice(start, end);

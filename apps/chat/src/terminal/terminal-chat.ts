@@ -3,6 +3,7 @@ import type { ReadStream, WriteStream } from 'node:tty';
 import { runCommand } from '../chat-commands.js';
 import type { ChatService } from '../chat-service.js';
 import type { HubLink } from '../hub-link.js';
+import { addNotices } from '../notices.js';
 import { cursorColumn, layoutScreen, type ScreenModel } from './screen-layout.js';
 
 /** A key as Node's readline reports it. */
@@ -12,9 +13,6 @@ interface Key {
   readonly meta?: boolean;
   readonly sequence?: string;
 }
-
-/** How many local notices are kept (command output scrolls away like messages). */
-const MAX_NOTICES = 50;
 
 /**
  * The full-screen terminal client: runs on the alternate screen until `/quit`, Ctrl-C or
@@ -32,7 +30,11 @@ export function runTerminalChat(
   let text = '';
   let cursor = 0;
   let scroll = 0;
-  let notices: string[] = [`welcome, ${chat.nick}: type to chat in #${chat.focus}, /help for commands`];
+  let notices = addNotices(
+    [],
+    [`welcome, ${chat.nick}: type to chat in #${chat.focus}, /help for commands`],
+    Date.now(),
+  );
   let room = chat.focus;
   let scheduled = false;
 
@@ -76,7 +78,7 @@ export function runTerminalChat(
     setTimeout(draw, 30);
   };
   const notify = (lines: readonly string[]) => {
-    notices = [...notices, ...lines].slice(-MAX_NOTICES);
+    notices = addNotices(notices, lines, Date.now());
     scroll = 0;
     redraw();
   };

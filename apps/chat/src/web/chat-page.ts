@@ -10,6 +10,7 @@ import { WsClient } from '@shoal/transport-ws/client';
 import { runCommand } from '../chat-commands.js';
 import { ChatService } from '../chat-service.js';
 import { HubLink } from '../hub-link.js';
+import { addNotices, interleave, type Notice } from '../notices.js';
 
 const element = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -55,7 +56,7 @@ async function main(): Promise<void> {
   const chat = await ChatService.open(node, nick === undefined ? {} : { nick });
   localStorage.setItem('shoal-chat-nick', chat.nick);
   element('chat').hidden = false;
-  let notices: string[] = [];
+  let notices: Notice[] = [];
   let noticesRoom = chat.focus;
   let scheduled = false;
 
@@ -94,8 +95,14 @@ async function main(): Promise<void> {
     const pane = element('messages');
     const atBottom = pane.scrollTop + pane.clientHeight >= pane.scrollHeight - 4;
     pane.replaceChildren(
-      ...chat.history().map((line) => {
+      ...interleave(chat.history(), notices).map((item) => {
         const row = document.createElement('div');
+        if ('notice' in item) {
+          row.className = 'notice';
+          row.textContent = item.notice.text;
+          return row;
+        }
+        const line = item.line;
         row.className = `message${line.own ? ' own' : ''}`;
         row.dataset.id = line.id;
         const time = document.createElement('time');
@@ -107,12 +114,6 @@ async function main(): Promise<void> {
         text.className = 'text';
         text.textContent = line.text;
         row.append(time, who, text);
-        return row;
-      }),
-      ...notices.map((notice) => {
-        const row = document.createElement('div');
-        row.className = 'notice';
-        row.textContent = notice;
         return row;
       }),
     );
@@ -153,7 +154,7 @@ async function main(): Promise<void> {
         element('connection').textContent = 'left the chat';
         return;
       }
-      notices = [...notices, ...result.notices].slice(-50);
+      notices = addNotices(notices, result.notices, Date.now());
       redraw();
     });
   });
