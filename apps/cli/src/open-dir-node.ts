@@ -38,6 +38,8 @@ export async function openDirNode(
     wsListen?: ListenAddress;
     /** What to tell the user when another process holds the store (after its pid). */
     whenLocked?: string;
+    /** Open the store as a node of its own: a new id and key (a copied or restored data dir). */
+    newIdentity?: boolean;
   },
 ): Promise<Coordinator> {
   const secret = dir.readInvite();
@@ -56,6 +58,7 @@ export async function openDirNode(
       // through another even if this node never touched that channel.
       config: { joinChannelsOnDemand: options.online },
       ...(network.profile === undefined ? {} : { profile: network.profile }),
+      ...(options.newIdentity === true ? { newIdentity: true } : {}),
     });
   } catch (error) {
     if (isShoalError(error) && error.details?.reason === 'locked') {

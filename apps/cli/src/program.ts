@@ -5,6 +5,7 @@ import { usageError } from './cli-error.js';
 import { registerClusterCommands } from './cluster-commands.js';
 import { type Common, commandContext, common, examples } from './command-kit.js';
 import { registerDataCommands } from './data-commands.js';
+import { registerNewIdentityCommand } from './new-identity-command.js';
 import type { Output } from './output.js';
 import { runRepl } from './repl.js';
 import { registerSetupCommands } from './setup-commands.js';
@@ -40,6 +41,7 @@ export function buildProgram(setOutput: (out: Output) => void): Command {
   registerClusterCommands(program, context);
   registerAccessCommand(program, context);
   registerChatCommand(program, context);
+  registerNewIdentityCommand(program, context);
 
   common(
     program
