@@ -3,14 +3,15 @@ import {
   type EntryProof,
   type MaterializedView,
   type Materializer,
+  precedesInConflict,
   type StreamEntry,
   sameEntry,
 } from '../crdt/event-log.js';
-import type { ChainHash } from '../crdt/stream-chain.js';
+import { type ChainHash, chainStep, sameChain } from '../crdt/stream-chain.js';
 import { ErrorCode, ShoalError } from '../errors/shoal-error.js';
 import type { NodeId } from '../ids/node-id.js';
 import { keyFitsId } from '../ids/self-certifying-id.js';
-import { putStreamEntry, putStreamProof } from '../persistence/entry-puts.js';
+import { deleteStreamProof, putStreamEntry, putStreamProof } from '../persistence/entry-puts.js';
 import { RecordKind, StreamEntryKeys } from '../persistence/storage-keys.js';
 import type { ObjectDelta, StreamClock } from '../protocol/sync-messages.js';
 import { streamProofMessage } from '../security/stream-proofs.js';
@@ -18,7 +19,7 @@ import { bytesEqual } from '../storage/bytes.js';
 import { appendAll } from '../sync/append-all.js';
 import type { Clock } from '../sync/clock-set.js';
 import type { ObjectPlan } from '../sync/delta-chunker.js';
-import { type PlanAsker, PROOF_INTERVAL, StreamReplica } from '../sync/stream-replica.js';
+import { MAX_PENDING_AHEAD, type PlanAsker, PROOF_INTERVAL, StreamReplica } from '../sync/stream-replica.js';
 import type { Lacking, SyncedObject } from '../sync/synced-object.js';
 import { AsyncQueue } from './async-queue.js';
 import type { ChannelState } from './channel-state.js';
@@ -65,6 +66,14 @@ export class StreamObject implements TransactionTarget<Uint8Array, undefined>, S
   #unstored: StreamEntry[] = [];
   /** Own entries by the storage batch that makes them durable. */
   readonly #durable: DurableBatches<StreamEntry>;
+  /**
+   * Entries in this node's own name that peers hold and this node does not: at seqs it holds
+   * with other content, or beyond its last. Only a copy of an older state (a restored backup)
+   * meets them; they are judged by {@link StreamObject.#healOwnFork} (ADR 0057).
+   */
+  readonly #ownFork = new Map<number, StreamEntry>();
+  /** The lowest seq at which a peer's digest showed another history of this node's own. */
+  #forkSeen: number | undefined;
   #localWrite: Promise<void> = Promise.resolve();
   /** True while reloading persisted entries: they are neither re-persisted nor announced. */
   #loading = false;
@@ -96,7 +105,18 @@ export class StreamObject implements TransactionTarget<Uint8Array, undefined>, S
   // stream's: its clocks are stream clocks, its delta a stream delta.
 
   clocks(): ReadonlyArray<readonly [NodeId, StreamClock]> {
-    return this.replica.clocks();
+    const clocks = this.replica.clocks();
+    const fork = this.#forkSeen;
+    if (fork === undefined) return clocks;
+    // A peer holds another history of this node's own below its last entry (ADR 0057): its own
+    // clock is shown only up to there, where the peer's differs, so the peer sends its version
+    // (a peer behind us would otherwise wait for ours and never show us its own).
+    const self = this.#context.self;
+    return clocks.map(([author, clock]): [NodeId, StreamClock] =>
+      author === self && fork < clock.seq
+        ? [author, { seq: fork, chain: this.replica.log.chainAt(self, fork) }]
+        : [author, clock],
+    );
   }
 
   plan(remote: ReadonlyMap<NodeId, Clock>, from: string, to: string | null, asker?: PlanAsker): ObjectPlan {
@@ -105,7 +125,16 @@ export class StreamObject implements TransactionTarget<Uint8Array, undefined>, S
   }
 
   lacking(remote: ReadonlyArray<readonly [NodeId, Clock]>): Lacking {
-    return this.replica.lacking(remote as ReadonlyArray<readonly [NodeId, StreamClock]>);
+    const clocks = remote as ReadonlyArray<readonly [NodeId, StreamClock]>;
+    const self = this.#context.self;
+    const log = this.replica.log;
+    for (const [author, clock] of clocks) {
+      if (author !== self || clock.seq === 0 || clock.seq >= log.seqOf(self) || clock.chain === undefined)
+        continue;
+      if (!sameChain(clock.chain, log.chainAt(self, clock.seq)))
+        this.#forkSeen = Math.min(this.#forkSeen ?? clock.seq, clock.seq);
+    }
+    return this.replica.lacking(clocks);
   }
 
   merge(delta: ObjectDelta): StreamEntry[] {
@@ -208,7 +237,11 @@ export class StreamObject implements TransactionTarget<Uint8Array, undefined>, S
    * Own entries became durable: signs them (at their last seq, and at every
    * {@link PROOF_INTERVAL}-th seq so long runs verify in parts) and pushes them to peers.
    */
-  #becameDurable(batch: StreamEntry[]): void {
+  #becameDurable(written: StreamEntry[]): void {
+    // Entries a rewrite moved since (ADR 0057) are no longer this node's at their seqs.
+    const log = this.replica.log;
+    const batch = written.filter((entry) => log.entryAt(entry.author, entry.seq) === entry);
+    if (batch.length === 0) return;
     const last = batch[batch.length - 1] as StreamEntry;
     if (last.seq <= this.replica.provenOf(this.#context.self)) return;
     for (const entry of batch) {
@@ -278,6 +311,7 @@ export class StreamObject implements TransactionTarget<Uint8Array, undefined>, S
     const log = this.replica.log;
     let newest: StreamEntry | undefined;
     let authors: Set<NodeId> | undefined;
+    let forked = false;
     for (const entry of entries) {
       if (this.#entryCount() >= this.#context.config.limits.maxStreamEntries) {
         this.#context.reportError(
@@ -298,6 +332,11 @@ export class StreamObject implements TransactionTarget<Uint8Array, undefined>, S
         continue;
       }
       if (newest === undefined || compareTimestamps(entry, newest) > 0) newest = entry;
+      const own = entry.author === this.#context.self;
+      if (own && entry.seq > log.seqOf(entry.author)) {
+        if (this.#keepOwnFork(entry)) forked = true;
+        continue;
+      }
       if (entry.seq > log.seqOf(entry.author)) {
         // Too far ahead, or too many waiting: dropped, and the next round brings it again.
         if (!this.replica.hold(entry)) continue;
@@ -307,6 +346,9 @@ export class StreamObject implements TransactionTarget<Uint8Array, undefined>, S
       }
       const held = log.entryAt(entry.author, entry.seq) as StreamEntry;
       if (sameEntry(held, entry)) {
+        // A peer holds this node's own entry there after all: whatever digest suggested it did not
+        // (a history it has since taken in, or a lie) no longer narrows its own clock.
+        if (own && entry.seq === this.#forkSeen) this.#forkSeen = undefined;
         // The author's proof of what this replica already shows (an author's first sync after
         // both upgraded to proofs): adopted, so this replica can offer those entries too.
         const proof = entry.proof;
@@ -317,6 +359,10 @@ export class StreamObject implements TransactionTarget<Uint8Array, undefined>, S
           this.#check(entry.author, entry.seq, log.chainHash(entry.author), proof) === true
         )
           this.#keepProof(held, proof);
+        continue;
+      }
+      if (own) {
+        if (this.#keepOwnFork(entry)) forked = true;
         continue;
       }
       this.#context.reportError(
@@ -330,7 +376,107 @@ export class StreamObject implements TransactionTarget<Uint8Array, undefined>, S
     if (newest !== undefined) this.#context.hlc.receive(newest);
     if (authors !== undefined)
       for (const author of authors) appendAll(fresh, this.replica.advance(author, this.#check));
+    if (forked) this.#healOwnFork();
     return fresh;
+  }
+
+  /** Keeps an entry in this node's name that it does not hold, to judge; false when full. */
+  #keepOwnFork(entry: StreamEntry): boolean {
+    if (!this.#ownFork.has(entry.seq) && this.#ownFork.size >= MAX_PENDING_AHEAD) return false;
+    this.#ownFork.set(entry.seq, entry);
+    return true;
+  }
+
+  /**
+   * Peers hold entries in this node's name that differ from its own from some seq k on: this
+   * node is a copy of an older state of itself (a restored backup) that appended since, and its
+   * peers keep the entries of the original (ADR 0057). When theirs at k is the earlier (so the
+   * original's, not entries this copy wrote and abandoned before), and a proof under this node's
+   * key covers a run of them from k, this node takes that run as its own history and appends its
+   * entries from k on again after it, with new stamps: nothing it wrote is lost, and its peers,
+   * which hold the original, accept what follows. The other way round it drops them, reported:
+   * they are a history it has already left.
+   */
+  #healOwnFork(): void {
+    const self = this.#context.self;
+    const log = this.replica.log;
+    const from = Math.min(...this.#ownFork.keys());
+    const held = log.seqOf(self);
+    const first = this.#ownFork.get(from) as StreamEntry;
+    const mine = log.entryAt(self, from);
+    if (from > held + 1) return; // a gap below: the rest of the resend fills it
+    if (mine !== undefined && !precedesInConflict(first, mine)) {
+      for (const seq of [...this.#ownFork.keys()]) if (seq <= held) this.#ownFork.delete(seq);
+      this.#forkSeen = undefined;
+      this.#context.reportError(
+        new ShoalError(
+          ErrorCode.StreamConflict,
+          `stream ${this.name}: a peer holds entry ${from} of this node written after its own one there (a history this node left); kept its own`,
+          { details: { author: self, seq: from, replaced: false } },
+        ),
+      );
+      return;
+    }
+    const run: StreamEntry[] = [];
+    const chains: ChainHash[] = [];
+    let chain = log.chainHashAt(self, from - 1);
+    for (
+      let next = this.#ownFork.get(from);
+      next !== undefined;
+      next = this.#ownFork.get(from + run.length)
+    ) {
+      chain = chainStep(chain, next, this.#context.sha256);
+      run.push(next);
+      chains.push(chain);
+    }
+    let end = run.length - 1;
+    let proofs = 0;
+    while (end >= 0) {
+      const { seq, proof } = run[end] as StreamEntry;
+      if (proof !== undefined) proofs++;
+      if (proof !== undefined && this.#check(self, seq, chains[end] as ChainHash, proof) === true) break;
+      end--;
+    }
+    if (end < 0) {
+      // No proof yet: the rest of the resend brings one. Proofs that fail (checked above, and
+      // reported) mark entries forged in this node's name: they go, and cannot fill the room.
+      if (proofs > 0) for (const entry of run) this.#ownFork.delete(entry.seq);
+      return;
+    }
+    const proven = run[end] as StreamEntry;
+    const adopted = run.slice(0, end + 1).map(({ proof: _, ...entry }) => entry);
+    // New stamps, after every entry the peers sent (the clock took them in above), so this
+    // node's entries keep their seq order in the stream's order.
+    const moved = log.entriesAfter(self, from - 1).map((entry, index): StreamEntry => {
+      const { wall, counter } = this.#context.hlc.now();
+      return { author: self, seq: proven.seq + 1 + index, wall, counter, payload: entry.payload };
+    });
+    for (const seq of this.replica.dropProofsFrom(self, from))
+      deleteStreamProof(this.#context.writes.append(), this.#proofKeys, self, seq);
+    for (const seq of [...this.#unsigned.keys()]) if (seq >= from) this.#unsigned.delete(seq);
+    this.#unstored = this.#unstored.filter((entry) => entry.seq < from);
+    this.#appending = true;
+    log.rewrite(self, from, [...adopted, ...moved]);
+    this.#appending = false;
+    this.#keepProof(adopted[adopted.length - 1] as StreamEntry, proven.proof as EntryProof);
+    for (const seq of [...this.#ownFork.keys()]) if (seq <= proven.seq) this.#ownFork.delete(seq);
+    this.#forkSeen = undefined;
+    if (moved.length > 0) {
+      // Signed and offered once durable, as appends are.
+      let movedChain = chains[end] as ChainHash;
+      for (const entry of moved) {
+        movedChain = chainStep(movedChain, entry, this.#context.sha256);
+        this.#unsigned.set(entry.seq, movedChain);
+        this.#durable.add(this.#localWrite, entry);
+      }
+    }
+    this.#context.reportError(
+      new ShoalError(
+        ErrorCode.StreamConflict,
+        `stream ${this.name}: peers hold this node's entries ${from}-${proven.seq} with other content (this node runs on an older copy of its data?): took theirs, and appended its ${moved.length} entries from ${from} on again after them`,
+        { details: { author: self, seq: from, replaced: true } },
+      ),
+    );
   }
 
   watch(options: WatchOptions = {}): AsyncIterableIterator<StreamWatchEvent> {

@@ -196,6 +196,53 @@ export class EventLog {
     return this.#heads.get(author) ?? EMPTY_CHAIN_HASH;
   }
 
+  /** The whole chain hash of `author`'s entries 1..`seq` (at most {@link EventLog.seqOf}), hashed again. */
+  chainHashAt(author: NodeId, seq: number): ChainHash {
+    const log = this.#byAuthor.get(author) ?? [];
+    if (seq > log.length) throw new RangeError(`no entry ${seq} of ${author}`);
+    let chain = EMPTY_CHAIN_HASH;
+    for (let at = 0; at < seq; at++) chain = chainStep(chain, log[at] as StreamEntry, this.#sha256);
+    return chain;
+  }
+
+  /**
+   * Puts `entries` (seqs `from`, `from` + 1, …) in place of `author`'s entries from `from` on:
+   * those held there are replaced, the rest appended, so the author's entries stay gap-free.
+   * Only an author rewriting its own history does this (a restored copy taking its entries as
+   * its peers hold them, ADR 0057); `entries` must reach at least as far as the log does.
+   * Listeners hear each entry with the one it replaced; views and the order are redone when next
+   * read.
+   */
+  rewrite(author: NodeId, from: number, entries: readonly StreamEntry[]): void {
+    const log = this.#byAuthor.get(author) ?? [];
+    if (from < 1 || from > log.length + 1 || from + entries.length - 1 < log.length)
+      throw new RangeError(`a rewrite of ${author} from ${from} must cover its entries to ${log.length}`);
+    const replaced = log.slice(from - 1);
+    const gone = new Set(replaced);
+    // In place, one pass: the order keeps every other entry where it was.
+    let kept = 0;
+    for (const entry of this.#ordered) if (!gone.has(entry)) this.#ordered[kept++] = entry;
+    this.#ordered.length = kept;
+    const lanes = this.#chains.get(author) ?? [];
+    log.length = from - 1;
+    lanes.length = 2 * (from - 1);
+    this.#byAuthor.set(author, log);
+    this.#chains.set(author, lanes);
+    let chain = this.chainHashAt(author, from - 1);
+    for (const entry of entries) {
+      chain = chainStep(chain, entry, this.#sha256);
+      log.push(entry);
+      const [high, low] = fingerprintOf(chain);
+      lanes.push(high, low);
+      this.#ordered.push(entry);
+    }
+    this.#heads.set(author, chain);
+    this.#reorders++;
+    entries.forEach((entry, index) => {
+      for (const listener of this.#listeners) listener(entry, replaced[index]);
+    });
+  }
+
   /** `author`'s visible entry `seq`, if it has one. */
   entryAt(author: NodeId, seq: number): StreamEntry | undefined {
     return seq < 1 ? undefined : this.#byAuthor.get(author)?.[seq - 1];

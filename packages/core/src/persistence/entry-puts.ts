@@ -52,3 +52,14 @@ export function putStreamProof(
   bytes.set(proof.publicKey, keyEnd + proof.signature.length);
   batch.endPut(keyEnd, keyEnd + proof.signature.length + proof.publicKey.length);
 }
+
+/** Appends the delete of a stream entry's stored proof (`keys` built for proofs). */
+export function deleteStreamProof(
+  batch: BatchBuffer,
+  keys: StreamEntryKeys,
+  author: string,
+  seq: number,
+): void {
+  const start = batch.reserve(keys.bound(author));
+  batch.endDelete(keys.writeAt(batch.bytes, start, author, seq));
+}

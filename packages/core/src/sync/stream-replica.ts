@@ -112,6 +112,38 @@ export class StreamReplica {
     if (seq > (this.#proven.get(author) ?? 0)) this.#proven.set(author, seq);
   }
 
+  /**
+   * Forgets `author`'s proofs from `seq` on (its history there is being rewritten, ADR 0057);
+   * returns the seqs whose proofs were dropped, for the caller to delete from storage.
+   */
+  dropProofsFrom(author: NodeId, seq: number): number[] {
+    const proofs = this.#proofs.get(author);
+    const dropped: number[] = [];
+    let proven = 0;
+    for (const at of proofs?.keys() ?? []) {
+      if (at >= seq) dropped.push(at);
+      else proven = Math.max(proven, at);
+    }
+    for (const at of dropped) proofs?.delete(at);
+    this.#proven.set(author, proven);
+    return dropped;
+  }
+
+  /** `author`'s entries waiting for a proof, from `seq` on while they run without a gap. */
+  pendingRun(author: NodeId, seq: number): StreamEntry[] {
+    const pending = this.#pending.get(author);
+    const run: StreamEntry[] = [];
+    for (let next = pending?.get(seq); next !== undefined; next = pending?.get(seq + run.length))
+      run.push(next);
+    return run;
+  }
+
+  /** Drops `author`'s waiting entries up to `seq` (taken into the log another way). */
+  forgetPendingTo(author: NodeId, seq: number): void {
+    for (const entry of [...(this.#pending.get(author)?.values() ?? [])])
+      if (entry.seq <= seq) this.#forget(entry);
+  }
+
   /** `entry` as sent to a peer: with the proof held for it, if any. */
   withProof(entry: StreamEntry): StreamEntry {
     const proof = this.#proofs.get(entry.author)?.get(entry.seq);
