@@ -7,15 +7,10 @@ import type { NodeId } from '../ids/node-id.js';
 import type { KeyValueStore } from '../ports/key-value-store.js';
 import { generateSecret } from '../security/network-secret.js';
 import { MemoryStore } from '../storage/memory-store.js';
+import { copyOf } from '../test-support/store-copy.js';
 import type { Coordinator } from './coordinator.js';
 import { createNode } from './create-node.js';
 import type { SharedStream } from './shared-stream.js';
-
-async function copyOf(store: KeyValueStore): Promise<MemoryStore> {
-  const copy = new MemoryStore();
-  for await (const [key, value] of store.scan(new Uint8Array())) await copy.put(key, value);
-  return copy;
-}
 
 const text = (entry: StreamEntry) => new TextDecoder().decode(entry.payload);
 const bytes = (text: string) => new TextEncoder().encode(text);

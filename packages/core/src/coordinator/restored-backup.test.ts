@@ -7,15 +7,10 @@ import { Keyring } from '../security/keyring.js';
 import { generateSecret } from '../security/network-secret.js';
 import { MemoryStore } from '../storage/memory-store.js';
 import { pairedPeer } from '../test-support/paired-peer.js';
+import { copyOf } from '../test-support/store-copy.js';
 import { ByteWriter } from '../wire/byte-writer.js';
 import type { Coordinator } from './coordinator.js';
 import { createNode } from './create-node.js';
-
-async function copyOf(store: KeyValueStore): Promise<MemoryStore> {
-  const copy = new MemoryStore();
-  for await (const [key, value] of store.scan(new Uint8Array())) await copy.put(key, value);
-  return copy;
-}
 
 describe('a node restored from an older backup', () => {
   it('is told by its peers that its boot epoch is stale, moves past it, and is heard again', async () => {

@@ -164,4 +164,60 @@ describe('EventLog merge', () => {
       ),
     );
   });
+
+  it('rewrites an author from a seq on into the log a fresh replica of the result would be', () => {
+    fc.assert(
+      fc.property(
+        streamEntriesArb.filter((entries) => entries.length > 0),
+        fc.nat(),
+        fc.nat(),
+        fc.array(fc.uint8Array({ maxLength: 3 }), { maxLength: 4 }),
+        (entries, pick, back, extra) => {
+          const log = build(entries);
+          const view = log.materialize(digest);
+          void view.state;
+          const author = (entries[pick % entries.length] as StreamEntry).author;
+          const held = log.seqOf(author);
+          const from = held - (back % held);
+          // The author's entries from `from` on, in another order, then some new ones after.
+          const moved = log
+            .entriesAfter(author, from - 1)
+            .slice()
+            .reverse();
+          const payloads = [...moved.map((entry) => entry.payload), ...extra];
+          const rewritten = payloads.map((payload, i) => ({
+            author,
+            seq: from + i,
+            wall: 2_000_000_000_000 + i,
+            counter: 0,
+            payload,
+          }));
+          const seen: Array<[StreamEntry, StreamEntry | undefined]> = [];
+          log.onEntry((entry, replaced) => seen.push([entry, replaced]));
+          log.rewrite(author, from, rewritten);
+          const expected = build(
+            entries.filter((entry) => entry.author !== author || entry.seq < from),
+            rewritten,
+          );
+          expect(log.getAll()).toEqual(expected.getAll());
+          expect(log.seqOf(author)).toBe(from + rewritten.length - 1);
+          expect(log.chainHash(author)).toEqual(expected.chainHash(author));
+          for (let seq = 1; seq <= log.seqOf(author); seq++)
+            expect(log.chainAt(author, seq)).toEqual(expected.chainAt(author, seq));
+          expect(view.state).toEqual(expected.getAll().map((entry) => `${entry.author}:${entry.seq}`));
+          expect(seen.map(([entry]) => entry)).toEqual(rewritten);
+          expect(seen.filter(([, replaced]) => replaced !== undefined)).toHaveLength(held - from + 1);
+        },
+      ),
+    );
+  });
+
+  it('refuses a rewrite that would leave a gap or drop entries', () => {
+    const author = 'a' as StreamEntry['author'];
+    const entry = (seq: number) => ({ author, seq, wall: seq, counter: 0, payload: Uint8Array.of(seq) });
+    const log = build([entry(1), entry(2), entry(3)]);
+    expect(() => log.rewrite(author, 2, [entry(2)])).toThrow(RangeError);
+    expect(() => log.rewrite(author, 5, [entry(5)])).toThrow(RangeError);
+    expect(log.seqOf(author)).toBe(3);
+  });
 });
