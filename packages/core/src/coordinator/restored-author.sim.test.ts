@@ -18,7 +18,9 @@ const bytes = (text: string) => new TextEncoder().encode(text);
 // ADR 0057. A node restored from a backup under its own id appends at seqs its peers already
 // hold from the original node; its peers keep the original. The restored node must take the
 // original entries back and append what it wrote since after them, so every replica ends with
-// one history of that author holding every entry either copy wrote, once.
+// one history of that author holding every entry either copy wrote, once. With `carolFirst`,
+// carol missed the original's entries after the backup and meets the restored copy first, so
+// she holds the copy's history before the original's: she must take the original's in the end.
 describe('a node restored from a backup that appended before meeting its peers (simulated)', () => {
   it('takes back its original entries and appends its own after them: nothing lost, no split', async () => {
     await fc.assert(
@@ -28,7 +30,8 @@ describe('a node restored from a backup that appended before meeting its peers (
         fc.nat(6),
         fc.integer({ min: 1, max: 4 }),
         fc.boolean(),
-        async (seed, written, backupAt, later, restart) => {
+        fc.boolean(),
+        async (seed, written, backupAt, later, restart, carolFirst) => {
           const backupPoint = Math.min(backupAt, written);
           const net = new SimulatedNetwork({ seed, latency: { min: 1, max: 10 } });
           const secret = generateSecret();
@@ -44,29 +47,47 @@ describe('a node restored from a backup that appended before meeting its peers (
           let alice = await open(storage);
           const id = alice.id as NodeId;
           let stream = (await alice.channel('c')).stream('s');
+          const [bobStream, carolStream] = peerStreams as [SharedStream, SharedStream];
+          const ofAlice = (s: SharedStream) => s.getAll().filter((entry) => entry.author === id);
           let backup: MemoryStore | undefined;
           for (let i = 1; i <= written; i++) {
             if (i - 1 === backupPoint) {
               await alice.flush();
               backup = await copyOf(storage);
+              if (carolFirst) {
+                expect(
+                  await net.runUntil(() => ofAlice(carolStream).length === backupPoint, { timeout: 30_000 }),
+                ).toBe(true);
+                net.partition([id, 'bob'], ['carol']);
+              }
             }
             await stream.append(bytes(`original ${i}`));
           }
           await alice.flush();
           backup ??= await copyOf(storage);
-          const ofAlice = (s: SharedStream) => s.getAll().filter((entry) => entry.author === id);
-          const peersHold = (count: number) => peerStreams.every((s) => ofAlice(s).length === count);
-          expect(await net.runUntil(() => peersHold(written), { timeout: 30_000 })).toBe(true);
+          const bobHolds = () => ofAlice(bobStream).length === written;
+          expect(await net.runUntil(bobHolds, { timeout: 30_000 })).toBe(true);
+          if (!carolFirst)
+            expect(
+              await net.runUntil(() => ofAlice(carolStream).length === written, { timeout: 30_000 }),
+            ).toBe(true);
           await alice.dispose({ leave: false });
           net.crash(id);
           net.restart(id);
 
-          // The restored copy appends while it reaches nobody, then meets its peers.
-          net.partition([id], ['bob', 'carol']);
+          // The restored copy appends while it reaches nobody (or only carol), then meets its peers.
+          net.heal();
+          net.partition(carolFirst ? [id, 'carol'] : [id], carolFirst ? ['bob'] : ['bob', 'carol']);
           alice = await open(backup);
           expect(alice.id).toBe(id);
           stream = (await alice.channel('c')).stream('s');
           for (let i = 1; i <= later; i++) await stream.append(bytes(`restored ${i}`));
+          if (carolFirst)
+            expect(
+              await net.runUntil(() => ofAlice(carolStream).length === backupPoint + later, {
+                timeout: 30_000,
+              }),
+            ).toBe(true);
           net.heal();
           const expected = [
             ...Array.from({ length: written }, (_, i) => `original ${i + 1}`),
@@ -75,7 +96,7 @@ describe('a node restored from a backup that appended before meeting its peers (
           const all = () => [stream, ...peerStreams];
           const settled = () => all().every((s) => ofAlice(s).map(text).join('|') === expected.join('|'));
           const message = () =>
-            `seed ${seed}, written ${written}, backup at ${backupPoint}, later ${later}:\n${all()
+            `seed ${seed}, written ${written}, backup at ${backupPoint}, later ${later}, carol first ${carolFirst}:\n${all()
               .map((s) =>
                 ofAlice(s)
                   .map((entry) => `${entry.seq}:${text(entry)}`)

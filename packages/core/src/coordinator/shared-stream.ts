@@ -19,7 +19,13 @@ import { bytesEqual } from '../storage/bytes.js';
 import { appendAll } from '../sync/append-all.js';
 import type { Clock } from '../sync/clock-set.js';
 import type { ObjectPlan } from '../sync/delta-chunker.js';
-import { MAX_PENDING_AHEAD, type PlanAsker, PROOF_INTERVAL, StreamReplica } from '../sync/stream-replica.js';
+import {
+  MAX_PENDING,
+  MAX_PENDING_AHEAD,
+  type PlanAsker,
+  PROOF_INTERVAL,
+  StreamReplica,
+} from '../sync/stream-replica.js';
 import type { Lacking, SyncedObject } from '../sync/synced-object.js';
 import { AsyncQueue } from './async-queue.js';
 import type { ChannelState } from './channel-state.js';
@@ -67,11 +73,12 @@ export class StreamObject implements TransactionTarget<Uint8Array, undefined>, S
   /** Own entries by the storage batch that makes them durable. */
   readonly #durable: DurableBatches<StreamEntry>;
   /**
-   * Entries in this node's own name that peers hold and this node does not: at seqs it holds
-   * with other content, or beyond its last. Only a copy of an older state (a restored backup)
-   * meets them; they are judged by {@link StreamObject.#healOwnFork} (ADR 0057).
+   * Per author, entries of another history of theirs than the one shown here: at seqs shown
+   * with other content, then the entries after them. An author restored from a backup makes
+   * one (ADR 0057); {@link StreamObject.#judgeFork} decides which history stays.
    */
-  readonly #ownFork = new Map<number, StreamEntry>();
+  readonly #forks = new Map<NodeId, Map<number, StreamEntry>>();
+  #forkEntries = 0;
   /** The lowest seq at which a peer's digest showed another history of this node's own. */
   #forkSeen: number | undefined;
   #localWrite: Promise<void> = Promise.resolve();
@@ -311,7 +318,7 @@ export class StreamObject implements TransactionTarget<Uint8Array, undefined>, S
     const log = this.replica.log;
     let newest: StreamEntry | undefined;
     let authors: Set<NodeId> | undefined;
-    let forked = false;
+    const forked = new Set<NodeId>();
     for (const entry of entries) {
       if (this.#entryCount() >= this.#context.config.limits.maxStreamEntries) {
         this.#context.reportError(
@@ -333,10 +340,6 @@ export class StreamObject implements TransactionTarget<Uint8Array, undefined>, S
       }
       if (newest === undefined || compareTimestamps(entry, newest) > 0) newest = entry;
       const own = entry.author === this.#context.self;
-      if (own && entry.seq > log.seqOf(entry.author)) {
-        if (this.#keepOwnFork(entry)) forked = true;
-        continue;
-      }
       if (entry.seq > log.seqOf(entry.author)) {
         // Too far ahead, or too many waiting: dropped, and the next round brings it again.
         if (!this.replica.hold(entry)) continue;
@@ -349,6 +352,7 @@ export class StreamObject implements TransactionTarget<Uint8Array, undefined>, S
         // A peer holds this node's own entry there after all: whatever digest suggested it did not
         // (a history it has since taken in, or a lie) no longer narrows its own clock.
         if (own && entry.seq === this.#forkSeen) this.#forkSeen = undefined;
+        this.#dropFork(entry.author, entry.seq);
         // The author's proof of what this replica already shows (an author's first sync after
         // both upgraded to proofs): adopted, so this replica can offer those entries too.
         const proof = entry.proof;
@@ -361,72 +365,95 @@ export class StreamObject implements TransactionTarget<Uint8Array, undefined>, S
           this.#keepProof(held, proof);
         continue;
       }
-      if (own) {
-        if (this.#keepOwnFork(entry)) forked = true;
-        continue;
-      }
-      this.#context.reportError(
-        new ShoalError(
-          ErrorCode.StreamConflict,
-          `stream ${this.name}: a peer sent entry ${entry.seq} of ${entry.author} with other content than the one held; kept the one held`,
-          { details: { author: entry.author, seq: entry.seq, replaced: false } },
-        ),
-      );
+      if (!own)
+        this.#context.reportError(
+          new ShoalError(
+            ErrorCode.StreamConflict,
+            `stream ${this.name}: a peer sent entry ${entry.seq} of ${entry.author} with other content than the one held; kept the one held unless that history proves earlier`,
+            { details: { author: entry.author, seq: entry.seq, replaced: false } },
+          ),
+        );
+      if (this.#keepFork(entry)) forked.add(entry.author);
     }
     if (newest !== undefined) this.#context.hlc.receive(newest);
+    // Another history is judged first: its entries beyond ours wait with the others, and a run
+    // of ours would only fail against its proofs.
+    for (const author of forked) this.#judgeFork(author);
     if (authors !== undefined)
       for (const author of authors) appendAll(fresh, this.replica.advance(author, this.#check));
-    if (forked) this.#healOwnFork();
     return fresh;
   }
 
-  /** Keeps an entry in this node's name that it does not hold, to judge; false when full. */
-  #keepOwnFork(entry: StreamEntry): boolean {
-    if (!this.#ownFork.has(entry.seq) && this.#ownFork.size >= MAX_PENDING_AHEAD) return false;
-    this.#ownFork.set(entry.seq, entry);
+  /** Keeps an entry of another history of its author, to judge; false when full. */
+  #keepFork(entry: StreamEntry): boolean {
+    let fork = this.#forks.get(entry.author);
+    const known = fork?.has(entry.seq) === true;
+    if (!known && ((fork?.size ?? 0) >= MAX_PENDING_AHEAD || this.#forkEntries >= MAX_PENDING)) return false;
+    if (fork === undefined) {
+      fork = new Map();
+      this.#forks.set(entry.author, fork);
+    }
+    if (!known) this.#forkEntries++;
+    fork.set(entry.seq, entry);
     return true;
   }
 
+  /** Forgets `author`'s other history at `seq` (a peer shows ours there), or from `seq` up (`all`). */
+  #dropFork(author: NodeId, seq: number, upTo = seq): void {
+    const fork = this.#forks.get(author);
+    if (fork === undefined) return;
+    for (const at of [...fork.keys()]) if (at >= seq && at <= upTo && fork.delete(at)) this.#forkEntries--;
+    if (fork.size === 0) this.#forks.delete(author);
+  }
+
   /**
-   * Peers hold entries in this node's name that differ from its own from some seq k on: this
-   * node is a copy of an older state of itself (a restored backup) that appended since, and its
-   * peers keep the entries of the original (ADR 0057). When theirs at k is the earlier (so the
-   * original's, not entries this copy wrote and abandoned before), and a proof under this node's
-   * key covers a run of them from k, this node takes that run as its own history and appends its
-   * entries from k on again after it, with new stamps: nothing it wrote is lost, and its peers,
-   * which hold the original, accept what follows. The other way round it drops them, reported:
-   * they are a history it has already left.
+   * Decides between `author`'s history shown here and another one peers sent (ADR 0057). The
+   * one whose entry at the first seq k where they differ is earlier stays: an author restored
+   * from a backup wrote the original's entries before its own. The other history is taken when
+   * a proof under the author's key covers a run of it from k (chained from the entries before
+   * k): shown in place of ours from k on, once it reaches at least as far as ours (the log
+   * replaces, it never drops entries). When `author` is this node, what it wrote from k on is
+   * appended again after that run, with new stamps, so nothing it wrote is lost and its peers,
+   * which hold the original, take those as new entries. A history whose entry at k is the later
+   * one is dropped (for this node: entries it wrote and has already left), reported.
    */
-  #healOwnFork(): void {
+  #judgeFork(author: NodeId): void {
+    const fork = this.#forks.get(author);
+    if (fork === undefined) return;
     const self = this.#context.self;
     const log = this.replica.log;
-    const from = Math.min(...this.#ownFork.keys());
-    const held = log.seqOf(self);
-    const first = this.#ownFork.get(from) as StreamEntry;
-    const mine = log.entryAt(self, from);
+    const from = Math.min(...fork.keys());
+    const held = log.seqOf(author);
     if (from > held + 1) return; // a gap below: the rest of the resend fills it
+    const first = fork.get(from) as StreamEntry;
+    const mine = log.entryAt(author, from);
     if (mine !== undefined && !precedesInConflict(first, mine)) {
-      for (const seq of [...this.#ownFork.keys()]) if (seq <= held) this.#ownFork.delete(seq);
-      this.#forkSeen = undefined;
-      this.#context.reportError(
-        new ShoalError(
-          ErrorCode.StreamConflict,
-          `stream ${this.name}: a peer holds entry ${from} of this node written after its own one there (a history this node left); kept its own`,
-          { details: { author: self, seq: from, replaced: false } },
-        ),
-      );
+      this.#dropFork(author, 0, Number.MAX_SAFE_INTEGER);
+      if (author === self) {
+        this.#forkSeen = undefined;
+        this.#context.reportError(
+          new ShoalError(
+            ErrorCode.StreamConflict,
+            `stream ${this.name}: a peer holds entry ${from} of this node written after its own one there (a history this node left); kept its own`,
+            { details: { author, seq: from, replaced: false } },
+          ),
+        );
+      }
       return;
     }
+    // The other history: what differs up to our last entry, then what waits beyond it.
     const run: StreamEntry[] = [];
-    const chains: ChainHash[] = [];
-    let chain = log.chainHashAt(self, from - 1);
     for (
-      let next = this.#ownFork.get(from);
-      next !== undefined;
-      next = this.#ownFork.get(from + run.length)
-    ) {
-      chain = chainStep(chain, next, this.#context.sha256);
+      let next = fork.get(from);
+      next !== undefined && next.seq <= held;
+      next = fork.get(from + run.length)
+    )
       run.push(next);
+    if (from + run.length === held + 1) appendAll(run, this.replica.pendingRun(author, held + 1));
+    const chains: ChainHash[] = [];
+    let chain = log.chainHashAt(author, from - 1);
+    for (const entry of run) {
+      chain = chainStep(chain, entry, this.#context.sha256);
       chains.push(chain);
     }
     let end = run.length - 1;
@@ -434,47 +461,54 @@ export class StreamObject implements TransactionTarget<Uint8Array, undefined>, S
     while (end >= 0) {
       const { seq, proof } = run[end] as StreamEntry;
       if (proof !== undefined) proofs++;
-      if (proof !== undefined && this.#check(self, seq, chains[end] as ChainHash, proof) === true) break;
+      if (proof !== undefined && this.#check(author, seq, chains[end] as ChainHash, proof) === true) break;
       end--;
     }
     if (end < 0) {
       // No proof yet: the rest of the resend brings one. Proofs that fail (checked above, and
-      // reported) mark entries forged in this node's name: they go, and cannot fill the room.
-      if (proofs > 0) for (const entry of run) this.#ownFork.delete(entry.seq);
+      // reported) mark entries forged in the author's name: they go, and cannot fill the room.
+      if (proofs > 0) this.#dropFork(author, from, held);
       return;
     }
     const proven = run[end] as StreamEntry;
+    if (author !== self && proven.seq < held) return; // shorter than ours so far: wait for the rest
     const adopted = run.slice(0, end + 1).map(({ proof: _, ...entry }) => entry);
     // New stamps, after every entry the peers sent (the clock took them in above), so this
     // node's entries keep their seq order in the stream's order.
-    const moved = log.entriesAfter(self, from - 1).map((entry, index): StreamEntry => {
-      const { wall, counter } = this.#context.hlc.now();
-      return { author: self, seq: proven.seq + 1 + index, wall, counter, payload: entry.payload };
-    });
-    for (const seq of this.replica.dropProofsFrom(self, from))
-      deleteStreamProof(this.#context.writes.append(), this.#proofKeys, self, seq);
-    for (const seq of [...this.#unsigned.keys()]) if (seq >= from) this.#unsigned.delete(seq);
-    this.#unstored = this.#unstored.filter((entry) => entry.seq < from);
-    this.#appending = true;
-    log.rewrite(self, from, [...adopted, ...moved]);
+    const moved =
+      author !== self
+        ? []
+        : log.entriesAfter(self, from - 1).map((entry, index): StreamEntry => {
+            const { wall, counter } = this.#context.hlc.now();
+            return { author: self, seq: proven.seq + 1 + index, wall, counter, payload: entry.payload };
+          });
+    for (const seq of this.replica.dropProofsFrom(author, from))
+      deleteStreamProof(this.#context.writes.append(), this.#proofKeys, author, seq);
+    if (author === self) {
+      for (const seq of [...this.#unsigned.keys()]) if (seq >= from) this.#unsigned.delete(seq);
+      this.#unstored = this.#unstored.filter((entry) => entry.seq < from);
+    }
+    this.#appending = author === self;
+    log.rewrite(author, from, [...adopted, ...moved]);
     this.#appending = false;
     this.#keepProof(adopted[adopted.length - 1] as StreamEntry, proven.proof as EntryProof);
-    for (const seq of [...this.#ownFork.keys()]) if (seq <= proven.seq) this.#ownFork.delete(seq);
-    this.#forkSeen = undefined;
-    if (moved.length > 0) {
-      // Signed and offered once durable, as appends are.
-      let movedChain = chains[end] as ChainHash;
-      for (const entry of moved) {
-        movedChain = chainStep(movedChain, entry, this.#context.sha256);
-        this.#unsigned.set(entry.seq, movedChain);
-        this.#durable.add(this.#localWrite, entry);
-      }
+    this.#dropFork(author, 0, proven.seq);
+    this.replica.forgetPendingTo(author, log.seqOf(author));
+    if (author === self) this.#forkSeen = undefined;
+    // Signed and offered once durable, as appends are.
+    let movedChain = chains[end] as ChainHash;
+    for (const entry of moved) {
+      movedChain = chainStep(movedChain, entry, this.#context.sha256);
+      this.#unsigned.set(entry.seq, movedChain);
+      this.#durable.add(this.#localWrite, entry);
     }
     this.#context.reportError(
       new ShoalError(
         ErrorCode.StreamConflict,
-        `stream ${this.name}: peers hold this node's entries ${from}-${proven.seq} with other content (this node runs on an older copy of its data?): took theirs, and appended its ${moved.length} entries from ${from} on again after them`,
-        { details: { author: self, seq: from, replaced: true } },
+        author === self
+          ? `stream ${this.name}: peers hold this node's entries ${from}-${proven.seq} with other content (this node runs on an older copy of its data?): took theirs, and appended its ${moved.length} entries from ${from} on again after them`
+          : `stream ${this.name}: ${author}'s entries from ${from} on replaced by its earlier history, proven up to ${proven.seq}`,
+        { details: { author, seq: from, replaced: true } },
       ),
     );
   }
