@@ -4,9 +4,10 @@ import { openDirNode } from './open-dir-node.js';
 
 /**
  * `new-identity`: gives a data dir a node id and key of its own, keeping everything it holds.
- * For a copy (`cp -r`, a restored backup) that will run beside, or after, the node it was copied
- * from: under the old id it would append stream entries at seqs its peers already hold from the
- * original, and those never reach them (ADR 0057). What the old id wrote stays attributed to it.
+ * For a copy (`cp -r`, a backup started elsewhere) that will run beside the node it was copied
+ * from: two live nodes under one id would keep writing stream entries at the same seqs, each
+ * taking the earlier one back from the other (ADR 0057), and share one replay window. What the
+ * old id wrote stays attributed to it.
  */
 export function registerNewIdentityCommand(program: Command, context: CommandContext): void {
   common(
