@@ -318,7 +318,7 @@ export class StreamObject implements TransactionTarget<Uint8Array, undefined>, S
     const log = this.replica.log;
     let newest: StreamEntry | undefined;
     let authors: Set<NodeId> | undefined;
-    const forked = new Set<NodeId>();
+    let forked: Set<NodeId> | undefined;
     for (const entry of entries) {
       if (this.#entryCount() >= this.#context.config.limits.maxStreamEntries) {
         this.#context.reportError(
@@ -373,12 +373,15 @@ export class StreamObject implements TransactionTarget<Uint8Array, undefined>, S
             { details: { author: entry.author, seq: entry.seq, replaced: false } },
           ),
         );
-      if (this.#keepFork(entry)) forked.add(entry.author);
+      if (this.#keepFork(entry)) {
+        forked ??= new Set();
+        forked.add(entry.author);
+      }
     }
     if (newest !== undefined) this.#context.hlc.receive(newest);
     // Another history is judged first: its entries beyond ours wait with the others, and a run
     // of ours would only fail against its proofs.
-    for (const author of forked) this.#judgeFork(author);
+    for (const author of forked ?? []) this.#judgeFork(author);
     if (authors !== undefined)
       for (const author of authors) appendAll(fresh, this.replica.advance(author, this.#check));
     return fresh;
@@ -398,7 +401,7 @@ export class StreamObject implements TransactionTarget<Uint8Array, undefined>, S
     return true;
   }
 
-  /** Forgets `author`'s other history at `seq` (a peer shows ours there), or from `seq` up (`all`). */
+  /** Forgets `author`'s other history from `seq` to `upTo` (by default at `seq` alone: a peer shows ours there). */
   #dropFork(author: NodeId, seq: number, upTo = seq): void {
     const fork = this.#forks.get(author);
     if (fork === undefined) return;
