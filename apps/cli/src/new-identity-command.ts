@@ -17,10 +17,7 @@ export function registerNewIdentityCommand(program: Command, context: CommandCon
   )
     .addHelpText(
       'after',
-      examples(
-        'cp -r a b && shoal new-identity --dir b',
-        'shoal new-identity --dir ./restored --json',
-      ),
+      examples('cp -r a b && shoal new-identity --dir b', 'shoal new-identity --dir ./restored --json'),
     )
     .action(async (options: Common) => {
       const out = context.outputOf(options);
