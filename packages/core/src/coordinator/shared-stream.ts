@@ -509,7 +509,7 @@ export class StreamObject implements TransactionTarget<Uint8Array, undefined>, S
       new ShoalError(
         ErrorCode.StreamConflict,
         author === self
-          ? `stream ${this.name}: peers hold this node's entries ${from}-${proven.seq} with other content (this node runs on an older copy of its data?): took theirs, and appended its ${moved.length} entries from ${from} on again after them`
+          ? `stream ${this.name}: peers hold this node's entries ${from}-${proven.seq} with other content (this node runs on an older copy of its data?): took theirs, and appended its ${moved.length === 1 ? 'entry' : `${moved.length} entries`} from ${from} on again after them`
           : `stream ${this.name}: ${author}'s entries from ${from} on replaced by its earlier history, proven up to ${proven.seq}`,
         { details: { author, seq: from, replaced: true } },
       ),
