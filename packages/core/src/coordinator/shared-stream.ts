@@ -319,6 +319,8 @@ export class StreamObject implements TransactionTarget<Uint8Array, undefined>, S
     let newest: StreamEntry | undefined;
     let authors: Set<NodeId> | undefined;
     let forked: Set<NodeId> | undefined;
+    /** Authors a proof came for in this message: only then can another history of theirs prove. */
+    let proved: Set<NodeId> | undefined;
     for (const entry of entries) {
       if (this.#entryCount() >= this.#context.config.limits.maxStreamEntries) {
         this.#context.reportError(
@@ -339,6 +341,10 @@ export class StreamObject implements TransactionTarget<Uint8Array, undefined>, S
         continue;
       }
       if (newest === undefined || compareTimestamps(entry, newest) > 0) newest = entry;
+      if (entry.proof !== undefined) {
+        proved ??= new Set();
+        proved.add(entry.author);
+      }
       const own = entry.author === this.#context.self;
       if (entry.seq > log.seqOf(entry.author)) {
         // Too far ahead, or too many waiting: dropped, and the next round brings it again.
@@ -381,7 +387,7 @@ export class StreamObject implements TransactionTarget<Uint8Array, undefined>, S
     if (newest !== undefined) this.#context.hlc.receive(newest);
     // Another history is judged first: its entries beyond ours wait with the others, and a run
     // of ours would only fail against its proofs.
-    for (const author of forked ?? []) this.#judgeFork(author);
+    for (const author of forked ?? []) this.#judgeFork(author, proved?.has(author) === true);
     if (authors !== undefined)
       for (const author of authors) appendAll(fresh, this.replica.advance(author, this.#check));
     return fresh;
@@ -418,9 +424,10 @@ export class StreamObject implements TransactionTarget<Uint8Array, undefined>, S
    * replaces, it never drops entries). When `author` is this node, what it wrote from k on is
    * appended again after that run, with new stamps, so nothing it wrote is lost and its peers,
    * which hold the original, take those as new entries. A history whose entry at k is the later
-   * one is dropped (for this node: entries it wrote and has already left), reported.
+   * one is dropped (for this node: entries it wrote and has already left), reported. `proved`:
+   * a proof of `author`'s came with the message, without which no run of it can prove.
    */
-  #judgeFork(author: NodeId): void {
+  #judgeFork(author: NodeId, proved: boolean): void {
     const fork = this.#forks.get(author);
     if (fork === undefined) return;
     const self = this.#context.self;
@@ -444,6 +451,8 @@ export class StreamObject implements TransactionTarget<Uint8Array, undefined>, S
       }
       return;
     }
+    // Hashing the other history costs a step per entry it holds: worth it only when a proof came.
+    if (!proved) return;
     // The other history: what differs up to our last entry, then what waits beyond it.
     const run: StreamEntry[] = [];
     for (

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { NodeId } from '../ids/node-id.js';
 import { EventLog, type StreamEntry } from './event-log.js';
+import { chainStep, EMPTY_CHAIN_HASH } from './stream-chain.js';
 
 const a = 'a' as NodeId;
 const entry = (seq: number, wall: number, payload = [seq]): StreamEntry => ({
@@ -47,5 +48,33 @@ describe('EventLog', () => {
     expect(log.entriesAfter(a, 2).map((e) => e.seq)).toEqual([3, 4]);
     expect(log.entriesAfter('nobody' as NodeId, 0)).toEqual([]);
     expect(log.nextEntry(a, { wall: 9, counter: 0 }, new Uint8Array()).seq).toBe(5);
+  });
+});
+
+describe('EventLog chain hashes at any seq', () => {
+  const author = a;
+  const tagged = (seq: number, tag = 0): StreamEntry => ({
+    author,
+    seq,
+    wall: 1_700_000_000_000 + seq,
+    counter: tag,
+    payload: Uint8Array.of(seq & 0xff, tag),
+  });
+  const naive = (entries: readonly StreamEntry[], seq: number) =>
+    entries.slice(0, seq).reduce((chain, each) => chainStep(chain, each), EMPTY_CHAIN_HASH);
+
+  it('match a walk from the first entry, across checkpoints, after appends and a rewrite', () => {
+    const entries = Array.from({ length: 2600 }, (_, i) => tagged(i + 1));
+    const log = new EventLog();
+    for (const each of entries) log.apply(each);
+    const seqs = [0, 1, 1023, 1024, 1025, 2047, 2048, 2049, 2600];
+    for (const seq of seqs) expect(log.chainHashAt(author, seq)).toEqual(naive(entries, seq));
+    const rewritten = [
+      ...entries.slice(0, 1499),
+      ...Array.from({ length: 1200 }, (_, i) => tagged(1500 + i, 1)),
+    ];
+    log.rewrite(author, 1500, rewritten.slice(1499));
+    for (const seq of [...seqs, 2699]) expect(log.chainHashAt(author, seq)).toEqual(naive(rewritten, seq));
+    expect(log.chainHash(author)).toEqual(naive(rewritten, 2699));
   });
 });

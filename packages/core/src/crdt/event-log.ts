@@ -92,6 +92,9 @@ export function precedesInConflict(a: StreamEntry, b: StreamEntry): boolean {
   return a.payload.length < b.payload.length;
 }
 
+/** Seqs between two whole chain hashes an {@link EventLog} keeps per author. */
+export const CHECKPOINT_INTERVAL = 1024;
+
 /** Called when an entry becomes visible; `replaced` is the entry it displaced in a conflict. */
 export type EntryListener = (entry: StreamEntry, replaced: StreamEntry | undefined) => void;
 
@@ -139,6 +142,12 @@ export class EventLog {
   readonly #chains = new Map<NodeId, number[]>();
   /** Per author, the whole chain hash of its visible entries: what a proof signs and a run extends. */
   readonly #heads = new Map<NodeId, ChainHash>();
+  /**
+   * Per author, the whole chain hash at every {@link CHECKPOINT_INTERVAL}-th seq: the hash at
+   * any seq is then at most that many steps away, not a walk from the first entry (a peer's
+   * entry at a late seq would otherwise cost a hash of the whole history to judge).
+   */
+  readonly #checkpoints = new Map<NodeId, ChainHash[]>();
   readonly #listeners = new Set<EntryListener>();
   readonly #views = new Set<Registration>();
   readonly #maxHeld: number;
@@ -196,12 +205,17 @@ export class EventLog {
     return this.#heads.get(author) ?? EMPTY_CHAIN_HASH;
   }
 
-  /** The whole chain hash of `author`'s entries 1..`seq` (at most {@link EventLog.seqOf}), hashed again. */
+  /**
+   * The whole chain hash of `author`'s entries 1..`seq` (at most {@link EventLog.seqOf}): from the
+   * checkpoint below it, in fewer than {@link CHECKPOINT_INTERVAL} steps.
+   */
   chainHashAt(author: NodeId, seq: number): ChainHash {
     const log = this.#byAuthor.get(author) ?? [];
     if (seq > log.length) throw new RangeError(`no entry ${seq} of ${author}`);
-    let chain = EMPTY_CHAIN_HASH;
-    for (let at = 0; at < seq; at++) chain = chainStep(chain, log[at] as StreamEntry, this.#sha256);
+    const below = Math.floor(seq / CHECKPOINT_INTERVAL);
+    let chain = below === 0 ? EMPTY_CHAIN_HASH : (this.#checkpoints.get(author)?.[below - 1] as ChainHash);
+    for (let at = below * CHECKPOINT_INTERVAL; at < seq; at++)
+      chain = chainStep(chain, log[at] as StreamEntry, this.#sha256);
     return chain;
   }
 
@@ -224,16 +238,19 @@ export class EventLog {
     for (const entry of this.#ordered) if (!gone.has(entry)) this.#ordered[kept++] = entry;
     this.#ordered.length = kept;
     const lanes = this.#chains.get(author) ?? [];
+    let chain = this.chainHashAt(author, from - 1);
     log.length = from - 1;
     lanes.length = 2 * (from - 1);
     this.#byAuthor.set(author, log);
     this.#chains.set(author, lanes);
-    let chain = this.chainHashAt(author, from - 1);
+    const checkpoints = this.#checkpointsOf(author);
+    checkpoints.length = Math.floor((from - 1) / CHECKPOINT_INTERVAL);
     for (const entry of entries) {
       chain = chainStep(chain, entry, this.#sha256);
       log.push(entry);
       const [high, low] = fingerprintOf(chain);
       lanes.push(high, low);
+      if (entry.seq % CHECKPOINT_INTERVAL === 0) checkpoints.push(chain);
       this.#ordered.push(entry);
     }
     this.#heads.set(author, chain);
@@ -373,6 +390,7 @@ export class EventLog {
     }
     const head = chain ?? chainStep(this.chainHash(entry.author), entry, this.#sha256);
     this.#heads.set(entry.author, head);
+    if (entry.seq % CHECKPOINT_INTERVAL === 0) this.#checkpointsOf(entry.author).push(head);
     const [high, low] = fingerprintOf(head);
     lanes.push(high, low);
     const last = this.#ordered[this.#ordered.length - 1];
@@ -398,15 +416,26 @@ export class EventLog {
     // Only fingerprints are kept per seq, so the whole chain is hashed again from the start.
     const chain = this.#chains.get(entry.author) as number[];
     let previous = EMPTY_CHAIN_HASH;
+    const checkpoints = this.#checkpointsOf(entry.author);
     for (let seq = 1; seq <= log.length; seq++) {
       previous = chainStep(previous, log[seq - 1] as StreamEntry, this.#sha256);
       if (seq < entry.seq) continue;
       const [high, low] = fingerprintOf(previous);
       chain[2 * (seq - 1)] = high;
       chain[2 * (seq - 1) + 1] = low;
+      if (seq % CHECKPOINT_INTERVAL === 0) checkpoints[seq / CHECKPOINT_INTERVAL - 1] = previous;
     }
     this.#heads.set(entry.author, previous);
     for (const listener of this.#listeners) listener(entry, existing);
+  }
+
+  #checkpointsOf(author: NodeId): ChainHash[] {
+    let checkpoints = this.#checkpoints.get(author);
+    if (checkpoints === undefined) {
+      checkpoints = [];
+      this.#checkpoints.set(author, checkpoints);
+    }
+    return checkpoints;
   }
 }
 
