@@ -3,6 +3,7 @@ import {
   compareBytes,
   ErrorCode,
   isShoalError,
+  type KeyRange,
   type KeyValueStore,
   type PackedBatch,
   packBatch,
@@ -36,6 +37,7 @@ export interface KeyValueStoreConformanceOptions {
 
 const bytes = (...values: number[]): Uint8Array => Uint8Array.from(values);
 const text = (value: string): Uint8Array => new TextEncoder().encode(value);
+const toText = (value: Uint8Array): string => new TextDecoder().decode(value);
 
 async function collect(
   iterable: AsyncIterable<[Uint8Array, Uint8Array]>,
@@ -78,6 +80,14 @@ class ModelStore {
     return this.#entries.get(toHex(key))?.[1];
   }
 
+  range(range: KeyRange): [Uint8Array, Uint8Array][] {
+    const found = [...this.#entries.values()]
+      .filter(([key]) => compareBytes(key, range.start) >= 0 && compareBytes(key, range.end) < 0)
+      .sort(([a], [b]) => compareBytes(a, b));
+    if (range.reverse === true) found.reverse();
+    return found.slice(0, range.limit ?? found.length);
+  }
+
   scan(prefix: Uint8Array): [Uint8Array, Uint8Array][] {
     return [...this.#entries.values()]
       .filter(([key]) => startsWith(key, prefix))
@@ -90,7 +100,8 @@ type ModelCommand =
   | { readonly type: 'batch'; readonly operations: readonly BatchOperation[] }
   | { readonly type: 'packed'; readonly operations: readonly BatchOperation[] }
   | { readonly type: 'scan'; readonly prefix: Uint8Array }
-  | { readonly type: 'get'; readonly key: Uint8Array };
+  | { readonly type: 'get'; readonly key: Uint8Array }
+  | { readonly type: 'range'; readonly range: KeyRange };
 
 // Few distinct bytes, short keys: collisions, overwrites and keys that prefix other keys are
 // common, and the bytes straddle the signed/unsigned boundary (0x7f/0x80) and both extremes.
@@ -124,12 +135,30 @@ const commandArb: fc.Arbitrary<ModelCommand> = fc.oneof(
   },
   { arbitrary: fc.record({ type: fc.constant('scan' as const), prefix: keyArb }), weight: 1 },
   { arbitrary: fc.record({ type: fc.constant('get' as const), key: keyArb }), weight: 1 },
+  {
+    // scanSync (and getSync for its start) where the store has them.
+    arbitrary: fc.record({
+      type: fc.constant('range' as const),
+      range: fc.record(
+        { start: keyArb, end: keyArb, reverse: fc.boolean(), limit: fc.nat(4) },
+        { requiredKeys: ['start', 'end'] },
+      ),
+    }),
+    weight: 1,
+  },
 );
 
 /** `operations` through {@link KeyValueStore.batchPacked}, or `batch` for a store without it. */
 async function writePacked(store: KeyValueStore, operations: readonly BatchOperation[]): Promise<void> {
   if (store.batchPacked === undefined) await store.batch(operations);
   else await store.batchPacked(packBatch(operations));
+}
+
+/** Checks `scanSync` over `range` and `getSync` of its start against the model (stores with them). */
+function expectSyncReads(store: KeyValueStore, model: ModelStore, range: KeyRange): void {
+  if (store.scanSync === undefined || store.getSync === undefined) return;
+  expect([...store.scanSync(range)]).toEqual(model.range(range));
+  expect(store.getSync(range.start)).toEqual(model.get(range.start));
 }
 
 async function expectMatchesModel(
@@ -310,6 +339,26 @@ export function describeKeyValueStoreConformance(
       });
     });
 
+    describe('getSync and scanSync (when the store has them)', () => {
+      it('come together or not at all', () => {
+        expect(store.getSync === undefined).toBe(store.scanSync === undefined);
+      });
+
+      it('read what resolved writes wrote, in range order both ways, up to a limit', async (context) => {
+        if (store.getSync === undefined || store.scanSync === undefined) return context.skip();
+        await store.batch(
+          ['a', 'b', 'c', 'd'].map((key) => ({ type: 'put', key: text(key), value: text(key) })),
+        );
+        expect(store.getSync(text('b'))).toEqual(text('b'));
+        expect(store.getSync(text('e'))).toBeUndefined();
+        const keys = (range: KeyRange) => [...(store.scanSync?.(range) ?? [])].map(([key]) => toText(key));
+        expect(keys({ start: text('b'), end: text('d') })).toEqual(['b', 'c']);
+        expect(keys({ start: text('b'), end: text('d'), reverse: true })).toEqual(['c', 'b']);
+        expect(keys({ start: text(''), end: text('z'), reverse: true, limit: 1 })).toEqual(['d']);
+        expect(keys({ start: text('a'), end: text('z'), limit: 2 })).toEqual(['a', 'b']);
+      });
+    });
+
     describe('scan', () => {
       it('yields keys in unsigned byte order, shorter prefix first', async () => {
         const sorted = [
@@ -469,6 +518,7 @@ export function describeKeyValueStoreConformance(
                 else if (command.type === 'packed') await writePacked(current, command.operations);
                 else if (command.type === 'get')
                   expect(await current.get(command.key)).toEqual(model.get(command.key));
+                else if (command.type === 'range') expectSyncReads(current, model, command.range);
                 else await expectMatchesModel(current, model, command.prefix);
                 if (command.type === 'batch' || command.type === 'packed')
                   for (const operation of command.operations) model.apply(operation);

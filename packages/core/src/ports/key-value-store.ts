@@ -52,10 +52,33 @@ export interface KeyValueStore {
   scan(prefix: Uint8Array): AsyncIterable<[Uint8Array, Uint8Array]>;
   close(): Promise<void>;
   /**
+   * Optional, with {@link KeyValueStore.scanSync}: the value of `key`, read synchronously. A
+   * store that reads from memory or a memory map gives both, and then a node may keep map
+   * entries in it rather than in the heap (`config.mapEntries: 'store'`, ADR 0050). Sees every
+   * write whose promise has resolved (and may see one still in flight); returns a copy.
+   */
+  getSync?(key: Uint8Array): Uint8Array | undefined;
+  /**
+   * Optional, with {@link KeyValueStore.getSync}: the entries with keys in `[range.start,
+   * range.end)`, ascending (descending with `reverse`), at most `range.limit` of them, read
+   * synchronously from one snapshot. Keys and values are copies.
+   */
+  scanSync?(range: KeyRange): Iterable<[Uint8Array, Uint8Array]>;
+  /**
    * Optional: how much the store holds, cheaply (no scan), for `node.resourceUsage()`.
    * `bytes` is what the data occupies on its medium.
    */
   stats?(): StoreStats;
+}
+
+/** Keys from `start` (included) to `end` (excluded), for {@link KeyValueStore.scanSync}. */
+export interface KeyRange {
+  readonly start: Uint8Array;
+  readonly end: Uint8Array;
+  /** Descending key order (from just below `end`). Default false. */
+  readonly reverse?: boolean;
+  /** Most entries to return. Default all. */
+  readonly limit?: number;
 }
 
 /** What {@link KeyValueStore.stats} reports. */

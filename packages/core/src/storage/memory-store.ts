@@ -1,5 +1,11 @@
 import { ErrorCode, ShoalError } from '../errors/shoal-error.js';
-import type { BatchOperation, KeyValueStore, PackedBatch, StoreStats } from '../ports/key-value-store.js';
+import type {
+  BatchOperation,
+  KeyRange,
+  KeyValueStore,
+  PackedBatch,
+  StoreStats,
+} from '../ports/key-value-store.js';
 import { ByteTable, RECORD_INTS } from './byte-table.js';
 
 /**
@@ -19,6 +25,25 @@ export class MemoryStore implements KeyValueStore {
   async get(key: Uint8Array): Promise<Uint8Array | undefined> {
     this.#checkOpen();
     return this.#table.get(key);
+  }
+
+  getSync(key: Uint8Array): Uint8Array | undefined {
+    this.#checkOpen();
+    return this.#table.get(key);
+  }
+
+  *scanSync(range: KeyRange): IterableIterator<[Uint8Array, Uint8Array]> {
+    this.#checkOpen();
+    const { arena, records } = this.#table.sorted();
+    const first = lowerBound(arena, records, range.start);
+    const end = lowerBound(arena, records, range.end);
+    let left = range.limit ?? Number.POSITIVE_INFINITY;
+    if (range.reverse === true) {
+      for (let at = end - RECORD_INTS; at >= first && left-- > 0; at -= RECORD_INTS)
+        yield record(arena, records, at);
+    } else {
+      for (let at = first; at < end && left-- > 0; at += RECORD_INTS) yield record(arena, records, at);
+    }
   }
 
   async put(key: Uint8Array, value: Uint8Array): Promise<void> {
@@ -55,7 +80,7 @@ export class MemoryStore implements KeyValueStore {
       const start = records[at] as number;
       const keyEnd = records[at + 1] as number;
       if (!hasPrefix(arena, start, keyEnd, prefix)) return;
-      yield [arena.slice(start, keyEnd), arena.slice(keyEnd, records[at + 2])];
+      yield record(arena, records, at);
     }
   }
 
@@ -77,6 +102,12 @@ export class MemoryStore implements KeyValueStore {
   #checkOpen(): void {
     if (this.#closed) throw new ShoalError(ErrorCode.Closed, 'MemoryStore is closed');
   }
+}
+
+/** Copies of the key and value of the record at `at` (in ints) of `records`. */
+function record(arena: Uint8Array, records: Int32Array, at: number): [Uint8Array, Uint8Array] {
+  const keyEnd = records[at + 1] as number;
+  return [arena.slice(records[at], keyEnd), arena.slice(keyEnd, records[at + 2])];
 }
 
 /** Where (in ints) the first record of `records` whose key is not below `key` starts. */
