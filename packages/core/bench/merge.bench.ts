@@ -46,6 +46,7 @@ function context(store: MemoryStore): NodeContext {
     self: RECEIVER,
     hlc,
     config: resolveConfig(),
+    entryStore: undefined,
     writes: new WriteQueue(store, (error) => {
       throw error;
     }),

@@ -87,7 +87,13 @@ export { packBatch, unpackBatch } from './persistence/batch-buffer.js';
 export { AEAD_NONCE_BYTES, AEAD_TAG_BYTES, type Aead, nobleXChaCha20Poly1305 } from './ports/aead.js';
 export { type Compression, fflateCompression } from './ports/compression.js';
 export { cryptoRandom } from './ports/crypto-random.js';
-export type { BatchOperation, KeyRange, KeyValueStore, PackedBatch, StoreStats } from './ports/key-value-store.js';
+export type {
+  BatchOperation,
+  KeyRange,
+  KeyValueStore,
+  PackedBatch,
+  StoreStats,
+} from './ports/key-value-store.js';
 export type { MessageHandler, MessagePort, PeerHandler } from './ports/message-port.js';
 export { type RandomPort, randomInt, sample } from './ports/random-port.js';
 export { SeededRandom } from './ports/seeded-random.js';

@@ -12,7 +12,13 @@ export { AEAD_NONCE_BYTES, AEAD_TAG_BYTES, type Aead, nobleXChaCha20Poly1305 } f
 export { type Compression, fflateCompression } from './ports/compression.js';
 export { cryptoRandom } from './ports/crypto-random.js';
 export { HandlerSet } from './ports/handler-set.js';
-export type { BatchOperation, KeyRange, KeyValueStore, PackedBatch, StoreStats } from './ports/key-value-store.js';
+export type {
+  BatchOperation,
+  KeyRange,
+  KeyValueStore,
+  PackedBatch,
+  StoreStats,
+} from './ports/key-value-store.js';
 export type { MessageHandler, MessagePort, PeerHandler } from './ports/message-port.js';
 export type { RandomPort } from './ports/random-port.js';
 export { SeededRandom } from './ports/seeded-random.js';

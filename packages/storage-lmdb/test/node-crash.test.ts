@@ -26,6 +26,8 @@ interface RunOutput {
   id: string;
   epoch: number;
   keys: Map<string, string>;
+  /** The map's size as it reported it. */
+  size: number;
   entries: Map<number, { payload: string } & Stamp>;
   acks: Ack[];
   signal: NodeJS.Signals | null;
@@ -45,12 +47,14 @@ async function runChild(
   skewMs: number,
   mode: 'write' | 'once',
   killAfterMs: number,
+  mapEntries: 'memory' | 'store',
 ): Promise<RunOutput> {
-  const child = runFixture('node-writer', [path, tag, String(skewMs), mode]);
+  const child = runFixture('node-writer', [path, tag, String(skewMs), mode, mapEntries]);
   const result: RunOutput = {
     id: '',
     epoch: -1,
     keys: new Map(),
+    size: -1,
     entries: new Map(),
     acks: [],
     signal: null,
@@ -63,6 +67,7 @@ async function runChild(
       result.id = a;
       result.epoch = Number(b);
     } else if (kind === 'has-key') result.keys.set(a, b);
+    else if (kind === 'size') result.size = Number(a);
     else if (kind === 'has-entry')
       result.entries.set(Number(a), { payload: b, wall: Number(wall), counter: Number(counter) });
     else if (kind === 'set' || kind === 'append') {
@@ -77,9 +82,13 @@ async function runChild(
   return result;
 }
 
-describe('a Coordinator on LmdbStore, SIGKILLed while writing', () => {
+// Maps in memory (loaded on open) and kept in the store (index and count records, ADR 0050).
+describe.each([
+  'memory',
+  'store',
+] as const)('a Coordinator on LmdbStore, SIGKILLed while writing, maps in %s', (mapEntries) => {
   it(`keeps acknowledged writes, its id, a rising clock, epoch and stream seqs (${RUNS} kills)`, async () => {
-    const path = join(root.path, 'node');
+    const path = join(root.path, `node-${mapEntries}`);
     /** Every write any earlier run acknowledged. */
     const acknowledged: Ack[] = [];
     let previous: RunOutput | undefined;
@@ -90,7 +99,7 @@ describe('a Coordinator on LmdbStore, SIGKILLed while writing', () => {
       // The wall clock goes back 5 minutes per restart: stamps can only keep rising if the
       // persisted HLC high-water mark (and the reloaded entries) carry them.
       const skew = -run * SKEW_STEP_MS;
-      const output = await runChild(path, `r${run}`, skew, last ? 'once' : 'write', killAfterMs);
+      const output = await runChild(path, `r${run}`, skew, last ? 'once' : 'write', killAfterMs, mapEntries);
       const context = `run ${run} (clock ${skew / 60_000} min, killed ${killAfterMs} ms after its first ack)`;
       if (last) expect(output.code, `${context}: the final child exits by itself`).toBe(0);
       else {
@@ -117,6 +126,7 @@ describe('a Coordinator on LmdbStore, SIGKILLed while writing', () => {
         }
       }
       expect(missing, `${context}: acknowledged writes lost`).toEqual([]);
+      expect(output.size, `${context}: the map counts what it holds`).toBe(output.keys.size);
 
       // Stream: held seqs are 1..n with no gap; this run's first append takes n + 1 (no reuse
       // of a seq even if it was written but never acknowledged), and seqs rise by one per append.

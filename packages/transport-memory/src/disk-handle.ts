@@ -1,6 +1,7 @@
 import {
   type BatchOperation,
   ErrorCode,
+  type KeyRange,
   type KeyValueStore,
   type MemoryStore,
   type PackedBatch,
@@ -27,6 +28,16 @@ export class DiskHandle implements KeyValueStore {
   async get(key: Uint8Array): Promise<Uint8Array | undefined> {
     this.#checkOpen();
     return this.#disk.get(key);
+  }
+
+  getSync(key: Uint8Array): Uint8Array | undefined {
+    this.#checkOpen();
+    return this.#disk.getSync(key);
+  }
+
+  *scanSync(range: KeyRange): IterableIterator<[Uint8Array, Uint8Array]> {
+    this.#checkOpen();
+    yield* this.#disk.scanSync(range);
   }
 
   async put(key: Uint8Array, value: Uint8Array): Promise<void> {

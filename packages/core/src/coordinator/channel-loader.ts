@@ -15,30 +15,38 @@ import type { KeyValueStore } from '../ports/key-value-store.js';
 import { SIGNING_PUBLIC_KEY_BYTES } from '../ports/signer.js';
 import { readNodeId, writeNodeId } from '../protocol/node-id-codec.js';
 import { encodeBase64Url } from '../security/base64url.js';
+import type { SyncReadStore } from '../sync/stored-entries.js';
 import { type ByteReader, readAll } from '../wire/byte-reader.js';
 import { ByteWriter } from '../wire/byte-writer.js';
 import type { ChannelState } from './channel-state.js';
+import { dropStoredMapIndexes, openStoredMaps } from './stored-maps.js';
 
 /**
- * Restores a channel from storage into `state`: map entries, synced clocks, stream entries and
+ * Restores a channel from storage into `state`: map entries (or, with `entryStore`, the maps
+ * kept there, opened without reading their entries), synced clocks, stream entries and
  * members. Returns the highest stamp seen, so the node's clock never issues one below it.
  * Throws {@link ShoalError} `CORRUPT_DATA` on a record that does not decode.
  */
 export async function loadChannel(
   store: KeyValueStore,
   state: ChannelState,
+  entryStore?: SyncReadStore,
 ): Promise<{ wall: number; counter: number }> {
   let high = { wall: 0, counter: 0 };
   const seen = (stamp: { wall: number; counter: number }) => {
     if (stamp.wall > high.wall || (stamp.wall === high.wall && stamp.counter > high.counter)) high = stamp;
   };
-  for await (const [key, value] of store.scan(channelPrefix(RecordKind.MapEntry, state.name))) {
-    const record = decodeMapRecord(key, value);
-    if (!record.ok) corrupt(state.name, record.error);
-    const { map, changeSeq, key: entryKey, value: entryValue, wall, counter, writer } = record.value;
-    const entry = mapEntry(entryKey, entryValue, wall, counter, writer);
-    state.map(map).load(entry, changeSeq);
-    seen(entry);
+  if (entryStore !== undefined) seen(await openStoredMaps(entryStore, state));
+  else {
+    await dropStoredMapIndexes(store, state.name);
+    for await (const [key, value] of store.scan(channelPrefix(RecordKind.MapEntry, state.name))) {
+      const record = decodeMapRecord(key, value);
+      if (!record.ok) corrupt(state.name, record.error);
+      const { map, changeSeq, key: entryKey, value: entryValue, wall, counter, writer } = record.value;
+      const entry = mapEntry(entryKey, entryValue, wall, counter, writer);
+      state.map(map).load(entry, changeSeq);
+      seen(entry);
+    }
   }
   for await (const [key, value] of store.scan(channelPrefix(RecordKind.MapClock, state.name))) {
     const parsed = readAll(key, (reader) => {

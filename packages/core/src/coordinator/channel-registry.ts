@@ -117,7 +117,7 @@ export class ChannelRegistry {
   async #load(name: string): Promise<Channel> {
     const { context, storage } = this.#deps;
     const state = new ChannelState(context, name);
-    const high = await loadChannel(storage, state);
+    const high = await loadChannel(storage, state, context.entryStore);
     context.hlc.observe(high);
     // Every own write that ever became durable is at or below the clock's high-water mark.
     for (const map of state.maps.values()) {

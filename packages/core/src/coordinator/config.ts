@@ -105,6 +105,16 @@ export interface CoordinatorConfig {
    * they use. At most `limits.maxChannels` are opened this way. Default false.
    */
   readonly joinChannelsOnDemand: boolean;
+  /**
+   * Where map entries live. `'memory'` (default): every entry is held in the heap, loaded from
+   * storage when its channel opens. `'store'`: entries stay in storage, which must read
+   * synchronously (`LmdbStore`, `MemoryStore`; not IndexedDB); memory holds only per-writer
+   * sync state and writes not yet durable, so a channel opens in time and memory that do not
+   * grow with its size, and may be larger than memory (ADR 0050). Reads then decode from the
+   * store on every call (about a microsecond or two with LMDB), `get()` returns a new frozen
+   * copy each time, and keys iterate in key order (UTF-8 bytes) rather than first-write order.
+   */
+  readonly mapEntries: 'memory' | 'store';
 }
 
 /** The default limits. */
@@ -148,6 +158,7 @@ export function resolveConfig(input: CoordinatorConfigInput = {}): CoordinatorCo
     tombstoneHorizon: input.tombstoneHorizon ?? 30 * 24 * 3600 * 1000,
     compactionInterval: input.compactionInterval ?? 3600 * 1000,
     joinChannelsOnDemand: input.joinChannelsOnDemand ?? false,
+    mapEntries: input.mapEntries ?? 'memory',
     limits: { ...DEFAULT_LIMITS, ...input.limits },
   };
   positive('gossipInterval', config.gossipInterval);
@@ -160,6 +171,8 @@ export function resolveConfig(input: CoordinatorConfigInput = {}): CoordinatorCo
   if (!Number.isInteger(config.fanout) || config.fanout < 0) invalid('fanout', config.fanout);
   if (typeof config.joinChannelsOnDemand !== 'boolean')
     invalid('joinChannelsOnDemand', config.joinChannelsOnDemand);
+  if (config.mapEntries !== 'memory' && config.mapEntries !== 'store')
+    invalid('mapEntries', config.mapEntries);
   for (const [name, value] of Object.entries(config.limits)) {
     if (!Number.isInteger(value) || value <= 0) invalid(`limits.${name}`, value);
   }

@@ -87,7 +87,12 @@ interface Written {
  * must equal every other and the reference model (the greatest version per key; every
  * appended entry exactly once, in the same order everywhere).
  */
-async function simulate(seed: number, loss: number, ops: readonly Op[]): Promise<void> {
+async function simulate(
+  seed: number,
+  loss: number,
+  ops: readonly Op[],
+  mapEntries: 'memory' | 'store',
+): Promise<void> {
   const net = new SimulatedNetwork({
     seed,
     loss,
@@ -107,6 +112,7 @@ async function simulate(seed: number, loss: number, ops: readonly Op[]): Promise
     const node = await Coordinator.create({
       id,
       ...net.nodePorts(id),
+      config: { mapEntries },
     });
     await node.start();
     const channel = await node.channel('sim');
@@ -205,14 +211,18 @@ async function simulate(seed: number, loss: number, ops: readonly Op[]): Promise
   expect(done).toBe(true);
 }
 
-describe('convergence under faults (simulated network)', () => {
+// Both places a map may live (ADR 0050): every claim holds for each.
+describe.each([
+  'memory',
+  'store',
+] as const)('convergence under faults (simulated network), maps in %s', (mapEntries) => {
   it('every replica equals every other and the reference model after heal', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.integer({ min: 0, max: 2 ** 31 - 1 }),
         fc.constantFrom(0, 0.1, 0.3, 0.5),
         fc.array(opArb, { minLength: 5, maxLength: 80 }),
-        (seed, loss, ops) => simulate(seed, loss, ops),
+        (seed, loss, ops) => simulate(seed, loss, ops, mapEntries),
       ),
       fcParams({ numRuns: 25 }),
     );

@@ -1,4 +1,5 @@
 import { Hlc } from '../clock/hlc.js';
+import { ErrorCode, ShoalError } from '../errors/shoal-error.js';
 import type { NodeId } from '../ids/node-id.js';
 import { isSelfCertifyingId } from '../ids/self-certifying-id.js';
 import { Membership } from '../membership/membership.js';
@@ -14,6 +15,7 @@ import { MessageType } from '../protocol/message-type.js';
 import { decodeDelta, decodeDigest } from '../protocol/sync-codec.js';
 import { MessageSealer } from '../security/message-sealer.js';
 import { PeerKeys } from '../security/peer-keys.js';
+import { readsSynchronously, type SyncReadStore } from '../sync/stored-entries.js';
 import { ChannelRegistry } from './channel-registry.js';
 import type { CoordinatorConfig } from './config.js';
 import { Courier } from './courier.js';
@@ -109,6 +111,7 @@ export function assembleNode(options: CoordinatorOptions, setup: NodeSetup, hook
     hlc,
     config,
     writes,
+    entryStore: config.mapEntries === 'store' ? syncReadStore(storage) : undefined,
     nextChangeSeq: () => ++changeSeq,
     pushLocal: (channel, object) => engine.pushLocal(channel, object.kind, object.name, object.entries),
     reportError: (error) => errors.report(error),
@@ -279,4 +282,14 @@ function createMembership(
     ...(localAddress === undefined ? {} : { localAddress }),
     onAddress: (peer, address) => peers.learnAddress(peer, address),
   });
+}
+
+/** `storage` as a store maps may be kept in; `INVALID_ARGUMENT` when it cannot read synchronously. */
+function syncReadStore(storage: KeyValueStore): SyncReadStore {
+  if (readsSynchronously(storage)) return storage;
+  throw new ShoalError(
+    ErrorCode.InvalidArgument,
+    "config.mapEntries 'store' needs a storage that reads synchronously (getSync and scanSync), such as LmdbStore or MemoryStore",
+    { details: { option: 'mapEntries' } },
+  );
 }

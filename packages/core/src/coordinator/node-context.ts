@@ -5,6 +5,7 @@ import type { ShoalError } from '../errors/shoal-error.js';
 import type { NodeId } from '../ids/node-id.js';
 import type { WriteQueue } from '../persistence/write-queue.js';
 import type { Sha256 } from '../ports/sha256.js';
+import type { SyncReadStore } from '../sync/stored-entries.js';
 import type { CoordinatorConfig } from './config.js';
 
 /**
@@ -16,6 +17,8 @@ export interface NodeContext {
   readonly hlc: Hlc;
   readonly config: CoordinatorConfig;
   readonly writes: WriteQueue;
+  /** The store map entries are kept in, when `config.mapEntries` is `'store'` (ADR 0050). */
+  readonly entryStore: SyncReadStore | undefined;
   /**
    * `peer`'s public key as messages to it are sealed for (never in open mode): bound by a message
    * that opened under it, or offered by its hello; only its holder can read what is sent to it.

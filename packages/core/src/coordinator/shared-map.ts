@@ -1,4 +1,4 @@
-import { compareTimestamps, type Timestamp, type Version } from '../clock/timestamp.js';
+import { compareTimestamps, type Timestamp, type Version, ZERO_TIMESTAMP } from '../clock/timestamp.js';
 import { type EncodedValue, encodeValueCopy } from '../codec/encode-value.js';
 import { handOut } from '../crdt/deep-freeze.js';
 import { type HeldMapEntry, type MapEntry, mapEntry } from '../crdt/lww-map.js';
@@ -12,6 +12,7 @@ import type { MapClock, MapDelta, ObjectDelta } from '../protocol/sync-messages.
 import type { Clock } from '../sync/clock-set.js';
 import type { ObjectPlan } from '../sync/delta-chunker.js';
 import { MapReplica } from '../sync/map-replica.js';
+import { StoredEntries } from '../sync/stored-entries.js';
 import type { Lacking, SyncedObject } from '../sync/synced-object.js';
 import { ByteWriter } from '../wire/byte-writer.js';
 import { utf8Length } from '../wire/utf8-length.js';
@@ -72,7 +73,9 @@ export interface WatchOptions {
 /** Bookkeeping of one map inside a channel. Internal. */
 export class MapObject implements TransactionTarget<string, Value | undefined>, SyncedObject {
   readonly kind = 'map';
-  readonly replica = new MapReplica();
+  readonly replica: MapReplica;
+  /** Where the map is kept when not in memory (`config.mapEntries: 'store'`). */
+  readonly #stored: StoredEntries | undefined;
   readonly #watchers = new Set<AsyncQueue<MapWatchEvent>>();
   readonly #context: NodeContext;
   readonly #channel: string;
@@ -94,6 +97,9 @@ export class MapObject implements TransactionTarget<string, Value | undefined>, 
     this.#channel = channel;
     this.#keys = new MapEntryKeys(channel, name);
     this.#countKeys = countKeys;
+    const store = context.entryStore;
+    this.#stored = store === undefined ? undefined : new StoredEntries(store, context.writes, channel, name);
+    this.replica = new MapReplica(this.#stored);
     this.#durable = new DurableBatches(context.writes, (batch) => this.#becameDurable(batch));
   }
 
@@ -115,6 +121,11 @@ export class MapObject implements TransactionTarget<string, Value | undefined>, 
 
   merge(delta: ObjectDelta): MapEntry[] {
     return this.replica.merging(() => this.#mergeRemote(delta as MapDelta));
+  }
+
+  /** The newest version the map holds when it is kept in the store (zero otherwise, or empty). */
+  storedNewest(): Timestamp {
+    return this.#stored?.newest() ?? ZERO_TIMESTAMP;
   }
 
   /** Loads a persisted entry (no persistence, no events). */

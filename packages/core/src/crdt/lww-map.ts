@@ -57,6 +57,26 @@ export interface MapChange {
 }
 
 /**
+ * Where an {@link LwwMap} holds its entries: a `Map` (the default, in memory), or a table kept
+ * in the store (ADR 0050). `get` after `set` must return the entry set; `values` yields every
+ * entry once.
+ */
+export interface EntryTable {
+  get(key: string): MapEntry | undefined;
+  set(key: string, entry: MapEntry): unknown;
+  delete(key: string): unknown;
+  values(): IterableIterator<MapEntry>;
+}
+
+/** Keys an {@link LwwMap} starts with, when its table already holds entries. */
+export interface EntryCounts {
+  /** Keys with a value. */
+  readonly live: number;
+  /** Keys held, tombstones included. */
+  readonly total: number;
+}
+
+/**
  * A last-writer-wins map CRDT (the state-based LWW-element map of Shapiro et al. 2011, with
  * HLC versions). Each key keeps the entry with the greatest (wall, counter, writer) version;
  * deletes are tombstones with a version, so a delete and a concurrent set resolve the same way
@@ -70,17 +90,26 @@ export interface MapChange {
  * Keys are plain strings held in a `Map`: `__proto__` and `constructor` are ordinary keys.
  */
 export class LwwMap {
-  readonly #entries = new Map<string, MapEntry>();
+  readonly #entries: EntryTable;
   readonly #listeners = new Set<(change: MapChange) => void>();
   readonly #observe: ((entry: MapEntry, replaced: MapEntry | undefined) => void) | undefined;
-  #live = 0;
+  #live: number;
+  #total: number;
 
   /**
    * @param observe called first, synchronously, with every entry that wins and the entry it
    * replaced: the owner's indexes follow the map without a {@link MapChange} per write.
+   * @param table where entries live (a `Map` by default), and `counts` what it holds already.
    */
-  constructor(observe?: (entry: MapEntry, replaced: MapEntry | undefined) => void) {
+  constructor(
+    observe?: (entry: MapEntry, replaced: MapEntry | undefined) => void,
+    table: EntryTable = new Map(),
+    counts: EntryCounts = { live: 0, total: 0 },
+  ) {
     this.#observe = observe;
+    this.#entries = table;
+    this.#live = counts.live;
+    this.#total = counts.total;
   }
 
   /** Number of keys with a value (tombstones excluded). */
@@ -90,7 +119,7 @@ export class LwwMap {
 
   /** Number of tombstones held. */
   get tombstones(): number {
-    return this.#entries.size - this.#live;
+    return this.#total - this.#live;
   }
 
   /** The value of `key`, or `undefined` when absent or deleted. */
@@ -107,14 +136,17 @@ export class LwwMap {
     return this.#entries.get(key);
   }
 
-  /** Live keys, in insertion order of their first write on this replica. */
+  /**
+   * Live keys: in memory, in insertion order of their first write on this replica; in the
+   * store, in key order (UTF-8 bytes), then keys not yet durable.
+   */
   *keys(): IterableIterator<string> {
-    for (const [key, entry] of this.#entries) if (entry.value !== undefined) yield key;
+    for (const entry of this.#entries.values()) if (entry.value !== undefined) yield entry.key;
   }
 
-  /** Live `[key, value]` pairs. */
+  /** Live `[key, value]` pairs, in the order of {@link LwwMap.keys}. */
   *entries(): IterableIterator<[string, Value]> {
-    for (const [key, entry] of this.#entries) if (entry.value !== undefined) yield [key, entry.value];
+    for (const entry of this.#entries.values()) if (entry.value !== undefined) yield [entry.key, entry.value];
   }
 
   /** Every entry, tombstones included: the state to replicate. */
@@ -130,6 +162,7 @@ export class LwwMap {
     const current = this.#entries.get(entry.key);
     if (current !== undefined && !wins(entry, current)) return false;
     this.#entries.set(entry.key, entry);
+    if (current === undefined) this.#total++;
     const wasLive = current !== undefined && current.value !== undefined;
     const isLive = entry.value !== undefined;
     this.#live += Number(isLive) - Number(wasLive);
@@ -165,7 +198,9 @@ export class LwwMap {
     const entry = this.#entries.get(key);
     if (entry === undefined) return false;
     if (entry.value !== undefined) this.#live--;
-    return this.#entries.delete(key);
+    this.#total--;
+    this.#entries.delete(key);
+    return true;
   }
 
   /** Calls `listener` for every entry that wins from now on; returns an unsubscribe function. */

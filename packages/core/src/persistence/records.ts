@@ -191,6 +191,31 @@ export function decodeCounterRecord(bytes: Uint8Array): DecodeResult<number> {
   return readAll(bytes, (reader) => reader.readVarint());
 }
 
+/** How many keys a map kept in the store holds (ADR 0050). */
+export interface MapCounts {
+  /** Keys with a value. */
+  readonly live: number;
+  /** Keys held, tombstones included. */
+  readonly total: number;
+}
+
+/** Encodes a map count record: live keys, then all keys. */
+export function encodeMapCountRecord(counts: MapCounts): Uint8Array {
+  return new ByteWriter(varintSize(counts.live) + varintSize(counts.total))
+    .writeVarint(counts.live)
+    .writeVarint(counts.total)
+    .finish();
+}
+
+/** Decodes a map count record; fails unless live ≤ total. */
+export function decodeMapCountRecord(bytes: Uint8Array): DecodeResult<MapCounts> {
+  return readAll(bytes, (reader) => {
+    const live = reader.readVarint();
+    const total = reader.readVarint();
+    return live <= total ? { live, total } : reader.fail('a map count record with more live keys than keys');
+  });
+}
+
 /** The stored value (not frozen: the map freezes what it hands out). */
 function readRest(reader: ByteReader): Value {
   // Decoded in place, not through a view: a view of a small (on-heap) array makes the engine

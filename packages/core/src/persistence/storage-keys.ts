@@ -1,3 +1,7 @@
+import type { Timestamp } from '../clock/timestamp.js';
+import { MAX_NAME_BYTES } from '../ids/channel-id.js';
+import type { KeyRange } from '../ports/key-value-store.js';
+import { readAll } from '../wire/byte-reader.js';
 import { ByteWriter, varintSize } from '../wire/byte-writer.js';
 import { utf8Length } from '../wire/utf8-length.js';
 import { stringBound, writeRawAt, writeStringAt } from '../wire/write-at.js';
@@ -25,7 +29,22 @@ export const RecordKind = {
   ChannelSync: 6,
   /** An author's proof of a stream up to one entry: channel, stream, author, seq → signature, key (ADR 0054). */
   StreamProof: 7,
+  /** A map entry by writer and version (a map kept in the store, ADR 0050): channel, map, writer, wall, counter → key. */
+  MapIndex: 8,
+  /** How many keys a map kept in the store holds: channel, map → live keys, all keys (ADR 0050). */
+  MapCount: 9,
 } as const;
+
+/** The keys starting with `prefix`, as a {@link KeyRange}. */
+export function prefixRange(prefix: Uint8Array): KeyRange {
+  // The least key above every extension of the prefix: drop trailing 0xff bytes, add one to
+  // the last. Every prefix here starts with a record kind byte below 0xff, so it exists.
+  let last = prefix.length - 1;
+  while (prefix[last] === 0xff) last--;
+  const end = prefix.slice(0, last + 1);
+  end[last] = (end[last] as number) + 1;
+  return { start: prefix, end };
+}
 
 /** Key of a node metadata record. */
 export function nodeMetaKey(name: string): Uint8Array {
@@ -69,6 +88,80 @@ export class MapEntryKeys {
   writeAt(bytes: Uint8Array, at: number, key: string): number {
     return writeStringAt(bytes, writeRawAt(bytes, at, this.#prefix), key);
   }
+}
+
+/** Key of the count record of a map kept in the store. */
+export function mapCountKey(channel: string, map: string): Uint8Array {
+  return channelPrefix(RecordKind.MapCount, channel, map);
+}
+
+/**
+ * Builds the keys of one map's index records (ADR 0050): the writer, then the version's wall
+ * (8 bytes) and counter (4 bytes) big-endian, so a range scan returns a writer's entries in
+ * version order.
+ */
+export class MapIndexKeys {
+  /** The prefix of every index record of the map. */
+  readonly prefix: Uint8Array;
+
+  constructor(channel: string, map: string) {
+    this.prefix = channelPrefix(RecordKind.MapIndex, channel, map);
+  }
+
+  /** The prefix of `writer`'s index records. */
+  writer(writer: string): Uint8Array {
+    return new ByteWriter(this.prefix.length + 2 + writer.length * 3)
+      .writeRaw(this.prefix)
+      .writeString(writer)
+      .finish();
+  }
+
+  /** The key of `writer`'s entry at `stamp`; with `after`, the least key above it. */
+  key(writer: string, stamp: Timestamp, after = false): Uint8Array {
+    const path = this.writer(writer);
+    const bytes = new Uint8Array(path.length + STAMP_BYTES + (after ? 1 : 0));
+    bytes.set(path);
+    writeStampAt(bytes, path.length, stamp);
+    return bytes;
+  }
+
+  /** The version in index key `key` (its last {@link STAMP_BYTES} bytes). */
+  static stampOf(key: Uint8Array): Timestamp {
+    const at = key.length - STAMP_BYTES;
+    const u32 = (from: number) =>
+      (((key[from] as number) << 24) |
+        ((key[from + 1] as number) << 16) |
+        ((key[from + 2] as number) << 8) |
+        (key[from + 3] as number)) >>>
+      0;
+    return { wall: u32(at) * 0x1_0000_0000 + u32(at + 4), counter: u32(at + 8) };
+  }
+
+  /** The writer in index key `key`, or undefined when it does not parse. */
+  writerOf(key: Uint8Array): string | undefined {
+    const parsed = readAll(key.subarray(this.prefix.length, key.length - STAMP_BYTES), (reader) =>
+      reader.readString(MAX_NAME_BYTES),
+    );
+    return parsed.ok ? parsed.value : undefined;
+  }
+}
+
+/** Bytes of a version in an index key: wall (8) and counter (4), big-endian. */
+const STAMP_BYTES = 12;
+
+function writeStampAt(bytes: Uint8Array, at: number, stamp: Timestamp): void {
+  const high = Math.floor(stamp.wall / 0x1_0000_0000);
+  const low = stamp.wall % 0x1_0000_0000;
+  writeU32At(bytes, at, high);
+  writeU32At(bytes, at + 4, low);
+  writeU32At(bytes, at + 8, stamp.counter);
+}
+
+function writeU32At(bytes: Uint8Array, at: number, value: number): void {
+  bytes[at] = value >>> 24;
+  bytes[at + 1] = (value >>> 16) & 0xff;
+  bytes[at + 2] = (value >>> 8) & 0xff;
+  bytes[at + 3] = value & 0xff;
 }
 
 /** Key of a map's synced clock for `writer`. */

@@ -5,8 +5,9 @@ import type { MapClock, RangeClaim } from '../protocol/sync-messages.js';
 import { appendAll } from './append-all.js';
 import { BeyondEntries } from './beyond-entries.js';
 import { mayHoldUnseen, summarizeHeldBeyond, unmatchedSpan } from './held-beyond.js';
+import type { StoredEntries } from './stored-entries.js';
 import type { Lacking } from './synced-object.js';
-import { WriterIndex } from './writer-index.js';
+import { type EntryIndex, WriterIndex } from './writer-index.js';
 
 /** What one peer should receive for one map: entries it may lack and the ranges they complete. */
 export interface MapDeltaPlan {
@@ -31,21 +32,14 @@ export interface MapDeltaPlan {
  * {@link MapReplica}'s small surface so a cheaper reconciliation can replace it.
  */
 export class MapReplica {
-  readonly map = new LwwMap((entry, replaced) => {
-    if (replaced !== undefined) {
-      this.#beyond.get(replaced.writer)?.remove(replaced.key);
-      this.#index.removed(replaced.writer);
-    }
-    this.#index.add(entry);
-    if (this.#loading) return;
-    if (this.#merged === undefined) this.#trackIfBeyond(entry);
-    else this.#merged.push(entry);
-  });
+  readonly map: LwwMap;
   readonly #clocks = new Map<NodeId, Timestamp>();
   /** Per writer, the entries held beyond its synced clock. */
   readonly #beyond = new Map<NodeId, BeyondEntries>();
   /** Every entry by writer and version: what a plan walks instead of the whole map. */
-  readonly #index = new WriterIndex((entry) => this.map.entry(entry.key) === entry);
+  readonly #index: EntryIndex;
+  /** The map is kept in the store: nothing is loaded, yet entries beyond clocks are to be noted. */
+  readonly #inStore: boolean;
 
   /**
    * Entries merged from peers whose storage batch is not durable yet. A held-beyond summary
@@ -67,6 +61,29 @@ export class MapReplica {
   /** Own writes newer than `#withheldAfter` are not durable yet: they are not offered to peers. */
   #withheldWriter: NodeId | undefined;
   #withheldAfter: Timestamp = ZERO_TIMESTAMP;
+
+  /** @param stored where the map is kept when not in memory (ADR 0050). */
+  constructor(stored?: StoredEntries) {
+    const observe = (entry: MapEntry, replaced: MapEntry | undefined): void => {
+      if (replaced !== undefined) {
+        this.#beyond.get(replaced.writer)?.remove(replaced.key);
+        this.#index.removed(replaced);
+      }
+      this.#index.add(entry);
+      if (this.#loading) return;
+      if (this.#merged === undefined) this.#trackIfBeyond(entry);
+      else this.#merged.push(entry);
+    };
+    this.#inStore = stored !== undefined;
+    if (stored === undefined) {
+      this.map = new LwwMap(observe);
+      this.#index = new WriterIndex((entry) => this.map.entry(entry.key) === entry);
+    } else {
+      this.map = new LwwMap(observe, stored, stored.counts);
+      stored.countFrom(() => ({ live: this.map.size, total: this.map.size + this.map.tombstones }));
+      this.#index = stored;
+    }
+  }
 
   /**
    * Withholds `writer`'s entries newer than `after` from every plan, until raised again: a
@@ -117,9 +134,10 @@ export class MapReplica {
 
   /** Every entry and clock is loaded (own clock raised too): notes the entries held beyond. */
   loaded(): void {
-    if (!this.#loading) return;
+    if (!this.#loading && !this.#inStore) return;
     this.#loading = false;
-    for (const entry of this.map.allEntries()) this.#trackIfBeyond(entry);
+    for (const writer of this.#index.writers())
+      for (const entry of this.#index.newerThan(writer, this.#clocks.get(writer))) this.#trackIfBeyond(entry);
   }
 
   /** The synced clock of `writer` (zero when none). */
@@ -173,7 +191,7 @@ export class MapReplica {
     this.map.purge(key);
     if (entry !== undefined) {
       this.#beyond.get(entry.writer)?.remove(key);
-      this.#index.removed(entry.writer);
+      this.#index.removed(entry);
     }
   }
 
@@ -192,7 +210,7 @@ export class MapReplica {
   /** Forgets what this replica knew of `writer` (it dropped those entries and will refetch them). */
   resetClock(writer: NodeId): void {
     this.#clocks.delete(writer);
-    for (const entry of this.map.allEntries()) if (entry.writer === writer) this.#trackIfBeyond(entry);
+    for (const entry of this.#index.newerThan(writer, undefined)) this.#trackIfBeyond(entry);
   }
 
   #trackIfBeyond(entry: MapEntry): void {

@@ -42,7 +42,7 @@ describe('WriterIndex', () => {
           const [firstWriter, firstStamp] = queries[0]!;
           [...index.newerThan(firstWriter, firstStamp)];
           for (const entry of entries.slice(half)) index.add(entry);
-          for (const entry of dead) if (entry !== undefined) index.removed(entry.writer);
+          for (const entry of dead) if (entry !== undefined) index.removed(entry);
           for (const [writer, after] of queries) {
             const expected = entries
               .filter((e) => e.writer === writer && !dead.has(e))

@@ -14,6 +14,21 @@ interface WriterEntries {
 }
 
 /**
+ * A map's entries by writer and version, as a plan walks them: {@link WriterIndex} in memory,
+ * or records in the store (ADR 0050).
+ */
+export interface EntryIndex {
+  /** Writers that have had entries here. */
+  writers(): Iterable<NodeId>;
+  /** Indexes an entry the map now holds. */
+  add(entry: MapEntry): void;
+  /** Notes that `entry` left the map (replaced or purged). */
+  removed(entry: MapEntry): void;
+  /** `writer`'s live entries newer than `after` (all when undefined), in version order. */
+  newerThan(writer: NodeId, after: Timestamp | undefined): Iterable<MapEntry>;
+}
+
+/**
  * A map's entries by writer, each writer's in version order, kept as entries are applied, so
  * "what does a peer at clock c lack of writer w" costs the entries returned plus a binary
  * search, not a scan of the whole map per digest (at 1M keys a scan took ~80 ms, every round).
@@ -25,7 +40,7 @@ interface WriterEntries {
  * but a channel loaded from storage comes in key order, and a peer may send any order: inserting
  * each in place made loading 200k entries take 22 s (quadratic), and let a peer make it so.
  */
-export class WriterIndex {
+export class WriterIndex implements EntryIndex {
   readonly #byWriter = new Map<NodeId, WriterEntries>();
   readonly #isLive: (entry: MapEntry) => boolean;
   /**
@@ -61,8 +76,8 @@ export class WriterIndex {
     list.push(entry);
   }
 
-  /** Notes that an entry of `writer` left the map; compacts the writer's list when mostly dead. */
-  removed(writer: NodeId): void {
+  /** Notes that `entry` left the map; compacts its writer's list when mostly dead. */
+  removed({ writer }: MapEntry): void {
     const entries = this.#byWriter.get(writer);
     if (entries === undefined) return;
     entries.dead++;
