@@ -4,20 +4,20 @@ import { Coordinator } from './coordinator.js';
 
 const config = { tombstoneHorizon: 10_000, compactionInterval: 1_000 };
 
-async function boot(net: SimulatedNetwork, id: string): Promise<Coordinator> {
+async function boot(net: SimulatedNetwork, id: string, mapEntries: 'memory' | 'store'): Promise<Coordinator> {
   const node = await Coordinator.create({
     id,
     ...net.nodePorts(id),
-    config,
+    config: { ...config, mapEntries },
   });
   await node.start();
   return node;
 }
 
-describe('tombstone horizon', () => {
+describe.each(['memory', 'store'] as const)('tombstone horizon, maps in %s', (mapEntries) => {
   it('purges tombstones older than the horizon from memory and disk', async () => {
     const net = new SimulatedNetwork({ seed: 3 });
-    const node = await boot(net, 'solo');
+    const node = await boot(net, 'solo', mapEntries);
     const map = (await node.channel('c')).map('m');
     await map.set('k', 1);
     await map.delete('k');
@@ -28,16 +28,16 @@ describe('tombstone horizon', () => {
     expect(node.resourceUsage().tombstones).toBe(0);
     net.crash('solo');
     net.restart('solo');
-    const again = await boot(net, 'solo');
+    const again = await boot(net, 'solo', mapEntries);
     expect(again.resourceUsage().tombstones).toBe(0);
     expect((await again.channel('c')).map('m').has('k')).toBe(false);
   });
 
   it('never resurrects a key whose delete was purged while a replica was away', async () => {
     const net = new SimulatedNetwork({ seed: 4, latency: 5 });
-    const a = await boot(net, 'a');
-    let b = await boot(net, 'b');
-    const c = await boot(net, 'c'); // keeps a fresh: a and c go on syncing while b is away
+    const a = await boot(net, 'a', mapEntries);
+    let b = await boot(net, 'b', mapEntries);
+    const c = await boot(net, 'c', mapEntries); // keeps a fresh: a and c go on syncing while b is away
     await c.channel('c');
     const onA = (await a.channel('c')).map('m');
     await onA.set('gone', 'old value');
@@ -54,7 +54,7 @@ describe('tombstone horizon', () => {
     expect(a.resourceUsage().tombstones).toBe(0); // the delete is forgotten on a
 
     net.restart('b');
-    b = await boot(net, 'b');
+    b = await boot(net, 'b', mapEntries);
     const back = (await b.channel('c')).map('m');
     expect(back.get('gone')).toBe('old value'); // b still serves what it had while offline
     await net.runFor(5_000);

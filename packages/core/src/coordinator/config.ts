@@ -112,7 +112,8 @@ export interface CoordinatorConfig {
    * sync state and writes not yet durable, so a channel opens in time and memory that do not
    * grow with its size, and may be larger than memory (ADR 0050). Reads then decode from the
    * store on every call (about a microsecond or two with LMDB), `get()` returns a new frozen
-   * copy each time, and keys iterate in key order (UTF-8 bytes) rather than first-write order.
+   * copy each time, and keys iterate in the store's order (shorter UTF-8 first, then by bytes)
+   * rather than first-write order.
    */
   readonly mapEntries: 'memory' | 'store';
 }

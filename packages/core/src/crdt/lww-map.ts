@@ -138,7 +138,7 @@ export class LwwMap {
 
   /**
    * Live keys: in memory, in insertion order of their first write on this replica; in the
-   * store, in key order (UTF-8 bytes), then keys not yet durable.
+   * store, in its order (shorter UTF-8 first, then by bytes), then keys not yet durable.
    */
   *keys(): IterableIterator<string> {
     for (const entry of this.#entries.values()) if (entry.value !== undefined) yield entry.key;
