@@ -70,6 +70,30 @@ describe('openNode', () => {
   });
 });
 
+describe("openNode with maps kept in the store (the README's large-channel example)", () => {
+  it('reads and writes through LMDB, and reopens without loading entries', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'shoal-node-store-'));
+    try {
+      const udp = loopback(40_000 + Math.floor(Math.random() * 20_000));
+      const invite = createInvite({ networkId: 'plant', secret: generateSecret() });
+      const config = { mapEntries: 'store' as const, limits: { maxKeysPerChannel: 50_000_000 } };
+      {
+        await using node = await openNode({ dataDir, secret: invite, udp, config });
+        const readings = (await node.channel('plant')).map('readings');
+        await readings.set('line-4/2026-12-05T10:00', { celsius: 71.5 });
+        expect(readings.get('line-4/2026-12-05T10:00')).toEqual({ celsius: 71.5 });
+        expect(readings.size).toBe(1);
+      }
+      await using again = await openNode({ dataDir, secret: invite, udp, config });
+      const readings = (await again.channel('plant')).map('readings');
+      expect(readings.size).toBe(1);
+      expect(readings.get('line-4/2026-12-05T10:00')).toEqual({ celsius: 71.5 });
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('openNode({ http })', () => {
   it('serves the dashboard, metrics and probes with the node, and stops with it', async () => {
     const port = 20_000 + Math.floor(Math.random() * 20_000);

@@ -207,40 +207,24 @@ export class LmdbStore implements KeyValueStore {
   }
 
   /**
-   * The entries in `range`, synchronously, from one snapshot. Consume it at once (within the
-   * turn): it holds a read transaction open while it runs.
+   * The entries in `range`, synchronously, from one snapshot, read lazily: a read transaction
+   * stays open until the iteration ends (run it to the end or `return()` it).
    */
   *scanSync(range: KeyRange): IterableIterator<[Uint8Array, Uint8Array]> {
     this.#checkOpen();
     const reverse = range.reverse === true;
     const start = dataKey(range.start.subarray(0, MAX_KEY_BYTES));
     const end = dataKey(range.end.subarray(0, MAX_KEY_BYTES));
-    const iterator = this.#engine(() =>
-      this.#db
-        .getRange({
-          start: reverse ? end : start,
-          end: reverse ? start : end,
-          reverse,
-          // Backwards, lmdb-js takes `start` (our end) in and leaves `end` (our start) out unless
-          // told otherwise (options it does not type).
-          exclusiveStart: reverse,
-          inclusiveEnd: reverse,
-          ...(range.limit === undefined ? {} : { limit: range.limit }),
-        } as RangeOptions)
-        [Symbol.iterator](),
-    );
-    this.#scans.add(iterator);
-    try {
-      while (true) {
-        this.#checkOpen();
-        const next = this.#engine(() => iterator.next());
-        if (next.done === true) return;
-        const key = userKey(next.value.key);
-        yield [key, this.#unseal(key, next.value.value)];
-      }
-    } finally {
-      if (this.#scans.delete(iterator)) iterator.return?.();
-    }
+    yield* this.#read({
+      start: reverse ? end : start,
+      end: reverse ? start : end,
+      reverse,
+      // Backwards, lmdb-js takes `start` (our end) in and leaves `end` (our start) out unless
+      // told otherwise (options it does not type).
+      exclusiveStart: reverse,
+      inclusiveEnd: reverse,
+      ...(range.limit === undefined ? {} : { limit: range.limit }),
+    } as RangeOptions);
   }
 
   async put(key: Uint8Array, value: Uint8Array): Promise<void> {
@@ -288,7 +272,11 @@ export class LmdbStore implements KeyValueStore {
   async *scan(prefix: Uint8Array): AsyncIterable<[Uint8Array, Uint8Array]> {
     this.#checkOpen();
     if (prefix.length > MAX_KEY_BYTES) return;
-    const range = prefixRange(prefix);
+    yield* this.#read(prefixRange(prefix));
+  }
+
+  /** The user entries of an engine range, read lazily, unsealed; tracked so `close()` ends it. */
+  *#read(range: RangeOptions): Generator<[Uint8Array, Uint8Array]> {
     const iterator = this.#engine(() => this.#db.getRange(range)[Symbol.iterator]());
     this.#scans.add(iterator);
     try {

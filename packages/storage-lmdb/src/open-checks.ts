@@ -5,7 +5,7 @@ import type { EntryCheck } from './data-file/tree-walk.js';
 import { DATA_TAG, FORMAT_KEY, GENERATION_KEY, META_TAG, STORE_ID_KEY } from './key-space.js';
 import { corrupt, replaced } from './store-errors.js';
 import { type StoreManifest, writeManifest } from './store-manifest.js';
-import { openValue, sealValue } from './value-checksum.js';
+import { checksumMatches, sealValue } from './value-checksum.js';
 
 type Db = RootDatabase<Uint8Array, Uint8Array>;
 
@@ -29,7 +29,7 @@ export function entryChecker(): EntryCheck {
       if (bytesEqual(key, FORMAT_KEY)) checksummed = bytesEqual(value, FORMAT);
       return undefined;
     }
-    if (!checksummed || key[0] !== DATA_TAG || openValue(value) !== undefined) return undefined;
+    if (!checksummed || key[0] !== DATA_TAG || checksumMatches(value)) return undefined;
     return {
       reason: 'checksum',
       message: `the value of key ${key.subarray(1, 33).toString('hex')} fails its checksum`,

@@ -22,11 +22,26 @@ export function openValue(stored: Uint8Array): Uint8Array | undefined {
   // A copy, and the checksum read by hand: any view of what lmdb-js hands out (`subarray`,
   // `.buffer`, `Buffer.from`) cost a microsecond, three times the copy of a small value.
   const body = Uint8Array.prototype.slice.call(stored, 0, end);
-  const sum =
+  return storedSum(stored, end) === crc32(body) ? body : undefined;
+}
+
+/**
+ * True when `stored` (a value as stored) carries its body's checksum: {@link openValue} without
+ * the copy, for values read from the file's own pages (the open-time walk), where a view is cheap.
+ */
+export function checksumMatches(stored: Uint8Array): boolean {
+  if (stored.length < CHECKSUM_BYTES) return false;
+  const end = stored.length - CHECKSUM_BYTES;
+  return storedSum(stored, end) === crc32(stored.subarray(0, end));
+}
+
+/** The checksum stored after the body, at `end` (little-endian). */
+function storedSum(stored: Uint8Array, end: number): number {
+  return (
     ((stored[end] as number) |
       ((stored[end + 1] as number) << 8) |
       ((stored[end + 2] as number) << 16) |
       ((stored[end + 3] as number) << 24)) >>>
-    0;
-  return sum === crc32(body) ? body : undefined;
+    0
+  );
 }

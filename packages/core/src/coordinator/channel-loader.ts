@@ -1,8 +1,8 @@
 import type { EntryProof, StreamEntry } from '../crdt/event-log.js';
 import { mapEntry } from '../crdt/lww-map.js';
-import { ErrorCode, ShoalError } from '../errors/shoal-error.js';
 import { MAX_NAME_BYTES } from '../ids/channel-id.js';
 import type { NodeId } from '../ids/node-id.js';
+import { corruptChannel } from '../persistence/corrupt-channel.js';
 import {
   decodeCounterRecord,
   decodeMapRecord,
@@ -134,8 +134,5 @@ function decodeMembers(bytes: Uint8Array) {
 }
 
 function corrupt(channel: string, reason: string): never {
-  throw new ShoalError(
-    ErrorCode.CorruptData,
-    `stored data of channel ${JSON.stringify(channel)} is corrupt: ${reason}`,
-  );
+  throw corruptChannel(channel, reason);
 }

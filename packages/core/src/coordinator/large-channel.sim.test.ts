@@ -10,8 +10,12 @@ import { Coordinator } from './coordinator.js';
 const MANY = 150_000;
 const config = { limits: { maxKeysPerChannel: 2 * MANY, maxStreamEntries: 2 * MANY } };
 
-async function boot(net: SimulatedNetwork, id: string): Promise<Coordinator> {
-  const node = await Coordinator.create({ id, ...net.nodePorts(id), config });
+async function boot(
+  net: SimulatedNetwork,
+  id: string,
+  mapEntries: 'memory' | 'store' = 'memory',
+): Promise<Coordinator> {
+  const node = await Coordinator.create({ id, ...net.nodePorts(id), config: { ...config, mapEntries } });
   await node.start();
   return node;
 }
@@ -30,6 +34,28 @@ describe('a channel larger than a call takes arguments', () => {
     expect(await net.runUntil(() => copy.size === MANY, { timeout: 300_000 })).toBe(true);
     expect(copy.get(`key-${MANY - 1}`)).toBe(MANY - 1);
   });
+
+  it(
+    'reaches a newcomer from a map kept in the store, reopened (ADR 0050)',
+    { timeout: 120_000 },
+    async () => {
+      const net = new SimulatedNetwork({ seed: 13, latency: 5 });
+      let writer = await boot(net, 'writer', 'store');
+      const channel = await writer.channel('big');
+      const map = channel.map('m');
+      await channel.transact(() => {
+        for (let i = 0; i < MANY; i++) void map.set(`key-${i}`, i);
+      });
+      net.crash('writer');
+      net.restart('writer');
+      writer = await boot(net, 'writer', 'store');
+      expect((await writer.channel('big')).map('m').size).toBe(MANY);
+      const newcomer = await boot(net, 'newcomer', 'store');
+      const copy = (await newcomer.channel('big')).map('m');
+      expect(await net.runUntil(() => copy.size === MANY, { timeout: 300_000 })).toBe(true);
+      expect(copy.get(`key-${MANY - 1}`)).toBe(MANY - 1);
+    },
+  );
 
   it(
     'opens again with a stream of 150k entries, and hands them to a newcomer',

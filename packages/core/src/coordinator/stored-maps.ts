@@ -1,6 +1,6 @@
 import { compareTimestamps, type Timestamp, ZERO_TIMESTAMP } from '../clock/timestamp.js';
-import { ErrorCode, ShoalError } from '../errors/shoal-error.js';
 import { MAX_NAME_BYTES } from '../ids/channel-id.js';
+import { corruptChannel } from '../persistence/corrupt-channel.js';
 import { decodeMapRecord, encodeMapCountRecord } from '../persistence/records.js';
 import {
   channelPrefix,
@@ -74,7 +74,7 @@ async function buildIndex(store: SyncReadStore, channel: string, name: string): 
   let batch: BatchOperation[] = [];
   for await (const [key, value] of store.scan(channelPrefix(RecordKind.MapEntry, channel, name))) {
     const record = decodeMapRecord(key, value);
-    if (!record.ok) throw corrupt(channel, record.error);
+    if (!record.ok) throw corruptChannel(channel, record.error);
     const entry = record.value;
     total++;
     if (entry.value !== undefined) live++;
@@ -111,13 +111,6 @@ function objectName(key: Uint8Array, channel: string): string {
     reader.skip(reader.remaining);
     return name;
   });
-  if (!parsed.ok) throw corrupt(channel, 'a record key without an object name');
+  if (!parsed.ok) throw corruptChannel(channel, 'a record key without an object name');
   return parsed.value;
-}
-
-function corrupt(channel: string, reason: string): ShoalError {
-  return new ShoalError(
-    ErrorCode.CorruptData,
-    `stored data of channel ${JSON.stringify(channel)} is corrupt: ${reason}`,
-  );
 }

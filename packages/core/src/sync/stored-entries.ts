@@ -6,8 +6,8 @@ import {
   type MapEntry,
   mapEntry,
 } from '../crdt/lww-map.js';
-import { ErrorCode, ShoalError } from '../errors/shoal-error.js';
 import type { NodeId } from '../ids/node-id.js';
+import { corruptChannel } from '../persistence/corrupt-channel.js';
 import { decodeMapCountRecord, decodeMapRecord, encodeMapCountRecord } from '../persistence/records.js';
 import {
   channelPrefix,
@@ -85,7 +85,7 @@ export class StoredEntries implements EntryTable, EntryIndex {
       counted === undefined
         ? { ok: true as const, value: { live: 0, total: 0 } }
         : decodeMapCountRecord(counted);
-    if (!counts.ok) throw corrupt(channel, counts.error);
+    if (!counts.ok) throw corruptChannel(channel, counts.error);
     this.counts = counts.value;
     // One seek per writer: the first index record after the previous writer's.
     const end = prefixRange(this.#indexKeys.prefix).end;
@@ -94,7 +94,7 @@ export class StoredEntries implements EntryTable, EntryIndex {
       const [first] = [...store.scanSync({ start, end, limit: 1 })];
       if (first === undefined) break;
       const writer = this.#indexKeys.writerOf(first[0]);
-      if (writer === undefined) throw corrupt(channel, 'an index record without a writer');
+      if (writer === undefined) throw corruptChannel(channel, 'an index record without a writer');
       this.#writers.add(writer as NodeId);
       start = prefixRange(this.#indexKeys.writer(writer)).end;
     }
@@ -228,17 +228,10 @@ export class StoredEntries implements EntryTable, EntryIndex {
 
   #decode(key: Uint8Array, value: Uint8Array): HeldMapEntry {
     const record = decodeMapRecord(key, value);
-    if (!record.ok) throw corrupt(this.#channel, record.error);
+    if (!record.ok) throw corruptChannel(this.#channel, record.error);
     const { key: entryKey, value: entryValue, wall, counter, writer, changeSeq } = record.value;
     const entry = mapEntry(entryKey, entryValue, wall, counter, writer);
     entry.cursor = changeSeq;
     return entry;
   }
-}
-
-function corrupt(channel: string, reason: string): ShoalError {
-  return new ShoalError(
-    ErrorCode.CorruptData,
-    `stored data of channel ${JSON.stringify(channel)} is corrupt: ${reason}`,
-  );
 }

@@ -31,7 +31,19 @@ interface Walk {
   readonly seen: Uint8Array;
   /** One page buffer per tree level: a page's keys stay valid while its children are read. */
   readonly buffers: Buffer[];
+  /** Pages read ahead: a run of the file, from page `windowStart`, `windowPages` long. */
+  readonly window: Buffer;
+  windowStart: number;
+  windowPages: number;
 }
+
+/**
+ * Pages read at once. A store written in order lays its leaves out mostly in order, so one read
+ * of a run serves the pages the walk visits next: a page a read cost about 12 µs, half of
+ * opening a 1M-entry store. A store whose pages are scattered pays a 64 KiB copy per page
+ * instead of a 4 KiB one.
+ */
+const READ_AHEAD_PAGES = 64;
 
 interface Counts {
   branch: number;
@@ -78,6 +90,9 @@ export function walkSnapshot(
     meta,
     seen: new Uint8Array(meta.lastPage + 1),
     buffers: [],
+    window: Buffer.alloc(READ_AHEAD_PAGES * meta.pageSize),
+    windowStart: 0,
+    windowPages: 0,
   };
   return (
     walkTree(walk, 'free-page', meta.free, integerKeys, (key, value) =>
@@ -127,7 +142,7 @@ function visit(
   if (level > tree.depth) return damaged(`${where} lies deeper than the recorded depth ${tree.depth}`);
   walk.buffers[level] ??= Buffer.alloc(pageSize);
   const page = walk.buffers[level];
-  readSync(walk.fd, page, 0, pageSize, pgno * pageSize);
+  readPage(walk, pgno, page);
   if (pageHeader.pgno(page) !== pgno) return damaged(`${where} says it is page ${pageHeader.pgno(page)}`);
   const branch = level < tree.depth;
   const flags = pageHeader.flags(page) & ~P_ADMIN;
@@ -206,6 +221,22 @@ function visit(
 }
 
 /** The key of node `index` of a page, as a view into it. */
+/** Copies page `pgno` into `page`, through the read-ahead window (zeros past the file's end). */
+function readPage(walk: Walk, pgno: number, page: Buffer): void {
+  const { pageSize } = walk.meta;
+  if (pgno < walk.windowStart || pgno >= walk.windowStart + walk.windowPages) {
+    const read = readSync(walk.fd, walk.window, 0, walk.window.length, pgno * pageSize);
+    walk.windowStart = pgno;
+    walk.windowPages = Math.floor(read / pageSize);
+    if (walk.windowPages === 0) {
+      page.fill(0);
+      return;
+    }
+  }
+  const at = (pgno - walk.windowStart) * pageSize;
+  walk.window.copy(page, 0, at, at + pageSize);
+}
+
 function nextKey(page: Buffer, index: number): Buffer | undefined {
   const node = PAGE_HEADER_BYTES + page.readUInt16LE(PAGE_HEADER_BYTES + 2 * index);
   if (node + NODE_HEADER_BYTES > page.length) return undefined; // reported when the node is reached
