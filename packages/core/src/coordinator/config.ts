@@ -30,6 +30,13 @@ export interface Limits {
   /** Largest snapshot `Channel.import` accepts, in bytes. Default 256 MiB. */
   readonly maxImportBytes: number;
   /**
+   * Most map entries one answer to a peer's digest carries. A peer lacking more (a newcomer to
+   * a large channel) gets them over several exchanges, each vouching only for what it carried,
+   * so answering never holds more than this many entries in memory at once (a channel kept in
+   * the store may be far larger than memory). Default 200 000.
+   */
+  readonly maxAnswerEntries: number;
+  /**
    * Authenticated messages one peer may have handled per second, sustained. Beyond its budget
    * (this rate, `peerMessageBurst` at once) a peer's messages are dropped, counted in
    * `health().throttled` and reported once per episode (`LIMIT_EXCEEDED`). Default 20 000:
@@ -128,6 +135,7 @@ export const DEFAULT_LIMITS: Limits = Object.freeze({
   maxPendingFragmentBytes: 4 * 1024 * 1024,
   maxStreamEntries: 1_000_000,
   maxImportBytes: 256 * 1024 * 1024,
+  maxAnswerEntries: 200_000,
   maxChannels: 10_000,
   peerMessagesPerSecond: 20_000,
   peerMessageBurst: 40_000,

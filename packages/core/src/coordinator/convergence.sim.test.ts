@@ -92,6 +92,7 @@ async function simulate(
   loss: number,
   ops: readonly Op[],
   mapEntries: 'memory' | 'store',
+  maxAnswerEntries?: number,
 ): Promise<void> {
   const net = new SimulatedNetwork({
     seed,
@@ -112,7 +113,7 @@ async function simulate(
     const node = await Coordinator.create({
       id,
       ...net.nodePorts(id),
-      config: { mapEntries },
+      config: { mapEntries, ...(maxAnswerEntries === undefined ? {} : { limits: { maxAnswerEntries } }) },
     });
     await node.start();
     const channel = await node.channel('sim');
@@ -211,18 +212,21 @@ async function simulate(
   expect(done).toBe(true);
 }
 
-// Both places a map may live (ADR 0050): every claim holds for each.
+// Both places a map may live (ADR 0050), and answers cut short to a few entries (a newcomer to
+// a channel larger than one answer): every claim holds for each.
 describe.each([
-  'memory',
-  'store',
-] as const)('convergence under faults (simulated network), maps in %s', (mapEntries) => {
+  ['memory', undefined],
+  ['store', undefined],
+  ['memory', 3],
+  ['store', 3],
+] as const)('convergence under faults (simulated network), maps in %s, answers of at most %s entries', (mapEntries, maxAnswerEntries) => {
   it('every replica equals every other and the reference model after heal', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.integer({ min: 0, max: 2 ** 31 - 1 }),
         fc.constantFrom(0, 0.1, 0.3, 0.5),
         fc.array(opArb, { minLength: 5, maxLength: 80 }),
-        (seed, loss, ops) => simulate(seed, loss, ops, mapEntries),
+        (seed, loss, ops) => simulate(seed, loss, ops, mapEntries, maxAnswerEntries),
       ),
       fcParams({ numRuns: 25 }),
     );

@@ -13,6 +13,7 @@ import type { Clock } from '../sync/clock-set.js';
 import type { ObjectPlan } from '../sync/delta-chunker.js';
 import { MapReplica } from '../sync/map-replica.js';
 import { StoredEntries } from '../sync/stored-entries.js';
+import type { PlanAsker } from '../sync/stream-replica.js';
 import type { Lacking, SyncedObject } from '../sync/synced-object.js';
 import { ByteWriter } from '../wire/byte-writer.js';
 import { utf8Length } from '../wire/utf8-length.js';
@@ -110,8 +111,19 @@ export class MapObject implements TransactionTarget<string, Value | undefined>, 
     return this.replica.clocks();
   }
 
-  plan(remote: ReadonlyMap<NodeId, Clock>, from: string, to: string | null): ObjectPlan {
-    const { claims, entries } = this.replica.planDelta(remote as ReadonlyMap<NodeId, MapClock>, from, to);
+  plan(
+    remote: ReadonlyMap<NodeId, Clock>,
+    from: string,
+    to: string | null,
+    _asker?: PlanAsker,
+    limit?: number,
+  ): ObjectPlan {
+    const { claims, entries } = this.replica.planDelta(
+      remote as ReadonlyMap<NodeId, MapClock>,
+      from,
+      to,
+      limit,
+    );
     return { kind: 'map', name: this.name, claims, entries };
   }
 

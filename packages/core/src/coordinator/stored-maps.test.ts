@@ -153,4 +153,31 @@ describe("maps kept in the store (config.mapEntries 'store')", () => {
     }
     await a.dispose();
   });
+
+  it.each([
+    'memory',
+    'store',
+  ] as const)('bring a newcomer a map larger than one answer over several exchanges (maps in %s)', async (mapEntries) => {
+    const net = new SimulatedNetwork({ seed: 17, latency: 5 });
+    const config = { mapEntries, limits: { maxAnswerEntries: 500 } };
+    const boot = async (id: string) => {
+      const node = await Coordinator.create({ id, ...net.nodePorts(id), config });
+      await node.start();
+      return node;
+    };
+    const writers = [await boot('w1'), await boot('w2'), await boot('w3')];
+    for (const [index, writer] of writers.entries()) {
+      const channel = await writer.channel('c');
+      const map = channel.map('m');
+      await channel.transact(() => {
+        for (let i = 0; i < 1500; i++) void map.set(`k${i % 2000}-${index}`, i);
+      });
+    }
+    const maps = await Promise.all(writers.map(async (writer) => (await writer.channel('c')).map('m')));
+    expect(await net.runUntil(() => maps.every((map) => map.size === 4500), { timeout: 60_000 })).toBe(true);
+    const newcomer = await boot('newcomer');
+    const copy = (await newcomer.channel('c')).map('m');
+    expect(await net.runUntil(() => copy.size === 4500, { timeout: 60_000 })).toBe(true);
+    expect(new Map(copy.entries())).toEqual(new Map(maps[0]?.entries()));
+  });
 });

@@ -12,7 +12,6 @@ import {
 import type { BatchOperation, KeyValueStore } from '../ports/key-value-store.js';
 import type { SyncReadStore } from '../sync/stored-entries.js';
 import { readAll } from '../wire/byte-reader.js';
-import { ByteWriter } from '../wire/byte-writer.js';
 import type { ChannelState } from './channel-state.js';
 
 /** Operations per batch while building or dropping index records: bounded memory at any size. */
@@ -78,8 +77,7 @@ async function buildIndex(store: SyncReadStore, channel: string, name: string): 
     const entry = record.value;
     total++;
     if (entry.value !== undefined) live++;
-    const indexed = new ByteWriter(entry.key.length + 4).writeString(entry.key).finish();
-    batch.push({ type: 'put', key: keys.key(entry.writer, entry), value: indexed });
+    batch.push({ type: 'put', key: keys.key(entry.writer, entry, entry.key), value: new Uint8Array(0) });
     if (batch.length >= CHUNK) {
       await store.batch(batch);
       batch = [];

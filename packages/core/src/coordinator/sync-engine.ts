@@ -308,7 +308,11 @@ export class SyncEngine {
       return;
     }
     const last = digest.scopeTo === null;
-    const messages = this.#chunkAnswer(from, channel, planFor(channel, resolved.digest, { peer: from, now }));
+    const messages = this.#chunkAnswer(
+      from,
+      channel,
+      planFor(channel, resolved.digest, this.#maxAnswerEntries(), { peer: from, now }),
+    );
     if (last && digest.scopeFrom === '' && messages.length > 0)
       this.#noteAnswered(from, channel.name, messages, now);
     if (last && messages.length === 0) messages.push(emptyFinal(channel.name, false));
@@ -374,6 +378,11 @@ export class SyncEngine {
    * What we answered `peer`'s whole digest with (as claims and stream positions), when that was
    * less than `pullTimeout` ago.
    */
+  /** Most map entries one plan for a peer holds (`limits.maxAnswerEntries`). */
+  #maxAnswerEntries(): number {
+    return this.#deps.config.limits.maxAnswerEntries;
+  }
+
   #answeredRecently(peer: NodeId, channel: string, now: number): readonly SentObject[] | undefined {
     const answered = this.#lastAnswers.get(channel)?.get(peer);
     return answered !== undefined && now - answered.at < this.#deps.config.pullTimeout
@@ -597,7 +606,7 @@ export class SyncEngine {
       let theyLack = 0;
       // Sized as an answer would be encoded (one unbounded chunk: no per-chunk headers).
       const answer = new DeltaChunker(channel.name, Number.POSITIVE_INFINITY, false);
-      for (const plan of planFor(channel, digest)) {
+      for (const plan of planFor(channel, digest, this.#maxAnswerEntries())) {
         theyLack += plan.entries.length;
         answer.add(plan);
       }
@@ -731,7 +740,7 @@ export class SyncEngine {
     const believed = this.#memory.believed(to, channel.name);
     if (believed === undefined) return undefined;
     // A belief lags behind the peer's own writes, which it holds: never attach those back.
-    const plans = planFor(channel, believed)
+    const plans = planFor(channel, believed, this.#maxAnswerEntries())
       .map((plan) => withoutWriter(plan, to))
       .filter(planHasContent);
     if (plans.length === 0) return undefined;
@@ -876,22 +885,34 @@ function withoutWriter(plan: ObjectPlan, writer: NodeId): ObjectPlan {
   };
 }
 
-function planFor(channel: ChannelState, digest: DigestMessage, asker?: PlanAsker): ObjectPlan[] {
+function planFor(
+  channel: ChannelState,
+  digest: DigestMessage,
+  limit: number,
+  asker?: PlanAsker,
+): ObjectPlan[] {
   const plans: ObjectPlan[] = [];
   const listed = new Set<string>();
+  // The objects share the limit: what one planned is not left to the next.
+  let room = limit;
+  const add = (plan: ObjectPlan | undefined): void => {
+    if (plan === undefined || !planHasContent(plan)) return;
+    plans.push(plan);
+    room = Math.max(0, room - plan.entries.length);
+  };
   for (const object of digest.objects) {
     listed.add(objectId(object.kind, object.name));
-    const plan = channel
-      .object(object.kind, object.name)
-      ?.plan(new Map(object.clocks), object.from, object.to, asker);
-    if (plan !== undefined && planHasContent(plan)) plans.push(plan);
+    add(
+      channel
+        .object(object.kind, object.name)
+        ?.plan(new Map(object.clocks), object.from, object.to, asker, room),
+    );
   }
   for (const { id, object } of channel.objects()) {
     if (listed.has(id) || id < digest.scopeFrom || (digest.scopeTo !== null && id >= digest.scopeTo))
       continue;
     // In scope but not listed: the peer has none of it.
-    const plan = object.plan(new Map(), '', null);
-    if (planHasContent(plan)) plans.push(plan);
+    add(object.plan(new Map(), '', null, undefined, room));
   }
   return plans;
 }

@@ -1,6 +1,7 @@
 import type { Timestamp } from '../clock/timestamp.js';
 import { MAX_NAME_BYTES } from '../ids/channel-id.js';
 import type { KeyRange } from '../ports/key-value-store.js';
+import { MAX_WIRE_KEY_BYTES } from '../protocol/sync-codec.js';
 import { readAll } from '../wire/byte-reader.js';
 import { ByteWriter, varintSize } from '../wire/byte-writer.js';
 import { utf8Length } from '../wire/utf8-length.js';
@@ -96,9 +97,10 @@ export function mapCountKey(channel: string, map: string): Uint8Array {
 }
 
 /**
- * Builds the keys of one map's index records (ADR 0050): the writer, then the version's wall
- * (8 bytes) and counter (4 bytes) big-endian, so a range scan returns a writer's entries in
- * version order.
+ * Builds the keys of one map's index records (ADR 0050): the writer, the version's wall (8
+ * bytes) and counter (4 bytes) big-endian, then the entry's key, so a range scan returns a
+ * writer's entries in version order, and two entries of one version (a faulty writer's) keep
+ * a record each. The records' values are empty.
  */
 export class MapIndexKeys {
   /** The prefix of every index record of the map. */
@@ -116,32 +118,56 @@ export class MapIndexKeys {
       .finish();
   }
 
-  /** The key of `writer`'s entry at `stamp`; with `after`, the least key above it. */
-  key(writer: string, stamp: Timestamp, after = false): Uint8Array {
+  /** The key of the index record of `writer`'s entry of `key` at `stamp`. */
+  key(writer: string, stamp: Timestamp, key: string): Uint8Array {
     const path = this.writer(writer);
-    const bytes = new Uint8Array(path.length + STAMP_BYTES + (after ? 1 : 0));
+    return new ByteWriter(path.length + STAMP_BYTES + stringBound(key))
+      .writeRaw(path)
+      .writeRaw(stampBytes(stamp))
+      .writeString(key)
+      .finish();
+  }
+
+  /** The least key of `writer`'s index records above every one at `stamp`. */
+  after(writer: string, stamp: Timestamp): Uint8Array {
+    const path = this.writer(writer);
+    const bytes = new Uint8Array(path.length + STAMP_BYTES);
     bytes.set(path);
-    writeStampAt(bytes, path.length, stamp);
+    bytes.set(stampBytes(stamp), path.length);
+    // Plus one, as a big-endian number: a stamp is never all 0xff bytes.
+    let at = bytes.length - 1;
+    while (bytes[at] === 0xff) bytes[at--] = 0;
+    bytes[at] = (bytes[at] as number) + 1;
     return bytes;
   }
 
-  /** The version in index key `key` (its last {@link STAMP_BYTES} bytes). */
-  static stampOf(key: Uint8Array): Timestamp {
-    const at = key.length - STAMP_BYTES;
+  /** The version and entry key in index key `key` of a writer whose prefix is `pathLength` long. */
+  static parse(key: Uint8Array, pathLength: number): { stamp: Timestamp; key: string } | undefined {
+    if (key.length < pathLength + STAMP_BYTES) return undefined;
     const u32 = (from: number) =>
       (((key[from] as number) << 24) |
         ((key[from + 1] as number) << 16) |
         ((key[from + 2] as number) << 8) |
         (key[from + 3] as number)) >>>
       0;
-    return { wall: u32(at) * 0x1_0000_0000 + u32(at + 4), counter: u32(at + 8) };
+    const at = pathLength;
+    const entryKey = readAll(key.subarray(at + STAMP_BYTES), (reader) =>
+      reader.readString(MAX_WIRE_KEY_BYTES),
+    );
+    if (!entryKey.ok) return undefined;
+    return {
+      stamp: { wall: u32(at) * 0x1_0000_0000 + u32(at + 4), counter: u32(at + 8) },
+      key: entryKey.value,
+    };
   }
 
   /** The writer in index key `key`, or undefined when it does not parse. */
   writerOf(key: Uint8Array): string | undefined {
-    const parsed = readAll(key.subarray(this.prefix.length, key.length - STAMP_BYTES), (reader) =>
-      reader.readString(MAX_NAME_BYTES),
-    );
+    const parsed = readAll(key.subarray(this.prefix.length), (reader) => {
+      const writer = reader.readString(MAX_NAME_BYTES);
+      reader.skip(reader.remaining);
+      return writer;
+    });
     return parsed.ok ? parsed.value : undefined;
   }
 }
@@ -149,12 +175,13 @@ export class MapIndexKeys {
 /** Bytes of a version in an index key: wall (8) and counter (4), big-endian. */
 const STAMP_BYTES = 12;
 
-function writeStampAt(bytes: Uint8Array, at: number, stamp: Timestamp): void {
-  const high = Math.floor(stamp.wall / 0x1_0000_0000);
-  const low = stamp.wall % 0x1_0000_0000;
-  writeU32At(bytes, at, high);
-  writeU32At(bytes, at + 4, low);
-  writeU32At(bytes, at + 8, stamp.counter);
+/** A version as an index key holds it: wall (8 bytes) and counter (4 bytes), big-endian. */
+function stampBytes(stamp: Timestamp): Uint8Array {
+  const bytes = new Uint8Array(STAMP_BYTES);
+  writeU32At(bytes, 0, Math.floor(stamp.wall / 0x1_0000_0000));
+  writeU32At(bytes, 4, stamp.wall % 0x1_0000_0000);
+  writeU32At(bytes, 8, stamp.counter);
+  return bytes;
 }
 
 function writeU32At(bytes: Uint8Array, at: number, value: number): void {

@@ -239,34 +239,57 @@ export class MapReplica {
   /**
    * Plans what a peer whose digest holds `remote` clocks, for writers in [`from`, `to`), lacks.
    * Every entry newer than the peer's clock for its writer is included, vouched-for or not, so
-   * an entry that reached only this replica (by push) still spreads.
+   * an entry that reached only this replica (by push) still spreads. With `limit`, writers are
+   * planned in order until it is reached: the writer cut short is vouched for only up to its
+   * last entry planned, and later writers not at all, so the peer's next digest asks for the
+   * rest and nothing is skipped.
    */
-  planDelta(remote: ReadonlyMap<NodeId, MapClock>, from: string, to: string | null): MapDeltaPlan {
+  planDelta(
+    remote: ReadonlyMap<NodeId, MapClock>,
+    from: string,
+    to: string | null,
+    limit = Number.POSITIVE_INFINITY,
+  ): MapDeltaPlan {
     const inRange = (writer: NodeId) => writer >= from && (to === null || writer < to);
     // By writer, then version: a chunk then names few writers, and claims chain per writer.
     const writers = [...this.#index.writers()].filter(inRange).sort();
     const entries: MapEntry[] = [];
+    /** The writer the limit cut short, and its last entry planned. */
+    let cut: { readonly writer: NodeId; readonly at: Timestamp | undefined } | undefined;
     for (const writer of writers) {
       const known = remote.get(writer);
       const beyond = known?.beyond;
       // The peer's span beyond its clock: ours there, in version order.
       const span: MapEntry[] = [];
       const later: MapEntry[] = [];
+      const room = limit - entries.length;
+      let last: MapEntry | undefined;
       for (const entry of this.#index.newerThan(writer, known)) {
         if (this.#isWithheld(entry)) continue;
+        if (span.length + later.length === room) {
+          cut = { writer, at: last };
+          break;
+        }
         if (beyond !== undefined && compareTimestamps(entry, beyond.max) <= 0) span.push(entry);
         else later.push(entry);
+        last = entry;
       }
       // Where the peer holds exactly what we hold in (a bucket of) its span, it needs none of it again.
       if (beyond !== undefined) appendAll(entries, unmatchedSpan(span, beyond));
       appendAll(entries, later);
+      if (cut !== undefined) break;
     }
     const claims: RangeClaim[] = [];
     for (const [writer, clock] of this.#clocks) {
-      if (!inRange(writer)) continue;
+      if (!inRange(writer) || (cut !== undefined && writer > cut.writer)) continue;
+      let vouched = clock;
+      if (writer === cut?.writer) {
+        if (cut.at === undefined) continue;
+        if (compareTimestamps(cut.at, vouched) < 0) vouched = { wall: cut.at.wall, counter: cut.at.counter };
+      }
       const known = remote.get(writer) ?? ZERO_TIMESTAMP;
-      if (compareTimestamps(clock, known) > 0)
-        claims.push({ writer, from: { wall: known.wall, counter: known.counter }, to: clock });
+      if (compareTimestamps(vouched, known) > 0)
+        claims.push({ writer, from: { wall: known.wall, counter: known.counter }, to: vouched });
     }
     claims.sort((a, b) => (a.writer < b.writer ? -1 : a.writer > b.writer ? 1 : 0));
     return { claims, entries };

@@ -19,10 +19,10 @@ import {
 } from '../persistence/storage-keys.js';
 import type { WriteQueue } from '../persistence/write-queue.js';
 import type { KeyValueStore } from '../ports/key-value-store.js';
-import { MAX_WIRE_KEY_BYTES } from '../protocol/sync-codec.js';
-import { readAll } from '../wire/byte-reader.js';
-import { ByteWriter } from '../wire/byte-writer.js';
 import type { EntryIndex } from './writer-index.js';
+
+/** The value of every index record: what it says is in its key. */
+const NO_BYTES = new Uint8Array(0);
 
 /** A store that reads synchronously: what a map kept in the store needs (ADR 0050). */
 export type SyncReadStore = KeyValueStore & Required<Pick<KeyValueStore, 'getSync' | 'scanSync'>>;
@@ -109,10 +109,10 @@ export class StoredEntries implements EntryTable, EntryIndex {
   newest(): Timestamp {
     let newest: Timestamp = { wall: 0, counter: 0 };
     for (const writer of this.#writers) {
-      const range = prefixRange(this.#indexKeys.writer(writer));
-      for (const [key] of this.#store.scanSync({ ...range, reverse: true, limit: 1 })) {
-        const stamp = MapIndexKeys.stampOf(key);
-        if (compareTimestamps(stamp, newest) > 0) newest = stamp;
+      const path = this.#indexKeys.writer(writer);
+      for (const [key] of this.#store.scanSync({ ...prefixRange(path), reverse: true, limit: 1 })) {
+        const parsed = MapIndexKeys.parse(key, path.length);
+        if (parsed !== undefined && compareTimestamps(parsed.stamp, newest) > 0) newest = parsed.stamp;
       }
     }
     return newest;
@@ -161,8 +161,8 @@ export class StoredEntries implements EntryTable, EntryIndex {
 
   add(entry: MapEntry): void {
     this.#writers.add(entry.writer);
-    const key = new ByteWriter(entry.key.length + 4).writeString(entry.key).finish();
-    this.#writes.append().add({ type: 'put', key: this.#indexKeys.key(entry.writer, entry), value: key });
+    const key = this.#indexKeys.key(entry.writer, entry, entry.key);
+    this.#writes.append().add({ type: 'put', key, value: NO_BYTES });
     let unindexed = this.#unindexed.get(entry.writer);
     if (unindexed === undefined) {
       unindexed = new Set();
@@ -174,33 +174,45 @@ export class StoredEntries implements EntryTable, EntryIndex {
   }
 
   removed(entry: MapEntry): void {
-    this.#writes.append().add({ type: 'delete', key: this.#indexKeys.key(entry.writer, entry) });
+    this.#writes.append().add({ type: 'delete', key: this.#indexKeys.key(entry.writer, entry, entry.key) });
     this.#unindexed.get(entry.writer)?.delete(entry);
     this.#writeCounts();
   }
 
-  newerThan(writer: NodeId, after: Timestamp | undefined): MapEntry[] {
+  /**
+   * Read lazily: the index records in version order, merged with the entries whose records are
+   * not durable yet, so a plan that stops early reads no further.
+   */
+  *newerThan(writer: NodeId, after: Timestamp | undefined): Generator<MapEntry> {
+    const pending: MapEntry[] = [];
+    for (const entry of this.#unindexed.get(writer) ?? [])
+      if (after === undefined || compareTimestamps(entry, after) > 0) pending.push(entry);
+    pending.sort(compareTimestamps);
+    let next = 0;
     const path = this.#indexKeys.writer(writer);
     const range = {
-      start: after === undefined ? path : this.#indexKeys.key(writer, after, true),
+      start: after === undefined ? path : this.#indexKeys.after(writer, after),
       end: prefixRange(path).end,
     };
-    // A set: an entry still in the overlay is the same object whether met through its durable
-    // index record or among the unindexed.
-    const found = new Set<MapEntry>();
-    for (const [indexKey, value] of this.#store.scanSync(range)) {
-      const key = readAll(value, (reader) => reader.readString(MAX_WIRE_KEY_BYTES));
-      if (!key.ok) continue;
-      const entry = this.get(key.value);
-      const stamp = MapIndexKeys.stampOf(indexKey);
-      if (entry?.writer === writer && entry.wall === stamp.wall && entry.counter === stamp.counter)
-        found.add(entry);
+    for (const [indexKey] of this.#store.scanSync(range)) {
+      const parsed = MapIndexKeys.parse(indexKey, path.length);
+      if (parsed === undefined) continue;
+      const { stamp } = parsed;
+      for (; next < pending.length && compareTimestamps(pending[next] as MapEntry, stamp) < 0; next++)
+        if (this.#isLive(pending[next] as MapEntry)) yield pending[next] as MapEntry;
+      const entry = this.get(parsed.key);
+      if (entry?.writer !== writer || entry.wall !== stamp.wall || entry.counter !== stamp.counter) continue;
+      // Landed but not settled yet: the same entry is still among the pending, at this stamp.
+      if (pending[next] === entry) next++;
+      yield entry;
     }
-    for (const entry of this.#unindexed.get(writer) ?? []) {
-      if ((after === undefined || compareTimestamps(entry, after) > 0) && this.get(entry.key) === entry)
-        found.add(entry);
-    }
-    return [...found].sort(compareTimestamps);
+    for (; next < pending.length; next++)
+      if (this.#isLive(pending[next] as MapEntry)) yield pending[next] as MapEntry;
+  }
+
+  /** True while `entry` is its key's entry. */
+  #isLive(entry: MapEntry): boolean {
+    return this.get(entry.key) === entry;
   }
 
   /** The changes of the batch this turn's writes go into; settled once it is durable. */

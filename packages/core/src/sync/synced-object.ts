@@ -22,9 +22,17 @@ export interface SyncedObject {
   clocks(): ReadonlyArray<readonly [NodeId, Clock]>;
   /**
    * What a peer whose digest lists `remote` for the writers in [`from`, `to`) lacks (an empty
-   * `remote`: a peer without the object). `asker`: the plan answers that peer now.
+   * `remote`: a peer without the object). `asker`: the plan answers that peer now. `limit`: a
+   * map plans at most this many entries and then vouches only for what it planned, so the peer
+   * asks again for the rest (a stream plans all it lacks).
    */
-  plan(remote: ReadonlyMap<NodeId, Clock>, from: string, to: string | null, asker?: PlanAsker): ObjectPlan;
+  plan(
+    remote: ReadonlyMap<NodeId, Clock>,
+    from: string,
+    to: string | null,
+    asker?: PlanAsker,
+    limit?: number,
+  ): ObjectPlan;
   /** What this replica lacks by a peer's clocks of it. */
   lacking(remote: ReadonlyArray<readonly [NodeId, Clock]>): Lacking;
   /**
