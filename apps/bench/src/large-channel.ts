@@ -19,7 +19,8 @@ import { machineLine } from './results.js';
  *    with it over UDP on loopback, then reconciles one more difference (time, bytes sent by
  *    both, membership included).
  *
- * `pnpm --filter @shoal/bench large -- --entries 1000000 --heap 512`
+ * `pnpm --filter @shoal/bench large -- --entries 1000000 --heap 512 [--maps memory] [--newcomer]`
+ * (`CHILD_PROF=<dir>` writes a CPU profile of the measuring process there).
  */
 const { values } = parseArgs({
   args: process.argv.slice(2).filter((arg) => arg !== '--'),
@@ -29,6 +30,8 @@ const { values } = parseArgs({
     dir: { type: 'string' },
     /** Where the measured replicas keep their maps: `store` (ADR 0050), or `memory` to compare. */
     maps: { type: 'string', default: 'store' },
+    /** Also time a newcomer (an empty replica) catching up on the whole channel. */
+    newcomer: { type: 'boolean', default: false },
     child: { type: 'boolean', default: false },
   },
 });
@@ -72,6 +75,7 @@ async function main(): Promise<void> {
     [
       `--max-old-space-size=${values.heap}`,
       '--expose-gc',
+      ...(process.env.CHILD_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.CHILD_PROF}`] : []),
       '--conditions=@shoal/source',
       '--import',
       'tsx',
@@ -83,6 +87,7 @@ async function main(): Promise<void> {
       dir,
       '--maps',
       values.maps,
+      ...(values.newcomer ? ['--newcomer'] : []),
     ],
     { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' },
   );
@@ -107,7 +112,13 @@ ${entries} keys (\`{ n, room, on }\` values) in one map, LMDB (${formatBytes(Num
 | 100 writes, durable | ${formatMs(result.writeMs ?? 0)} |
 | first contact with a copy lacking those 100 writes, over UDP | ${formatMs(result.syncMs ?? 0)}, ${formatBytes(result.syncBytes ?? 0)} sent by both |
 | reconcile 1 more difference (peers known) | ${formatMs(result.againMs ?? 0)}, ${formatBytes(result.againBytes ?? 0)} sent by both |
-| heap at the end, both replicas open (after a collection) | ${formatBytes(result.endHeap ?? 0)} |`);
+| heap at the end, both replicas open (after a collection) | ${formatBytes(result.endHeap ?? 0)} |${
+    result.newcomerMs === undefined
+      ? ''
+      : `
+| a newcomer (empty, maps in ${values.maps}) catches up on all of it | ${formatMs(result.newcomerMs)}, ${formatBytes(result.newcomerBytes ?? 0)} sent by all |
+| heap at the end, three replicas open (after a collection) | ${formatBytes(result.newcomerHeap ?? 0)} |`
+  }`);
 }
 
 /** Writes `entries` keys into a fresh node at `path`, in transactions of 10k. */
@@ -181,6 +192,32 @@ async function measure(): Promise<void> {
   const againMs = performance.now() - againStart;
   const againBytes = sent(a, b) - againBefore;
   const endHeap = heap();
+  const figures: Record<string, number> = {
+    openMs,
+    openHeap,
+    writeMs,
+    syncMs,
+    syncBytes,
+    againMs,
+    againBytes,
+    endHeap,
+  };
+  if (values.newcomer) {
+    const newcomerDir = join(dir, 'newcomer');
+    rmSync(newcomerDir, { recursive: true, force: true });
+    const started = performance.now();
+    const before = sent(a, b);
+    const c = await openNode({ dataDir: newcomerDir, udp: udp(port), config, secret });
+    const onC: SharedMap = (await c.channel(CHANNEL)).map('kv');
+    const progress = setInterval(() => console.error(`  newcomer holds ${onC.size} / ${onA.size}`), 10_000);
+    await until(() => onC.size === onA.size, 3_600_000);
+    clearInterval(progress);
+    figures.newcomerMs = performance.now() - started;
+    figures.newcomerBytes = sent(a, b, c) - before;
+    figures.newcomerHeap = heap();
+    await c.dispose();
+    rmSync(newcomerDir, { recursive: true, force: true });
+  }
   await Promise.all([a.dispose(), b.dispose()]);
-  console.log(JSON.stringify({ openMs, openHeap, writeMs, syncMs, syncBytes, againMs, againBytes, endHeap }));
+  console.log(JSON.stringify(figures));
 }

@@ -112,7 +112,8 @@ export class StoredEntries implements EntryTable, EntryIndex {
       const path = this.#indexKeys.writer(writer);
       for (const [key] of this.#store.scanSync({ ...prefixRange(path), reverse: true, limit: 1 })) {
         const parsed = MapIndexKeys.parse(key, path.length);
-        if (parsed !== undefined && compareTimestamps(parsed.stamp, newest) > 0) newest = parsed.stamp;
+        if (parsed === undefined) throw corruptChannel(this.#channel, 'an index record that does not parse');
+        if (compareTimestamps(parsed.stamp, newest) > 0) newest = parsed.stamp;
       }
     }
     return newest;
@@ -195,8 +196,9 @@ export class StoredEntries implements EntryTable, EntryIndex {
       end: prefixRange(path).end,
     };
     for (const [indexKey] of this.#store.scanSync(range)) {
+      // Skipping a record would let the plan vouch for entries it never sent: refuse instead.
       const parsed = MapIndexKeys.parse(indexKey, path.length);
-      if (parsed === undefined) continue;
+      if (parsed === undefined) throw corruptChannel(this.#channel, 'an index record that does not parse');
       const { stamp } = parsed;
       for (; next < pending.length && compareTimestamps(pending[next] as MapEntry, stamp) < 0; next++)
         if (this.#isLive(pending[next] as MapEntry)) yield pending[next] as MapEntry;
