@@ -1,5 +1,5 @@
-import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,6 +33,9 @@ const { values } = parseArgs({
     /** Also time a newcomer (an empty replica) catching up on the whole channel. */
     newcomer: { type: 'boolean', default: false },
     child: { type: 'boolean', default: false },
+    /** Internal: run as the newcomer, on this multicast port, until it holds `--target` keys. */
+    joiner: { type: 'string' },
+    target: { type: 'string' },
   },
 });
 const entries = Number(values.entries);
@@ -52,7 +55,8 @@ const udp = (port: number) => ({
 });
 const secretFile = join(dir, 'secret');
 
-if (values.child) await measure();
+if (values.joiner !== undefined) await join_();
+else if (values.child) await measure();
 else await main();
 
 async function main(): Promise<void> {
@@ -72,24 +76,11 @@ async function main(): Promise<void> {
   const before = machineLine();
   const child = spawnSync(
     process.execPath,
-    [
-      `--max-old-space-size=${values.heap}`,
-      '--expose-gc',
-      ...(process.env.CHILD_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.CHILD_PROF}`] : []),
-      '--conditions=@shoal/source',
-      '--import',
-      'tsx',
-      fileURLToPath(import.meta.url),
-      '--child',
-      '--entries',
-      String(entries),
-      '--dir',
-      dir,
-      '--maps',
-      values.maps,
-      ...(values.newcomer ? ['--newcomer'] : []),
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' },
+    childArgs(['--child', ...(values.newcomer ? ['--newcomer'] : [])]),
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      encoding: 'utf8',
+    },
   );
   if (child.status !== 0) throw new Error(`the measuring process failed (${child.status ?? child.signal})`);
   const result = JSON.parse(child.stdout) as Record<string, number>;
@@ -116,9 +107,29 @@ ${entries} keys (\`{ n, room, on }\` values) in one map, LMDB (${formatBytes(Num
     result.newcomerMs === undefined
       ? ''
       : `
-| a newcomer (empty, maps in ${values.maps}) catches up on all of it | ${formatMs(result.newcomerMs)}, ${formatBytes(result.newcomerBytes ?? 0)} sent by all |
-| heap at the end, three replicas open (after a collection) | ${formatBytes(result.newcomerHeap ?? 0)} |`
+| a newcomer (empty, maps in ${values.maps}, its own process) catches up on all of it | ${formatMs(result.newcomerMs)}, ${formatBytes(result.newcomerBytes ?? 0)} sent by all |
+| the newcomer's heap when caught up (its own process, after a collection) | ${formatBytes(result.newcomerHeap ?? 0)} |`
   }`);
+}
+
+/** Arguments that run this file again, heap capped, with `extra`. */
+function childArgs(extra: readonly string[]): string[] {
+  return [
+    `--max-old-space-size=${values.heap}`,
+    '--expose-gc',
+    ...(process.env.CHILD_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.CHILD_PROF}`] : []),
+    '--conditions=@shoal/source',
+    '--import',
+    'tsx',
+    fileURLToPath(import.meta.url),
+    '--entries',
+    String(entries),
+    '--dir',
+    dir,
+    '--maps',
+    values.maps,
+    ...extra,
+  ];
 }
 
 /** Writes `entries` keys into a fresh node at `path`, in transactions of 10k. */
@@ -162,13 +173,29 @@ async function until(done: () => boolean, timeoutMs = 120_000): Promise<void> {
   }
 }
 
+/** The newcomer's process: joins empty, waits to hold `--target` keys, prints time, bytes, heap. */
+async function join_(): Promise<void> {
+  const newcomerDir = join(dir, 'newcomer');
+  rmSync(newcomerDir, { recursive: true, force: true });
+  const secret = Buffer.from(readFileSync(secretFile, 'utf8'), 'hex');
+  const target = Number(values.target);
+  const started = performance.now();
+  const c = await openNode({ dataDir: newcomerDir, udp: udp(Number(values.joiner)), config, secret });
+  const onC: SharedMap = (await c.channel(CHANNEL)).map('kv');
+  const progress = setInterval(() => console.error(`  newcomer holds ${onC.size} / ${target}`), 10_000);
+  await until(() => onC.size === target, 3_600_000);
+  clearInterval(progress);
+  const ms = performance.now() - started;
+  const figures = { ms, sent: sent(c), heap: heap() };
+  await c.dispose();
+  rmSync(newcomerDir, { recursive: true, force: true });
+  console.log(JSON.stringify(figures));
+}
+
 /** The child: reopen, write, reconcile; prints the figures as JSON. */
 async function measure(): Promise<void> {
   const port = 40_000 + Math.floor(Math.random() * 20_000);
-  const secret = Buffer.from(
-    existsSync(secretFile) ? (await import('node:fs')).readFileSync(secretFile, 'utf8') : '',
-    'hex',
-  );
+  const secret = Buffer.from(readFileSync(secretFile, 'utf8'), 'hex');
   const opened = performance.now();
   const a = await openNode({ dataDir: join(dir, 'run'), udp: udp(port), config, secret });
   const onA: SharedMap = (await a.channel(CHANNEL)).map('kv');
@@ -203,20 +230,25 @@ async function measure(): Promise<void> {
     endHeap,
   };
   if (values.newcomer) {
-    const newcomerDir = join(dir, 'newcomer');
-    rmSync(newcomerDir, { recursive: true, force: true });
-    const started = performance.now();
+    // In a process of its own, as a new device would be: it shares no event loop with the others.
     const before = sent(a, b);
-    const c = await openNode({ dataDir: newcomerDir, udp: udp(port), config, secret });
-    const onC: SharedMap = (await c.channel(CHANNEL)).map('kv');
-    const progress = setInterval(() => console.error(`  newcomer holds ${onC.size} / ${onA.size}`), 10_000);
-    await until(() => onC.size === onA.size, 3_600_000);
-    clearInterval(progress);
-    figures.newcomerMs = performance.now() - started;
-    figures.newcomerBytes = sent(a, b, c) - before;
-    figures.newcomerHeap = heap();
-    await c.dispose();
-    rmSync(newcomerDir, { recursive: true, force: true });
+    const joiner = spawn(
+      process.execPath,
+      childArgs(['--joiner', String(port), '--target', String(onA.size)]),
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    let output = '';
+    joiner.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+    });
+    const code = await new Promise<number | null>((resolve) => joiner.on('exit', resolve));
+    if (code !== 0) throw new Error(`the newcomer failed (${code})`);
+    const joined = JSON.parse(output) as { ms: number; sent: number; heap: number };
+    figures.newcomerMs = joined.ms;
+    figures.newcomerBytes = sent(a, b) - before + joined.sent;
+    figures.newcomerHeap = joined.heap;
   }
   await Promise.all([a.dispose(), b.dispose()]);
   console.log(JSON.stringify(figures));

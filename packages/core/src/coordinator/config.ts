@@ -33,10 +33,9 @@ export interface Limits {
    * Most map entries one answer to a peer's digest carries. A peer lacking more (a newcomer to
    * a large channel) gets them over several exchanges, each vouching only for what it carried,
    * so answering never holds more than this many entries in memory at once (a channel kept in
-   * the store may be far larger than memory), and sends a smaller burst: over UDP on loopback
-   * a newcomer to 1M keys stalled with answers of 200 000 entries, most of whose datagrams the
-   * socket dropped, and caught up steadily with 20 000. Default 20 000 (about 1.5 MB of small
-   * entries).
+   * the store may be far larger than memory). Over UDP on loopback a newcomer to 1M keys stopped
+   * gaining with answers of 200 000 entries and caught up steadily with 20 000 (ADR 0050).
+   * Default 20 000.
    */
   readonly maxAnswerEntries: number;
   /**
