@@ -118,11 +118,16 @@ export class MapObject implements TransactionTarget<string, Value | undefined>, 
     _asker?: PlanAsker,
     limit?: number,
   ): ObjectPlan {
+    // A map kept in the store plans a few microseconds per entry (an index read, an entry read
+    // and decode): a full answer would keep the asker silent past its pull timeout, and it then
+    // asks another peer too, which answers the same again.
+    const cap =
+      this.#stored === undefined ? limit : Math.min(limit ?? STORED_ANSWER_ENTRIES, STORED_ANSWER_ENTRIES);
     const { claims, entries } = this.replica.planDelta(
       remote as ReadonlyMap<NodeId, MapClock>,
       from,
       to,
-      limit,
+      cap,
     );
     return { kind: 'map', name: this.name, claims, entries };
   }
@@ -466,6 +471,9 @@ function valueTooLarge(size: number, max: number): ShoalError {
     details: { limit: 'maxValueBytes', max, size },
   });
 }
+
+/** Most entries one answer plans from a map kept in the store (a few tens of ms of reads). */
+const STORED_ANSWER_ENTRIES = 5_000;
 
 /** Where a write made outside a transaction encodes its value, for its record to copy. */
 const scratch = new ByteWriter(256);
