@@ -76,7 +76,11 @@ export interface PeerSyncStatus {
   readonly peer: NodeId;
   /** Ms since this peer's last digest for the channel (monotonic). */
   readonly lastDigestAgo: number;
-  /** Entries we hold that the peer lacked, per its last digest. */
+  /**
+   * Entries we hold that the peer lacked, per its last digest, counted as one answer would plan
+   * them: a map counts at most `limits.maxAnswerEntries` (5 000 when kept in the store), so a
+   * newcomer to a large channel shows that many until it is closer.
+   */
   readonly theyLack: number;
   /** Their size as a delta would carry them (before compression and sealing). */
   readonly theyLackBytes: number;
