@@ -162,7 +162,7 @@ export function nodeMetrics(node: Coordinator, feed: EventFeed): Registry {
   );
   gauge(
     'shoal_sync_peer_lacks_entries',
-    'Entries a peer lacked by its last digest, per channel.',
+    'Entries a peer lacked by its last digest, per channel (counted up to one answer per map: limits.maxAnswerEntries).',
     ['channel', 'peer'],
     async () =>
       (await perChannel()).flatMap((row) =>
