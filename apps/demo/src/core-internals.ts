@@ -12,3 +12,4 @@ export { encodeMessage as encodeMembershipMessage } from '../../../packages/core
 export { decodeEnvelope, encodeEnvelope } from '../../../packages/core/src/protocol/envelope.js';
 export { MessageType } from '../../../packages/core/src/protocol/message-type.js';
 export { encodeDelta, type OutgoingObject } from '../../../packages/core/src/protocol/sync-codec.js';
+export { mapSetMessage } from '../../../packages/core/src/security/map-set-proofs.js';

@@ -8,6 +8,7 @@ import {
   MAX_WALL,
   MessageSealer,
   type NodeId,
+  nobleEd25519,
   PeerKeys,
   parseInvite,
   type RandomPort,
@@ -22,6 +23,7 @@ import {
   encodeMembershipMessage,
   MAX_INCARNATION,
   MessageType,
+  mapSetMessage,
   type OutgoingObject,
 } from './core-internals.js';
 
@@ -36,7 +38,7 @@ export interface HostileTarget {
 export interface HostileStats {
   /** SWIM pings accusing a node at incarnation 2^53 - 1 (and at MAX_INCARNATION - 1). */
   incarnationPings: number;
-  /** Range claims `{writer: an honest node, 0 → MAX_WALL}`. */
+  /** Sets in an honest node's name signed at MAX_WALL by another key (what range claims were). */
   futureClaims: number;
   /** Stream entries forged in an honest author's name at its next sequence numbers. */
   forgedEntries: number;
@@ -148,10 +150,25 @@ export class HostilePeer {
     }
   }
 
-  /** Claims for `writer` every timestamp up to MAX_WALL: a node that took it would skip its writes. */
+  /**
+   * A set in `writer`'s name signed at MAX_WALL with a key of this peer's (what a range claim
+   * to MAX_WALL was before ADR 0058): a node that took it would skip the writer's writes.
+   */
   futureClaim(target: HostileTarget, writer: NodeId): void {
-    const claim = { writer, from: { wall: 0, counter: 0 }, to: { wall: MAX_WALL, counter: 0 } };
-    this.#delta(this.#nextId('claim'), target, [{ kind: 'map', name: MAP, claims: [claim], entries: [] }]);
+    const secretKey = new Uint8Array(randomBytes(32));
+    const version = { wall: MAX_WALL, counter: 0 };
+    const signature = nobleEd25519.sign(secretKey, mapSetMessage(MAP, writer, version, new Uint8Array(32)));
+    const signed = { version, signature, publicKey: nobleEd25519.publicKey(secretKey) };
+    const from = { wall: 0, counter: 0 };
+    this.#delta(this.#nextId('claim'), target, [
+      {
+        kind: 'map',
+        name: MAP,
+        proofs: [{ kind: 'whole', writer, from, signed, entries: 0, ghosts: 0 }],
+        entries: [],
+        ghosts: [],
+      },
+    ]);
     this.stats.futureClaims++;
   }
 
@@ -197,7 +214,7 @@ export class HostilePeer {
     const id = this.#nextId('oversized');
     const value = 'x'.repeat(DEFAULT_LIMITS.maxValueBytes + 1);
     const entries = [0, 1].map((i) => mapEntry(`oversized-${id}-${i}`, value, Date.now(), id));
-    this.#delta(id, target, [{ kind: 'map', name: MAP, claims: [], entries }]);
+    this.#delta(id, target, [{ kind: 'map', name: MAP, proofs: [], ghosts: [], entries }]);
     this.stats.oversizedValues += entries.length;
   }
 
@@ -205,7 +222,7 @@ export class HostilePeer {
   surrogateKeys(target: HostileTarget): void {
     const id = this.#nextId('surrogate');
     const entries = [0, 1, 2].map((i) => mapEntry(`lone-\u0800-${id}-${i}`, i, Date.now(), id));
-    const objects: OutgoingObject[] = [{ kind: 'map', name: MAP, claims: [], entries }];
+    const objects: OutgoingObject[] = [{ kind: 'map', name: MAP, proofs: [], ghosts: [], entries }];
     const body = encodeDelta({ channel: CHANNEL, push: true, final: false, fresh: false, objects });
     // Encoders never write a lone surrogate (TextEncoder replaces it), so patch the bytes.
     for (let i = 0; i + 2 < body.length; i++) {
@@ -221,7 +238,7 @@ export class HostilePeer {
     const wall = Date.now() + YEAR_MS;
     const payload = new TextEncoder().encode('from the future');
     this.#delta(id, target, [
-      { kind: 'map', name: MAP, claims: [], entries: [mapEntry(`future-${id}`, 1, wall, id)] },
+      { kind: 'map', name: MAP, proofs: [], ghosts: [], entries: [mapEntry(`future-${id}`, 1, wall, id)] },
       { kind: 'stream', name: STREAM, entries: [{ author: id, seq: 1, wall, counter: 0, payload }] },
     ]);
     this.stats.futureEntries += 2;

@@ -25,7 +25,8 @@ import type { KeyValueStore } from '../src/ports/key-value-store.js';
 import type { TimerPort } from '../src/ports/timer-port.js';
 import { decodeDelta, encodeDelta, type OutgoingDelta } from '../src/protocol/sync-codec.js';
 import { DeltaChunker } from '../src/sync/delta-chunker.js';
-import { MapReplica } from '../src/sync/map-replica.js';
+import type { MapReplica } from '../src/sync/map-replica.js';
+import { signedReplica } from './signed-replica.js';
 
 const KEYS = 100_000;
 /** One UDP datagram's worth, as the sync engine's budget on a 1200-byte port. */
@@ -105,14 +106,9 @@ function writeEntries(writers: readonly NodeId[]): MapEntry[] {
   return entries;
 }
 
-/** What a newcomer is sent: every entry (sorted by writer, version) and one claim per writer. */
+/** What a newcomer is sent: every writer's signed set (ADR 0058). */
 function replicaOf(entries: readonly MapEntry[]): MapReplica {
-  const replica = new MapReplica();
-  for (const entry of entries) {
-    replica.map.apply(entry);
-    replica.raiseClock(entry.writer, entry);
-  }
-  return replica;
+  return signedReplica(entries, 'kv');
 }
 
 function chunked(replica: MapReplica): Uint8Array[] {
@@ -132,7 +128,8 @@ function oneDelta(replica: MapReplica): Uint8Array {
       {
         kind: 'map',
         name: 'kv',
-        claims: plan.claims,
+        proofs: plan.proofs,
+        ghosts: plan.ghosts,
         entries: plan.entries.map((entry) => ({
           entry,
           valueBytes: entry.value === undefined ? undefined : encodeValue(entry.value),

@@ -10,6 +10,7 @@
  * measure of the code itself. Each message is merged and flushed before the next, as a node
  * receiving one datagram per turn would: one storage batch per message.
  */
+
 import { Hlc } from '../src/clock/hlc.js';
 import { resolveConfig } from '../src/coordinator/config.js';
 import type { NodeContext } from '../src/coordinator/node-context.js';
@@ -25,6 +26,7 @@ import { decodeDelta, encodeDelta } from '../src/protocol/sync-codec.js';
 import { MemoryStore } from '../src/storage/memory-store.js';
 import { DeltaChunker, type ObjectPlan } from '../src/sync/delta-chunker.js';
 import { signedStream } from '../src/test-support/signed-stream.js';
+import { signedReplica } from './signed-replica.js';
 
 const ENTRIES = 100_000;
 /** The raw body budget of a 1200-byte datagram, and of one that compresses 3×. */
@@ -52,6 +54,8 @@ function context(store: MemoryStore): NodeContext {
     }),
     nextChangeSeq: () => ++changeSeq,
     pushLocal: () => {},
+    sendPlan: () => {},
+    canPush: () => false,
     reportError: (error) => {
       throw error;
     },
@@ -88,12 +92,7 @@ function streamPlan(): ObjectPlan {
       payload: payload.slice(0, 100),
     });
   }
-  return {
-    kind: 'stream',
-    name: 'log',
-    claims: [],
-    entries: signedStream('log', entries, SENDER_KEY),
-  };
+  return { kind: 'stream', name: 'log', entries: signedStream('log', entries, SENDER_KEY) };
 }
 
 function mapPlan(): ObjectPlan {
@@ -107,13 +106,7 @@ function mapPlan(): ObjectPlan {
       writer: SENDER,
     });
   }
-  const last = entries[entries.length - 1] as MapEntry;
-  return {
-    kind: 'map',
-    name: 'm',
-    entries,
-    claims: [{ writer: SENDER, from: { wall: 0, counter: 0 }, to: last }],
-  };
+  return { kind: 'map', name: 'm', ...signedReplica(entries, 'm').planDelta(new Map(), '', null) };
 }
 
 async function merge(kind: 'map' | 'stream', messages: readonly Uint8Array[]): Promise<number> {
@@ -122,7 +115,15 @@ async function merge(kind: 'map' | 'stream', messages: readonly Uint8Array[]): P
   const store = new MemoryStore();
   const node = context(store);
   const target =
-    kind === 'map' ? new MapObject(node, 'bench', 'm', () => 0) : new StreamObject(node, 'bench', 'log');
+    kind === 'map'
+      ? new MapObject(
+          node,
+          'bench',
+          'm',
+          () => 0,
+          () => true,
+        )
+      : new StreamObject(node, 'bench', 'log', () => true);
   const started = performance.now();
   for (const body of messages) {
     const decoded = decodeDelta(body, peers);

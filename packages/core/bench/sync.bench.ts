@@ -9,14 +9,16 @@
  * Nodes are full Coordinators (sealed with one network secret, SWIM membership on, storage
  * per node) on 1200-byte datagrams, as over UDP. Every result is a pure function of its seed.
  */
+
 import { writeFileSync } from 'node:fs';
 import { type SimulatedNetwork as Network, SimulatedNetwork } from '../../transport-memory/src/index.js';
 import { Coordinator } from '../src/coordinator/coordinator.js';
 import type { SharedMap } from '../src/coordinator/shared-map.js';
+import type { MapEntry } from '../src/crdt/lww-map.js';
 import type { NodeId } from '../src/ids/node-id.js';
 import { encodeDelta } from '../src/protocol/sync-codec.js';
 import { DeltaChunker } from '../src/sync/delta-chunker.js';
-import { MapReplica } from '../src/sync/map-replica.js';
+import { signedReplica } from './signed-replica.js';
 
 const GOSSIP_INTERVAL = 200;
 const DATAGRAM = 1200;
@@ -184,14 +186,13 @@ async function latency(): Promise<void> {
 
 /** Bytes of one copy of `map`'s state as chunked delta bodies (envelope and seal excluded). */
 async function oneCopy(map: SharedMap, keys: number): Promise<number> {
-  const replica = new MapReplica();
+  const entries: MapEntry[] = [];
   const watch = map.watch({ since: 0 });
   for await (const change of watch) {
-    const entry = { key: change.key, value: change.value, ...change.stamp, writer: change.writer };
-    replica.map.apply(entry);
-    replica.raiseClock(change.writer, change.stamp);
-    if (replica.map.size === keys) break;
+    entries.push({ key: change.key, value: change.value, ...change.stamp, writer: change.writer });
+    if (entries.length === keys) break;
   }
+  const replica = signedReplica(entries, 'kv');
   // The node's body budget on a 1200-byte port: 1200 - seal - envelope - 3 - 150 of gossip room.
   const chunker = new DeltaChunker('bench', 990, false);
   chunker.add({ kind: 'map', name: 'kv', ...replica.planDelta(new Map(), '', null) });

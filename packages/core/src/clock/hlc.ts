@@ -54,6 +54,11 @@ export class Hlc {
     return this.#wall;
   }
 
+  /** The physical clock's reading (ms), not a stamp: for timing what waits, not for ordering. */
+  physical(): number {
+    return this.#physical();
+  }
+
   /** The counter part of the last timestamp issued or received. */
   get counter(): number {
     return this.#counter;

@@ -5,17 +5,20 @@ import type { NodeId } from '../ids/node-id.js';
 import { corruptChannel } from '../persistence/corrupt-channel.js';
 import {
   decodeCounterRecord,
+  decodeGhostRecord,
   decodeMapRecord,
+  decodeSetSignatureRecord,
   decodeStreamProofRecord,
   decodeStreamRecord,
-  decodeTimestampRecord,
 } from '../persistence/records.js';
 import { channelMetaKey, channelPrefix, channelSyncKey, RecordKind } from '../persistence/storage-keys.js';
 import type { KeyValueStore } from '../ports/key-value-store.js';
 import { SIGNING_PUBLIC_KEY_BYTES } from '../ports/signer.js';
 import { readNodeId, writeNodeId } from '../protocol/node-id-codec.js';
+import { MAX_WIRE_KEY_BYTES } from '../protocol/sync-codec.js';
 import { encodeBase64Url } from '../security/base64url.js';
 import type { SyncReadStore } from '../sync/stored-entries.js';
+import type { SetSignature } from '../sync/verified-sets.js';
 import { type ByteReader, readAll } from '../wire/byte-reader.js';
 import { ByteWriter } from '../wire/byte-writer.js';
 import type { ChannelState } from './channel-state.js';
@@ -37,27 +40,61 @@ export async function loadChannel(
     if (stamp.wall > high.wall || (stamp.wall === high.wall && stamp.counter > high.counter)) high = stamp;
   };
   if (entryStore !== undefined) seen(await openStoredMaps(entryStore, state));
-  else {
-    await dropStoredMapIndexes(store, state.name);
-    for await (const [key, value] of store.scan(channelPrefix(RecordKind.MapEntry, state.name))) {
-      const record = decodeMapRecord(key, value);
-      if (!record.ok) corrupt(state.name, record.error);
-      const { map, changeSeq, key: entryKey, value: entryValue, wall, counter, writer } = record.value;
-      const entry = mapEntry(entryKey, entryValue, wall, counter, writer);
-      state.map(map).load(entry, changeSeq);
-      seen(entry);
-    }
+  else await dropStoredMapIndexes(store, state.name);
+  // Every writer's set is rebuilt from the entries and ghosts (ADR 0058): a map kept in the
+  // store reads its entries for that alone.
+  for await (const [key, value] of store.scan(channelPrefix(RecordKind.MapEntry, state.name))) {
+    const record = decodeMapRecord(key, value);
+    if (!record.ok) corrupt(state.name, record.error);
+    const {
+      map,
+      changeSeq,
+      key: entryKey,
+      value: entryValue,
+      wall,
+      counter,
+      writer,
+      valueStart,
+    } = record.value;
+    const object = state.map(map);
+    const digest = object.replica.digestOf(valueStart < 0 ? undefined : value, valueStart, value.length);
+    if (entryStore === undefined)
+      object.load(mapEntry(entryKey, entryValue, wall, counter, writer), changeSeq, digest);
+    else object.replica.sets.load(writer, { key: entryKey, wall, counter, digest });
+    seen({ wall, counter });
   }
+  for await (const [key, value] of store.scan(channelPrefix(RecordKind.MapGhost, state.name))) {
+    const parsed = readAll(key, (reader) => {
+      reader.readU8();
+      reader.readString(MAX_NAME_BYTES);
+      const map = reader.readString(MAX_NAME_BYTES);
+      const writer = reader.readString(MAX_NAME_BYTES) as NodeId;
+      return { map, writer, key: reader.readString(MAX_WIRE_KEY_BYTES) };
+    });
+    if (!parsed.ok) corrupt(state.name, 'bad ghost record');
+    const item = decodeGhostRecord(parsed.value.key, value);
+    if (!item.ok) corrupt(state.name, item.error);
+    state.map(parsed.value.map).replica.loadGhost(parsed.value.writer, item.value);
+  }
+  const signatures = new Map<string, Map<NodeId, SetSignature>>();
   for await (const [key, value] of store.scan(channelPrefix(RecordKind.MapClock, state.name))) {
     const parsed = readAll(key, (reader) => {
       reader.readU8();
       reader.readString(MAX_NAME_BYTES);
       return { map: reader.readString(MAX_NAME_BYTES), writer: reader.readString(MAX_NAME_BYTES) as NodeId };
     });
-    const clock = decodeTimestampRecord(value);
-    if (!parsed.ok || !clock.ok) corrupt(state.name, 'bad synced clock');
-    state.map(parsed.value.map).replica.raiseClock(parsed.value.writer, clock.value);
+    if (!parsed.ok) corrupt(state.name, 'bad synced clock');
+    // A bare clock from before ADR 0058 proves nothing: that writer's set is fetched again.
+    const signed = decodeSetSignatureRecord(value);
+    if (!signed.ok) continue;
+    let bySet = signatures.get(parsed.value.map);
+    if (bySet === undefined) {
+      bySet = new Map();
+      signatures.set(parsed.value.map, bySet);
+    }
+    bySet.set(parsed.value.writer, signed.value);
   }
+  for (const [name, map] of state.maps) map.loaded(signatures.get(name) ?? new Map());
   // Proofs first, so each loaded entry carries its own (ADR 0054).
   const proofs = new Map<string, EntryProof>();
   for await (const [key, value] of store.scan(channelPrefix(RecordKind.StreamProof, state.name))) {

@@ -1,6 +1,6 @@
 import { ErrorCode, ShoalError } from '../errors/shoal-error.js';
 import { parseChannelId } from '../ids/channel-id.js';
-import { encodeTimestampRecord } from '../persistence/records.js';
+import { encodeSetSignatureRecord } from '../persistence/records.js';
 import { channelMetaKey, mapClockKey } from '../persistence/storage-keys.js';
 import type { KeyValueStore } from '../ports/key-value-store.js';
 import { Channel } from './channel.js';
@@ -92,18 +92,23 @@ export class ChannelRegistry {
   }
 
   /**
-   * Queues each map's own synced clock for storage (it is otherwise rebuilt from the clock's
-   * high-water mark on load), so a copy of the store loaded by another node (a restored backup,
-   * a seeded replica) vouches for this node's writes instead of resending them. Call once own
-   * writes are durable: they raise the own clock. Write failures are reported by the queue.
+   * Queues each map's own signature over its own set for storage (one is stored with each
+   * signing, and a node signs its set again on load), so a copy of the store loaded by another
+   * node (a restored backup, a seeded replica) holds this node's writes as signed. Call once own
+   * writes are durable. Write failures are reported by the queue.
    */
   saveOwnClocks(): void {
     const { self, writes } = this.#deps.context;
     for (const channel of this.#states.values()) {
       for (const [name, map] of channel.maps) {
-        const clock = encodeTimestampRecord(map.replica.clockOf(self));
+        const signed = map.replica.sets.signatureOf(self);
+        if (signed === undefined) continue;
         writes
-          .write({ type: 'put', key: mapClockKey(channel.name, name, self), value: clock })
+          .write({
+            type: 'put',
+            key: mapClockKey(channel.name, name, self),
+            value: encodeSetSignatureRecord(signed),
+          })
           .catch(() => {});
       }
     }
@@ -119,11 +124,6 @@ export class ChannelRegistry {
     const state = new ChannelState(context, name);
     const high = await loadChannel(storage, state, context.entryStore);
     context.hlc.observe(high);
-    // Every own write that ever became durable is at or below the clock's high-water mark.
-    for (const map of state.maps.values()) {
-      map.replica.raiseClock(context.self, context.hlc.last);
-      map.replica.loaded();
-    }
     this.#states.set(name, state);
     return new Channel({
       state,

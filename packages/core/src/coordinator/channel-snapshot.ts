@@ -8,14 +8,15 @@ import type { ChannelState } from './channel-state.js';
  * "SHX" and the format version: a snapshot file says what it is before anything is decoded.
  * The body is a delta, so the version moves with the delta's encoding: 2 since stream entries
  * carry their authors' proofs (envelope version 5), whose seq steps a version 1 reader would
- * misread.
+ * misread; 3 since map entries come under their writers' signed sets (envelope version 6, ADR
+ * 0058) instead of claims.
  */
 const MAGIC = [0x53, 0x48, 0x58] as const;
-const VERSION = 2;
+const VERSION = 3;
 
 /**
- * Encodes everything `channel` holds (map entries with tombstones and the ranges this replica
- * vouches for, stream entries) as a snapshot: the magic `SHX`, a version byte, then one delta
+ * Encodes everything `channel` holds (map entries with tombstones under their writers' signed
+ * sets, with the ghosts those need; stream entries with their proofs) as a snapshot: the magic `SHX`, a version byte, then one delta
  * body (docs/protocol.md §6.3) with every writer id in full. Own writes not yet durable are
  * left out, as they are from every sync message.
  */

@@ -105,7 +105,14 @@ export class ChannelState {
     let map = this.maps.get(name);
     if (map === undefined) {
       checkName('map', name);
-      map = new MapObject(this.#context, this.name, name, () => this.keyCount());
+      // A member list by key admits only its members' signatures; without one, any writer's.
+      map = new MapObject(
+        this.#context,
+        this.name,
+        name,
+        () => this.keyCount(),
+        (key) => this.#admits(key),
+      );
       this.maps.set(name, map);
     }
     return map;
@@ -116,16 +123,15 @@ export class ChannelState {
     let stream = this.streams.get(name);
     if (stream === undefined) {
       checkName('stream', name);
-      // A member list by key admits only its members' proofs; without one, any author's.
-      stream = new StreamObject(
-        this.#context,
-        this.name,
-        name,
-        (key) => this.members.size === 0 || this.members.has(encodeBase64Url(key)),
-      );
+      stream = new StreamObject(this.#context, this.name, name, (key) => this.#admits(key));
       this.streams.set(name, stream);
     }
     return stream;
+  }
+
+  /** A member list by key admits only its members' keys; without one, any key. */
+  #admits(key: Uint8Array): boolean {
+    return this.members.size === 0 || this.members.has(encodeBase64Url(key));
   }
 
   /** True when `peer` may sync this channel. */

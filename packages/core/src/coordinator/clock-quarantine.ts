@@ -48,9 +48,10 @@ export class ClockQuarantine {
           ahead = Math.max(ahead, entry.wall - limit + this.#maxDrift);
       }
       if (object.kind === 'map') {
-        for (const claim of object.claims) {
-          if (claim.writer === from && claim.to.wall > limit)
-            ahead = Math.max(ahead, claim.to.wall - limit + this.#maxDrift);
+        for (const proof of object.proofs) {
+          const version = proof.kind === 'slice' ? proof.version : proof.signed.version;
+          if (proof.writer === from && version.wall > limit)
+            ahead = Math.max(ahead, version.wall - limit + this.#maxDrift);
         }
       }
     }

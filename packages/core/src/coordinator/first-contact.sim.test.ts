@@ -7,6 +7,8 @@ import { describe, expect, it } from 'vitest';
 import type { NodeId } from '../ids/node-id.js';
 import type { OutgoingObject } from '../protocol/sync-codec.js';
 import { hostilePeer } from '../test-support/hostile-peer.js';
+import { nodeSigner } from '../test-support/node-signer.js';
+import { joinObjects, SignedMapWriter } from '../test-support/signed-map.js';
 import type { Coordinator } from './coordinator.js';
 import { createNode } from './create-node.js';
 import type { SharedMap } from './shared-map.js';
@@ -16,18 +18,33 @@ function writerId(i: number): NodeId {
   return bytesToHex(sha256(Uint8Array.of(i >> 8, i & 255))).slice(0, 32) as NodeId;
 }
 
-/** The map `writers` writers wrote, one key each, with the ranges that make it synced. */
+/** Each writer's signed set of map `m` (its key is made from its number). */
+const signers = new Map<number, SignedMapWriter>();
+function signer(i: number): SignedMapWriter {
+  let writer = signers.get(i);
+  if (writer === undefined) {
+    writer = new SignedMapWriter('m', writerId(i), sha256(Uint8Array.of(7, i >> 8, i & 255)));
+    signers.set(i, writer);
+  }
+  return writer;
+}
+
+/** The map `writers` writers wrote, one key each, signed as each writer sends its set. */
 function manyWriters(writers: readonly number[]): OutgoingObject[] {
-  const entries = writers.map((i) => ({
-    entry: { key: `k${i}`, value: i, wall: 1_000 + i, counter: 0, writer: writerId(i) },
-    valueBytes: Uint8Array.of(i % 128),
-  }));
-  const claims = entries.map(({ entry }) => ({
-    writer: entry.writer,
-    from: { wall: 0, counter: 0 },
-    to: { wall: entry.wall, counter: 0 },
-  }));
-  return [{ kind: 'map', name: 'm', claims, entries }];
+  return [
+    joinObjects(
+      writers.map((i) => {
+        const writer = signer(i);
+        writer.add([
+          {
+            entry: { key: `k${i}`, value: i, wall: 1_000 + i, counter: 0, writer: writerId(i) },
+            valueBytes: Uint8Array.of(i % 128),
+          },
+        ]);
+        return writer.object();
+      }),
+    ),
+  ];
 }
 
 interface Pair {
@@ -53,12 +70,13 @@ async function strangers(
   net.block('b', 'a');
   const feed = hostilePeer(net, 'feeder');
   for (const to of ['a', 'b']) net.setLinkLoss('feeder', to, 0);
-  const a = await createNode({ id: 'a', ...net.nodePorts('a') });
-  const b = await createNode({ id: 'b', ...net.nodePorts('b') });
-  // In pieces that fit a datagram.
-  for (let i = 0; i < Math.max(writersA.length, writersB.length); i += 20) {
-    feed('a', 'c', manyWriters(writersA.slice(i, i + 20)));
-    feed('b', 'c', manyWriters(writersB.slice(i, i + 20)));
+  // Hundreds of writers' signed sets to check: OpenSSL's Ed25519, as nodes on Node run it.
+  const a = await createNode({ id: 'a', ...net.nodePorts('a'), signer: nodeSigner });
+  const b = await createNode({ id: 'b', ...net.nodePorts('b'), signer: nodeSigner });
+  // In pieces that fit a datagram (a writer's signed set takes about 130 bytes).
+  for (let i = 0; i < Math.max(writersA.length, writersB.length); i += 6) {
+    if (i < writersA.length) feed('a', 'c', manyWriters(writersA.slice(i, i + 6)));
+    if (i < writersB.length) feed('b', 'c', manyWriters(writersB.slice(i, i + 6)));
   }
   const onA = (await a.channel('c')).map('m');
   const onB = (await b.channel('c')).map('m');
@@ -106,22 +124,15 @@ describe('first contact with many writers (ADR 0047)', () => {
       const net = new SimulatedNetwork({ seed: 3, latency: 5, maxMessageSize: DATAGRAM });
       const { a, onA, onB, feed } = await strangers(net, range(300), range(300));
       // One side saw a newer write of writer 5 (its clock for w5 is ahead).
-      const newer = manyWriters([5]).map((object) =>
-        object.kind === 'map'
-          ? {
-              ...object,
-              claims: object.claims.map((claim) => ({
-                ...claim,
-                from: claim.to,
-                to: { wall: 9_000, counter: 0 },
-              })),
-              entries: object.entries.map(({ entry }) => ({
-                entry: { ...entry, value: -5, wall: 9_000 },
-                valueBytes: Uint8Array.of(0xfb),
-              })),
-            }
-          : object,
-      );
+      // The writer's whole set as it is now (its earlier write replaced), signed.
+      const five = signer(5);
+      five.add([
+        {
+          entry: { key: 'k5', value: -5, wall: 9_000, counter: 0, writer: writerId(5) },
+          valueBytes: Uint8Array.of(0xfb),
+        },
+      ]);
+      const newer = [five.object()];
       feed(side, newer);
       const fed = side === 'a' ? onA : onB;
       expect(await net.runUntil(() => fed.get('k5') === -5, { timeout: 1_000 })).toBe(true);

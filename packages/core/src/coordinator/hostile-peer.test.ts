@@ -5,6 +5,7 @@ import { encodeValue } from '../codec/encode-value.js';
 import { ErrorCode } from '../errors/shoal-error.js';
 import type { NodeId } from '../ids/node-id.js';
 import { hostilePeer } from '../test-support/hostile-peer.js';
+import { SignedMapWriter } from '../test-support/signed-map.js';
 import { createNode } from './create-node.js';
 
 describe('a hostile keyed peer', () => {
@@ -18,16 +19,10 @@ describe('a hostile keyed peer', () => {
     const victimMap = (await victim.channel('c')).map('m');
     net.partition(['alice'], ['victim', 'mallory']);
     const send = hostilePeer(net, 'mallory');
-    send('victim', 'c', [
-      {
-        kind: 'map',
-        name: 'm',
-        claims: [
-          { writer: 'alice' as NodeId, from: { wall: 0, counter: 0 }, to: { wall: MAX_WALL, counter: 0 } },
-        ],
-        entries: [],
-      },
-    ]);
+    // A signature in alice's name (her id was never met: a named id takes the key it names)
+    // over a set at the end of time: taken, it would let alice's clock skip her real writes.
+    const forger = new SignedMapWriter('m', 'alice' as NodeId, new Uint8Array(32).fill(9));
+    send('victim', 'c', [forger.write([], { wall: MAX_WALL, counter: 0 })]);
     await net.runFor(100);
     expect(errors).toContain(ErrorCode.ClockDrift);
     await aliceMap.set('k', 'real write');
@@ -43,25 +38,15 @@ describe('a hostile keyed peer', () => {
     const map = (await victim.channel('c')).map('m');
     const big = 'x'.repeat(75_000);
     const send = hostilePeer(net, 'mallory');
-    send('victim', 'c', [
-      {
-        kind: 'map',
-        name: 'm',
-        claims: [],
-        entries: [
-          {
-            entry: {
-              key: 'big',
-              value: big,
-              wall: Date.UTC(2026, 0, 1),
-              counter: 0,
-              writer: 'mallory' as NodeId,
-            },
-            valueBytes: encodeValue(big),
-          },
-        ],
-      },
-    ]);
+    const entry = {
+      key: 'big',
+      value: big,
+      wall: Date.UTC(2026, 0, 1),
+      counter: 0,
+      writer: 'mallory' as NodeId,
+    };
+    const mallory = new SignedMapWriter('m', 'mallory' as NodeId, new Uint8Array(32).fill(9));
+    send('victim', 'c', [mallory.write([{ entry, valueBytes: encodeValue(big) }])]);
     await net.runFor(100);
     expect(map.has('big')).toBe(false);
     expect(errors).toContain(ErrorCode.LimitExceeded);

@@ -19,7 +19,7 @@ function forgedDelta(sender: string, receiver: string, key: string): Uint8Array 
   const value = 'forged';
   const entry = { key, value, wall: Date.UTC(2026, 0, 1), counter: 0, writer: sender as NodeId };
   return pushEnvelope(sender, receiver, 'c', [
-    { kind: 'map', name: 'm', claims: [], entries: [{ entry, valueBytes: encodeValue(value) }] },
+    { kind: 'map', name: 'm', proofs: [], ghosts: [], entries: [{ entry, valueBytes: encodeValue(value) }] },
   ]);
 }
 

@@ -113,7 +113,9 @@ export function assembleNode(options: CoordinatorOptions, setup: NodeSetup, hook
     writes,
     entryStore: config.mapEntries === 'store' ? syncReadStore(storage) : undefined,
     nextChangeSeq: () => ++changeSeq,
-    pushLocal: (channel, object) => engine.pushLocal(channel, object.kind, object.name, object.entries),
+    pushLocal: (channel, plan) => engine.pushLocal(channel, plan),
+    canPush: (channel) => engine.canPush(channel),
+    sendPlan: (peer, channel, plan) => engine.sendPlan(peer, channel, plan),
     reportError: (error) => errors.report(error),
     keyOf: (peer) => keys?.sealingPublicKey(peer),
     authorKey: (author) => {

@@ -5,6 +5,7 @@ import type { ShoalError } from '../errors/shoal-error.js';
 import type { NodeId } from '../ids/node-id.js';
 import type { WriteQueue } from '../persistence/write-queue.js';
 import type { Sha256 } from '../ports/sha256.js';
+import type { ObjectPlan } from '../sync/delta-chunker.js';
 import type { SyncReadStore } from '../sync/stored-entries.js';
 import type { CoordinatorConfig } from './config.js';
 
@@ -45,12 +46,11 @@ export interface NodeContext {
   /** The next local change sequence number (the cursor of every `watch()`). */
   nextChangeSeq(): number;
   /** Local writes became durable: push them to a few peers soon. */
-  pushLocal(
-    channel: string,
-    object:
-      | { kind: 'map'; name: string; entries: MapEntry[] }
-      | { kind: 'stream'; name: string; entries: StreamEntry[] },
-  ): void;
+  pushLocal(channel: string, plan: ObjectPlan): void;
+  /** Whether a push of `channel` would reach any peer now. */
+  canPush(channel: string): boolean;
+  /** Sends `plan` to `peer` alone (what it needs to see its own history, ADR 0058). */
+  sendPlan(peer: NodeId, channel: string, plan: ObjectPlan): void;
   /** Reports an error on `node.errors` (rate-limited). */
   reportError(error: ShoalError): void;
   /** Throws `CLOSED` once the node is disposed. */

@@ -4,30 +4,25 @@ import { encodeValue } from '../codec/encode-value.js';
 import { ErrorCode, type ShoalError } from '../errors/shoal-error.js';
 import type { NodeId } from '../ids/node-id.js';
 import { type HostileSend, hostilePeer } from '../test-support/hostile-peer.js';
+import { SignedMapWriter } from '../test-support/signed-map.js';
 import { createNode } from './create-node.js';
 
-/** Sends `count` one-entry deltas, keys `k<first>`…, all at this instant. */
-function flood(send: HostileSend, net: SimulatedNetwork, first: number, count: number): void {
+/**
+ * Sends `count` one-entry deltas, keys `k<first>`…, all at this instant, each signed by the
+ * writer `as` with a key of mallory's: hers to write. Each push chains on the one before, so a
+ * victim that dropped some takes none after them: a new flood writes under a new name.
+ */
+function flood(send: HostileSend, net: SimulatedNetwork, as: string, first: number, count: number): void {
+  const writer = new SignedMapWriter('m', as as NodeId, new Uint8Array(32).fill(9));
   for (let i = first; i < first + count; i++) {
-    send('victim', 'c', [
-      {
-        kind: 'map',
-        name: 'm',
-        claims: [],
-        entries: [
-          {
-            entry: {
-              key: `k${i}`,
-              value: i,
-              wall: DEFAULT_EPOCH + net.now(),
-              counter: i,
-              writer: 'mallory' as NodeId,
-            },
-            valueBytes: encodeValue(i),
-          },
-        ],
-      },
-    ]);
+    const entry = {
+      key: `k${i}`,
+      value: i,
+      wall: DEFAULT_EPOCH + net.now(),
+      counter: i,
+      writer: as as NodeId,
+    };
+    send('victim', 'c', [writer.write([{ entry, valueBytes: encodeValue(i) }])]);
   }
 }
 
@@ -49,7 +44,7 @@ describe('per-peer rate budgets', () => {
     const fromMallory = () => [...map.keys()].filter((key) => key.startsWith('k')).length;
     const send = hostilePeer(net, 'mallory');
 
-    flood(send, net, 0, 500);
+    flood(send, net, 'mallory', 0, 500);
     await net.runFor(100);
     expect(fromMallory()).toBe(200);
     expect(victim.health().throttled).toBe(300);
@@ -61,7 +56,7 @@ describe('per-peer rate budgets', () => {
 
     // A second later the bucket is full again: the flooder is heard, and a new episode reported.
     await net.runFor(1000);
-    flood(send, net, 500, 250);
+    flood(send, net, 'mallory-2', 500, 250);
     await net.runFor(100);
     expect(fromMallory()).toBe(400);
     expect(victim.health().throttled).toBe(350);

@@ -66,7 +66,13 @@ describe('peer keys kept across a restart (ADR 0045)', () => {
       'alice',
       mallory.seal(
         pushEnvelope('alice', 'bob', 'c', [
-          { kind: 'map', name: 'm', claims: [], entries: [{ entry, valueBytes: encodeValue(1) }] },
+          {
+            kind: 'map',
+            name: 'm',
+            proofs: [],
+            ghosts: [],
+            entries: [{ entry, valueBytes: encodeValue(1) }],
+          },
         ]),
         'bob' as NodeId,
       ),

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { NodeId } from '../ids/node-id.js';
 import { MemoryStore } from '../storage/memory-store.js';
 import { hostilePeer } from '../test-support/hostile-peer.js';
+import { joinObjects, SignedMapWriter, split } from '../test-support/signed-map.js';
 import type { Coordinator } from './coordinator.js';
 import { createNode } from './create-node.js';
 import { decodePeerMemory, encodePeerMemory } from './peer-memory.js';
@@ -26,16 +27,23 @@ describe('peer memory across a restart (issue 20)', () => {
     // A map many writers wrote to (their entries and ranges handed to both by a third node):
     // a full digest of it lists 600 clocks.
     const feed = hostilePeer(net, 'feeder');
-    const entries = Array.from({ length: WRITERS }, (_, i) => ({
-      entry: { key: `k${i}`, value: i, wall: 1_000 + i, counter: 0, writer: `w${i}` as NodeId },
-      valueBytes: Uint8Array.of(i % 128),
-    }));
-    const claims = entries.map(({ entry }) => ({
-      writer: entry.writer,
-      from: { wall: 0, counter: 0 },
-      to: { wall: entry.wall, counter: 0 },
-    }));
-    for (const to of ['a', 'b']) feed(to, 'c', [{ kind: 'map', name: 'm', claims, entries }]);
+    // Each writer's set, signed with a key of its own.
+    const map = joinObjects(
+      Array.from({ length: WRITERS }, (_, i) =>
+        new SignedMapWriter(
+          'm',
+          `w${i}` as NodeId,
+          Uint8Array.of(i >> 8, i & 255, ...new Uint8Array(30)),
+        ).write([
+          {
+            entry: { key: `k${i}`, value: i, wall: 1_000 + i, counter: 0, writer: `w${i}` as NodeId },
+            valueBytes: Uint8Array.of(i % 128),
+          },
+        ]),
+      ),
+    );
+    // A few writers a message: each writer's signed set takes about 130 bytes.
+    for (const to of ['a', 'b']) for (const part of split(map, 6)) feed(to, 'c', [part]);
     const onA = (await a.channel('c')).map('m');
     let onB = (await b.channel('c')).map('m');
     expect(await net.runUntil(() => onA.size === WRITERS && onB.size === WRITERS, { timeout: 10_000 })).toBe(

@@ -6,18 +6,23 @@ import type { Value } from '../crdt/value.js';
 import { ErrorCode, ShoalError } from '../errors/shoal-error.js';
 import type { NodeId } from '../ids/node-id.js';
 import { putMapEntry } from '../persistence/entry-puts.js';
-import { encodeTimestampRecord } from '../persistence/records.js';
-import { MapEntryKeys, mapClockKey } from '../persistence/storage-keys.js';
-import type { MapClock, MapDelta, ObjectDelta } from '../protocol/sync-messages.js';
+import { encodeGhostRecord, encodeSetSignatureRecord } from '../persistence/records.js';
+import { MapEntryKeys, mapClockKey, mapGhostKey } from '../persistence/storage-keys.js';
+import type { MapClock, MapDelta, MapGhost, ObjectDelta } from '../protocol/sync-messages.js';
+import { mapSetMessage } from '../security/map-set-proofs.js';
+import { appendAll } from '../sync/append-all.js';
 import type { Clock } from '../sync/clock-set.js';
 import type { ObjectPlan } from '../sync/delta-chunker.js';
-import { MapReplica } from '../sync/map-replica.js';
+import { type MapDeltaPlan, MapReplica } from '../sync/map-replica.js';
 import { StoredEntries } from '../sync/stored-entries.js';
 import type { PlanAsker } from '../sync/stream-replica.js';
 import type { Lacking, SyncedObject } from '../sync/synced-object.js';
+import type { SetCheck, SetSignature } from '../sync/verified-sets.js';
+import type { SetItem } from '../sync/writer-set.js';
 import { ByteWriter } from '../wire/byte-writer.js';
 import { utf8Length } from '../wire/utf8-length.js';
 import { AsyncQueue } from './async-queue.js';
+import { isAuthorSignature } from './author-signature.js';
 import { changedSince } from './change-cursors.js';
 import type { ChannelState } from './channel-state.js';
 import { DurableBatches } from './durable-batches.js';
@@ -83,8 +88,14 @@ export class MapObject implements TransactionTarget<string, Value | undefined>, 
   readonly #keys: MapEntryKeys;
   readonly #countKeys: () => number;
   #localWrite: Promise<void> = Promise.resolve();
-  /** Own writes by the storage batch that makes them durable. */
-  readonly #durable: DurableBatches<MapEntry>;
+  /** Own writes, with their value digests, by the storage batch that makes them durable. */
+  readonly #durable: DurableBatches<OwnWrite>;
+  /** Whether a channel's member list admits a writer's key. */
+  readonly #admits: (publicKey: Uint8Array) => boolean;
+  /** Deltas with parts of a catch-up that came before their cut (a few, kept until one comes). */
+  readonly #early: MapDelta[] = [];
+  /** Writers whose clock the last merge moved, and where from: what a relay pushes on. */
+  readonly #clocksBefore = new Map<NodeId, Timestamp>();
   readonly #listeners = new Set<(change: MapWatchEvent) => void>();
   readonly #keyListeners = new Map<string, Set<(change: MapWatchEvent) => void>>();
 
@@ -93,14 +104,18 @@ export class MapObject implements TransactionTarget<string, Value | undefined>, 
     channel: string,
     readonly name: string,
     countKeys: () => number,
+    admits: (publicKey: Uint8Array) => boolean,
   ) {
+    this.#admits = admits;
     this.#context = context;
     this.#channel = channel;
     this.#keys = new MapEntryKeys(channel, name);
     this.#countKeys = countKeys;
     const store = context.entryStore;
     this.#stored = store === undefined ? undefined : new StoredEntries(store, context.writes, channel, name);
-    this.replica = new MapReplica(this.#stored);
+    this.replica = new MapReplica(context.sha256, this.#stored, (writer, item) =>
+      this.#keepGhost(writer, item),
+    );
     this.#durable = new DurableBatches(context.writes, (batch) => this.#becameDurable(batch));
   }
 
@@ -108,6 +123,10 @@ export class MapObject implements TransactionTarget<string, Value | undefined>, 
   // map's: its clocks are map clocks, its delta a map delta.
 
   clocks(): ReadonlyArray<readonly [NodeId, MapClock]> {
+    // Asked for each digest: when ghosts that waited too long are let go, so the digest
+    // already asks for their writers again.
+    for (const writer of this.replica.expireOwed(this.#context.hlc.physical() - OWED_MS))
+      this.#deleteSignature(writer);
     return this.replica.clocks();
   }
 
@@ -123,21 +142,30 @@ export class MapObject implements TransactionTarget<string, Value | undefined>, 
     // asks another peer too, which answers the same again.
     const cap =
       this.#stored === undefined ? limit : Math.min(limit ?? STORED_ANSWER_ENTRIES, STORED_ANSWER_ENTRIES);
-    const { claims, entries } = this.replica.planDelta(
-      remote as ReadonlyMap<NodeId, MapClock>,
-      from,
-      to,
-      cap,
-    );
-    return { kind: 'map', name: this.name, claims, entries };
+    const plan = this.replica.planDelta(remote as ReadonlyMap<NodeId, MapClock>, from, to, cap);
+    return { kind: 'map', name: this.name, ...plan };
   }
 
   lacking(remote: ReadonlyArray<readonly [NodeId, Clock]>): Lacking {
     return this.replica.lacking(remote as ReadonlyArray<readonly [NodeId, MapClock]>);
   }
 
-  merge(delta: ObjectDelta): MapEntry[] {
-    return this.replica.merging(() => this.#mergeRemote(delta as MapDelta));
+  merge(delta: ObjectDelta, from?: NodeId): MapEntry[] {
+    return this.#mergeRemote(delta as MapDelta, from);
+  }
+
+  relayPlan(fresh: readonly Timestamp[]): ObjectPlan {
+    const plan: MapDeltaPlan = { proofs: [], entries: [], ghosts: [] };
+    const writers = new Set((fresh as readonly MapEntry[]).map((entry) => entry.writer));
+    for (const writer of writers) {
+      const before = this.#clocksBefore.get(writer);
+      if (before === undefined) continue;
+      const part = this.replica.planFrom(writer, before);
+      appendAll(plan.proofs, part.proofs);
+      appendAll(plan.entries, part.entries);
+      appendAll(plan.ghosts, part.ghosts);
+    }
+    return { kind: 'map', name: this.name, ...plan };
   }
 
   /** The newest version the map holds when it is kept in the store (zero otherwise, or empty). */
@@ -145,10 +173,29 @@ export class MapObject implements TransactionTarget<string, Value | undefined>, 
     return this.#stored?.newest() ?? ZERO_TIMESTAMP;
   }
 
-  /** Loads a persisted entry (no persistence, no events). */
-  load(entry: HeldMapEntry, changeSeq: number): void {
+  /** Loads a persisted entry (no persistence, no events), with its value digest. */
+  load(entry: HeldMapEntry, changeSeq: number, digest: Uint8Array): void {
     entry.cursor = changeSeq;
-    this.replica.load(entry);
+    this.replica.load(entry, digest);
+  }
+
+  /**
+   * Every entry, ghost and signature of the map is loaded: a writer's set whose stored signature
+   * does not cover it is dropped (fetched again); this node's own set is signed again, since its
+   * signature may not have reached the store before a crash.
+   */
+  loaded(signatures: ReadonlyMap<NodeId, SetSignature>): void {
+    const self = this.#context.self;
+    const others = new Map(signatures);
+    others.delete(self);
+    const own = [...this.replica.sets.newerThan(self, { wall: 0, counter: 0 })];
+    for (const writer of this.replica.loaded(others, this.#check)) {
+      if (writer !== self) this.#deleteSignature(writer);
+    }
+    if (own.length === 0) return;
+    const last = own.reduce((newest, item) => (compareTimestamps(item, newest) > 0 ? item : newest));
+    this.replica.addOwn(self, own, last);
+    this.#signOwn(last);
   }
 
   /**
@@ -223,44 +270,90 @@ export class MapObject implements TransactionTarget<string, Value | undefined>, 
     const hlc = this.#context.hlc;
     hlc.advance();
     const entry = mapEntry(key, value, hlc.wall, hlc.counter, self);
-    // Peers see the write only once it is durable: after a crash the node must never have
-    // shown anyone a write it then forgot (its clock could reissue that timestamp).
-    this.replica.withholdAfter(self, this.replica.clockOf(self));
+    // Peers see the write only once it is durable (it joins this node's signed set then): after
+    // a crash the node must never have shown anyone a write it then forgot (its clock could
+    // reissue that timestamp).
+    const digest = this.replica.digestOf(value === undefined ? undefined : source, start, end);
     this.replica.map.apply(entry, true);
     this.#localWrite = this.#record(entry, source, start, end, true, origin);
-    this.#durable.add(this.#localWrite, entry);
+    this.#durable.add(this.#localWrite, { entry, digest });
     return this.#localWrite;
   }
 
-  /** Own writes of one storage batch became durable: raises the own clock and pushes them all. */
-  #becameDurable(batch: MapEntry[]): void {
+  /** Own writes of one storage batch became durable: they join the own set, signed, and are pushed. */
+  #becameDurable(batch: OwnWrite[]): void {
     const self = this.#context.self;
-    const last = batch[batch.length - 1] as MapEntry;
-    // The own clock is not persisted per write: on reload it is raised to the node's HLC
-    // high-water mark, which vouches for every own write that ever became durable.
-    this.replica.raiseClock(self, last);
-    this.replica.withholdAfter(self, this.replica.clockOf(self));
-    this.#context.pushLocal(this.#channel, { kind: 'map', name: this.name, entries: batch });
+    const before = this.replica.clockOf(self);
+    const last = (batch[batch.length - 1] as OwnWrite).entry;
+    const items = batch.map(
+      ({ entry, digest }): SetItem => ({ key: entry.key, wall: entry.wall, counter: entry.counter, digest }),
+    );
+    this.replica.addOwn(self, items, last);
+    // A peer's newer write may have replaced one of these before it was durable: the set keeps
+    // it as a ghost, and so must the store, or the set reloaded would not be the one signed.
+    for (const item of items) {
+      const held = this.replica.map.entry(item.key);
+      if (held === undefined || held.writer !== self || compareTimestamps(held, item) !== 0)
+        this.#keepGhost(self, item);
+    }
+    this.#signOwn(last);
+    // A plan of a large batch costs as much as the writes: made only when it goes somewhere.
+    if (this.#context.canPush(this.#channel))
+      this.#context.pushLocal(this.#channel, {
+        kind: 'map',
+        name: this.name,
+        ...this.replica.planFrom(self, before),
+      });
+  }
+
+  /** Own writes taken back from a peer joined the own set: its ghosts are stored, and it is signed again. */
+  #reclaimed(): void {
+    const self = this.#context.self;
+    let newest: Timestamp = ZERO_TIMESTAMP;
+    for (const item of this.replica.sets.newerThan(self, ZERO_TIMESTAMP)) {
+      if (compareTimestamps(item, newest) > 0) newest = item;
+      const held = this.replica.map.entry(item.key);
+      if (held === undefined || held.writer !== self || compareTimestamps(held, item) !== 0)
+        this.#keepGhost(self, item);
+    }
+    this.#signOwn(newest);
+  }
+
+  /** Signs this node's own set as held (its newest write `version`), keeps and stores the signature. */
+  #signOwn(version: Timestamp): void {
+    const context = this.#context;
+    const self = context.self;
+    const root = this.replica.sets.setOf(self)?.root();
+    if (root === undefined) return;
+    const at = { wall: version.wall, counter: version.counter };
+    const signed: SetSignature = {
+      version: at,
+      signature: context.sign(mapSetMessage(this.name, self, at, root)),
+      publicKey: context.publicKey,
+    };
+    this.replica.ownSigned(self, signed);
+    this.#persistSignature(self, signed);
   }
 
   /**
-   * Merges entries from a peer, then its claims (only for writers whose entries all merged).
-   * Returns the entries that were new here and won.
+   * Merges a peer's delta: its writers' proofs are checked first (ADR 0058), and only entries
+   * their writers' signatures cover (or this replica's sets hold) are applied. A writer over
+   * a limit anywhere in the delta is passed over whole. Returns the entries that were new here
+   * and won.
    */
-  #mergeRemote({ entries, claims, source, valueRanges }: MapDelta): MapEntry[] {
-    const applied: MapEntry[] = [];
+  #mergeRemote(delta: MapDelta, from?: NodeId): MapEntry[] {
+    const { entries, source, valueRanges } = delta;
+    const context = this.#context;
+    const limits = context.config.limits;
     const refused = new Set<NodeId>();
-    let newest: MapEntry | undefined;
-    let durable: Promise<void> | undefined;
-    const limits = this.#context.config.limits;
-    // A peer over our limits is not obeyed: its entry (and that writer's claims) are dropped.
+    // A peer over our limits is not obeyed: that writer's entries and proofs are dropped.
     const refuse = (writer: NodeId, error: ShoalError): void => {
       refused.add(writer);
-      this.#context.reportError(error);
+      context.reportError(error);
     };
     for (let i = 0; i < entries.length; i++) {
-      // Deltas reach a map decoded, and the decoder makes its entries with `mapEntry`.
-      const entry = entries[i] as HeldMapEntry;
+      const entry = entries[i] as MapEntry;
+      if (refused.has(entry.writer)) continue;
       if (utf8Length(entry.key) > limits.maxKeyBytes) {
         refuse(
           entry.writer,
@@ -268,75 +361,123 @@ export class MapObject implements TransactionTarget<string, Value | undefined>, 
         );
         continue;
       }
-      // The count first: it is cheap, and a channel is rarely full, while the key's lookup is
-      // a cache miss in a large map (a third of the map's cost per merged entry).
-      if (this.#countKeys() >= limits.maxKeysPerChannel && this.replica.map.entry(entry.key) === undefined) {
-        refuse(
-          entry.writer,
-          new ShoalError(ErrorCode.LimitExceeded, `dropped a remote key: channel ${this.#channel} is full`),
-        );
-        continue;
-      }
-      // The bytes as received: checked and persisted as they are, never encoded again.
-      const start = valueRanges[2 * i] as number;
-      const end = valueRanges[2 * i + 1] as number;
-      if (end - start > limits.maxValueBytes) {
+      const size = (valueRanges[2 * i + 1] as number) - (valueRanges[2 * i] as number);
+      if (size > limits.maxValueBytes) {
         refuse(
           entry.writer,
           new ShoalError(
             ErrorCode.LimitExceeded,
-            `dropped a remote value of ${end - start} bytes over maxValueBytes`,
+            `dropped a remote value of ${size} bytes over maxValueBytes`,
           ),
         );
         continue;
       }
       try {
-        this.#context.hlc.check(entry);
+        context.hlc.check(entry);
       } catch (error) {
         refuse(entry.writer, error as ShoalError);
+      }
+    }
+    for (const proof of delta.proofs) {
+      // A signature from the future would let its writer's clock here run ahead of real time.
+      if (proof.kind === 'slice' || refused.has(proof.writer)) continue;
+      try {
+        context.hlc.check(proof.signed.version);
+      } catch (error) {
+        refuse(proof.writer, error as ShoalError);
+      }
+    }
+    const digests = entries.map((entry, i) => {
+      const start = valueRanges[2 * i] as number;
+      return entry.value === undefined
+        ? this.replica.digestOf(undefined)
+        : this.replica.digestOf(source, start, valueRanges[2 * i + 1] as number);
+    });
+    const sets = this.replica.sets;
+    const signedBefore = new Map(delta.proofs.map((proof) => [proof.writer, sets.signatureOf(proof.writer)]));
+    const self = context.self;
+    const proven = this.replica.prove(delta, digests, this.#check, refused, self);
+    this.#clocksBefore.clear();
+    for (const writer of proven.refused) this.#reportForged(writer);
+    // A writer's own words that do not extend what this replica holds of it: a copy of that
+    // node (restored from a backup) wrote them. It is sent what this replica holds of its set,
+    // signed by itself, so it can take its lost writes back and sign a set that extends it.
+    if (from !== undefined && proven.refused.includes(from)) {
+      const plan = this.replica.planFrom(from, ZERO_TIMESTAMP);
+      if (plan.proofs.length > 0)
+        context.sendPlan(from, this.#channel, { kind: 'map', name: this.name, ...plan });
+    }
+    const applied = this.#applyRemote(delta, proven.authentic);
+    if (proven.reclaimed) this.#reclaimed();
+    if (proven.early && this.#early.length < MAX_EARLY_DELTAS) this.#early.push(delta);
+    for (const ghost of proven.ghosts) this.#keepGhost(ghost.writer, ghost);
+    for (const [writer, before] of signedBefore) {
+      const signed = sets.signatureOf(writer);
+      if (signed === undefined || signed === before) continue;
+      this.#persistSignature(writer, signed);
+      this.#clocksBefore.set(writer, before?.version ?? ZERO_TIMESTAMP);
+    }
+    for (const liar of this.replica.settle(proven.ghosts, context.hlc.physical())) {
+      this.#deleteSignature(liar);
+      this.#reportForged(liar);
+    }
+    // Parts that overtook their cut are judged now that a cut is in.
+    if (proven.cut && this.#early.length > 0) {
+      for (const early of this.#early.splice(0)) appendAll(applied, this.#mergeRemote(early));
+    }
+    return applied;
+  }
+
+  /** Applies the entries of `delta` marked authentic (within the channel's key limit). */
+  #applyRemote({ entries, source, valueRanges }: MapDelta, authentic: readonly boolean[]): MapEntry[] {
+    const applied: MapEntry[] = [];
+    let newest: MapEntry | undefined;
+    const limits = this.#context.config.limits;
+    for (let i = 0; i < entries.length; i++) {
+      if (!authentic[i]) continue;
+      // Deltas reach a map decoded, and the decoder makes its entries with `mapEntry`.
+      const entry = entries[i] as HeldMapEntry;
+      // The count first: it is cheap, and a channel is rarely full, while the key's lookup is
+      // a cache miss in a large map (a third of the map's cost per merged entry).
+      if (this.#countKeys() >= limits.maxKeysPerChannel && this.replica.map.entry(entry.key) === undefined) {
+        this.#context.reportError(
+          new ShoalError(ErrorCode.LimitExceeded, `dropped a remote key: channel ${this.#channel} is full`),
+        );
         continue;
       }
       if (newest === undefined || compareTimestamps(entry, newest) > 0) newest = entry;
       if (this.replica.map.apply(entry)) {
-        durable = this.#record(
-          entry,
-          entry.value === undefined ? undefined : source,
-          start,
-          end,
-          false,
-          undefined,
-        );
+        // The bytes as received: persisted as they are, never encoded again.
+        const start = valueRanges[2 * i] as number;
+        const end = valueRanges[2 * i + 1] as number;
+        this.#record(entry, entry.value === undefined ? undefined : source, start, end, false, undefined);
         applied.push(entry);
       }
     }
-    if (durable !== undefined) {
-      // Every record above went into the same storage batch: its promise covers them all.
-      const merged = applied.slice();
-      this.replica.pendingDurable(merged);
-      this.#context.writes.landed(durable).then(() => this.replica.becameDurable(merged));
-    }
     // One clock update per message: the clock then orders after everything merged.
     if (newest !== undefined) this.#context.hlc.receive(newest);
-    for (const claim of claims) {
-      if (refused.has(claim.writer)) continue;
-      // A claim vouches for entries up to its end: one from the future would make this replica
-      // skip the writer's real writes until then, so it gets the entries' drift check.
-      if (compareTimestamps(claim.from, claim.to) > 0) {
-        refuse(
-          claim.writer,
-          new ShoalError(ErrorCode.DecodeFailed, `dropped a claim that ends before it starts`),
-        );
-        continue;
-      }
-      try {
-        this.#context.hlc.check(claim.to);
-      } catch (error) {
-        refuse(claim.writer, error as ShoalError);
-        continue;
-      }
-      if (this.replica.acceptClaim(claim)) this.#persistClock(claim.writer);
-    }
     return applied;
+  }
+
+  /** Whether `signed` is `writer`'s signature over its set of this map with root `root`. */
+  #check: SetCheck = (writer, signed, root) =>
+    isAuthorSignature(
+      this.#context,
+      this.#admits,
+      writer,
+      signed.publicKey,
+      () => mapSetMessage(this.name, writer, signed.version, root),
+      signed.signature,
+    );
+
+  #reportForged(writer: NodeId): void {
+    this.#context.reportError(
+      new ShoalError(
+        ErrorCode.AuthFailed,
+        `map ${this.name}: dropped entries of ${writer} that its signature does not cover`,
+        { details: { writer } },
+      ),
+    );
   }
 
   /** Live changes (and, with `since`, a replay first). */
@@ -376,15 +517,19 @@ export class MapObject implements TransactionTarget<string, Value | undefined>, 
     const old: string[] = [];
     for (const entry of this.replica.map.allEntries()) if (entry.wall < cutoffWall) old.push(entry.key);
     for (const key of old) this.#forget(key);
-    for (const [writer] of this.replica.clocks()) {
+    for (const writer of [...this.replica.sets.writers()]) {
       this.replica.resetClock(writer);
-      this.#context.writes
-        .write({ type: 'delete', key: mapClockKey(this.#channel, this.name, writer) })
-        .catch(() => {});
+      this.#deleteSignature(writer);
     }
   }
 
   #forget(key: string): void {
+    // The entry goes, its item stays in its writer's set (what the writer signed): stored as a
+    // ghost, so the set reopens as signed and the tombstone can be sent again from it.
+    const entry = this.replica.map.entry(key);
+    const item = entry === undefined ? undefined : this.replica.sets.itemOf(entry.writer, key);
+    if (entry !== undefined && item !== undefined && compareTimestamps(item, entry) === 0)
+      this.#keepGhost(entry.writer, item);
     this.replica.purge(key);
     this.#context.writes.write({ type: 'delete', key: this.#keys.key(key) }).catch(() => {});
   }
@@ -454,15 +599,47 @@ export class MapObject implements TransactionTarget<string, Value | undefined>, 
     };
   }
 
-  #persistClock(writer: NodeId): void {
+  #persistSignature(writer: NodeId, signed: SetSignature): void {
     this.#context.writes
       .write({
         type: 'put',
         key: mapClockKey(this.#channel, this.name, writer),
-        value: encodeTimestampRecord(this.replica.clockOf(writer)),
+        value: encodeSetSignatureRecord(signed),
       })
       .catch(() => {});
   }
+
+  #deleteSignature(writer: NodeId): void {
+    this.#context.writes
+      .write({ type: 'delete', key: mapClockKey(this.#channel, this.name, writer) })
+      .catch(() => {});
+  }
+
+  /** Stores `writer`'s item as a ghost: its set holds it, the map no longer does. */
+  #keepGhost(writer: NodeId, item: SetItem): void {
+    this.#context.writes
+      .write({
+        type: 'put',
+        key: mapGhostKey(this.#channel, this.name, writer, item.key),
+        value: encodeGhostRecord(item),
+      })
+      .catch(() => {});
+  }
+}
+
+/** Most deltas kept for a cut that has not arrived: an answer's chunks, not a flood's. */
+const MAX_EARLY_DELTAS = 64;
+
+/**
+ * How long a ghost may wait for the entry its sender said replaced it before its writer's set
+ * is fetched again (ms): far longer than an honest answer's other writers take to arrive.
+ */
+const OWED_MS = 30_000;
+
+/** An own write and its value's digest, until its storage batch is durable. */
+interface OwnWrite {
+  readonly entry: MapEntry;
+  readonly digest: Uint8Array;
 }
 
 /** The error of a value whose encoding, `size` bytes, is over `maxValueBytes` (`max`). */

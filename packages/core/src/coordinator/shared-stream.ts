@@ -1,4 +1,4 @@
-import { compareTimestamps } from '../clock/timestamp.js';
+import { compareTimestamps, type Timestamp } from '../clock/timestamp.js';
 import {
   type EntryProof,
   type MaterializedView,
@@ -10,12 +10,10 @@ import {
 import { type ChainHash, chainStep, sameChain } from '../crdt/stream-chain.js';
 import { ErrorCode, ShoalError } from '../errors/shoal-error.js';
 import type { NodeId } from '../ids/node-id.js';
-import { keyFitsId } from '../ids/self-certifying-id.js';
 import { deleteStreamProof, putStreamEntry, putStreamProof } from '../persistence/entry-puts.js';
 import { RecordKind, StreamEntryKeys } from '../persistence/storage-keys.js';
 import type { ObjectDelta, StreamClock } from '../protocol/sync-messages.js';
 import { streamProofMessage } from '../security/stream-proofs.js';
-import { bytesEqual } from '../storage/bytes.js';
 import { appendAll } from '../sync/append-all.js';
 import type { Clock } from '../sync/clock-set.js';
 import type { ObjectPlan } from '../sync/delta-chunker.js';
@@ -28,6 +26,7 @@ import {
 } from '../sync/stream-replica.js';
 import type { Lacking, SyncedObject } from '../sync/synced-object.js';
 import { AsyncQueue } from './async-queue.js';
+import { isAuthorSignature } from './author-signature.js';
 import type { ChannelState } from './channel-state.js';
 import { DurableBatches } from './durable-batches.js';
 import { callListeners, checkListener } from './listeners.js';
@@ -128,7 +127,11 @@ export class StreamObject implements TransactionTarget<Uint8Array, undefined>, S
 
   plan(remote: ReadonlyMap<NodeId, Clock>, from: string, to: string | null, asker?: PlanAsker): ObjectPlan {
     const entries = this.replica.planDelta(remote as ReadonlyMap<NodeId, StreamClock>, from, to, asker);
-    return { kind: 'stream', name: this.name, claims: [], entries };
+    return { kind: 'stream', name: this.name, entries };
+  }
+
+  relayPlan(fresh: readonly Timestamp[]): ObjectPlan {
+    return { kind: 'stream', name: this.name, entries: fresh as StreamEntry[] };
   }
 
   lacking(remote: ReadonlyArray<readonly [NodeId, Clock]>): Lacking {
@@ -288,14 +291,15 @@ export class StreamObject implements TransactionTarget<Uint8Array, undefined>, S
    */
   #check = (author: NodeId, seq: number, chain: ChainHash, proof: EntryProof): boolean | undefined => {
     const context = this.#context;
-    const known = context.authorKey(author);
-    // A live member's key is learned first-hand within a round or two: a key a relay names for
-    // it is not trusted meanwhile (it could be anyone's), so its entries wait.
-    if (known === 'awaited') return undefined;
-    const valid =
-      (known === undefined ? keyFitsId(author, proof.publicKey) : bytesEqual(known, proof.publicKey)) &&
-      this.#admits(proof.publicKey) &&
-      context.verify(proof.publicKey, streamProofMessage(this.name, author, seq, chain), proof.signature);
+    const valid = isAuthorSignature(
+      context,
+      this.#admits,
+      author,
+      proof.publicKey,
+      () => streamProofMessage(this.name, author, seq, chain),
+      proof.signature,
+    );
+    if (valid === undefined) return undefined;
     if (!valid) {
       context.reportError(
         new ShoalError(

@@ -1,4 +1,6 @@
 import type { Timestamp } from '../clock/timestamp.js';
+import type { StreamEntry } from '../crdt/event-log.js';
+import type { MapEntry } from '../crdt/lww-map.js';
 import type { ShoalError } from '../errors/shoal-error.js';
 import type { NodeId } from '../ids/node-id.js';
 import { type RandomPort, sample } from '../ports/random-port.js';
@@ -13,11 +15,14 @@ import {
 import type {
   DeltaMessage,
   DigestMessage,
+  MapGhost,
+  MapProof,
   ObjectDelta,
   ObjectKind,
   SummaryAnswer,
 } from '../protocol/sync-messages.js';
 import { bytesEqual } from '../storage/bytes.js';
+import { appendAll } from '../sync/append-all.js';
 import { type ClockSet, lackingAll } from '../sync/clock-set.js';
 import { DeltaChunker, type ObjectPlan, planHasContent } from '../sync/delta-chunker.js';
 import type { DigestSource } from '../sync/digest-builder.js';
@@ -103,8 +108,8 @@ export interface SyncStats {
   pullsTimedOut: number;
 }
 
-/** Per object id, the entries queued for the next push (an {@link ObjectPlan} once flushed). */
-type PendingPush = Map<string, { kind: ObjectKind; name: string; claims: []; entries: unknown[] }>;
+/** Per object id, what is queued for the next push. */
+type PendingPush = Map<string, ObjectPlan>;
 
 /** A {@link SyncEngine.syncWith} call waiting for one peer's answer on one channel. */
 interface SyncWaiter {
@@ -400,11 +405,11 @@ export class SyncEngine {
       byPeer = new Map();
       this.#lastAnswers.set(channel, byPeer);
     }
-    // Map values are not kept: belief moves by claims alone (DigestMemory.noteSent).
+    // Map values are not kept: belief moves by proofs alone (DigestMemory.noteSent).
     const sent = messages.flatMap((message) =>
       message.objects.map(
         (object): SentObject =>
-          object.kind === 'map' ? { kind: 'map', name: object.name, claims: object.claims } : object,
+          object.kind === 'map' ? { kind: 'map', name: object.name, proofs: object.proofs } : object,
       ),
     );
     byPeer.delete(peer);
@@ -542,20 +547,18 @@ export class SyncEngine {
     if (wake && objects.some((object) => object.entries.length > 0)) this.#idle.active(channel.name);
     for (const object of objects) {
       this.stats.entriesReceived += object.entries.length;
-      const fresh = channel.openObject(object.kind, object.name).merge(object);
+      const fresh = channel.openObject(object.kind, object.name).merge(object, from);
       // Rumor mongering (Demers et al. 1987): an entry that arrived by push and was new here is
       // pushed on once, so a write reaches everyone in a few network delays even when some
       // pushes are lost; anti-entropy remains the guarantee. An entry that anti-entropy brought
       // is pushed on too while it is news: when every push of a write was lost, the rumor starts
       // from its first repair instead of crawling by anti-entropy alone (the 30 % loss tail of
       // issue 20). Older entries (a catch-up) are not: the others hold them.
-      if (relay) {
-        // Not back to `from`, which pushed them.
-        if (fresh.length > 0) this.pushLocal(channel.name, object.kind, object.name, fresh, from);
-      } else if (wake && !this.#deps.leaf) {
-        const news = this.#news(fresh);
-        // Not back to `from`: it holds them.
-        if (news.length > 0) this.pushLocal(channel.name, object.kind, object.name, news, from);
+      const relayed = relay ? fresh : wake && !this.#deps.leaf ? this.#news(fresh) : [];
+      // Not back to `from`, which holds them.
+      if (relayed.length > 0) {
+        const plan = channel.openObject(object.kind, object.name).relayPlan(relayed);
+        if (planHasContent(plan)) this.pushLocal(channel.name, plan, from);
       }
     }
   }
@@ -576,7 +579,7 @@ export class SyncEngine {
    * carries entries it is not known to hold. `entries` is handed over: the engine may keep the
    * array and append to it.
    */
-  pushLocal(channel: string, kind: ObjectKind, name: string, entries: unknown[], except?: NodeId): void {
+  pushLocal(channel: string, plan: ObjectPlan, except?: NodeId): void {
     this.#idle.active(channel);
     const holder = this.#pushExcept.get(channel);
     if (holder === undefined) this.#pushExcept.set(channel, except ?? null);
@@ -586,20 +589,35 @@ export class SyncEngine {
       pending = new Map();
       this.#pending.set(channel, pending);
     }
-    const id = objectId(kind, name);
-    let queued = pending.get(id);
-    if (queued === undefined) {
-      queued = { kind, name, claims: [], entries: [] };
-      pending.set(id, queued);
-    }
-    // The first batch of a turn is adopted as it is (a transaction's 100k writes are not
-    // copied one by one); later ones are appended. Indexed, not `for…of`: the iterator showed
-    // up as an allocation per entry.
-    if (queued.entries.length === 0) queued.entries = entries;
-    else for (let i = 0; i < entries.length; i++) queued.entries.push(entries[i]);
+    const id = objectId(plan.kind, plan.name);
+    const queued = pending.get(id);
+    // The first plan of a turn is adopted as it is (a transaction's 100k writes are not copied
+    // one by one); later ones are appended after it.
+    pending.set(id, queued === undefined ? plan : joinPlans(queued, plan));
     if (this.#pushScheduled) return;
     this.#pushScheduled = true;
     queueMicrotask(() => this.#flushPushes());
+  }
+
+  /** Whether a push of `channel` would go anywhere now (a plan need not be made otherwise). */
+  canPush(channel: string): boolean {
+    const state = this.#deps.channels.get(channel);
+    if (state === undefined || !this.#running) return false;
+    return (this.#deps.leaf ? this.#partners(state) : this.#eligible(state)).length > 0;
+  }
+
+  /** Sends `plan` of `channel` to `peer` alone, as an answer's chunks (not a push). */
+  sendPlan(peer: NodeId, channel: string, plan: ObjectPlan): void {
+    const state = this.#deps.channels.get(channel);
+    if (state === undefined || !this.#running) return;
+    const chunker = new DeltaChunker(channel, this.#deps.deltaBudget(), false);
+    chunker.add(plan);
+    this.#sendDeltas(
+      peer,
+      chunker.finish().map((message) => ({ ...message, final: false })),
+      state,
+      false,
+    );
   }
 
   /** How this node and each peer that sent a digest for `channel` compared at that time. */
@@ -787,7 +805,14 @@ export class SyncEngine {
       this.#deps.sendDelta(to, encodeDelta({ ...message, fresh }, peers));
       this.stats.deltasSent++;
       this.#countSent(message.channel, message.objects);
-      if (believed) this.#memory.noteSent(to, message.channel, message.objects);
+      // A push that is lost moves nothing: a map's pushed proof is believed only once the peer's
+      // digest shows it (its belief of the clock would skip what the push carried).
+      if (believed)
+        this.#memory.noteSent(
+          to,
+          message.channel,
+          message.push ? message.objects.filter((object) => object.kind !== 'map') : message.objects,
+        );
     }
   }
 
@@ -878,14 +903,41 @@ function lacksAnything(channel: ChannelState, digest: DigestMessage): boolean {
  * What a peer whose digest is `digest` lacks, per object in the digest's scope. `asker`: the
  * plan answers that peer now (streams pace their resends of a split history per asker).
  */
-/** `plan` without `writer`'s own entries and claims. */
+/** `plan` without `writer`'s own entries (and for a map, its proofs and what they cover). */
 function withoutWriter(plan: ObjectPlan, writer: NodeId): ObjectPlan {
   if (plan.kind === 'stream')
     return { ...plan, entries: plan.entries.filter((entry) => entry.author !== writer) };
+  const kept: ObjectPlan = { kind: 'map', name: plan.name, proofs: [], entries: [], ghosts: [] };
+  let entry = 0;
+  let ghost = 0;
+  for (const proof of plan.proofs) {
+    const entries = proof.kind === 'cut' ? 0 : proof.entries;
+    const ghosts = proof.kind === 'cut' ? 0 : proof.ghosts;
+    if (proof.writer !== writer) {
+      (kept.proofs as MapProof[]).push(proof);
+      appendAll(kept.entries as MapEntry[], plan.entries.slice(entry, entry + entries));
+      appendAll(kept.ghosts as MapGhost[], plan.ghosts.slice(ghost, ghost + ghosts));
+    }
+    entry += entries;
+    ghost += ghosts;
+  }
+  return kept;
+}
+
+/** Two plans of one object queued in one turn, one after the other. */
+function joinPlans(first: ObjectPlan, second: ObjectPlan): ObjectPlan {
+  if (first.kind === 'stream' && second.kind === 'stream') {
+    const entries = first.entries as StreamEntry[];
+    appendAll(entries, second.entries);
+    return { ...first, entries };
+  }
+  if (first.kind !== 'map' || second.kind !== 'map') return first;
   return {
-    ...plan,
-    claims: plan.claims.filter((claim) => claim.writer !== writer),
-    entries: plan.entries.filter((entry) => entry.writer !== writer),
+    kind: 'map',
+    name: first.name,
+    proofs: [...first.proofs, ...second.proofs],
+    entries: [...first.entries, ...second.entries],
+    ghosts: [...first.ghosts, ...second.ghosts],
   };
 }
 

@@ -109,9 +109,11 @@ describe('persisted records', () => {
           if (valueBytes !== undefined) reference.writeRaw(valueBytes);
           expect(record).toEqual(reference.finish());
           const decoded = decodeMapRecord(mapEntryKey(channel, map, key), record);
+          // The value's encoding is the record's tail: where it starts is where its digest reads it.
+          const valueStart = valueBytes === undefined ? -1 : record.length - valueBytes.length;
           expect(decoded).toEqual({
             ok: true,
-            value: { channel, map, key, ...stamp, writer, changeSeq, value },
+            value: { channel, map, key, ...stamp, writer, changeSeq, value, valueStart },
           });
         },
       ),

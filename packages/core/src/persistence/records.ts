@@ -8,6 +8,9 @@ import { isNodeId, type NodeId } from '../ids/node-id.js';
 import { SIGNATURE_BYTES, SIGNING_PUBLIC_KEY_BYTES } from '../ports/signer.js';
 import { nodeIdBytes, readNodeId } from '../protocol/node-id-codec.js';
 import { MAX_WIRE_KEY_BYTES } from '../protocol/sync-codec.js';
+import { VALUE_DIGEST_BYTES } from '../security/map-set-proofs.js';
+import type { SetSignature } from '../sync/verified-sets.js';
+import type { SetItem } from '../sync/writer-set.js';
 import { ByteReader, type DecodeResult, readAll } from '../wire/byte-reader.js';
 import { ByteWriter, varintSize } from '../wire/byte-writer.js';
 import { MAX_VARINT_BYTES, writeRangeAt, writeRawAt, writeVarintAt } from '../wire/write-at.js';
@@ -22,6 +25,8 @@ export interface StoredMapEntry {
   readonly writer: NodeId;
   readonly changeSeq: number;
   readonly value: Value | undefined;
+  /** Where the value's encoding starts in the record's value bytes (it runs to their end); -1 for a tombstone. */
+  readonly valueStart: number;
 }
 
 /** A stream entry as stored. */
@@ -86,6 +91,7 @@ export function decodeMapRecord(key: Uint8Array, value: Uint8Array): DecodeResul
     const writer = readNodeId(reader);
     const changeSeq = reader.readVarint();
     const tombstone = reader.readU8();
+    const valueStart = tombstone === 1 ? -1 : reader.offset;
     const entryValue = tombstone === 1 ? undefined : readRest(reader);
     reader.expectEnd();
     return {
@@ -97,6 +103,7 @@ export function decodeMapRecord(key: Uint8Array, value: Uint8Array): DecodeResul
       writer,
       changeSeq,
       value: entryValue,
+      valueStart,
     };
   });
 }
@@ -179,6 +186,37 @@ export function encodeTimestampRecord(stamp: Timestamp): Uint8Array {
 /** Decodes a timestamp record. */
 export function decodeTimestampRecord(bytes: Uint8Array): DecodeResult<Timestamp> {
   return readAll(bytes, readTimestamp);
+}
+
+/** Encodes a writer's signature over its set of a map (ADR 0058): version, signature, key. */
+export function encodeSetSignatureRecord(signed: SetSignature): Uint8Array {
+  const record = new ByteWriter(timestampSize(signed.version) + SIGNATURE_BYTES + SIGNING_PUBLIC_KEY_BYTES);
+  writeTimestamp(record, signed.version);
+  return record.writeRaw(signed.signature).writeRaw(signed.publicKey).finish();
+}
+
+/** Decodes a set signature record (a store from before ADR 0058 holds bare clocks: those fail). */
+export function decodeSetSignatureRecord(bytes: Uint8Array): DecodeResult<SetSignature> {
+  return readAll(bytes, (reader) => {
+    const version = readTimestamp(reader);
+    const signature = reader.readRaw(SIGNATURE_BYTES).slice();
+    return { version, signature, publicKey: reader.readRaw(SIGNING_PUBLIC_KEY_BYTES).slice() };
+  });
+}
+
+/** Encodes a ghost record's value (the writer and key are in its record key): version, digest. */
+export function encodeGhostRecord(item: SetItem): Uint8Array {
+  const record = new ByteWriter(timestampSize(item) + VALUE_DIGEST_BYTES);
+  writeTimestamp(record, item);
+  return record.writeRaw(item.digest).finish();
+}
+
+/** Decodes a ghost record: the set item of `key` it holds. */
+export function decodeGhostRecord(key: string, bytes: Uint8Array): DecodeResult<SetItem> {
+  return readAll(bytes, (reader) => {
+    const { wall, counter } = readTimestamp(reader);
+    return { key, wall, counter, digest: reader.readRaw(VALUE_DIGEST_BYTES).slice() };
+  });
 }
 
 /** Encodes a counter record (epoch, incarnation, change seq). */

@@ -1,5 +1,6 @@
 import type { Timestamp } from '../clock/timestamp.js';
 import { MAX_NAME_BYTES } from '../ids/channel-id.js';
+import type { NodeId } from '../ids/node-id.js';
 import type { KeyRange } from '../ports/key-value-store.js';
 import { MAX_WIRE_KEY_BYTES } from '../protocol/sync-codec.js';
 import { readAll } from '../wire/byte-reader.js';
@@ -20,7 +21,7 @@ export const RecordKind = {
   NodeMeta: 1,
   /** A map entry: channel, map, key → version, change seq, value. */
   MapEntry: 2,
-  /** A map's synced clock for one writer. */
+  /** A writer's signature over its set of a map, whose version is the map's clock for it (ADR 0058). */
   MapClock: 3,
   /** A stream entry: channel, stream, author, seq → stamp, change seq, payload. */
   StreamEntry: 4,
@@ -34,7 +35,20 @@ export const RecordKind = {
   MapIndex: 8,
   /** How many keys a map kept in the store holds: channel, map → live keys, all keys (ADR 0050). */
   MapCount: 9,
+  /** A write a map's entry no longer holds, kept for its writer's set: channel, map, writer, key → version, digest (ADR 0058). */
+  MapGhost: 10,
 } as const;
+
+/** Key of a ghost: `writer`'s replaced write of `key` in one map. */
+export function mapGhostKey(channel: string, map: string, writer: NodeId, key: string): Uint8Array {
+  return new ByteWriter(64)
+    .writeU8(RecordKind.MapGhost)
+    .writeString(channel)
+    .writeString(map)
+    .writeString(writer)
+    .writeString(key)
+    .finish();
+}
 
 /** The keys starting with `prefix`, as a {@link KeyRange}. */
 export function prefixRange(prefix: Uint8Array): KeyRange {

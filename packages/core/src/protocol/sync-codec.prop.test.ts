@@ -1,14 +1,19 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { MAX_COUNTER, MAX_WALL, type Timestamp } from '../clock/timestamp.js';
 import { encodeValue } from '../codec/encode-value.js';
-import { mapEntry } from '../crdt/lww-map.js';
+import { type MapEntry, mapEntry } from '../crdt/lww-map.js';
 import type { NodeId } from '../ids/node-id.js';
+import { MAX_CUT_DEPTH } from '../sync/verified-sets.js';
 import type { MessagePeers } from './node-id-codec.js';
 import { decodeDelta, decodeDigest, encodeDelta, encodeDigest, type OutgoingObject } from './sync-codec.js';
 import type {
   DigestMessage,
   DigestSummary,
   MapClock,
+  MapDelta,
+  MapGhost,
+  MapProof,
   ObjectDelta,
   ObjectDigest,
   SummaryAnswer,
@@ -32,12 +37,8 @@ const mapClockArb: fc.Arbitrary<MapClock> = fc.oneof(
   fc.record({
     wall: wallArb,
     counter: fc.integer({ min: 0, max: 65535 }),
-    beyond: fc.record({
-      max: stampArb,
-      count: fc.nat(),
-      sum1: fc.integer({ min: 0, max: 2 ** 32 - 1 }),
-      sum2: fc.integer({ min: 0, max: 2 ** 32 - 1 }),
-    }),
+    // A catch-up under way: the cut's version and which of its parts are proven.
+    parts: fc.record({ version: stampArb, done: fc.uint8Array({ maxLength: 8 }) }),
   }),
 );
 const nameArb = fc.string({ maxLength: 8 });
@@ -66,29 +67,117 @@ function objectDigestArb(relative: boolean): fc.Arbitrary<ObjectDigest> {
     .map(([{ kind, clocks }, name, [from, to]]) => ({ kind, name, from, to, clocks }));
 }
 
+const entryArb = fc
+  .record({
+    key: fc.string({ maxLength: 6 }),
+    writer: writerArb,
+    wall: wallArb,
+    counter: fc.integer({ min: 0, max: 65535 }),
+    value: fc.option(fc.oneof(fc.string({ maxLength: 10 }), fc.integer()), { nil: undefined }),
+  })
+  // As the decoder makes them.
+  .map((e) => mapEntry(e.key, e.value, e.wall, e.counter, e.writer));
+
+const ghostArb: fc.Arbitrary<MapGhost> = fc.record({
+  key: fc.string({ maxLength: 6 }),
+  writer: writerArb,
+  wall: wallArb,
+  counter: fc.integer({ min: 0, max: 65535 }),
+  digest: fc.uint8Array({ minLength: 16, maxLength: 16 }),
+  by: fc.option(
+    fc.record({ wall: wallArb, counter: fc.integer({ min: 0, max: 65535 }), writer: writerArb }),
+    {
+      nil: undefined,
+    },
+  ),
+});
+
+const signedArb = fc.record({
+  version: stampArb,
+  signature: fc.uint8Array({ minLength: 64, maxLength: 64 }),
+  publicKey: fc.uint8Array({ minLength: 32, maxLength: 32 }),
+});
+const sliceAtArb = fc
+  .integer({ min: 0, max: 3 })
+  .chain((depth) =>
+    fc.record({ depth: fc.constant(depth), index: fc.integer({ min: 0, max: 16 ** depth - 1 }) }),
+  );
+
+/** One proof of each kind, with the entries and ghosts a whole or slice proof covers. */
+const proofGroupArb: fc.Arbitrary<{ proof: MapProof; entries: MapEntry[]; ghosts: MapGhost[] }> = fc.oneof(
+  fc
+    .record({
+      writer: writerArb,
+      from: stampArb,
+      step: fc.integer({ min: 0, max: 1000 }),
+      counter: fc.integer({ min: 0, max: 65535 }),
+      signed: signedArb,
+      entries: fc.array(entryArb, { maxLength: 3 }),
+      ghosts: fc.array(ghostArb, { maxLength: 2 }),
+    })
+    // The signed version is written as a step from `from`: it must stay within 48 bits.
+    .filter(({ from, step }) => from.wall + step <= 2 ** 48 - 1)
+    .map(({ writer, from, step, counter, signed, entries, ghosts }) => ({
+      proof: {
+        kind: 'whole' as const,
+        writer,
+        from,
+        signed: { ...signed, version: { wall: from.wall + step, counter } },
+        entries: entries.length,
+        ghosts: ghosts.length,
+      },
+      entries,
+      ghosts,
+    })),
+  fc
+    .record({
+      writer: writerArb,
+      signed: signedArb,
+      nodes: fc.array(fc.record({ at: sliceAtArb, hash: fc.uint8Array({ minLength: 32, maxLength: 32 }) }), {
+        maxLength: 3,
+      }),
+    })
+    .map(({ writer, signed, nodes }) => ({
+      proof: { kind: 'cut' as const, writer, signed, nodes },
+      entries: [],
+      ghosts: [],
+    })),
+  fc
+    .record({
+      writer: writerArb,
+      version: stampArb,
+      at: sliceAtArb,
+      entries: fc.array(entryArb, { maxLength: 3 }),
+      ghosts: fc.array(ghostArb, { maxLength: 2 }),
+    })
+    .map(({ writer, version, at, entries, ghosts }) => ({
+      proof: { kind: 'slice' as const, writer, version, at, entries: entries.length, ghosts: ghosts.length },
+      entries,
+      ghosts,
+    })),
+);
+
+const mapDeltaArb = fc
+  .record({
+    name: nameArb,
+    groups: fc.array(proofGroupArb, { maxLength: 3 }),
+    // Entries no proof covers, after the last proof's.
+    loose: fc.array(entryArb, { maxLength: 2 }),
+  })
+  .map(({ name, groups, loose }) => ({
+    kind: 'map' as const,
+    name,
+    proofs: groups.map((group) => group.proof),
+    entries: [...groups.flatMap((group) => group.entries), ...loose],
+    ghosts: groups.flatMap((group) => group.ghosts),
+    // A decoded delta says where each value's wire bytes are: compared through `comparable`.
+    source: new Uint8Array(),
+    valueRanges: [],
+  }));
+
 const attachedArb: fc.Arbitrary<ObjectDelta[]> = fc.array(
   fc.oneof(
-    fc
-      .record({
-        kind: fc.constant('map' as const),
-        name: nameArb,
-        claims: fc.array(fc.record({ writer: writerArb, from: stampArb, to: stampArb }), { maxLength: 3 }),
-        entries: fc.array(
-          fc
-            .record({
-              key: fc.string({ maxLength: 6 }),
-              writer: writerArb,
-              wall: wallArb,
-              counter: fc.integer({ min: 0, max: 65535 }),
-              value: fc.option(fc.oneof(fc.string({ maxLength: 10 }), fc.integer()), { nil: undefined }),
-            })
-            // As the decoder makes them.
-            .map((e) => mapEntry(e.key, e.value, e.wall, e.counter, e.writer)),
-          { maxLength: 4 },
-        ),
-      })
-      // A decoded delta says where each value's wire bytes are: compared through `asSent`.
-      .map((object) => ({ ...object, source: new Uint8Array(), valueRanges: [] })),
+    mapDeltaArb,
     fc.record({
       kind: fc.constant('stream' as const),
       name: nameArb,
@@ -199,13 +288,13 @@ const digestArb: fc.Arbitrary<DigestMessage> = fc
 function comparable(objects: readonly ObjectDelta[], sent: boolean): unknown[] {
   return objects.map((object) => {
     if (object.kind === 'stream') return object;
-    const { kind, name, claims, entries, source, valueRanges } = object;
+    const { kind, name, proofs, entries, ghosts, source, valueRanges } = object;
     const values = entries.map((entry, i) => {
       if (sent) return entry.value === undefined ? undefined : encodeValue(entry.value);
       const start = valueRanges[2 * i] as number;
       return start < 0 ? undefined : source.subarray(start, valueRanges[2 * i + 1]);
     });
-    return { kind, name, claims, entries, values };
+    return { kind, name, proofs, entries, ghosts, values };
   });
 }
 
@@ -216,13 +305,61 @@ function outgoing(objects: readonly ObjectDelta[]): OutgoingObject[] {
       : {
           kind: object.kind,
           name: object.name,
-          claims: object.claims,
+          proofs: object.proofs,
+          ghosts: object.ghosts,
           entries: object.entries.map((entry) => ({
             entry,
             valueBytes: entry.value === undefined ? undefined : encodeValue(entry.value),
           })),
         },
   );
+}
+
+/**
+ * What the rest of the node takes for granted of a decoded map delta, whatever bytes it came
+ * from: each proof's entries and ghosts are in the lists, places are in a cut's tree, sizes are
+ * a signature's, a key's and a digest's, and every version is within the clock's range.
+ */
+function expectWellFormed(delta: MapDelta): void {
+  const inRange = (stamp: Timestamp) => {
+    expect(stamp.wall).toBeLessThanOrEqual(MAX_WALL);
+    expect(stamp.counter).toBeLessThanOrEqual(MAX_COUNTER);
+  };
+  const placed = ({ depth, index }: { depth: number; index: number }) => {
+    expect(depth).toBeLessThanOrEqual(MAX_CUT_DEPTH);
+    expect(index).toBeLessThan(16 ** depth);
+  };
+  let entries = 0;
+  let ghosts = 0;
+  for (const proof of delta.proofs) {
+    if (proof.kind !== 'slice') {
+      inRange(proof.signed.version);
+      expect([proof.signed.signature.length, proof.signed.publicKey.length]).toEqual([64, 32]);
+    }
+    if (proof.kind === 'cut') {
+      for (const node of proof.nodes) {
+        placed(node.at);
+        expect(node.hash.length).toBe(32);
+      }
+      continue;
+    }
+    if (proof.kind === 'whole') inRange(proof.from);
+    else {
+      placed(proof.at);
+      inRange(proof.version);
+    }
+    entries += proof.entries;
+    ghosts += proof.ghosts;
+  }
+  expect(entries).toBeLessThanOrEqual(delta.entries.length);
+  expect(ghosts).toBeLessThanOrEqual(delta.ghosts.length);
+  expect(delta.valueRanges.length).toBe(2 * delta.entries.length);
+  for (const entry of delta.entries) inRange(entry);
+  for (const ghost of delta.ghosts) {
+    inRange(ghost);
+    expect(ghost.digest.length).toBe(16);
+    if (ghost.by !== undefined) inRange(ghost.by);
+  }
 }
 
 /** An empty whole-channel digest, for hand-made summaries and answers. */
@@ -249,57 +386,6 @@ describe('sync codec', () => {
     );
   });
 
-  it("writes an attached claim that ends at its writer's digest clock against that clock, in fewer bytes", () => {
-    const wall = fc.integer({ min: 1_600_000_000_000, max: 1_800_000_000_000 });
-    const writers = fc.uniqueArray(writerArb, { minLength: 1, maxLength: 4 });
-    fc.assert(
-      fc.property(
-        writers,
-        wall,
-        // Below the counter's limit: the control case ends one counter later.
-        fc.nat(65534),
-        fc.nat(100_000),
-        fc.nat(65535),
-        (ids, at, counter, back, from) => {
-          const clocks = ids.map((id, i) => [id, { wall: at + i, counter }] as [NodeId, MapClock]);
-          const digest: DigestMessage = {
-            ...base,
-            base: new Uint8Array(8),
-            objects: [{ kind: 'map', name: 'm', from: '', to: null, clocks }],
-          };
-          const claimsEnding = (shift: number): ObjectDelta[] => [
-            {
-              kind: 'map',
-              name: 'm',
-              claims: clocks.map(([writer, to]) => ({
-                writer,
-                from: { wall: to.wall - back, counter: from },
-                to: { wall: to.wall, counter: to.counter + shift },
-              })),
-              entries: [],
-              source: new Uint8Array(0),
-              valueRanges: [],
-            },
-          ];
-          const atClock = encodeDigest(digest, peers, outgoing(claimsEnding(0)));
-          const elsewhere = encodeDigest(digest, peers, outgoing(claimsEnding(1)));
-          for (const [bytes, shift] of [
-            [atClock, 0],
-            [elsewhere, 1],
-          ] as const) {
-            const decoded = decodeDigest(bytes, peers);
-            if (!decoded.ok) throw new Error(decoded.error);
-            expect(decoded.value.attached?.[0]?.kind === 'map' && decoded.value.attached[0].claims).toEqual(
-              (claimsEnding(shift)[0] as { claims: unknown }).claims,
-            );
-          }
-          // Each claim's 6-7 byte wall and its end's counter are not written.
-          expect(elsewhere.length - atClock.length).toBeGreaterThanOrEqual(6 * ids.length);
-        },
-      ),
-    );
-  });
-
   it('round-trips deltas, and the two peers cost one byte each wherever they appear', () => {
     fc.assert(
       fc.property(attachedArb, fc.boolean(), fc.boolean(), (objects, push, final) => {
@@ -322,7 +408,11 @@ describe('sync codec', () => {
         const ids = new Set(
           objects.flatMap((o) =>
             o.kind === 'map'
-              ? [...o.claims, ...o.entries].map((x) => x.writer)
+              ? [
+                  ...o.proofs.map((x) => x.writer),
+                  ...o.entries.map((x) => x.writer),
+                  ...o.ghosts.flatMap((x) => (x.by === undefined ? [x.writer] : [x.writer, x.by.writer])),
+                ]
               : o.entries.map((x) => x.author),
           ),
         );
@@ -333,6 +423,87 @@ describe('sync codec', () => {
         if (objects.length === 0) expect(bytes.length).toBe(1 + 1 + 1);
       }),
     );
+  });
+
+  it('refuses a delta whose proofs cover more entries or ghosts than follow, and only that', () => {
+    fc.assert(
+      fc.property(
+        mapDeltaArb,
+        fc.constantFrom('entries' as const, 'ghosts' as const),
+        fc.integer({ min: 1, max: 100 }),
+        fc.nat(),
+        (object, what, over, pick) => {
+          const covering = object.proofs.flatMap((proof, i) => (proof.kind === 'cut' ? [] : [i]));
+          fc.pre(covering.length > 0);
+          const chosen = covering[pick % covering.length] as number;
+          // Entries no proof covers may follow the last proof's: the proofs together must reach
+          // `over` past the list's end, not merely past what they covered.
+          const covered = object.proofs.reduce(
+            (sum, proof) => sum + (proof.kind === 'cut' ? 0 : proof[what]),
+            0,
+          );
+          const bump = object[what].length - covered + over;
+          const proofs = object.proofs.map((proof, i) =>
+            i === chosen && proof.kind !== 'cut' ? { ...proof, [what]: proof[what] + bump } : proof,
+          );
+          const encode = (map: ObjectDelta) =>
+            encodeDelta(
+              { channel: 'c', push: false, final: true, fresh: false, objects: outgoing([map]) },
+              peers,
+            );
+          // The same delta covering what follows decodes: the refusal is for the count alone.
+          expect(decodeDelta(encode(object), peers).ok).toBe(true);
+          expect(decodeDelta(encode({ ...object, proofs }), peers).ok).toBe(false);
+        },
+      ),
+    );
+  });
+
+  it('refuses a cut node or a slice deeper than a cut goes, or beyond its level', () => {
+    const signed = {
+      version: { wall: 9, counter: 0 },
+      signature: new Uint8Array(64),
+      publicKey: new Uint8Array(32),
+    };
+    const decodes = (proof: MapProof) =>
+      decodeDelta(
+        encodeDelta(
+          {
+            channel: 'c',
+            push: false,
+            final: true,
+            fresh: false,
+            objects: [{ kind: 'map', name: 'm', proofs: [proof], entries: [], ghosts: [] }],
+          },
+          peers,
+        ),
+        peers,
+      ).ok;
+    const slice = (depth: number, index: number): MapProof => ({
+      kind: 'slice',
+      writer: 'carol' as NodeId,
+      version: signed.version,
+      at: { depth, index },
+      entries: 0,
+      ghosts: 0,
+    });
+    const cut = (depth: number, index: number): MapProof => ({
+      kind: 'cut',
+      writer: 'carol' as NodeId,
+      signed,
+      nodes: [
+        { at: { depth: 1, index: 0 }, hash: new Uint8Array(32) },
+        { at: { depth, index }, hash: new Uint8Array(32) },
+      ],
+    });
+    for (const proof of [slice, cut]) {
+      // The last node of each level is the last one accepted; level 3 is the deepest.
+      expect(decodes(proof(0, 0))).toBe(true);
+      expect(decodes(proof(MAX_CUT_DEPTH, 16 ** MAX_CUT_DEPTH - 1))).toBe(true);
+      expect(decodes(proof(0, 1))).toBe(false);
+      expect(decodes(proof(2, 256))).toBe(false);
+      expect(decodes(proof(MAX_CUT_DEPTH + 1, 0))).toBe(false);
+    }
   });
 
   it('refuses a digest of two forms, summary buckets beyond 12 bits and answer buckets out of order', () => {
@@ -391,6 +562,34 @@ describe('sync codec', () => {
         const marked = clocks.some(([id]) => id === peers.sender || id === peers.receiver);
         if (marked) expect(decodeDigest(bytes).ok).toBe(false);
       }),
+    );
+  });
+
+  it('refuses every truncation of a delta, and decodes changed bytes only into a well-formed one', () => {
+    fc.assert(
+      fc.property(
+        fc.array(mapDeltaArb, { minLength: 1, maxLength: 2 }),
+        fc.array(fc.tuple(fc.nat(), fc.nat(255)), { minLength: 1, maxLength: 3 }),
+        (objects, changes) => {
+          const bytes = encodeDelta(
+            { channel: 'c', push: false, final: true, fresh: false, objects: outgoing(objects) },
+            peers,
+          );
+          for (let length = 0; length < bytes.length; length++)
+            expect(decodeDelta(bytes.subarray(0, length), peers).ok).toBe(false);
+          // A byte or a few changed: the decoder reaches proofs, entries and ghosts with wrong
+          // counts, depths, places and stamps, where arbitrary bytes fail at the first fields.
+          const changed = bytes.slice();
+          for (const [at, byte] of changes) changed[at % changed.length] = byte;
+          let decoded: ReturnType<typeof decodeDelta> | undefined;
+          expect(() => {
+            decoded = decodeDelta(changed, peers);
+          }).not.toThrow();
+          if (decoded === undefined || !decoded.ok) return;
+          for (const object of decoded.value.objects) if (object.kind === 'map') expectWellFormed(object);
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 });

@@ -1,4 +1,4 @@
-import { compareTimestamps, MAX_COUNTER, MAX_WALL, type Timestamp } from '../clock/timestamp.js';
+import { MAX_COUNTER, MAX_WALL, type Timestamp, type Version } from '../clock/timestamp.js';
 import { readTimestamp, writeTimestamp } from '../clock/timestamp-codec.js';
 import { decodeValueRange } from '../codec/decode-value.js';
 import type { StreamEntry } from '../crdt/event-log.js';
@@ -7,6 +7,9 @@ import type { Value } from '../crdt/value.js';
 import { MAX_NAME_BYTES } from '../ids/channel-id.js';
 import type { NodeId } from '../ids/node-id.js';
 import { SIGNATURE_BYTES, SIGNING_PUBLIC_KEY_BYTES } from '../ports/signer.js';
+import { VALUE_DIGEST_BYTES } from '../security/map-set-proofs.js';
+import { MAX_CUT_DEPTH, type SetSignature } from '../sync/verified-sets.js';
+import type { CutNode } from '../sync/writer-set.js';
 import { type ByteReader, type DecodeResult, readAll } from '../wire/byte-reader.js';
 import { ByteWriter } from '../wire/byte-writer.js';
 import { readAnswer, readSummary, writeAnswer, writeSummary } from './clock-summary-codec.js';
@@ -19,9 +22,10 @@ import type {
   DigestMessage,
   MapClock,
   MapDelta,
+  MapGhost,
+  MapProof,
   ObjectDelta,
   ObjectDigest,
-  RangeClaim,
   StreamClock,
   StreamDelta,
 } from './sync-messages.js';
@@ -62,8 +66,9 @@ export type OutgoingObject =
   | {
       readonly kind: 'map';
       readonly name: string;
-      readonly claims: readonly RangeClaim[];
+      readonly proofs: readonly MapProof[];
       readonly entries: readonly EncodedMapEntry[];
+      readonly ghosts: readonly MapGhost[];
     }
   | StreamDelta;
 
@@ -106,27 +111,8 @@ export function encodeDigest(
   else writeRange(writer, message.scopeFrom, message.scopeTo);
   if (message.summary === undefined && message.answer === undefined)
     writeDigestObjects(writer, message, peers);
-  if (attached.length > 0) writeDeltaObjects(writer, attached, peers, digestClocks(message.objects));
+  if (attached.length > 0) writeDeltaObjects(writer, attached, peers);
   return writer.finish();
-}
-
-/**
- * The map clocks a digest lists, by object name and writer: an attached claim ending at one of
- * them is written against it (docs/protocol.md §6.2), a few bytes instead of two timestamps.
- */
-type DigestClocks = ReadonlyMap<string, Timestamp>;
-
-function digestClocks(objects: readonly ObjectDigest[]): DigestClocks {
-  const clocks = new Map<string, Timestamp>();
-  for (const object of objects) {
-    if (object.kind !== 'map') continue;
-    for (const [writer, clock] of object.clocks) clocks.set(clockKey(object.name, writer), clock as MapClock);
-  }
-  return clocks;
-}
-
-function clockKey(object: string, writer: NodeId): string {
-  return `${object}\u0000${writer}`;
 }
 
 function writeDigestObjects(
@@ -161,8 +147,7 @@ export function decodeDigest(bytes: Uint8Array, peers?: MessagePeers): DecodeRes
     const whole = summary === undefined && answer === undefined;
     const [scopeFrom, scopeTo] = base === undefined && whole ? readRange(reader) : ['', null];
     const objects = whole ? readDigestObjects(reader, base === undefined, peers) : [];
-    const attached =
-      (flags & DIGEST_ATTACHED) === 0 ? undefined : readDeltaObjects(reader, peers, digestClocks(objects));
+    const attached = (flags & DIGEST_ATTACHED) === 0 ? undefined : readDeltaObjects(reader, peers);
     return {
       type: 'digest',
       channel,
@@ -221,15 +206,11 @@ export function encodeDelta(message: OutgoingDelta, peers?: MessagePeers): Uint8
   return writer.finish();
 }
 
-/**
- * Writes `writer-count node-id* count x-object*` (docs/protocol.md §6.3). `reference`: objects
- * attached to a digest, whose map claims are written against the digest's clocks.
- */
+/** Writes `writer-count node-id* count x-object*` (docs/protocol.md §6.3). */
 function writeDeltaObjects(
   out: ByteWriter,
   objects: readonly OutgoingObject[],
   peers: MessagePeers | undefined,
-  reference?: DigestClocks,
 ): void {
   const writers = new Map<NodeId, number>();
   const indexOf = (id: NodeId): number => {
@@ -243,35 +224,25 @@ function writeDeltaObjects(
   const body = new ByteWriter(1024);
   body.writeVarint(objects.length);
   for (const object of objects) {
-    const cursor = stampCursor(object.kind === 'map' ? object.claims[0]?.from : undefined);
+    const cursor = stampCursor();
     if (object.kind === 'map') {
-      body.writeU8(KIND_MAP).writeString(object.name).writeVarint(object.claims.length);
-      for (const claim of object.claims) {
-        const index = indexOf(claim.writer);
-        if (reference === undefined) {
-          body.writeVarint(index);
-          writeTimestamp(body, claim.from);
-          body.writeVarint(zigzag(claim.to.wall - claim.from.wall)).writeVarint(claim.to.counter);
-          continue;
-        }
-        // Attached to a digest: a claim ending at the digest's clock for its writer (the usual
-        // case) names it with a bit and writes only its start, as a step back from there.
-        const clock = reference.get(clockKey(object.name, claim.writer));
-        const atClock = clock !== undefined && compareTimestamps(clock, claim.to) === 0;
-        body.writeVarint(index * 2 + (atClock ? 1 : 0));
-        if (atClock)
-          body.writeVarint(zigzag(claim.to.wall - claim.from.wall)).writeVarint(claim.from.counter);
-        else {
-          writeTimestamp(body, claim.from);
-          body.writeVarint(zigzag(claim.to.wall - claim.from.wall)).writeVarint(claim.to.counter);
-        }
-      }
+      body.writeU8(KIND_MAP).writeString(object.name).writeVarint(object.proofs.length);
+      for (const proof of object.proofs) writeMapProof(body, proof, indexOf(proof.writer));
       body.writeVarint(object.entries.length);
       for (const { entry, valueBytes } of object.entries) {
         body.writeString(entry.key).writeVarint(indexOf(entry.writer));
         writeStamp(body, cursor, entry);
         body.writeU8(valueBytes === undefined ? ENTRY_TOMBSTONE : 0);
         if (valueBytes !== undefined) body.writeBytes(valueBytes);
+      }
+      body.writeVarint(object.ghosts.length);
+      for (const ghost of object.ghosts) {
+        body.writeString(ghost.key).writeVarint(indexOf(ghost.writer));
+        writeStamp(body, cursor, ghost);
+        body.writeRaw(ghost.digest);
+        const by = ghost.by;
+        body.writeVarint(by === undefined ? 0 : indexOf(by.writer) + 1);
+        if (by !== undefined) writeTimestamp(body, by);
       }
     } else {
       body.writeU8(KIND_STREAM).writeString(object.name).writeVarint(object.entries.length);
@@ -292,6 +263,41 @@ function writeDeltaObjects(
   out.writeRaw(body.finish());
 }
 
+/** A map proof's kinds, in the low two bits of its first varint (the writer's index above them). */
+const PROOF_WHOLE = 0;
+const PROOF_CUT = 1;
+const PROOF_SLICE = 2;
+
+/**
+ * Writes one writer's proof (ADR 0058): kind and writer, then for a whole set the start of its
+ * range and the signature (whose version is written as a step from that start); for a cut the
+ * signature and the nodes; for a slice its cut's version and place. Whole sets and slices end
+ * with how many of the entries and ghosts that follow are theirs.
+ */
+export function writeMapProof(body: ByteWriter, proof: MapProof, writerIndex: number): void {
+  if (proof.kind === 'whole') {
+    body.writeVarint(writerIndex * 4 + PROOF_WHOLE);
+    writeTimestamp(body, proof.from);
+    body
+      .writeVarint(zigzag(proof.signed.version.wall - proof.from.wall))
+      .writeVarint(proof.signed.version.counter);
+    body.writeRaw(proof.signed.signature).writeRaw(proof.signed.publicKey);
+    body.writeVarint(proof.entries).writeVarint(proof.ghosts);
+  } else if (proof.kind === 'cut') {
+    body.writeVarint(writerIndex * 4 + PROOF_CUT);
+    writeTimestamp(body, proof.signed.version);
+    body.writeRaw(proof.signed.signature).writeRaw(proof.signed.publicKey);
+    body.writeVarint(proof.nodes.length);
+    for (const node of proof.nodes)
+      body.writeU8(node.at.depth).writeVarint(node.at.index).writeRaw(node.hash);
+  } else {
+    body.writeVarint(writerIndex * 4 + PROOF_SLICE);
+    writeTimestamp(body, proof.version);
+    body.writeU8(proof.at.depth).writeVarint(proof.at.index);
+    body.writeVarint(proof.entries).writeVarint(proof.ghosts);
+  }
+}
+
 /** Decodes a delta body that `peers.sender` sent `peers.receiver`, from untrusted bytes; never throws. Values are decoded with their limits. */
 export function decodeDelta(bytes: Uint8Array, peers?: MessagePeers): DecodeResult<DeltaMessage> {
   return readAll(bytes, (reader) => {
@@ -310,11 +316,7 @@ export function decodeDelta(bytes: Uint8Array, peers?: MessagePeers): DecodeResu
   });
 }
 
-function readDeltaObjects(
-  reader: ByteReader,
-  peers: MessagePeers | undefined,
-  reference?: DigestClocks,
-): ObjectDelta[] {
+function readDeltaObjects(reader: ByteReader, peers: MessagePeers | undefined): ObjectDelta[] {
   const writerCount = reader.readBoundedVarint(reader.remaining);
   const writers: NodeId[] = [];
   for (let i = 0; i < writerCount; i++) writers.push(readPeerNodeId(reader, peers));
@@ -325,7 +327,7 @@ function readDeltaObjects(
   for (let i = 0; i < objectCount; i++) {
     const kind = readKind(reader);
     const name = reader.readString(MAX_NAME_BYTES);
-    if (kind === 'map') objects.push(readMapDelta(reader, name, writerAt, reference));
+    if (kind === 'map') objects.push(readMapDelta(reader, name, writerAt));
     else objects.push(readStreamDelta(reader, name, writerAt));
   }
   return objects;
@@ -336,33 +338,25 @@ function checkedWall(reader: ByteReader, wall: number): number {
   return wall;
 }
 
-function readMapDelta(
-  reader: ByteReader,
-  name: string,
-  writerAt: (index: number) => NodeId,
-  reference: DigestClocks | undefined,
-): MapDelta {
-  const claims: RangeClaim[] = [];
-  const claimCount = reader.readBoundedVarint(reader.remaining);
-  for (let j = 0; j < claimCount; j++) {
-    const packed = reader.readVarint();
-    const writer = writerAt(reference === undefined ? packed : Math.floor(packed / 2));
-    if (reference !== undefined && packed % 2 === 1) {
-      const to = reference.get(clockKey(name, writer)) ?? reader.fail('a claim at a clock the digest lacks');
-      const wall = checkedWall(reader, to.wall - unzigzag(reader.readVarint()));
-      const from = { wall, counter: reader.readBoundedVarint(MAX_COUNTER) };
-      claims.push({ writer, from, to: { wall: to.wall, counter: to.counter } });
-      continue;
+function readMapDelta(reader: ByteReader, name: string, writerAt: (index: number) => NodeId): MapDelta {
+  const proofs: MapProof[] = [];
+  const proofCount = reader.readBoundedVarint(reader.remaining);
+  let covered = 0;
+  let coveredGhosts = 0;
+  for (let j = 0; j < proofCount; j++) {
+    const proof = readMapProof(reader, writerAt);
+    if (proof.kind !== 'cut') {
+      covered += proof.entries;
+      coveredGhosts += proof.ghosts;
     }
-    const from = readTimestamp(reader);
-    const wall = checkedWall(reader, from.wall + unzigzag(reader.readVarint()));
-    claims.push({ writer, from, to: { wall, counter: reader.readBoundedVarint(MAX_COUNTER) } });
+    proofs.push(proof);
   }
-  const cursor = stampCursor(claims[0]?.from);
+  const cursor = stampCursor();
   const entries: MapEntry[] = [];
   const valueRanges: number[] = [];
   const source = reader.source;
   const entryCount = reader.readBoundedVarint(reader.remaining);
+  if (covered > entryCount) reader.fail('proofs cover more entries than follow');
   for (let j = 0; j < entryCount; j++) {
     const key = reader.readString(MAX_WIRE_KEY_BYTES);
     const writer = writerAt(reader.readVarint());
@@ -379,7 +373,70 @@ function readMapDelta(
     }
     entries.push(mapEntry(key, value, wall, counter, writer));
   }
-  return { kind: 'map', name, claims, entries, source, valueRanges };
+  const ghosts: MapGhost[] = [];
+  const ghostCount = reader.readBoundedVarint(reader.remaining);
+  if (coveredGhosts > ghostCount) reader.fail('proofs cover more ghosts than follow');
+  for (let j = 0; j < ghostCount; j++) {
+    const key = reader.readString(MAX_WIRE_KEY_BYTES);
+    const writer = writerAt(reader.readVarint());
+    const { wall, counter } = readStamp(reader, cursor);
+    const digest = reader.readRaw(VALUE_DIGEST_BYTES).slice();
+    const byIndex = reader.readVarint();
+    let by: Version | undefined;
+    if (byIndex > 0) {
+      const byWriter = writerAt(byIndex - 1);
+      const stamp = readTimestamp(reader);
+      by = { wall: stamp.wall, counter: stamp.counter, writer: byWriter };
+    }
+    ghosts.push({ key, wall, counter, writer, digest, by });
+  }
+  return { kind: 'map', name, proofs, entries, ghosts, source, valueRanges };
+}
+
+function readMapProof(reader: ByteReader, writerAt: (index: number) => NodeId): MapProof {
+  const packed = reader.readVarint();
+  const writer = writerAt(Math.floor(packed / 4));
+  const kind = packed % 4;
+  if (kind === PROOF_WHOLE) {
+    const from = readTimestamp(reader);
+    const wall = checkedWall(reader, from.wall + unzigzag(reader.readVarint()));
+    const version = { wall, counter: reader.readBoundedVarint(MAX_COUNTER) };
+    const signed = readSignature(reader, version);
+    const entries = reader.readBoundedVarint(reader.remaining);
+    return {
+      kind: 'whole',
+      writer,
+      from,
+      signed,
+      entries,
+      ghosts: reader.readBoundedVarint(reader.remaining),
+    };
+  }
+  if (kind === PROOF_CUT) {
+    const signed = readSignature(reader, readTimestamp(reader));
+    const nodes: CutNode[] = [];
+    // A node takes at least 34 bytes: the count cannot claim more than the message holds.
+    const count = reader.readBoundedVarint(Math.floor(reader.remaining / 34));
+    for (let j = 0; j < count; j++) {
+      const depth = reader.readU8();
+      if (depth > MAX_CUT_DEPTH) reader.fail('a cut node too deep');
+      const index = reader.readBoundedVarint(16 ** depth - 1);
+      nodes.push({ at: { depth, index }, hash: reader.readRaw(32).slice() });
+    }
+    return { kind: 'cut', writer, signed, nodes };
+  }
+  if (kind !== PROOF_SLICE) reader.fail(`unknown map proof kind ${kind}`);
+  const version = readTimestamp(reader);
+  const depth = reader.readU8();
+  if (depth > MAX_CUT_DEPTH) reader.fail('a slice too deep');
+  const at = { depth, index: reader.readBoundedVarint(16 ** depth - 1) };
+  const entries = reader.readBoundedVarint(reader.remaining);
+  return { kind: 'slice', writer, version, at, entries, ghosts: reader.readBoundedVarint(reader.remaining) };
+}
+
+function readSignature(reader: ByteReader, version: Timestamp): SetSignature {
+  const signature = reader.readRaw(SIGNATURE_BYTES).slice();
+  return { version, signature, publicKey: reader.readRaw(SIGNING_PUBLIC_KEY_BYTES).slice() };
 }
 
 function readStreamDelta(reader: ByteReader, name: string, writerAt: (index: number) => NodeId): StreamDelta {

@@ -1,8 +1,10 @@
-import type { Timestamp } from '../clock/timestamp.js';
+import type { Timestamp, Version } from '../clock/timestamp.js';
 import type { StreamEntry } from '../crdt/event-log.js';
 import type { MapEntry } from '../crdt/lww-map.js';
 import type { ChainFingerprint } from '../crdt/stream-chain.js';
 import type { NodeId } from '../ids/node-id.js';
+import type { SetSignature } from '../sync/verified-sets.js';
+import type { CutNode, SliceAt } from '../sync/writer-set.js';
 
 /** Which replicated object a digest or delta part is about. */
 export type ObjectKind = 'map' | 'stream';
@@ -25,22 +27,57 @@ export interface ObjectDigest {
 }
 
 /**
- * "Every entry by `writer` with a version in (`from`, `to`] that the sender holds is in this
- * message (or was superseded there by a newer write)". Lets the receiver advance its own synced
- * clock for `writer` when `from` does not exceed it.
+ * One writer's signed proof in a map delta (ADR 0058), and how many of the delta's entries and
+ * ghosts it covers (they follow the previous proofs' in the delta's lists):
+ * - `whole`: the writer's items newer than `from` up to the signed version;
+ * - `cut`: the start of a catch-up by slices, the sender's tree cut into parts (no items);
+ * - `slice`: the items of one part of a cut signed at `version`, newer than the receiver's clock.
  */
-export interface RangeClaim {
-  readonly writer: NodeId;
-  readonly from: Timestamp;
-  readonly to: Timestamp;
+export type MapProof =
+  | {
+      readonly kind: 'whole';
+      readonly writer: NodeId;
+      readonly from: Timestamp;
+      readonly signed: SetSignature;
+      readonly entries: number;
+      readonly ghosts: number;
+    }
+  | {
+      readonly kind: 'cut';
+      readonly writer: NodeId;
+      readonly signed: SetSignature;
+      readonly nodes: readonly CutNode[];
+    }
+  | {
+      readonly kind: 'slice';
+      readonly writer: NodeId;
+      readonly version: Timestamp;
+      readonly at: SliceAt;
+      readonly entries: number;
+      readonly ghosts: number;
+    };
+
+/**
+ * A write of `writer` that the sender's map no longer holds (a newer entry replaced it): its
+ * key, version and value digest, all a receiver needs to check the writer's set. `by` names the
+ * entry that replaced it where the sender holds one, so the receiver can tell when it should
+ * hold that entry too (a sender passing a live write off as replaced is found out then).
+ */
+export interface MapGhost extends Version {
+  readonly key: string;
+  readonly digest: Uint8Array;
+  readonly by: Version | undefined;
 }
 
-/** Entries of one map, with the ranges they complete. */
+/** Entries of one map, with the proofs that cover them. */
 export interface MapDelta {
   readonly kind: 'map';
   readonly name: string;
-  readonly claims: readonly RangeClaim[];
+  readonly proofs: readonly MapProof[];
+  /** Entries, laid out proof by proof; any after the last proof's are covered by none. */
   readonly entries: readonly MapEntry[];
+  /** Ghosts, laid out proof by proof. */
+  readonly ghosts: readonly MapGhost[];
   /**
    * The message the delta was read from: each entry's value as it was encoded on the wire lies
    * in it, at `valueRanges`. A receiver persists and checks these bytes instead of encoding the
@@ -175,43 +212,19 @@ export interface DeltaMessage {
 /** Every sync message. */
 export type SyncMessage = DigestMessage | DeltaMessage;
 
-/** How many entries, and a 64-bit additive fingerprint of them. */
-export interface EntrySum {
-  readonly count: number;
-  /** Two 32-bit lanes of the sum of entry hashes, mod 2^32 each. */
-  readonly sum1: number;
-  readonly sum2: number;
-}
-
 /**
- * A summary of the entries of one writer that a replica holds beyond its synced clock for that
- * writer (typically received by eager push): how many, the newest, and a 64-bit additive
- * fingerprint. A peer answering a digest compares it with the same summary over its own entries
- * of that writer in (clock, max]: when they match, the asker already holds exactly those, so the
- * answer carries only newer entries plus a claim that lets the asker's clock catch up — instead
- * of resending everything beyond the clock on every round.
- *
- * Many entries are also summed in `buckets` of consecutive versions, so that a peer holding
- * most of them (some pushes lost) is sent the buckets that differ, not all of them again.
+ * How far a catch-up by slices of one writer's set has come (ADR 0058): the version of the cut
+ * it follows, and a bit per node of that cut (in cut order, bit i of byte i >> 3 from the low
+ * end) set where that part is proven. A peer at that version sends only the other parts.
  */
-export interface HeldBeyond extends EntrySum {
-  readonly max: Timestamp;
-  /**
-   * Ascending by `upTo`, each below `max`. Bucket i sums the entries in (`upTo` of bucket
-   * i − 1, `upTo`], the first from the synced clock; the last bucket, (last `upTo`, `max`], is
-   * not listed: it holds what the totals leave.
-   */
-  readonly buckets?: readonly HeldBeyondBucket[];
+export interface CatchUpParts {
+  readonly version: Timestamp;
+  readonly done: Uint8Array;
 }
 
-/** The entries of a {@link HeldBeyond} up to `upTo` (from the previous bucket's `upTo`). */
-export interface HeldBeyondBucket extends EntrySum {
-  readonly upTo: Timestamp;
-}
-
-/** A map writer's clock in a digest: the synced timestamp, plus what is held beyond it. */
+/** A map writer's clock in a digest: the version of its set held, plus a catch-up under way. */
 export interface MapClock extends Timestamp {
-  readonly beyond?: HeldBeyond;
+  readonly parts?: CatchUpParts;
 }
 
 /**

@@ -8,7 +8,7 @@ import { NETWORK_TAG_BYTES } from './network-key.js';
  * Envelope format version. Part of the protocol: a receiver drops any other version with
  * reason `version`. Only ever incremented.
  */
-export const ENVELOPE_VERSION = 5;
+export const ENVELOPE_VERSION = 6;
 
 /** Envelope modes on the wire. Values are part of the protocol: only append. */
 export const EnvelopeMode = {

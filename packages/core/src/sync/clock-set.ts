@@ -4,11 +4,12 @@ import type { NodeId } from '../ids/node-id.js';
 import { writeMapClock } from '../protocol/map-clock-codec.js';
 import { writeStreamClock } from '../protocol/stream-clock-codec.js';
 import type { MapClock, ObjectDigest, ObjectKind, StreamClock } from '../protocol/sync-messages.js';
+import { bytesEqual } from '../storage/bytes.js';
 import { ByteWriter } from '../wire/byte-writer.js';
 import type { Lacking } from './synced-object.js';
 
 /**
- * A clock: a map writer's synced timestamp (and what is held beyond it), or a stream author's
+ * A clock: a map writer's synced timestamp (and a catch-up under way), or a stream author's
  * seq and fingerprint.
  */
 export type Clock = MapClock | StreamClock;
@@ -61,7 +62,7 @@ export function lackingAll(clocks: ReadonlyArray<readonly [NodeId, Clock]>): Lac
   let writers = 0;
   for (const [, clock] of clocks) {
     if ('seq' in clock) entries += clock.seq;
-    else if (clock.wall > 0 || clock.counter > 0 || clock.beyond !== undefined) writers++;
+    else if (clock.wall > 0 || clock.counter > 0 || clock.parts !== undefined) writers++;
   }
   return { entries, writers };
 }
@@ -131,14 +132,10 @@ function sameClock(a: Clock, b: Clock): boolean {
     return a.chain === undefined || b.chain === undefined ? a.chain === b.chain : sameChain(a.chain, b.chain);
   }
   if (a.wall !== b.wall || a.counter !== b.counter) return false;
-  const x = a.beyond;
-  const y = b.beyond;
+  const x = a.parts;
+  const y = b.parts;
   if (x === undefined || y === undefined) return x === y;
   return (
-    x.count === y.count &&
-    x.sum1 === y.sum1 &&
-    x.sum2 === y.sum2 &&
-    x.max.wall === y.max.wall &&
-    x.max.counter === y.max.counter
+    x.version.wall === y.version.wall && x.version.counter === y.version.counter && bytesEqual(x.done, y.done)
   );
 }

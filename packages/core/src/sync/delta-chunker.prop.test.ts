@@ -1,176 +1,203 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compareTimestamps, compareVersions } from '../clock/timestamp.js';
 import type { StreamEntry } from '../crdt/event-log.js';
 import { type MapEntry, mapEntry } from '../crdt/lww-map.js';
 import type { NodeId } from '../ids/node-id.js';
 import { decodeDelta, encodeDelta } from '../protocol/sync-codec.js';
-import type { MapDelta, StreamDelta } from '../protocol/sync-messages.js';
+import type { MapDelta, MapGhost, MapProof, StreamDelta } from '../protocol/sync-messages.js';
 import { signedStream } from '../test-support/signed-stream.js';
 import { appendAll } from './append-all.js';
-import { DeltaChunker } from './delta-chunker.js';
-import { MapReplica } from './map-replica.js';
+import { DeltaChunker, type ObjectPlan } from './delta-chunker.js';
 import { StreamReplica } from './stream-replica.js';
 
 const writerArb = fc.constantFrom('alice', 'bob', '0123456789abcdef0123456789abcdef') as fc.Arbitrary<NodeId>;
-const entryArb: fc.Arbitrary<MapEntry> = fc
-  .record({
+const wallArb = fc.integer({ min: 1_700_000_000_000, max: 1_700_000_100_000 });
+
+/** An entry of `writer`: a proof covers only its own writer's items (ADR 0058). */
+const entryArb = (writer: NodeId): fc.Arbitrary<MapEntry> =>
+  fc
+    .record({
+      key: fc.string({ maxLength: 20 }),
+      value: fc.option(
+        fc.oneof(fc.string({ maxLength: 60 }), fc.integer(), fc.uint8Array({ maxLength: 200 })),
+        { nil: undefined },
+      ),
+      wall: wallArb,
+      counter: fc.integer({ min: 0, max: 300 }),
+    })
+    .map((e) => mapEntry(e.key, e.value, e.wall, e.counter, writer));
+
+/** A write of `writer` another entry replaced, naming that entry (of any writer) or not. */
+const ghostArb = (writer: NodeId): fc.Arbitrary<MapGhost> =>
+  fc.record({
     key: fc.string({ maxLength: 20 }),
-    value: fc.option(
-      fc.oneof(fc.string({ maxLength: 60 }), fc.integer(), fc.uint8Array({ maxLength: 200 })),
-      {
-        nil: undefined,
-      },
-    ),
-    wall: fc.integer({ min: 1_700_000_000_000, max: 1_700_000_100_000 }),
+    writer: fc.constant(writer),
+    wall: wallArb,
     counter: fc.integer({ min: 0, max: 300 }),
-    writer: writerArb,
-  })
-  .map((e) => mapEntry(e.key, e.value, e.wall, e.counter, e.writer));
+    digest: fc.uint8Array({ minLength: 16, maxLength: 16 }),
+    by: fc.option(fc.record({ wall: wallArb, counter: fc.nat(300), writer: writerArb }), { nil: undefined }),
+  });
+
+const signed = {
+  version: { wall: 1_700_000_200_000, counter: 0 },
+  signature: new Uint8Array(64).fill(1),
+  publicKey: new Uint8Array(32).fill(2),
+};
+
+type Group = { proof: MapProof; entries: MapEntry[]; ghosts: MapGhost[] };
+
+/**
+ * A proof of each kind (ADR 0058) with the entries and ghosts it covers (a cut covers none).
+ * Up to 12 entries of up to 200 bytes, or a cut of up to 40 nodes, can outgrow a small budget:
+ * such a proof must travel alone.
+ */
+const groupArb: fc.Arbitrary<Group> = writerArb.chain((writer) =>
+  fc.oneof(
+    fc
+      .record({
+        from: fc.record({ wall: fc.constantFrom(0, 1_700_000_000_000), counter: fc.nat(300) }),
+        entries: fc.array(entryArb(writer), { maxLength: 12 }),
+        ghosts: fc.array(ghostArb(writer), { maxLength: 4 }),
+      })
+      .map(({ from, entries, ghosts }) => ({
+        proof: {
+          kind: 'whole',
+          writer,
+          from,
+          signed,
+          entries: entries.length,
+          ghosts: ghosts.length,
+        } as MapProof,
+        entries,
+        ghosts,
+      })),
+    fc.integer({ min: 1, max: 40 }).map((nodes) => ({
+      proof: {
+        kind: 'cut',
+        writer,
+        signed,
+        nodes: Array.from({ length: nodes }, (_, index) => ({
+          at: { depth: 2, index },
+          hash: new Uint8Array(32).fill(index),
+        })),
+      } as MapProof,
+      entries: [] as MapEntry[],
+      ghosts: [] as MapGhost[],
+    })),
+    fc
+      .record({
+        at: fc.oneof(
+          fc.record({ depth: fc.constant(1), index: fc.nat(15) }),
+          fc.record({ depth: fc.constant(3), index: fc.nat(4095) }),
+        ),
+        entries: fc.array(entryArb(writer), { maxLength: 12 }),
+        ghosts: fc.array(ghostArb(writer), { maxLength: 4 }),
+      })
+      .map(({ at, entries, ghosts }) => ({
+        proof: {
+          kind: 'slice',
+          writer,
+          version: signed.version,
+          at,
+          entries: entries.length,
+          ghosts: ghosts.length,
+        } as MapProof,
+        entries,
+        ghosts,
+      })),
+  ),
+);
+
+function planOf(name: string, groups: readonly Group[]): Extract<ObjectPlan, { kind: 'map' }> {
+  return {
+    kind: 'map',
+    name,
+    proofs: groups.map((group) => group.proof),
+    entries: groups.flatMap((group) => group.entries),
+    ghosts: groups.flatMap((group) => group.ghosts),
+  };
+}
+
+/**
+ * A decoded map delta's proofs, each with the entries and ghosts it covers, as a receiver reads
+ * them; none may be left over, as the chunker never sends an entry without its proof.
+ */
+function groupsOf(delta: MapDelta): Group[] {
+  let entry = 0;
+  let ghost = 0;
+  const groups = delta.proofs.map((proof) => {
+    const entries = proof.kind === 'cut' ? 0 : proof.entries;
+    const ghosts = proof.kind === 'cut' ? 0 : proof.ghosts;
+    const group = {
+      proof,
+      entries: delta.entries.slice(entry, entry + entries),
+      ghosts: delta.ghosts.slice(ghost, ghost + ghosts),
+    };
+    entry += entries;
+    ghost += ghosts;
+    return group;
+  });
+  expect([entry, ghost]).toEqual([delta.entries.length, delta.ghosts.length]);
+  return groups;
+}
 
 describe('DeltaChunker', () => {
-  it('keeps every chunk within budget, loses no entry, and chains claims so a receiver catches up', () => {
+  it('keeps every chunk within budget, loses and repeats nothing, and puts each proof in one chunk with exactly what it covers', () => {
     fc.assert(
       fc.property(
-        fc.array(entryArb, { maxLength: 120 }),
-        fc.integer({ min: 400, max: 1500 }),
-        (entries, budget) => {
-          const source = new MapReplica();
-          for (const entry of entries) {
-            source.map.apply(entry);
-            source.raiseClock(entry.writer, entry);
-          }
-          const plan = source.planDelta(new Map(), '', null);
-          const chunker = new DeltaChunker('channel', budget, false);
-          chunker.add({ kind: 'map', name: 'settings', ...plan });
+        fc.array(groupArb, { maxLength: 12 }),
+        fc.array(groupArb, { maxLength: 4 }),
+        fc.array(fc.uint8Array({ maxLength: 120 }), { maxLength: 40 }),
+        fc.integer({ min: 300, max: 3000 }),
+        (groups, others, payloads, budget) => {
+          // Two maps and a stream between them: each object's header is paid in every chunk
+          // it reaches, and a chunk holds several objects.
+          const written: StreamEntry[] = payloads.map((payload, i) => ({
+            author: 'bob' as NodeId,
+            seq: i + 1,
+            wall: 5000 + i,
+            counter: 0,
+            payload,
+          }));
+          const chunker = new DeltaChunker('c', budget, false);
+          chunker.add(planOf('m', groups));
+          chunker.add({ kind: 'stream', name: 's', entries: written });
+          chunker.add(planOf('n', others));
           const messages = chunker.finish();
-          expect(chunker.oversized).toBe(0);
-          const target = new MapReplica();
-          messages.forEach((message, index) => {
+          let oversized = 0;
+          const received = new Map<string, Group[]>([
+            ['m', []],
+            ['n', []],
+          ]);
+          const streamed: StreamEntry[] = [];
+          for (const message of messages) {
             const bytes = encodeDelta(message);
-            expect(bytes.length).toBeLessThanOrEqual(budget);
             const decoded = decodeDelta(bytes);
             if (!decoded.ok) throw new Error(decoded.error);
-            expect(decoded.value.final).toBe(index === messages.length - 1);
-            for (const object of decoded.value.objects as MapDelta[]) {
-              target.map.merge(object.entries);
-              for (const claim of object.claims) expect(target.acceptClaim(claim) || true).toBe(true);
+            const objects = decoded.value.objects;
+            if (bytes.length > budget) {
+              // Only a proof larger than a chunk goes over the budget, and alone.
+              oversized++;
+              expect(objects.map((object) => (object.kind === 'map' ? object.proofs.length : -1))).toEqual([
+                1,
+              ]);
             }
-          });
-          const sorted = (replica: MapReplica) => [...replica.map.allEntries()].sort(compareVersions);
-          expect(sorted(target)).toEqual(sorted(source));
-          expect(target.clocks()).toEqual(source.clocks());
+            for (const object of objects) {
+              if (object.kind === 'stream') appendAll(streamed, object.entries);
+              else appendAll(received.get(object.name) as Group[], groupsOf(object));
+            }
+          }
+          expect(oversized).toBeLessThanOrEqual(chunker.oversized);
+          // Every proof once, in order, with exactly its own entries and ghosts, whole.
+          expect(received.get('m')).toEqual(groups);
+          expect(received.get('n')).toEqual(others);
+          expect(streamed).toEqual(written);
+          expect(messages.map((message) => message.final)).toEqual(
+            messages.map((_, i) => i === messages.length - 1),
+          );
         },
       ),
     );
-  });
-
-  it('never lets a claim vouch for an entry the receiver lacks, whatever chunks are lost', () => {
-    // The receiver already holds some entries (some beyond its clocks), so some writers need a
-    // claim and no entries: the soak found such a claim flushed into a later chunk than another
-    // writer's entries, carrying that writer's claim along, which vouched for entries in a
-    // chunk that was then lost.
-    const writerArb = fc.record({
-      count: fc.integer({ min: 0, max: 40 }),
-      valueBytes: fc.integer({ min: 0, max: 80 }),
-      upTo: fc.nat(),
-      holds: fc.constantFrom('none', 'all', 'some'),
-      held: fc.array(fc.boolean(), { minLength: 40, maxLength: 40 }),
-    });
-    fc.assert(
-      fc.property(
-        fc.array(writerArb, { minLength: 3, maxLength: 3 }),
-        fc.integer({ min: 150, max: 1200 }),
-        fc.array(fc.boolean(), { minLength: 40, maxLength: 40 }),
-        (writers, budget, delivered) => {
-          const source = new MapReplica();
-          const target = new MapReplica();
-          writers.forEach((state, w) => {
-            const writer = ['0123456789abcdef0123456789abcdef', 'alice', 'bob'][w] as NodeId;
-            const upTo = state.upTo % (state.count + 1);
-            for (let i = 0; i < state.count; i++) {
-              const entry = mapEntry(
-                `${writer}/${i}`,
-                'v'.repeat(state.valueBytes),
-                1_700_000_000_000 + i * 7 + w,
-                0,
-                writer,
-              );
-              source.map.apply(entry);
-              source.raiseClock(writer, entry);
-              // Up to its clock the receiver holds everything; beyond it nothing, all (a writer
-              // that needs only a claim) or some.
-              const beyond = state.holds === 'all' || (state.holds === 'some' && state.held[i]);
-              if (i < upTo || beyond) target.map.apply(entry);
-              if (i === upTo - 1) target.raiseClock(writer, entry);
-            }
-          });
-          const plan = source.planDelta(new Map(target.clocks()), '', null);
-          const chunker = new DeltaChunker('channel', budget, false);
-          chunker.add({ kind: 'map', name: 'settings', ...plan });
-          const messages = chunker.finish();
-          // A claim travels with every entry it vouches for: the entries of its writer between
-          // its ends are all in its own chunk.
-          for (const message of messages) {
-            for (const object of message.objects) {
-              if (object.kind !== 'map') continue;
-              const here = new Set(object.entries.map(({ entry }) => entry));
-              for (const claim of object.claims) {
-                const elsewhere = plan.entries.filter(
-                  (entry) =>
-                    entry.writer === claim.writer &&
-                    compareTimestamps(entry, claim.from) > 0 &&
-                    compareTimestamps(entry, claim.to) <= 0 &&
-                    !here.has(entry),
-                );
-                expect(elsewhere).toEqual([]);
-              }
-            }
-          }
-          // Lose some chunks; the rest arrive in order (the order in which claims chain).
-          for (const message of messages.filter((_, index) => delivered[index % delivered.length])) {
-            const decoded = decodeDelta(encodeDelta(message));
-            if (!decoded.ok) throw new Error(decoded.error);
-            for (const object of decoded.value.objects as MapDelta[]) {
-              target.map.merge(object.entries);
-              for (const claim of object.claims) target.acceptClaim(claim);
-            }
-          }
-          for (const entry of source.map.allEntries()) {
-            if (compareTimestamps(entry, target.clockOf(entry.writer)) > 0) continue;
-            expect(target.map.entry(entry.key), `${entry.writer} vouched past ${entry.key}`).toEqual(entry);
-          }
-        },
-      ),
-      { numRuns: 300 },
-    );
-  });
-
-  it('does not advance a clock past a lost chunk', () => {
-    const source = new MapReplica();
-    const writer = 'alice' as NodeId;
-    for (let i = 0; i < 200; i++) {
-      const entry = mapEntry(`key-${i}`, 'x'.repeat(30), 1000 + i, 0, writer);
-      source.map.apply(entry);
-      source.raiseClock(writer, entry);
-    }
-    const chunker = new DeltaChunker('c', 600, false);
-    chunker.add({ kind: 'map', name: 'm', ...source.planDelta(new Map(), '', null) });
-    const messages = chunker.finish().map((message) => decodeDelta(encodeDelta(message)));
-    expect(messages.length).toBeGreaterThan(2);
-    const target = new MapReplica();
-    messages.forEach((decoded, index) => {
-      if (index === 1 || !decoded.ok) return; // chunk 1 is lost
-      for (const object of decoded.value.objects as MapDelta[]) {
-        target.map.merge(object.entries);
-        for (const claim of object.claims) target.acceptClaim(claim);
-      }
-    });
-    const first = messages[0];
-    if (!first?.ok) throw new Error('first chunk did not decode');
-    const firstChunkLast = (first.value.objects[0] as MapDelta).entries.at(-1);
-    expect(target.clockOf(writer)).toEqual({ wall: firstChunkLast?.wall, counter: 0 });
-    expect(target.map.size).toBeLessThan(200);
   });
 
   it('splits stream entries into useful chunks', () => {
@@ -182,7 +209,7 @@ describe('DeltaChunker', () => {
     // The author's proofs (one at its last entry) travel with the chunk that carries it.
     const entries = signedStream('s', written, new Uint8Array(32).fill(3));
     const chunker = new DeltaChunker('c', 500, false);
-    chunker.add({ kind: 'stream', name: 's', claims: [], entries });
+    chunker.add({ kind: 'stream', name: 's', entries });
     const received: StreamEntry[] = [];
     for (const message of chunker.finish()) {
       const bytes = encodeDelta(message);
@@ -198,28 +225,18 @@ describe('DeltaChunker', () => {
     const streamEntryArb = fc.uint8Array({ maxLength: 120 });
     fc.assert(
       fc.property(
-        fc.array(entryArb, { maxLength: 80 }),
+        fc.array(groupArb, { maxLength: 12 }),
         fc.array(streamEntryArb, { maxLength: 40 }),
         fc.integer({ min: 300, max: 900 }),
         fc.integer({ min: 1, max: 6 }),
-        (entries, payloads, budget, k) => {
-          const source = new MapReplica();
-          for (const entry of entries) {
-            source.map.apply(entry);
-            source.raiseClock(entry.writer, entry);
-          }
+        (groups, payloads, budget, k) => {
           const stream = new StreamReplica();
           payloads.forEach((payload, i) => {
             stream.log.apply({ author: 'bob' as NodeId, seq: i + 1, wall: 5000 + i, counter: 0, payload });
           });
-          const plans = [
-            { kind: 'map' as const, name: 'm', ...source.planDelta(new Map(), '', null) },
-            {
-              kind: 'stream' as const,
-              name: 's',
-              claims: [],
-              entries: stream.planDelta(new Map(), '', null),
-            },
+          const plans: ObjectPlan[] = [
+            planOf('m', groups),
+            { kind: 'stream', name: 's', entries: stream.planDelta(new Map(), '', null) },
           ];
           const chunkWith = (chunker: DeltaChunker) => {
             for (const plan of plans) chunker.add(plan);

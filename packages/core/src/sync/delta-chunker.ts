@@ -3,6 +3,7 @@ import { encodeValue } from '../codec/encode-value.js';
 import type { StreamEntry } from '../crdt/event-log.js';
 import type { MapEntry } from '../crdt/lww-map.js';
 import type { NodeId } from '../ids/node-id.js';
+import { SIGNATURE_BYTES, SIGNING_PUBLIC_KEY_BYTES } from '../ports/signer.js';
 import { nodeIdSize } from '../protocol/node-id-codec.js';
 import { type StampCursor, stampCursor, stampSize } from '../protocol/stamp-coding.js';
 import {
@@ -11,49 +12,53 @@ import {
   STREAM_PROOF_BYTES,
   streamSeqStep,
 } from '../protocol/sync-codec.js';
-import type { RangeClaim } from '../protocol/sync-messages.js';
+import type { MapGhost, MapProof } from '../protocol/sync-messages.js';
+import { VALUE_DIGEST_BYTES } from '../security/map-set-proofs.js';
 import { varintSize } from '../wire/byte-writer.js';
 import { utf8Length } from '../wire/utf8-length.js';
+import { MAX_PENDING_AHEAD } from './stream-replica.js';
 
 /**
- * The delta to send for one object: its entries, and for a map the ranges they complete
- * (a stream's `claims` are always empty: a stream's digest needs none).
+ * The delta to send for one object: a map's proofs with the entries and ghosts they cover
+ * (laid out proof by proof, ADR 0058), or a stream's entries.
  */
 export type ObjectPlan =
   | {
       readonly kind: 'map';
       readonly name: string;
-      readonly claims: readonly RangeClaim[];
+      readonly proofs: readonly MapProof[];
       readonly entries: readonly MapEntry[];
+      readonly ghosts: readonly MapGhost[];
     }
-  | {
-      readonly kind: 'stream';
-      readonly name: string;
-      readonly claims: readonly RangeClaim[];
-      readonly entries: readonly StreamEntry[];
-    };
+  | { readonly kind: 'stream'; readonly name: string; readonly entries: readonly StreamEntry[] };
 
 /** True when `plan` carries anything to send. */
 export function planHasContent(plan: ObjectPlan): boolean {
-  return plan.entries.length + plan.claims.length > 0;
+  return plan.entries.length > 0 || (plan.kind === 'map' && plan.proofs.length > 0);
 }
 
 type MutableObject =
-  | { kind: 'map'; name: string; claims: RangeClaim[]; entries: EncodedMapEntry[]; cursor: StampCursor }
+  | {
+      kind: 'map';
+      name: string;
+      proofs: MapProof[];
+      entries: EncodedMapEntry[];
+      ghosts: MapGhost[];
+      cursor: StampCursor;
+    }
   | { kind: 'stream'; name: string; entries: StreamEntry[]; cursor: StampCursor; previousSeq: number };
 
 // Upper bounds of fixed parts, in bytes.
 const MESSAGE_HEADER = 1 + 3 + 3;
-/** An object's claim and entry counts (varints). */
-const OBJECT_COUNTS = 3 + 3;
-/** Writer index and two timestamps (≤ 7 + 3 bytes each). */
-const CLAIM_COST = 3 + 2 * (7 + 3);
+/** An object's proof, entry and ghost counts (varints). */
+const OBJECT_COUNTS = 3 + 3 + 3;
+/** A timestamp, at most. */
+const STAMP_COST = 7 + 3;
 
 /**
- * Splits a delta into messages of at most `budget` bytes each. Every chunk is useful alone:
- * its entries merge without the others, and a map claim in a chunk covers exactly the entries
- * of that writer up to the chunk's last one, starting where the previous chunk's claim ended —
- * so a receiver that lost an earlier chunk merges the entries but does not advance its clock.
+ * Splits a delta into messages of at most `budget` bytes each. Every chunk is useful alone: a
+ * map proof travels with every entry and ghost it covers (its receiver checks them together),
+ * and a stream's entries merge without the others.
  *
  * Sizes are computed as the encoder will write them (upper bounds where a varint's width
  * depends on data not known yet), so no encoded chunk exceeds the budget, except that an entry
@@ -67,10 +72,6 @@ export class DeltaChunker {
   readonly #messages: OutgoingDelta[] = [];
   #objects: MutableObject[] = [];
   #writers = new Set<NodeId>();
-  /** Writers whose claim's bytes are already counted in this chunk. */
-  #claimReserved = new Set<NodeId>();
-  /** Per writer, the last map entry placed in this chunk (where its claim may end). */
-  readonly #lastStamps = new Map<NodeId, Timestamp>();
   #size = 0;
   /** Bytes of the chunks closed so far (their encoded size, before compression and sealing). */
   #closedBytes = 0;
@@ -123,71 +124,82 @@ export class DeltaChunker {
     return this.#messages;
   }
 
-  #addMap(
-    name: string,
-    plan: { readonly claims: readonly RangeClaim[]; readonly entries: readonly MapEntry[] },
-  ): void {
-    const claims = new Map<NodeId, RangeClaim>(plan.claims.map((claim) => [claim.writer, claim]));
-    // Where the next claim for each writer starts: the end of the previous chunk's claim.
-    const claimFrom = new Map<NodeId, Timestamp>();
-    const closeClaim = (writer: NodeId, upTo: Timestamp | undefined): void => {
-      const claim = claims.get(writer);
-      if (claim === undefined) return;
-      const from = claimFrom.get(writer) ?? claim.from;
-      const to = upTo === undefined || compareTimestamps(upTo, claim.to) > 0 ? claim.to : upTo;
-      if (compareTimestamps(to, from) <= 0) return;
-      if (!this.#claimReserved.has(writer)) {
-        this.#size += this.#objectCost('map', name) + this.#writerCost(writer) + CLAIM_COST;
-      }
-      this.#writers.add(writer);
-      this.#mapObject(name).claims.push({ writer, from, to });
-      claimFrom.set(writer, to);
-    };
-    /** Closes the open chunk; false when that was the last one allowed. */
-    const cut = (): boolean => {
-      // Each writer's claim in this chunk ends at its last entry here; the next chunk goes on.
-      for (const [writer, last] of this.#lastStamps) closeClaim(writer, last);
-      this.#flush();
-      return this.#goOn();
-    };
-    for (const entry of plan.entries) {
-      const valueBytes = entry.value === undefined ? undefined : encodeValue(entry.value);
-      let cost = this.#mapEntryCost(name, entry, valueBytes, claims.has(entry.writer));
+  /** Places a map's proofs, each with what it covers, whole in one chunk. */
+  #addMap(name: string, plan: Extract<ObjectPlan, { kind: 'map' }>): void {
+    let entry = 0;
+    let ghost = 0;
+    for (const proof of plan.proofs) {
+      const entryCount = proof.kind === 'cut' ? 0 : proof.entries;
+      const ghostCount = proof.kind === 'cut' ? 0 : proof.ghosts;
+      const entries = plan.entries.slice(entry, entry + entryCount);
+      const ghosts = plan.ghosts.slice(ghost, ghost + ghostCount);
+      entry += entryCount;
+      ghost += ghostCount;
+      const encoded = entries.map((held) => ({
+        entry: held,
+        valueBytes: held.value === undefined ? undefined : encodeValue(held.value),
+      }));
+      let cost = this.#proofCost(name, proof, encoded, ghosts);
       if (this.#size + cost > this.#budget && this.#hasContent()) {
-        if (!cut()) return;
-        cost = this.#mapEntryCost(name, entry, valueBytes, claims.has(entry.writer));
+        this.#flush();
+        if (!this.#goOn()) return;
+        cost = this.#proofCost(name, proof, encoded, ghosts);
       }
-      // An entry larger than a whole chunk travels alone in an oversized message, which the
-      // sender fragments: skipping it would let this chunk's claim vouch for an entry it lacks.
+      // A proof with more than a whole chunk holds travels alone in an oversized message, which
+      // the sender fragments: its receiver checks it only whole.
       if (this.#size + cost > this.#budget) this.oversized++;
-      if (claims.has(entry.writer)) this.#claimReserved.add(entry.writer);
       const object = this.#mapObject(name);
       this.#size += cost;
-      this.#writers.add(entry.writer);
-      this.#lastStamps.set(entry.writer, entry);
-      // The encoder starts a map object's cursor at its first claim, which is not known yet:
-      // from zero, the first entry's size is overestimated, never under.
-      object.cursor = { wall: entry.wall, counter: entry.counter };
-      object.entries.push({ entry, valueBytes });
+      this.#writers.add(proof.writer);
+      object.proofs.push(proof);
+      for (const item of encoded) {
+        this.#writers.add(item.entry.writer);
+        object.entries.push(item);
+      }
+      for (const held of ghosts) {
+        this.#writers.add(held.writer);
+        if (held.by !== undefined) this.#writers.add(held.by.writer);
+        object.ghosts.push(held);
+      }
+      const last = entries[entries.length - 1];
+      if (last !== undefined) object.cursor = { wall: last.wall, counter: last.counter };
     }
-    for (const claim of plan.claims) {
-      // Nothing left to vouch for (an earlier chunk's claim reached the end): no room needed.
-      if (compareTimestamps(claim.to, claimFrom.get(claim.writer) ?? claim.from) <= 0) continue;
-      const reserved = this.#claimReserved.has(claim.writer);
-      const cost = this.#objectCost('map', name) + this.#writerCost(claim.writer) + CLAIM_COST;
-      // A claim that does not fit goes to the next chunk, but the claims of the writers whose
-      // entries are in this one are closed here first: carried along, a claim would vouch for
-      // entries of an earlier chunk, and a receiver that lost that chunk would skip them for good.
-      if (!reserved && this.#size + cost > this.#budget && !cut()) return;
-      closeClaim(claim.writer, undefined);
+  }
+
+  /** Bytes a proof and what it covers cost in the open chunk (upper bounds). */
+  #proofCost(
+    name: string,
+    proof: MapProof,
+    entries: readonly EncodedMapEntry[],
+    ghosts: readonly MapGhost[],
+  ): number {
+    const writers = new Set<NodeId>([proof.writer]);
+    let cost = this.#objectCost('map', name) + 3 + 2 * STAMP_COST;
+    if (proof.kind === 'cut')
+      cost += SIGNATURE_BYTES + SIGNING_PUBLIC_KEY_BYTES + 3 + proof.nodes.length * 36;
+    else cost += 6 + (proof.kind === 'whole' ? SIGNATURE_BYTES + SIGNING_PUBLIC_KEY_BYTES : 4);
+    for (const { entry, valueBytes } of entries) {
+      const keyLength = utf8Length(entry.key);
+      writers.add(entry.writer);
+      cost += varintSize(keyLength) + keyLength + 3 + STAMP_COST + 1;
+      if (valueBytes !== undefined) cost += varintSize(valueBytes.length) + valueBytes.length;
     }
-    this.#lastStamps.clear();
+    for (const held of ghosts) {
+      const keyLength = utf8Length(held.key);
+      if (held.by !== undefined) writers.add(held.by.writer);
+      cost += varintSize(keyLength) + keyLength + 3 + STAMP_COST + VALUE_DIGEST_BYTES + 3 + STAMP_COST;
+    }
+    for (const writer of writers) cost += this.#writerCost(writer);
+    return cost;
   }
 
   /** Places one stream entry; false when the chunker stopped instead. */
   #addStreamEntry(name: string, entry: StreamEntry): boolean {
     let cost = this.#streamEntryCost(name, entry);
-    if (this.#size + cost > this.#budget && this.#hasContent()) {
+    // A receiver keeps at most MAX_PENDING_AHEAD entries of an author beyond those it shows
+    // while their proof is checked: a chunk (small entries compress well) carries no more.
+    const full = this.#current?.kind === 'stream' && this.#current.entries.length >= MAX_PENDING_AHEAD;
+    if ((full || this.#size + cost > this.#budget) && this.#hasContent()) {
       this.#flush();
       if (!this.#goOn()) return false;
       cost = this.#streamEntryCost(name, entry);
@@ -200,23 +212,6 @@ export class DeltaChunker {
     object.cursor = { wall: entry.wall, counter: entry.counter };
     object.previousSeq = entry.seq;
     return true;
-  }
-
-  #mapEntryCost(name: string, entry: MapEntry, valueBytes: Uint8Array | undefined, claimed: boolean): number {
-    const current = this.#current;
-    const cursor = current?.kind === 'map' ? current.cursor : stampCursor();
-    const keyLength = utf8Length(entry.key);
-    return (
-      this.#objectCost('map', name) +
-      varintSize(keyLength) +
-      keyLength +
-      this.#writerCost(entry.writer) +
-      (claimed && !this.#claimReserved.has(entry.writer) ? CLAIM_COST : 0) +
-      3 +
-      stampSize(cursor, entry) +
-      1 +
-      (valueBytes === undefined ? 0 : varintSize(valueBytes.length) + valueBytes.length)
-    );
   }
 
   #streamEntryCost(name: string, entry: StreamEntry): number {
@@ -254,8 +249,9 @@ export class DeltaChunker {
     const object: Extract<MutableObject, { kind: 'map' }> = {
       kind: 'map',
       name,
-      claims: [],
+      proofs: [],
       entries: [],
+      ghosts: [],
       cursor: stampCursor(),
     };
     this.#objects.push(object);
@@ -286,7 +282,7 @@ export class DeltaChunker {
 
   #hasContent(): boolean {
     return this.#objects.some(
-      (object) => object.entries.length > 0 || (object.kind === 'map' && object.claims.length > 0),
+      (object) => object.entries.length > 0 || (object.kind === 'map' && object.proofs.length > 0),
     );
   }
 
@@ -301,7 +297,13 @@ export class DeltaChunker {
         fresh: false,
         objects: this.#objects.map((object) =>
           object.kind === 'map'
-            ? { kind: 'map', name: object.name, claims: object.claims, entries: object.entries }
+            ? {
+                kind: 'map',
+                name: object.name,
+                proofs: object.proofs,
+                entries: object.entries,
+                ghosts: object.ghosts,
+              }
             : { kind: 'stream', name: object.name, entries: object.entries },
         ),
       });
@@ -312,8 +314,6 @@ export class DeltaChunker {
   #reset(): void {
     this.#objects = [];
     this.#writers = new Set();
-    this.#claimReserved = new Set();
-    this.#lastStamps.clear();
     this.#current = undefined;
     this.#size = MESSAGE_HEADER + varintSize(utf8Length(this.#channel)) + utf8Length(this.#channel);
   }

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { NodeId } from '../ids/node-id.js';
-import type { DigestMessage } from '../protocol/sync-messages.js';
+import type { DigestMessage, MapProof } from '../protocol/sync-messages.js';
 import type { DigestSource } from './digest-builder.js';
 import { DigestMemory } from './digest-memory.js';
+import type { SetSignature } from './verified-sets.js';
 
 const alice = 'alice' as NodeId;
 const bob = 'bob' as NodeId;
@@ -77,22 +78,57 @@ describe('DigestMemory', () => {
     expect(atAlice.outgoing(bob, CHANNEL, [mapSource(3)], options)[0]?.base).toBeUndefined();
   });
 
-  it('advances its belief of a peer by the claims it accepts, as the peer would', () => {
+  it('advances its belief of a peer by the proofs it sends, as the peer would take them', () => {
     const atAlice = new DigestMemory(8);
     const atBob = new DigestMemory(8);
-    for (const chunk of atBob.outgoing(alice, CHANNEL, [mapSource(2)], options))
+    for (const chunk of atBob.outgoing(alice, CHANNEL, [mapSource(5)], options))
       atAlice.receive(bob, chunk, 0);
-    const w0 = 'w0000' as NodeId;
-    const w1 = 'w0001' as NodeId;
+    const [w0, w1, w2, w3, w4] = ['w0000', 'w0001', 'w0002', 'w0003', 'w0004'] as [
+      NodeId,
+      NodeId,
+      NodeId,
+      NodeId,
+      NodeId,
+    ];
+    const signed = (wall: number, counter = 0): SetSignature => ({
+      version: { wall, counter },
+      signature: new Uint8Array(64),
+      publicKey: new Uint8Array(32),
+    });
+    const whole = (writer: NodeId, from: number, to: SetSignature): MapProof => ({
+      kind: 'whole',
+      writer,
+      from: { wall: from, counter: 0 },
+      signed: to,
+      entries: 1,
+      ghosts: 0,
+    });
+    const slice = (writer: NodeId, wall: number): MapProof => ({
+      kind: 'slice',
+      writer,
+      version: { wall, counter: 0 },
+      at: { depth: 1, index: 3 },
+      entries: 1,
+      ghosts: 0,
+    });
     atAlice.noteSent(bob, CHANNEL, [
       {
         kind: 'map',
         name: 'm',
-        claims: [
-          // Starts at Bob's clock for w0 (1000): accepted.
-          { writer: w0, from: { wall: 1000, counter: 0 }, to: { wall: 1500, counter: 2 } },
-          // Starts beyond Bob's clock for w1 (1001): a gap, refused.
-          { writer: w1, from: { wall: 1200, counter: 0 }, to: { wall: 1300, counter: 0 } },
+        proofs: [
+          // From Bob's clock for w0 (1000): taken, to the signed version.
+          whole(w0, 1000, signed(1500, 2)),
+          // From beyond Bob's clock for w1 (1001): a gap Bob cannot judge, skipped.
+          whole(w1, 1200, signed(1300)),
+          // From before Bob's clock for w2 (1002): what he holds is sent again, and taken.
+          whole(w2, 0, signed(1100)),
+          // Signed before Bob's clock for w3 (1003): nothing moves back.
+          whole(w3, 0, signed(900)),
+          // A cut and its parts: the peer's clock is the cut's version once they are in.
+          { kind: 'cut', writer: w4, signed: signed(2000), nodes: [] },
+          slice(w4, 2000),
+          // A part alone moves nothing, not even for a writer the peer lacks.
+          slice('w0009' as NodeId, 5000),
         ],
       },
       {
@@ -112,6 +148,9 @@ describe('DigestMemory', () => {
     expect(map?.clocks).toEqual([
       [w0, { wall: 1500, counter: 2 }],
       [w1, { wall: 1001, counter: 0 }],
+      [w2, { wall: 1100, counter: 0 }],
+      [w3, { wall: 1003, counter: 0 }],
+      [w4, { wall: 2000, counter: 0 }],
     ]);
     const stream = believed?.objects.find((object) => object.kind === 'stream');
     expect(stream?.clocks).toEqual([[w0, { seq: 2 }]]);

@@ -5,8 +5,8 @@ import type {
   DigestMessage,
   DigestSummary,
   MapClock,
+  MapProof,
   ObjectDigest,
-  RangeClaim,
   StreamClock,
   StreamDelta,
   SummaryAnswer,
@@ -68,9 +68,9 @@ interface Sent {
 /** How many sets sent to each peer are kept. */
 const SENT_SETS = 3;
 
-/** What {@link DigestMemory.noteSent} needs of a sent object: map claims, stream entries. */
+/** What {@link DigestMemory.noteSent} needs of a sent object: map proofs, stream entries. */
 export type SentObject =
-  | { readonly kind: 'map'; readonly name: string; readonly claims: readonly RangeClaim[] }
+  | { readonly kind: 'map'; readonly name: string; readonly proofs: readonly MapProof[] }
   | StreamDelta;
 
 /**
@@ -275,11 +275,16 @@ export class DigestMemory {
     for (const object of objects) {
       const writerClocks = objectClocks(clocks, object);
       if (object.kind === 'map') {
-        for (const claim of object.claims) {
-          const clock = (writerClocks.get(claim.writer) as MapClock | undefined) ?? ZERO_TIMESTAMP;
-          if (compareTimestamps(clock, claim.from) < 0 || compareTimestamps(claim.to, clock) <= 0) continue;
-          // What the peer holds beyond its old clock is unknown now: leave the summary out.
-          writerClocks.set(claim.writer, { wall: claim.to.wall, counter: claim.to.counter });
+        for (const proof of object.proofs) {
+          // A cut: the peer's clock moves to its version once every part is in. Usually they
+          // all went in this answer; when its limit cut them short, the belief runs ahead until
+          // the peer's next digest (it only decides what to attach).
+          if (proof.kind === 'slice') continue;
+          const clock = (writerClocks.get(proof.writer) as MapClock | undefined) ?? ZERO_TIMESTAMP;
+          const to = proof.signed.version;
+          if (proof.kind === 'whole' && compareTimestamps(clock, proof.from) < 0) continue;
+          if (compareTimestamps(to, clock) <= 0) continue;
+          writerClocks.set(proof.writer, { wall: to.wall, counter: to.counter });
         }
       } else {
         for (const entry of object.entries) {

@@ -1,248 +1,145 @@
-import { compareTimestamps, type Timestamp, ZERO_TIMESTAMP } from '../clock/timestamp.js';
-import { LwwMap, type MapEntry } from '../crdt/lww-map.js';
+import {
+  compareTimestamps,
+  compareVersions,
+  type Timestamp,
+  type Version,
+  ZERO_TIMESTAMP,
+} from '../clock/timestamp.js';
+import { LwwMap, type MapEntry, mapEntry } from '../crdt/lww-map.js';
 import type { NodeId } from '../ids/node-id.js';
-import type { MapClock, RangeClaim } from '../protocol/sync-messages.js';
-import { appendAll } from './append-all.js';
-import { BeyondEntries } from './beyond-entries.js';
-import { mayHoldUnseen, summarizeHeldBeyond, unmatchedSpan } from './held-beyond.js';
+import { nobleSha256, type Sha256 } from '../ports/sha256.js';
+import type { MapClock, MapDelta, MapGhost, MapProof } from '../protocol/sync-messages.js';
+import { valueDigest } from '../security/map-set-proofs.js';
+import { bytesEqual } from '../storage/bytes.js';
 import type { StoredEntries } from './stored-entries.js';
 import type { Lacking } from './synced-object.js';
-import { type EntryIndex, WriterIndex } from './writer-index.js';
+import { type SetCheck, type SetSignature, VerifiedSets } from './verified-sets.js';
+import { type CutNode, type SetItem, WriterSet } from './writer-set.js';
 
-/** What one peer should receive for one map: entries it may lack and the ranges they complete. */
+/** What one peer should receive for one map: the proofs, and the entries and ghosts they cover. */
 export interface MapDeltaPlan {
-  /** Per writer, in writer order: the range this replica can vouch for, if the peer is behind it. */
-  readonly claims: RangeClaim[];
-  /** Entries newer than the peer's clocks, sorted by writer, then version. */
+  readonly proofs: MapProof[];
   readonly entries: MapEntry[];
+  readonly ghosts: MapGhost[];
 }
 
+/** What {@link MapReplica.prove} found in a delta. */
+export interface ProvenDelta {
+  /** Per entry of the delta: true when it is its writer's words (proven, or an item held). */
+  readonly authentic: boolean[];
+  /** Writers whose proofs failed: forged or broken (report them). */
+  readonly refused: NodeId[];
+  /** Ghosts of the sets proven: each must be confirmed by a newer entry once entries merged. */
+  readonly ghosts: MapGhost[];
+  /** True when `self`'s own writes came back in the delta and joined its set: sign it again. */
+  readonly reclaimed: boolean;
+  /** True when a part of a catch-up came before its cut: the delta is worth merging again after. */
+  readonly early: boolean;
+  /** True when a cut started or moved a catch-up: parts that came early can be judged now. */
+  readonly cut: boolean;
+}
+
+/** A ghost waiting for the newer entry its sender said replaced it, since `since` (ms). */
+interface Owed extends MapGhost {
+  readonly since: number;
+}
+
+/** Above this many items, a writer's answer goes as a catch-up by slices. */
+const WHOLE_ITEMS = 2048;
+/** A cut is chosen deep enough that a part holds about this many items. */
+const PART_ITEMS = 1024;
+
+/** The digest of a tombstone: every replica knows it, so a purged tombstone can be sent again from its item. */
+const TOMBSTONE_DIGEST = valueDigest(nobleSha256, undefined);
+
 /**
- * An LWW map plus what this replica knows it has: per writer, a *synced clock* `c[w]` meaning
- * "I hold every entry `w` wrote up to `c[w]`, or a newer entry for the same key". A digest is
- * these clocks; the answer to a digest is every entry newer than the asker's clock for its
- * writer, with claims that let the asker advance its clocks (Scuttlebutt-style reconciliation,
- * van Renesse et al. 2008, adapted to LWW state where overwritten entries are gone).
+ * An LWW map plus, per writer, the set of its latest writes this replica has verified against
+ * the writer's signature (ADR 0058): what a digest's clock per writer means ("I hold every item
+ * of the writer's set up to this version, each as its entry or as a ghost, replaced by a newer
+ * write") and what an answer is planned from.
  *
- * Eager pushes deliver entries out of order, so they never advance a clock; only a claim does,
- * and a claim (from, to] is accepted only when the receiver's clock already reaches `from`, so
- * a lost chunk never lets a clock skip entries.
- *
- * This is the simple first strategy: digests grow with the number of writers. It sits behind
- * {@link MapReplica}'s small surface so a cheaper reconciliation can replace it.
+ * Entries reach the map only when their writer's signature covers them (or its set here holds
+ * them already): a peer cannot make this replica show a write in another's name, and an answer
+ * that leaves an item out hashes to another root, so none can be skipped. A ghost is a write
+ * the sender says was replaced; it is confirmed when this replica holds the newer entry, or
+ * when the writer the sender named as replacing it has proven that write here. A ghost the
+ * named writer's set proves false shows the sender lied: the ghost's writer is fetched again.
  */
 export class MapReplica {
   readonly map: LwwMap;
-  readonly #clocks = new Map<NodeId, Timestamp>();
-  /** Per writer, the entries held beyond its synced clock. */
-  readonly #beyond = new Map<NodeId, BeyondEntries>();
-  /** Every entry by writer and version: what a plan walks instead of the whole map. */
-  readonly #index: EntryIndex;
-  /** The map is kept in the store: nothing is loaded, yet entries beyond clocks are to be noted. */
-  readonly #inStore: boolean;
+  readonly sets: VerifiedSets;
+  readonly #sha256: Sha256;
+  /** Ghosts waiting for a newer entry, by key, with when they began to wait. */
+  readonly #owed = new Map<string, Owed[]>();
 
   /**
-   * Entries merged from peers whose storage batch is not durable yet. A held-beyond summary
-   * leaves them out: a peer that sees an entry summed skips sending it, and after a crash this
-   * replica would lack it while a claim the peer sent in that same answer (accepted after the
-   * restart) moved the clock past it, for good. Held as the batches merged, not entry by entry:
-   * a merge then costs one insert, and only a summary (rarer) looks inside.
+   * @param stored where the map is kept when not in memory (ADR 0050).
+   * @param ghosted told when another writer's entry replaces one whose writer's set still holds
+   * it: the item is a ghost now, and must be kept (stored) for that set.
    */
-  readonly #notDurable = new Set<readonly MapEntry[]>();
-
-  /**
-   * While a message merges, the entries applied from it: whether they are beyond their
-   * writer's clock is only known after its claims (see {@link MapReplica.merging}).
-   */
-  #merged: MapEntry[] | undefined;
-  /** Entries are being loaded from storage: {@link MapReplica.loaded} notes them all at the end. */
-  #loading = false;
-
-  /** Own writes newer than `#withheldAfter` are not durable yet: they are not offered to peers. */
-  #withheldWriter: NodeId | undefined;
-  #withheldAfter: Timestamp = ZERO_TIMESTAMP;
-
-  /** @param stored where the map is kept when not in memory (ADR 0050). */
-  constructor(stored?: StoredEntries) {
+  constructor(
+    sha256: Sha256 = nobleSha256,
+    stored?: StoredEntries,
+    ghosted?: (writer: NodeId, item: SetItem) => void,
+  ) {
+    this.#sha256 = sha256;
+    this.sets = new VerifiedSets(sha256);
     const observe = (entry: MapEntry, replaced: MapEntry | undefined): void => {
-      if (replaced !== undefined) {
-        this.#beyond.get(replaced.writer)?.remove(replaced.key);
-        this.#index.removed(replaced);
+      if (stored !== undefined) {
+        if (replaced !== undefined) stored.removed(replaced);
+        stored.add(entry);
       }
-      this.#index.add(entry);
-      if (this.#loading) return;
-      if (this.#merged === undefined) this.#trackIfBeyond(entry);
-      else this.#merged.push(entry);
+      // A writer replacing its own entry replaces its item too (a peer's, proven before it is
+      // applied; this node's own, when durable).
+      if (ghosted !== undefined && replaced !== undefined && replaced.writer !== entry.writer) {
+        const item = this.sets.itemOf(replaced.writer, replaced.key);
+        if (item !== undefined && compareTimestamps(item, replaced) === 0) ghosted(replaced.writer, item);
+      }
+      if (this.#owed.size > 0) this.#confirm(entry);
     };
-    this.#inStore = stored !== undefined;
-    if (stored === undefined) {
-      this.map = new LwwMap(observe);
-      this.#index = new WriterIndex((entry) => this.map.entry(entry.key) === entry);
-    } else {
+    if (stored === undefined) this.map = new LwwMap(observe);
+    else {
       this.map = new LwwMap(observe, stored, stored.counts);
       stored.countFrom(() => ({ live: this.map.size, total: this.map.size + this.map.tombstones }));
-      this.#index = stored;
     }
   }
 
-  /**
-   * Withholds `writer`'s entries newer than `after` from every plan, until raised again: a
-   * node's own write must be durable before any peer sees it, or a crash could let it reissue
-   * the same timestamp for another value.
-   */
-  withholdAfter(writer: NodeId, after: Timestamp): void {
-    // Two fields, not an object: this runs on every local write.
-    this.#withheldWriter = writer;
-    this.#withheldAfter = after;
+  /** The digest of a value (its encoded bytes `source[start, end)`, none for a tombstone). */
+  digestOf(source: Uint8Array | undefined, start = 0, end = 0): Uint8Array {
+    return valueDigest(this.#sha256, source, start, end);
   }
 
-  /** Notes entries merged from a peer whose storage batch is still being written. */
-  pendingDurable(entries: readonly MapEntry[]): void {
-    this.#notDurable.add(entries);
-  }
-
-  /** The batch holding `entries` (the array given to pendingDurable) is durable. */
-  becameDurable(entries: readonly MapEntry[]): void {
-    this.#notDurable.delete(entries);
-  }
-
-  /**
-   * Runs `merge` (a message's entries, then its claims) and only then notes which merged
-   * entries are held beyond their writer's clock: a claim usually covers the entries that came
-   * with it, and noting each one to drop it again at the claim was a tenth of a merge.
-   */
-  merging<T>(merge: () => T): T {
-    if (this.#merged !== undefined) return merge();
-    const merged: MapEntry[] = [];
-    this.#merged = merged;
-    try {
-      return merge();
-    } finally {
-      this.#merged = undefined;
-      for (const entry of merged) if (this.map.entry(entry.key) === entry) this.#trackIfBeyond(entry);
-    }
-  }
-
-  /**
-   * Applies an entry loaded from storage. Which loaded entries are held beyond their writer's
-   * clock is noted once, by {@link MapReplica.loaded}: the clocks load after the entries.
-   */
-  load(entry: MapEntry): void {
-    this.#loading = true;
-    this.map.apply(entry);
-  }
-
-  /** Every entry and clock is loaded (own clock raised too): notes the entries held beyond. */
-  loaded(): void {
-    if (!this.#loading && !this.#inStore) return;
-    this.#loading = false;
-    for (const writer of this.#index.writers())
-      for (const entry of this.#index.newerThan(writer, this.#clocks.get(writer))) this.#trackIfBeyond(entry);
-  }
-
-  /** The synced clock of `writer` (zero when none). */
+  /** The version up to which this replica holds `writer`'s set (zero when none). */
   clockOf(writer: NodeId): Timestamp {
-    return this.#clocks.get(writer) ?? ZERO_TIMESTAMP;
+    return this.sets.clockOf(writer);
   }
 
-  /**
-   * Every writer's clock, sorted by writer: the digest. A writer whose entries are held beyond
-   * its synced clock also carries a {@link HeldBeyond} summary of them (own entries not yet
-   * durable are left out, as everywhere, and so are peers' entries not durable yet).
-   */
+  /** Every writer's clock, sorted by writer: the digest. */
   clocks(): Array<[NodeId, MapClock]> {
-    const writers = new Set<NodeId>([...this.#clocks.keys(), ...this.#beyond.keys()]);
-    const notDurable = new Set<MapEntry>();
-    for (const batch of this.#notDurable) for (const entry of batch) notDurable.add(entry);
     const clocks: Array<[NodeId, MapClock]> = [];
-    for (const writer of writers) {
-      const clock = this.clockOf(writer);
-      const held: MapEntry[] = [];
-      for (const entry of this.#beyond.get(writer)?.values() ?? [])
-        if (!this.#isWithheld(entry) && !notDurable.has(entry)) held.push(entry);
-      const beyond = summarizeHeldBeyond(held);
-      if (beyond === undefined && !this.#clocks.has(writer)) continue;
-      clocks.push([writer, beyond === undefined ? clock : { ...clock, beyond }]);
+    for (const writer of this.sets.writers()) {
+      const clock = this.sets.clockOf(writer);
+      const parts = this.sets.partsOf(writer);
+      if (parts !== undefined) clocks.push([writer, { wall: clock.wall, counter: clock.counter, parts }]);
+      else if (clock.wall > 0 || clock.counter > 0)
+        clocks.push([writer, { wall: clock.wall, counter: clock.counter }]);
     }
     return clocks.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   }
 
-  /** The writers a peer with `remote` clocks holds entries of that this replica lacks. */
+  /** The writers a peer with `remote` clocks holds more of than this replica. */
   lacking(remote: ReadonlyArray<readonly [NodeId, MapClock]>): Lacking {
     let writers = 0;
-    let own: Map<NodeId, MapClock> | undefined;
-    for (const [writer, theirs] of remote) {
-      const ours = this.clockOf(writer);
-      if (compareTimestamps(theirs, ours) > 0) writers++;
-      else if (theirs.beyond !== undefined) {
-        // Pushed entries move no clock: a peer holding a fresh write we missed shows it only in
-        // its summary of entries held beyond its clock. Missing that left a missed write to
-        // the peers' own attachments (the 30 % loss tail of issue 20).
-        own ??= new Map(this.clocks());
-        if (mayHoldUnseen(theirs, ours, own.get(writer))) writers++;
-      }
-    }
+    for (const [writer, theirs] of remote) if (compareTimestamps(theirs, this.clockOf(writer)) > 0) writers++;
     return { entries: 0, writers };
   }
 
-  /** Forgets one key's entry for good (compaction, stale refresh). */
-  purge(key: string): void {
-    const entry = this.map.entry(key);
-    this.map.purge(key);
-    if (entry !== undefined) {
-      this.#beyond.get(entry.writer)?.remove(key);
-      this.#index.removed(entry);
-    }
-  }
-
-  /** Raises a writer's synced clock (own writes, reloaded state); returns true when it moved. */
-  raiseClock(writer: NodeId, stamp: Timestamp): boolean {
-    if (compareTimestamps(stamp, this.clockOf(writer)) <= 0) return false;
-    this.#clocks.set(writer, { wall: stamp.wall, counter: stamp.counter });
-    const beyond = this.#beyond.get(writer);
-    if (beyond !== undefined) {
-      beyond.raise(stamp);
-      if (beyond.size === 0) this.#beyond.delete(writer);
-    }
-    return true;
-  }
-
-  /** Forgets what this replica knew of `writer` (it dropped those entries and will refetch them). */
-  resetClock(writer: NodeId): void {
-    this.#clocks.delete(writer);
-    for (const entry of this.#index.newerThan(writer, undefined)) this.#trackIfBeyond(entry);
-  }
-
-  #trackIfBeyond(entry: MapEntry): void {
-    // The withheld writer (this node) keeps its withholding mark at its own clock, so its
-    // entries beyond the clock are all withheld: no summary would count them, no plan offer
-    // them. Tracking them would only cost a map insert and delete per local write.
-    if (entry.writer === this.#withheldWriter) return;
-    if (compareTimestamps(entry, this.clockOf(entry.writer)) <= 0) return;
-    let beyond = this.#beyond.get(entry.writer);
-    if (beyond === undefined) {
-      beyond = new BeyondEntries();
-      this.#beyond.set(entry.writer, beyond);
-    }
-    beyond.track(entry);
-  }
-
   /**
-   * Applies a received claim after its message's entries were merged. Returns true when the
-   * claim advanced the clock.
-   */
-  acceptClaim(claim: RangeClaim): boolean {
-    if (compareTimestamps(this.clockOf(claim.writer), claim.from) < 0) return false;
-    return this.raiseClock(claim.writer, claim.to);
-  }
-
-  /**
-   * Plans what a peer whose digest holds `remote` clocks, for writers in [`from`, `to`), lacks.
-   * Every entry newer than the peer's clock for its writer is included, vouched-for or not, so
-   * an entry that reached only this replica (by push) still spreads. With `limit`, writers are
-   * planned in order until it is reached: the writer cut short is vouched for only up to its
-   * last entry planned, and later writers not at all, so the peer's next digest asks for the
-   * rest and nothing is skipped.
+   * Plans what a peer whose digest holds `remote` clocks, for writers in [`from`, `to`), lacks:
+   * per writer whose signed set here is ahead of the peer's clock, its items newer than that
+   * clock with the signature (a catch-up by slices when they are many). A writer whose set here
+   * is a mix no signature covers (a catch-up under way) is not offered. With `limit`, writers
+   * (and parts of a catch-up) are planned until that many entries and ghosts are reached.
    */
   planDelta(
     remote: ReadonlyMap<NodeId, MapClock>,
@@ -250,52 +147,367 @@ export class MapReplica {
     to: string | null,
     limit = Number.POSITIVE_INFINITY,
   ): MapDeltaPlan {
-    const inRange = (writer: NodeId) => writer >= from && (to === null || writer < to);
-    // By writer, then version: a chunk then names few writers, and claims chain per writer.
-    const writers = [...this.#index.writers()].filter(inRange).sort();
-    const entries: MapEntry[] = [];
-    /** The writer the limit cut short, and its last entry planned. */
-    let cut: { readonly writer: NodeId; readonly at: Timestamp | undefined } | undefined;
+    const plan: MapDeltaPlan = { proofs: [], entries: [], ghosts: [] };
+    const writers = [...this.sets.writers()]
+      .filter((writer) => writer >= from && (to === null || writer < to))
+      .sort();
     for (const writer of writers) {
-      const known = remote.get(writer);
-      const beyond = known?.beyond;
-      // The peer's span beyond its clock: ours there, in version order.
-      const span: MapEntry[] = [];
-      const later: MapEntry[] = [];
-      const room = limit - entries.length;
-      let last: MapEntry | undefined;
-      for (const entry of this.#index.newerThan(writer, known)) {
-        if (this.#isWithheld(entry)) continue;
-        if (span.length + later.length === room) {
-          cut = { writer, at: last };
-          break;
-        }
-        if (beyond !== undefined && compareTimestamps(entry, beyond.max) <= 0) span.push(entry);
-        else later.push(entry);
-        last = entry;
-      }
-      // Where the peer holds exactly what we hold in (a bucket of) its span, it needs none of it again.
-      if (beyond !== undefined) appendAll(entries, unmatchedSpan(span, beyond));
-      appendAll(entries, later);
-      if (cut !== undefined) break;
+      if (this.#planWriter(plan, writer, remote.get(writer) ?? ZERO_TIMESTAMP, limit)) break;
     }
-    const claims: RangeClaim[] = [];
-    for (const [writer, clock] of this.#clocks) {
-      if (!inRange(writer) || (cut !== undefined && writer > cut.writer)) continue;
-      let vouched = clock;
-      if (writer === cut?.writer) {
-        if (cut.at === undefined) continue;
-        if (compareTimestamps(cut.at, vouched) < 0) vouched = { wall: cut.at.wall, counter: cut.at.counter };
-      }
-      const known = remote.get(writer) ?? ZERO_TIMESTAMP;
-      if (compareTimestamps(vouched, known) > 0)
-        claims.push({ writer, from: { wall: known.wall, counter: known.counter }, to: vouched });
-    }
-    claims.sort((a, b) => (a.writer < b.writer ? -1 : a.writer > b.writer ? 1 : 0));
-    return { claims, entries };
+    return plan;
   }
 
-  #isWithheld(entry: MapEntry): boolean {
-    return entry.writer === this.#withheldWriter && compareTimestamps(entry, this.#withheldAfter) > 0;
+  /**
+   * What a push of `writer`'s items newer than `after` carries: this node's own writes once
+   * durable, or a peer's just proven here, pushed on.
+   */
+  planFrom(writer: NodeId, after: Timestamp): MapDeltaPlan {
+    const plan: MapDeltaPlan = { proofs: [], entries: [], ghosts: [] };
+    this.#planWriter(plan, writer, { wall: after.wall, counter: after.counter }, Number.POSITIVE_INFINITY);
+    return plan;
+  }
+
+  /**
+   * Checks a delta's proofs (`digests`: each entry's value digest) and says which entries are
+   * their writers' words. Writers in `refused` (over limits) are passed over. `self`'s own
+   * whole set, sent back by a peer and signed by itself, is taken back where its own set here
+   * does not extend it (a restored copy of this node). Nothing is merged: the caller applies
+   * the authentic entries, then {@link MapReplica.settle}s the ghosts.
+   */
+  prove(
+    delta: MapDelta,
+    digests: readonly Uint8Array[],
+    check: SetCheck,
+    refused: ReadonlySet<NodeId>,
+    self?: NodeId,
+  ): ProvenDelta {
+    let reclaimed = false;
+    let early = false;
+    let cut = false;
+    const { entries, ghosts } = delta;
+    const authentic = new Array<boolean>(entries.length).fill(false);
+    const failed: NodeId[] = [];
+    const proven: MapGhost[] = [];
+    let entry = 0;
+    let ghost = 0;
+    for (const proof of delta.proofs) {
+      const writer = proof.writer;
+      if (proof.kind === 'cut') {
+        const result = refused.has(writer) ? 'skipped' : this.sets.acceptCut(proof, check);
+        if (result === 'refused') failed.push(writer);
+        if (result === 'proven') cut = true;
+        continue;
+      }
+      const entryEnd = entry + proof.entries;
+      const ghostEnd = ghost + proof.ghosts;
+      const items: SetItem[] = [];
+      let foreign = false;
+      for (let i = entry; i < entryEnd; i++) {
+        const held = entries[i] as MapEntry;
+        if (held.writer !== writer) foreign = true;
+        items.push({
+          key: held.key,
+          wall: held.wall,
+          counter: held.counter,
+          digest: digests[i] as Uint8Array,
+        });
+      }
+      for (let i = ghost; i < ghostEnd; i++) {
+        const { key, wall, counter, digest, writer: of } = ghosts[i] as MapGhost;
+        if (of !== writer) foreign = true;
+        items.push({ key, wall, counter, digest });
+      }
+      const start = entry;
+      const firstGhost = ghost;
+      entry = entryEnd;
+      ghost = ghostEnd;
+      if (refused.has(writer)) continue;
+      let result = foreign
+        ? 'refused'
+        : proof.kind === 'whole'
+          ? this.sets.accept({ writer, from: proof.from, signed: proof.signed, items }, check)
+          : this.sets.acceptSlice({ writer, version: proof.version, at: proof.at, items });
+      // This node's own set as a peer holds it, from the start, that its own set here does not
+      // extend: written by a copy of this node (a restored backup, ADR 0057 for streams). Its
+      // signature proves them this node's words: they are taken back, so the set this node signs
+      // next extends what its peers hold.
+      if (
+        result !== 'proven' &&
+        !foreign &&
+        writer === self &&
+        proof.kind === 'whole' &&
+        this.#reclaim(proof, items, check)
+      ) {
+        result = 'proven';
+        reclaimed = true;
+      }
+      if (result === 'refused') failed.push(writer);
+      if (result === 'early') early = true;
+      if (result !== 'proven') continue;
+      for (let i = start; i < entryEnd; i++) authentic[i] = true;
+      for (let i = firstGhost; i < ghostEnd; i++) proven.push(ghosts[i] as MapGhost);
+    }
+    // Entries no proof here covered are still their writer's words when its set here holds
+    // them: an owed ghost's value, or what a skipped proof resent.
+    for (let i = 0; i < entries.length; i++) {
+      if (authentic[i]) continue;
+      const held = entries[i] as MapEntry;
+      const item = this.sets.itemOf(held.writer, held.key);
+      authentic[i] =
+        item !== undefined &&
+        item.wall === held.wall &&
+        item.counter === held.counter &&
+        bytesEqual(item.digest, digests[i] as Uint8Array);
+    }
+    return { authentic, refused: failed, ghosts: proven, reclaimed, early, cut };
+  }
+
+  /**
+   * Notes the ghosts of sets just proven (after their delta's entries merged, at `now` ms) and
+   * judges every ghost waiting whose replacing writer has now proven enough. Returns the writers
+   * whose ghosts proved false: their sets are dropped here, to be fetched again (report them).
+   */
+  settle(ghosts: readonly MapGhost[], now: number): NodeId[] {
+    for (const ghost of ghosts) {
+      if (this.#replaced(ghost)) continue;
+      const waiting = this.#owed.get(ghost.key);
+      const owed: Owed = { ...ghost, since: now };
+      if (waiting === undefined) this.#owed.set(ghost.key, [owed]);
+      else waiting.push(owed);
+    }
+    const liars = new Set<NodeId>();
+    for (const [key, waiting] of this.#owed) {
+      const still = waiting.filter((ghost) => {
+        if (this.#replaced(ghost)) return false;
+        // The write named as the replacement must be newer than the ghost: naming the ghost
+        // itself, or an older write, would make a live write look replaced.
+        const by = ghost.by !== undefined && compareVersions(ghost.by, ghost) > 0 ? ghost.by : undefined;
+        if (by !== undefined && compareTimestamps(this.clockOf(by.writer), by) < 0) return true;
+        // The named writer's set here reaches the replacing write: it must hold it (or a newer
+        // write of that key). If it does, this replica will hold the entry once that item is
+        // (its own ghost waits in turn); if not, or if no newer write was named, the ghost's
+        // sender made it up.
+        const item = by === undefined ? undefined : this.sets.itemOf(by.writer, key);
+        if (item !== undefined && compareTimestamps(item, by as Version) >= 0) return false;
+        liars.add(ghost.writer);
+        return false;
+      });
+      if (still.length === 0) this.#owed.delete(key);
+      else this.#owed.set(key, still);
+    }
+    for (const writer of liars) this.resetClock(writer);
+    return [...liars];
+  }
+
+  /**
+   * Ghosts still waiting since before `before` (ms): their replacing write never came (a sender
+   * can name a write far ahead of anything its writer did). Their writers' sets are dropped
+   * here, to be fetched again, with every peer's help; returns those writers.
+   */
+  expireOwed(before: number): NodeId[] {
+    const expired = new Set<NodeId>();
+    for (const waiting of this.#owed.values())
+      for (const ghost of waiting) if (ghost.since < before) expired.add(ghost.writer);
+    if (expired.size === 0) return [];
+    for (const [key, waiting] of this.#owed) {
+      const still = waiting.filter((ghost) => !expired.has(ghost.writer));
+      if (still.length === 0) this.#owed.delete(key);
+      else this.#owed.set(key, still);
+    }
+    for (const writer of expired) this.resetClock(writer);
+    return [...expired];
+  }
+
+  /** Ghosts waiting for a newer entry: a replica with none shows every key its sets prove. */
+  get owed(): number {
+    let count = 0;
+    for (const waiting of this.#owed.values()) count += waiting.length;
+    return count;
+  }
+
+  /**
+   * Takes this node's own durable writes (with their value digests) into its set and returns
+   * the root to sign at `version`; {@link MapReplica.ownSigned} keeps the signature.
+   */
+  addOwn(self: NodeId, items: readonly SetItem[], version: Timestamp): Uint8Array {
+    return this.sets.addOwn(self, items, version);
+  }
+
+  /** Keeps this node's signature over its own set. */
+  ownSigned(self: NodeId, signed: SetSignature): void {
+    this.sets.signed(self, signed);
+  }
+
+  /** Applies an entry loaded from storage, with its value digest, as its writer's set held it. */
+  load(entry: MapEntry, digest: Uint8Array): void {
+    this.map.apply(entry);
+    this.sets.load(entry.writer, { key: entry.key, wall: entry.wall, counter: entry.counter, digest });
+  }
+
+  /** Puts a ghost loaded from storage into its writer's set. */
+  loadGhost(writer: NodeId, item: SetItem): void {
+    this.sets.load(writer, item);
+  }
+
+  /**
+   * Every entry, ghost and signature is loaded: a writer whose set does not hash to the root its
+   * stored signature covers (a store from before, or damaged) is dropped, to be fetched again.
+   */
+  loaded(signatures: ReadonlyMap<NodeId, SetSignature>, check: SetCheck): NodeId[] {
+    const dropped: NodeId[] = [];
+    for (const writer of [...this.sets.writers()]) {
+      const signed = signatures.get(writer);
+      const root = this.sets.setOf(writer)?.root();
+      if (signed !== undefined && root !== undefined && check(writer, signed, root))
+        this.sets.signed(writer, signed);
+      else {
+        this.sets.reset(writer);
+        dropped.push(writer);
+      }
+    }
+    return dropped;
+  }
+
+  /** Forgets one key's entry for good (compaction): its writer's set keeps the item. */
+  purge(key: string): void {
+    this.map.purge(key);
+  }
+
+  /** Forgets what this replica knew of `writer`'s set: the next sync fetches it again. */
+  resetClock(writer: NodeId): void {
+    this.sets.reset(writer);
+  }
+
+  /** Takes a whole set of this node's own back when `items` alone hash to its signed root. */
+  #reclaim(proof: Extract<MapProof, { kind: 'whole' }>, items: readonly SetItem[], check: SetCheck): boolean {
+    if (proof.from.wall !== 0 || proof.from.counter !== 0) return false;
+    const alone = new WriterSet(this.#sha256);
+    for (const item of items) alone.put(item);
+    if (check(proof.writer, proof.signed, alone.root()) !== true) return false;
+    const own = this.sets.clockOf(proof.writer);
+    const version = compareTimestamps(proof.signed.version, own) > 0 ? proof.signed.version : own;
+    this.sets.addOwn(proof.writer, items, version);
+    return true;
+  }
+
+  /** Plans one writer; returns true when `limit` is reached. */
+  #planWriter(plan: MapDeltaPlan, writer: NodeId, known: MapClock, limit: number): boolean {
+    const signed = this.sets.signatureOf(writer);
+    if (signed === undefined || compareTimestamps(known, signed.version) >= 0) return false;
+    // At most one more than a whole answer takes: past it, the items are read per cut node.
+    const items: SetItem[] = [];
+    for (const item of this.sets.newerThan(writer, known)) if (items.push(item) > WHOLE_ITEMS) break;
+    if (items.length === 0) return false;
+    if (items.length <= WHOLE_ITEMS) {
+      const [entries, ghosts] = this.#split(plan, writer, items);
+      plan.proofs.push({
+        kind: 'whole',
+        writer,
+        from: { wall: known.wall, counter: known.counter },
+        signed,
+        entries,
+        ghosts,
+      });
+      return plan.entries.length + plan.ghosts.length >= limit;
+    }
+    const set = this.sets.setOf(writer);
+    if (set === undefined) return false;
+    const depth = Math.min(3, Math.max(1, Math.ceil(Math.log(set.size / PART_ITEMS) / Math.log(16))));
+    const nodes = set.cut(depth);
+    // A peer catching up from this same cut holds it, and says which parts it has proven.
+    const parts = known.parts;
+    const sameCut = parts !== undefined && compareTimestamps(parts.version, signed.version) === 0;
+    if (!sameCut) plan.proofs.push({ kind: 'cut', writer, signed, nodes });
+    // Parts until the limit: the peer's next digest says which it has proven, and the next
+    // answer goes on from there.
+    for (let at = 0; at < nodes.length; at++) {
+      if (sameCut && ((parts.done[at >> 3] ?? 0) & (1 << (at & 7))) !== 0) continue;
+      const node = nodes[at] as CutNode;
+      // Read from the tree, whose slots know each key's place (no key is hashed again), in
+      // version order, so consecutive writes stay next to each other on the wire.
+      const part = set
+        .itemsIn(node.at)
+        .filter((item) => compareTimestamps(item, known) > 0)
+        .sort(compareTimestamps);
+      if (part.length === 0) continue;
+      const [entries, ghosts] = this.#split(plan, writer, part);
+      plan.proofs.push({ kind: 'slice', writer, version: signed.version, at: node.at, entries, ghosts });
+      if (plan.entries.length + plan.ghosts.length >= limit) return true;
+    }
+    return plan.entries.length + plan.ghosts.length >= limit;
+  }
+
+  /**
+   * Adds `items` of `writer` to the plan: the entry where the map holds it, a tombstone where the
+   * map purged it (its digest says it was one), else a ghost naming the entry that replaced it.
+   * Returns how many entries and ghosts were added.
+   */
+  #split(plan: MapDeltaPlan, writer: NodeId, items: readonly SetItem[]): [number, number] {
+    let entries = 0;
+    let ghosts = 0;
+    for (const item of items) {
+      const entry = this.map.entry(item.key);
+      if (entry !== undefined && entry.writer === writer && compareTimestamps(entry, item) === 0) {
+        plan.entries.push(entry);
+        entries++;
+      } else if (entry === undefined && bytesEqual(item.digest, TOMBSTONE_DIGEST)) {
+        plan.entries.push(mapEntry(item.key, undefined, item.wall, item.counter, writer));
+        entries++;
+      } else {
+        const ghost = { key: item.key, wall: item.wall, counter: item.counter, writer };
+        const by: Version | undefined =
+          entry !== undefined && compareVersions(entry, ghost) > 0
+            ? { wall: entry.wall, counter: entry.counter, writer: entry.writer }
+            : this.#replacer(ghost);
+        plan.ghosts.push({
+          key: item.key,
+          wall: item.wall,
+          counter: item.counter,
+          writer,
+          digest: item.digest,
+          by,
+        });
+        ghosts++;
+      }
+    }
+    return [entries, ghosts];
+  }
+
+  /**
+   * The write that replaced `ghost` where the map holds none newer (this replica waits for it
+   * too, or purged the tombstone that did): the one its own waiting ghost names, else the
+   * newest write of the key in another writer's set here.
+   */
+  #replacer(ghost: Version & { readonly key: string }): Version | undefined {
+    const named = this.#owed.get(ghost.key)?.find((owed) => owed.writer === ghost.writer)?.by;
+    if (named !== undefined) return named;
+    let newest: Version | undefined;
+    for (const writer of this.sets.writers()) {
+      if (writer === ghost.writer) continue;
+      const item = this.sets.itemOf(writer, ghost.key);
+      if (item === undefined) continue;
+      const version = { wall: item.wall, counter: item.counter, writer };
+      if (
+        compareVersions(version, ghost) > 0 &&
+        (newest === undefined || compareVersions(version, newest) > 0)
+      )
+        newest = version;
+    }
+    return newest;
+  }
+
+  /** True when the map holds an entry newer than `ghost` (so its value is not needed). */
+  #replaced(ghost: MapGhost): boolean {
+    const entry = this.map.entry(ghost.key);
+    return entry !== undefined && compareVersions(entry, ghost) > 0;
+  }
+
+  /** A merged entry may confirm ghosts waiting on its key. */
+  #confirm(entry: MapEntry): void {
+    const waiting = this.#owed.get(entry.key);
+    if (waiting === undefined) return;
+    const still = waiting.filter((ghost) => compareVersions(entry, ghost) <= 0);
+    if (still.length === 0) this.#owed.delete(entry.key);
+    else this.#owed.set(entry.key, still);
   }
 }

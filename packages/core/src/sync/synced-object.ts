@@ -39,5 +39,10 @@ export interface SyncedObject {
    * Merges a peer's delta of this object (of this kind); returns the entries that were new
    * here, in a new array the caller owns (the engine queues it for relay as it is).
    */
-  merge(delta: ObjectDelta): Timestamp[];
+  merge(delta: ObjectDelta, from?: NodeId): Timestamp[];
+  /**
+   * What to push on of entries the last {@link SyncedObject.merge} found new (some of them, as
+   * `fresh`): a stream's entries as they are; a map's writers' proofs with them (ADR 0058).
+   */
+  relayPlan(fresh: readonly Timestamp[]): ObjectPlan;
 }
