@@ -101,6 +101,7 @@ export class ChannelRegistry {
     const { self, writes } = this.#deps.context;
     for (const channel of this.#states.values()) {
       for (const [name, map] of channel.maps) {
+        map.proveOwn();
         const signed = map.replica.sets.signatureOf(self);
         if (signed === undefined) continue;
         writes

@@ -1,6 +1,4 @@
 import type { Hlc } from '../clock/hlc.js';
-import type { StreamEntry } from '../crdt/event-log.js';
-import type { MapEntry } from '../crdt/lww-map.js';
 import type { ShoalError } from '../errors/shoal-error.js';
 import type { NodeId } from '../ids/node-id.js';
 import type { WriteQueue } from '../persistence/write-queue.js';

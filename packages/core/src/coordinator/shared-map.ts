@@ -1,5 +1,5 @@
 import { compareTimestamps, type Timestamp, type Version, ZERO_TIMESTAMP } from '../clock/timestamp.js';
-import { type EncodedValue, encodeValueCopy } from '../codec/encode-value.js';
+import { type EncodedValue, encodeValue, encodeValueCopy } from '../codec/encode-value.js';
 import { handOut } from '../crdt/deep-freeze.js';
 import { type HeldMapEntry, type MapEntry, mapEntry } from '../crdt/lww-map.js';
 import type { Value } from '../crdt/value.js';
@@ -8,7 +8,7 @@ import type { NodeId } from '../ids/node-id.js';
 import { putMapEntry } from '../persistence/entry-puts.js';
 import { encodeGhostRecord, encodeSetSignatureRecord } from '../persistence/records.js';
 import { MapEntryKeys, mapClockKey, mapGhostKey } from '../persistence/storage-keys.js';
-import type { MapClock, MapDelta, MapGhost, ObjectDelta } from '../protocol/sync-messages.js';
+import type { MapClock, MapDelta, ObjectDelta } from '../protocol/sync-messages.js';
 import { mapSetMessage } from '../security/map-set-proofs.js';
 import { appendAll } from '../sync/append-all.js';
 import type { Clock } from '../sync/clock-set.js';
@@ -89,13 +89,15 @@ export class MapObject implements TransactionTarget<string, Value | undefined>, 
   readonly #countKeys: () => number;
   #localWrite: Promise<void> = Promise.resolve();
   /** Own writes, with their value digests, by the storage batch that makes them durable. */
-  readonly #durable: DurableBatches<OwnWrite>;
+  readonly #durable: DurableBatches<MapEntry>;
   /** Whether a channel's member list admits a writer's key. */
   readonly #admits: (publicKey: Uint8Array) => boolean;
   /** Deltas with parts of a catch-up that came before their cut (a few, kept until one comes). */
   readonly #early: MapDelta[] = [];
   /** Writers whose clock the last merge moved, and where from: what a relay pushes on. */
   readonly #clocksBefore = new Map<NodeId, Timestamp>();
+  /** Own durable writes not yet in the own set (see {@link SharedMap.proveOwn}). */
+  #unproven: MapEntry[] = [];
   readonly #listeners = new Set<(change: MapWatchEvent) => void>();
   readonly #keyListeners = new Map<string, Set<(change: MapWatchEvent) => void>>();
 
@@ -123,6 +125,7 @@ export class MapObject implements TransactionTarget<string, Value | undefined>, 
   // map's: its clocks are map clocks, its delta a map delta.
 
   clocks(): ReadonlyArray<readonly [NodeId, MapClock]> {
+    this.proveOwn();
     // Asked for each digest: when ghosts that waited too long are let go, so the digest
     // already asks for their writers again.
     for (const writer of this.replica.expireOwed(this.#context.hlc.physical() - OWED_MS))
@@ -137,6 +140,7 @@ export class MapObject implements TransactionTarget<string, Value | undefined>, 
     _asker?: PlanAsker,
     limit?: number,
   ): ObjectPlan {
+    this.proveOwn();
     // A map kept in the store plans a few microseconds per entry (an index read, an entry read
     // and decode): a full answer would keep the asker silent past its pull timeout, and it then
     // asks another peer too, which answers the same again.
@@ -147,14 +151,17 @@ export class MapObject implements TransactionTarget<string, Value | undefined>, 
   }
 
   lacking(remote: ReadonlyArray<readonly [NodeId, Clock]>): Lacking {
+    this.proveOwn();
     return this.replica.lacking(remote as ReadonlyArray<readonly [NodeId, MapClock]>);
   }
 
   merge(delta: ObjectDelta, from?: NodeId): MapEntry[] {
+    this.proveOwn();
     return this.#mergeRemote(delta as MapDelta, from);
   }
 
   relayPlan(fresh: readonly Timestamp[]): ObjectPlan {
+    this.proveOwn();
     const plan: MapDeltaPlan = { proofs: [], entries: [], ghosts: [] };
     const writers = new Set((fresh as readonly MapEntry[]).map((entry) => entry.writer));
     for (const writer of writers) {
@@ -273,37 +280,62 @@ export class MapObject implements TransactionTarget<string, Value | undefined>, 
     // Peers see the write only once it is durable (it joins this node's signed set then): after
     // a crash the node must never have shown anyone a write it then forgot (its clock could
     // reissue that timestamp).
-    const digest = this.replica.digestOf(value === undefined ? undefined : source, start, end);
     this.replica.map.apply(entry, true);
     this.#localWrite = this.#record(entry, source, start, end, true, origin);
-    this.#durable.add(this.#localWrite, { entry, digest });
+    this.#durable.add(this.#localWrite, entry);
     return this.#localWrite;
   }
 
-  /** Own writes of one storage batch became durable: they join the own set, signed, and are pushed. */
-  #becameDurable(batch: OwnWrite[]): void {
+  /**
+   * Own writes of one storage batch became durable. Pushed at once when a peer may take them
+   * (they join the own set, signed, first); else they wait, unproven, until a peer asks (a
+   * digest, an answer, an export): a node writing offline, or between rounds, hashes and signs
+   * its set once for all those writes, and a key written again meanwhile is hashed once.
+   */
+  #becameDurable(batch: MapEntry[]): void {
+    appendAll(this.#unproven, batch);
+    // Bounded: a map kept in the store must not hold a long offline burst's values in memory.
+    if (!this.#context.canPush(this.#channel) && this.#unproven.length < MAX_UNPROVEN) return;
     const self = this.#context.self;
     const before = this.replica.clockOf(self);
-    const last = (batch[batch.length - 1] as OwnWrite).entry;
-    const items = batch.map(
-      ({ entry, digest }): SetItem => ({ key: entry.key, wall: entry.wall, counter: entry.counter, digest }),
-    );
+    this.proveOwn();
+    this.#context.pushLocal(this.#channel, {
+      kind: 'map',
+      name: this.name,
+      ...this.replica.planFrom(self, before),
+    });
+  }
+
+  /**
+   * Own durable writes waiting join the own set, which is signed again (ADR 0058). Called
+   * before anything reads the own set: every sync path, an export, saving the signature.
+   */
+  proveOwn(): void {
+    const batch = this.#unproven;
+    if (batch.length === 0) return;
+    this.#unproven = [];
+    const self = this.#context.self;
+    const map = this.replica.map;
+    const last = batch[batch.length - 1] as MapEntry;
+    const items: SetItem[] = [];
+    for (const entry of batch) {
+      const held = map.entry(entry.key);
+      // A later own write of the key replaced it: that write's item goes in its stead.
+      if (held !== undefined && held.writer === self && compareTimestamps(held, entry) > 0) continue;
+      // The digest of the bytes peers get: the chunker encodes the entry's (normalized) value.
+      const bytes = entry.value === undefined ? undefined : encodeValue(entry.value);
+      const digest = this.replica.digestOf(bytes, 0, bytes?.length ?? 0);
+      items.push({ key: entry.key, wall: entry.wall, counter: entry.counter, digest });
+    }
     this.replica.addOwn(self, items, last);
-    // A peer's newer write may have replaced one of these before it was durable: the set keeps
+    // A peer's newer write may have replaced one of these before it was proven: the set keeps
     // it as a ghost, and so must the store, or the set reloaded would not be the one signed.
     for (const item of items) {
-      const held = this.replica.map.entry(item.key);
+      const held = map.entry(item.key);
       if (held === undefined || held.writer !== self || compareTimestamps(held, item) !== 0)
         this.#keepGhost(self, item);
     }
     this.#signOwn(last);
-    // A plan of a large batch costs as much as the writes: made only when it goes somewhere.
-    if (this.#context.canPush(this.#channel))
-      this.#context.pushLocal(this.#channel, {
-        kind: 'map',
-        name: this.name,
-        ...this.replica.planFrom(self, before),
-      });
   }
 
   /** Own writes taken back from a peer joined the own set: its ghosts are stored, and it is signed again. */
@@ -500,6 +532,7 @@ export class MapObject implements TransactionTarget<string, Value | undefined>, 
 
   /** Purges tombstones older than `cutoffWall` from memory and disk; returns how many. */
   purgeTombstones(cutoffWall: number): number {
+    this.proveOwn();
     const expired: string[] = [];
     for (const entry of this.replica.map.allEntries()) {
       if (entry.value === undefined && entry.wall < cutoffWall) expired.push(entry.key);
@@ -514,6 +547,7 @@ export class MapObject implements TransactionTarget<string, Value | undefined>, 
    * see nothing: the entries that still exist elsewhere come back as ordinary changes.
    */
   dropOlderThan(cutoffWall: number): void {
+    this.proveOwn();
     const old: string[] = [];
     for (const entry of this.replica.map.allEntries()) if (entry.wall < cutoffWall) old.push(entry.key);
     for (const key of old) this.#forget(key);
@@ -636,11 +670,13 @@ const MAX_EARLY_DELTAS = 64;
  */
 const OWED_MS = 30_000;
 
+/**
+ * Own durable writes that wait, unproven, for a peer (see `SharedMap.proveOwn`) are proven
+ * at this many anyway: their entries (values included) are held until then.
+ */
+const MAX_UNPROVEN = 16_384;
+
 /** An own write and its value's digest, until its storage batch is durable. */
-interface OwnWrite {
-  readonly entry: MapEntry;
-  readonly digest: Uint8Array;
-}
 
 /** The error of a value whose encoding, `size` bytes, is over `maxValueBytes` (`max`). */
 function valueTooLarge(size: number, max: number): ShoalError {

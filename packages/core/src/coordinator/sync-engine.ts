@@ -18,7 +18,6 @@ import type {
   MapGhost,
   MapProof,
   ObjectDelta,
-  ObjectKind,
   SummaryAnswer,
 } from '../protocol/sync-messages.js';
 import { bytesEqual } from '../storage/bytes.js';

@@ -21,12 +21,14 @@ const TOMBSTONE_MARK = 0;
  * stored, so every replica gets the same digest without encoding the value again.
  */
 export function valueDigest(sha256: Sha256, source: Uint8Array | undefined, start = 0, end = 0): Uint8Array {
-  const length = source === undefined ? 0 : end - start;
-  const input = new ByteWriter(VALUE_DOMAIN.length + 1 + length);
-  input.writeRaw(VALUE_DOMAIN).writeU8(source === undefined ? TOMBSTONE_MARK : VALUE_MARK);
-  if (source !== undefined) input.writeRange(source, start, end);
-  return sha256(input.finish()).slice(0, VALUE_DIGEST_BYTES);
+  digestInput.clear();
+  digestInput.writeRaw(VALUE_DOMAIN).writeU8(source === undefined ? TOMBSTONE_MARK : VALUE_MARK);
+  if (source !== undefined) digestInput.writeRange(source, start, end);
+  return sha256(digestInput.written()).subarray(0, VALUE_DIGEST_BYTES);
 }
+
+/** Reused by every digest: the hash copies nothing out of it. */
+const digestInput = new ByteWriter(256);
 
 /**
  * The bytes a writer signs to vouch for its whole set of one map (ADR 0058): a fixed label, the

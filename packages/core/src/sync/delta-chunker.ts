@@ -1,4 +1,3 @@
-import { compareTimestamps, type Timestamp } from '../clock/timestamp.js';
 import { encodeValue } from '../codec/encode-value.js';
 import type { StreamEntry } from '../crdt/event-log.js';
 import type { MapEntry } from '../crdt/lww-map.js';

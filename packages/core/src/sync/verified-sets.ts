@@ -3,9 +3,9 @@ import type { NodeId } from '../ids/node-id.js';
 import type { Sha256 } from '../ports/sha256.js';
 import type { CatchUpParts } from '../protocol/sync-messages.js';
 import { bytesEqual } from '../storage/bytes.js';
+import { placeOf } from './key-place.js';
 import {
   type CutNode,
-  placeOf,
   rootFromCut,
   type SetItem,
   type SliceAt,
@@ -308,7 +308,7 @@ export class VerifiedSets {
     at: SliceAt | undefined,
   ): Array<[SetItem, SetItem | undefined]> | undefined {
     // Each key hashed once: its place says both which slice it is in and where it goes.
-    const places = items.map((item) => placeOf(this.#sha256, item.key));
+    const places = items.map((item) => placeOf(item.key));
     if (
       at !== undefined &&
       at.depth > 0 &&

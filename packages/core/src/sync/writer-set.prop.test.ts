@@ -1,21 +1,17 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { nobleSha256, type Sha256 } from '../ports/sha256.js';
+import { nobleSha256 } from '../ports/sha256.js';
+import { placeOf } from './key-place.js';
 import { type CutNode, rootFromCut, type SetItem, WriterSet } from './writer-set.js';
 
 /**
- * A SHA-256 whose first bytes (the places) fall in 4 values: many keys share a place, so trees
- * reach the deepest level and leaves there hold more than 16 items. The hash stays a function,
- * which is all the shape and slice properties need.
+ * Places in 4 values: many keys share a place, so trees reach the deepest level and leaves
+ * there hold more than 32 items. The place stays a function of the key, which is all the shape
+ * and slice properties need.
  */
-const crowded: Sha256 = (data) => {
-  const digest = nobleSha256(data).slice();
-  digest.fill(0, 0, 5);
-  digest[5] = (digest[5] as number) & 3;
-  return digest;
-};
+const crowded = (key: string): number => placeOf(key) % 4;
 
-const hashes = fc.constantFrom<[string, Sha256]>(['sha256', nobleSha256], ['crowded', crowded]);
+const places = fc.constantFrom<[string, (key: string) => number]>(['murmur', placeOf], ['crowded', crowded]);
 
 const itemArb = (keys: number): fc.Arbitrary<SetItem> =>
   fc.record({
@@ -25,10 +21,10 @@ const itemArb = (keys: number): fc.Arbitrary<SetItem> =>
     digest: fc.uint8Array({ minLength: 16, maxLength: 16 }),
   });
 
-/** Sets around the leaf limit (16) as often as small and large ones: where shapes change. */
+/** Sets around the leaf limit (32) as often as small and large ones: where shapes change. */
 const itemsArb = fc.oneof(
-  fc.array(itemArb(12), { maxLength: 30 }),
-  fc.array(itemArb(24), { minLength: 14, maxLength: 40 }),
+  fc.array(itemArb(24), { maxLength: 60 }),
+  fc.array(itemArb(48), { minLength: 28, maxLength: 80 }),
   fc.array(itemArb(400), { maxLength: 500 }),
 );
 
@@ -47,8 +43,8 @@ function latest(items: readonly SetItem[]): Map<string, SetItem> {
   return set;
 }
 
-function build(sha256: Sha256, items: Iterable<SetItem>): WriterSet {
-  const set = new WriterSet(sha256);
+function build(place: (key: string) => number, items: Iterable<SetItem>): WriterSet {
+  const set = new WriterSet(nobleSha256, place);
   for (const item of items) set.put(item);
   return set;
 }
@@ -56,8 +52,8 @@ function build(sha256: Sha256, items: Iterable<SetItem>): WriterSet {
 describe('WriterSet', () => {
   it('holds each key at its newest version, and its root depends only on that set, not on the order of puts', () => {
     fc.assert(
-      fc.property(hashes, itemsArb, fc.integer(), ([, sha256], items, seed) => {
-        const tree = build(sha256, items);
+      fc.property(places, itemsArb, fc.integer(), ([, place], items, seed) => {
+        const tree = build(place, items);
         const expected = latest(items);
         expect(tree.size).toBe(expected.size);
         for (const [key, item] of expected) expect(tree.get(key)).toBe(item);
@@ -69,7 +65,7 @@ describe('WriterSet', () => {
             seed,
           },
         )[0] as SetItem[];
-        expect(build(sha256, shuffled).root()).toEqual(tree.root());
+        expect(build(place, shuffled).root()).toEqual(tree.root());
         expect([...tree.items()].length).toBe(expected.size);
       }),
     );
@@ -77,8 +73,8 @@ describe('WriterSet', () => {
 
   it('removing items leaves the root of a set built without them (the tree shrinks back to the same shape)', () => {
     fc.assert(
-      fc.property(hashes, itemsArb, fc.array(fc.nat(), { maxLength: 40 }), ([, sha256], items, picks) => {
-        const tree = build(sha256, items);
+      fc.property(places, itemsArb, fc.array(fc.nat(), { maxLength: 40 }), ([, place], items, picks) => {
+        const tree = build(place, items);
         const expected = latest(items);
         const keys = [...expected.keys()];
         for (const pick of picks) {
@@ -88,7 +84,7 @@ describe('WriterSet', () => {
           expect(tree.remove(key)).toBeUndefined();
           expected.delete(key);
         }
-        expect(tree.root()).toEqual(build(sha256, expected.values()).root());
+        expect(tree.root()).toEqual(build(place, expected.values()).root());
       }),
     );
   });
@@ -96,7 +92,7 @@ describe('WriterSet', () => {
   it('a changed item changes the root, and an older one changes nothing', () => {
     fc.assert(
       fc.property(fc.array(itemArb(50), { minLength: 1, maxLength: 80 }), fc.nat(), (items, pick) => {
-        const tree = build(nobleSha256, items);
+        const tree = build(placeOf, items);
         const before = tree.root();
         const target = [...tree.items()][pick % tree.size] as SetItem;
         expect(tree.put({ ...target, wall: target.wall - 1 })).toBeNull();
@@ -113,17 +109,17 @@ describe('WriterSet', () => {
 
   it("a cut makes the root, and each of its parts hashes as a tree of only that part's items would", () => {
     fc.assert(
-      fc.property(hashes, itemsArb, fc.integer({ min: 0, max: 3 }), ([, sha256], items, depth) => {
-        const tree = build(sha256, items);
+      fc.property(places, itemsArb, fc.integer({ min: 0, max: 3 }), ([, place], items, depth) => {
+        const tree = build(place, items);
         const cut = tree.cut(depth);
-        expect(rootFromCut(sha256, cut)).toEqual(tree.root());
+        expect(rootFromCut(nobleSha256, cut)).toEqual(tree.root());
         let covered = 0;
         for (const node of cut) {
           expect(node.at.depth).toBeLessThanOrEqual(depth);
           const part = tree.itemsIn(node.at);
           covered += part.length;
           // A checker that holds only the part's items computes the same hash.
-          expect(build(sha256, part).sliceHash(node.at)).toEqual(node.hash);
+          expect(build(place, part).sliceHash(node.at)).toEqual(node.hash);
         }
         expect(covered).toBe(tree.size);
       }),
@@ -138,7 +134,7 @@ describe('WriterSet', () => {
         fc.nat(),
         fc.constantFrom('drop', 'repeat', 'append', 'move', 'deepen', 'swap', 'hash'),
         (items, depth, pick, change) => {
-          const tree = build(nobleSha256, items);
+          const tree = build(placeOf, items);
           const cut = tree.cut(depth);
           fc.pre(cut.length >= 2);
           const at = pick % cut.length;

@@ -1,5 +1,6 @@
 import type { Sha256 } from '../ports/sha256.js';
 import { ByteWriter } from '../wire/byte-writer.js';
+import { placeOf } from './key-place.js';
 
 /**
  * One writer's latest write to one key, as its signed set holds it (ADR 0058): the key, the
@@ -13,9 +14,13 @@ export interface SetItem {
   readonly digest: Uint8Array;
 }
 
-/** A leaf holds this many items before it splits by the next nibble of their keys' places. */
-const LEAF_ITEMS = 16;
-/** Bits of a key's SHA-256 that place it in the tree. */
+/**
+ * A leaf holds this many items before it splits by the next nibble of their keys' places: with
+ * 16, a set of 100k keys hashed 54k nodes (a leaf of one or two items costs a hash call like a
+ * full one); with 32, 8k, in less than half the time and memory.
+ */
+const LEAF_ITEMS = 32;
+/** Bits of a key's place (`placeOf`) that put it in the tree. */
 const PLACE_BITS = 48;
 /** Nibbles of a place: past the last one, a leaf holds any number of items. */
 export const MAX_DEPTH = PLACE_BITS / 4;
@@ -24,7 +29,7 @@ const LEAF_TAG = 0;
 const BRANCH_TAG = 1;
 
 interface Slot {
-  /** The first 48 bits of SHA-256 of the key's UTF-8: where the item sits. */
+  /** The key's 48-bit place (`placeOf`): where the item sits. */
   readonly place: number;
   item: SetItem;
 }
@@ -64,7 +69,7 @@ export interface CutNode {
 /**
  * A writer's set of latest writes per key, hashed as a radix Merkle tree (ADR 0058) so that:
  * - the root depends only on the items, never on the order they were put in (the tree's shape
- *   is a function of the set: a node is a leaf while it holds at most 16 items);
+ *   is a function of the set: a node is a leaf while it holds at most 32 items);
  * - one changed item rehashes one leaf and the branches above it, not the set;
  * - a part of the set (a slice) can be checked against a signed root with the sibling hashes on
  *   its path, without the rest of the items.
@@ -74,12 +79,18 @@ export interface CutNode {
  */
 export class WriterSet {
   readonly #sha256: Sha256;
+  readonly #placeOf: (key: string) => number;
   #root: TreeNode = emptyLeaf();
   /** The item the running put replaced (a field, not a result object per put). */
   #replaced: SetItem | undefined;
 
-  constructor(sha256: Sha256) {
+  /**
+   * @param place where a key sits: {@link placeOf}, the protocol's; a test may crowd keys into
+   * a few places to reach the deepest leaves.
+   */
+  constructor(sha256: Sha256, place: (key: string) => number = placeOf) {
     this.#sha256 = sha256;
+    this.#placeOf = place;
   }
 
   /** Items in the set. */
@@ -89,7 +100,7 @@ export class WriterSet {
 
   /** The item for `key`, if the set holds one. */
   get(key: string): SetItem | undefined {
-    const place = placeOf(this.#sha256, key);
+    const place = this.#placeOf(key);
     let node = this.#root;
     for (let depth = 0; !node.leaf; depth++) {
       const child = node.children[nibbleAt(place, depth)];
@@ -105,7 +116,7 @@ export class WriterSet {
    * the item it replaced, `undefined` when the key was new, or `null` when nothing changed.
    */
   put(item: SetItem): SetItem | undefined | null {
-    return this.#place(item, false, placeOf(this.#sha256, item.key));
+    return this.#place(item, false, this.#placeOf(item.key));
   }
 
   /** {@link WriterSet.put} for an item whose place (`placeOf` its key) the caller computed. */
@@ -116,7 +127,7 @@ export class WriterSet {
   /** Puts `previous` back for `key` (or removes the key when undefined): undoes a {@link WriterSet.put}. */
   restore(key: string, previous: SetItem | undefined): void {
     if (previous === undefined) this.remove(key);
-    else this.#place(previous, true, placeOf(this.#sha256, key));
+    else this.#place(previous, true, this.#placeOf(key));
   }
 
   #place(item: SetItem, always: boolean, place: number): SetItem | undefined | null {
@@ -128,7 +139,7 @@ export class WriterSet {
 
   /** Removes `key`'s item; returns it, or undefined when the set held none. */
   remove(key: string): SetItem | undefined {
-    const place = placeOf(this.#sha256, key);
+    const place = this.#placeOf(key);
     const removed = this.#remove(this.#root, 0, place, key);
     if (removed !== undefined) this.#root = collapse(this.#root);
     return removed;
@@ -282,20 +293,6 @@ export function rootFromCut(sha256: Sha256, nodes: readonly CutNode[]): Uint8Arr
   const root = build(0, 0);
   return next === nodes.length ? root : undefined;
 }
-
-/** The 48-bit place of `key`: the first 6 bytes of SHA-256 of its UTF-8, as a number. */
-export function placeOf(sha256: Sha256, key: string): number {
-  // Encoded into one reused buffer: a new array per key was a tenth of a catch-up's time.
-  if (keyBytes.length < key.length * 3) keyBytes = new Uint8Array(key.length * 3);
-  const { written } = encoder.encodeInto(key, keyBytes);
-  const digest = sha256(keyBytes.subarray(0, written));
-  let place = 0;
-  for (let i = 0; i < 6; i++) place = place * 256 + (digest[i] as number);
-  return place;
-}
-
-const encoder = new TextEncoder();
-let keyBytes = new Uint8Array(256);
 
 /** The index of the slice at `depth` nibbles that a key at `place` falls in. */
 export function sliceIndexAt(place: number, depth: number): number {
