@@ -22,6 +22,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type Coordinator, createNode, MemoryStore, type TimerPort } from '@shoal/core';
 
+import { nodeEd25519, nodeSha256 } from '@shoal/node';
 import { LmdbStore } from '@shoal/storage-lmdb';
 import * as Y from 'yjs';
 import { median } from './format.js';
@@ -83,8 +84,16 @@ const retain = (subject: string, made: unknown) => {
   if (!values.drop) previous.set(subject, made);
 };
 
+/** A node as `openNode` makes one on Node (its OpenSSL hashes and signatures), alone. */
 async function localNode(storage = new MemoryStore() as MemoryStore | LmdbStore): Promise<Coordinator> {
-  return createNode({ id: 'bench', timers: stillTimers, storage, membership: false });
+  return createNode({
+    id: 'bench',
+    timers: stillTimers,
+    storage,
+    membership: false,
+    signer: nodeEd25519,
+    sha256: nodeSha256,
+  });
 }
 
 /** Shoal: `set` once per call, awaiting the last (all share one durable batch per turn). */

@@ -294,12 +294,14 @@ export class MapObject implements TransactionTarget<string, Value | undefined>, 
    */
   #becameDurable(batch: MapEntry[]): void {
     appendAll(this.#unproven, batch);
+    const push = this.#context.canPush(this.#channel);
     // Bounded: a map kept in the store must not hold a long offline burst's values in memory.
-    if (!this.#context.canPush(this.#channel) && this.#unproven.length < MAX_UNPROVEN) return;
+    if (!push && this.#unproven.length < MAX_UNPROVEN) return;
     const self = this.#context.self;
     const before = this.replica.clockOf(self);
     this.proveOwn();
-    this.#context.pushLocal(this.#channel, {
+    if (push)
+      this.#context.pushLocal(this.#channel, {
       kind: 'map',
       name: this.name,
       ...this.replica.planFrom(self, before),

@@ -24,8 +24,26 @@ export function valueDigest(sha256: Sha256, source: Uint8Array | undefined, star
   digestInput.clear();
   digestInput.writeRaw(VALUE_DOMAIN).writeU8(source === undefined ? TOMBSTONE_MARK : VALUE_MARK);
   if (source !== undefined) digestInput.writeRange(source, start, end);
-  return sha256(digestInput.written()).subarray(0, VALUE_DIGEST_BYTES);
+  const hash = sha256(digestInput.written());
+  if (slabAt === SLAB_BYTES) {
+    slab = new Uint8Array(SLAB_BYTES);
+    slabAt = 0;
+  }
+  const digest = slab.subarray(slabAt, slabAt + VALUE_DIGEST_BYTES);
+  digest.set(hash.subarray(0, VALUE_DIGEST_BYTES));
+  slabAt += VALUE_DIGEST_BYTES;
+  return digest;
 }
+
+/**
+ * Digests are views into shared slabs: a set holds one per key, and an array of its own each
+ * (a buffer and its bookkeeping, about 220 bytes) made the collector the largest cost of a
+ * map write; a view is about half that. A slab lives while any digest in it does, so it is
+ * small: at worst 4 KB held for one digest still in use.
+ */
+const SLAB_BYTES = 4096;
+let slab = new Uint8Array(SLAB_BYTES);
+let slabAt = 0;
 
 /** Reused by every digest: the hash copies nothing out of it. */
 const digestInput = new ByteWriter(256);
