@@ -167,7 +167,8 @@ export class MapObject implements TransactionTarget<string, Value | undefined>, 
     for (const writer of writers) {
       const before = this.#clocksBefore.get(writer);
       if (before === undefined) continue;
-      const part = this.replica.planFrom(writer, before);
+      // A relay pushes on news, not a catch-up: a peer that lacks a whole set asks for it.
+      const part = this.replica.planFrom(writer, before, true);
       appendAll(plan.proofs, part.proofs);
       appendAll(plan.entries, part.entries);
       appendAll(plan.ghosts, part.ghosts);
@@ -302,10 +303,10 @@ export class MapObject implements TransactionTarget<string, Value | undefined>, 
     this.proveOwn();
     if (push)
       this.#context.pushLocal(this.#channel, {
-      kind: 'map',
-      name: this.name,
-      ...this.replica.planFrom(self, before),
-    });
+        kind: 'map',
+        name: this.name,
+        ...this.replica.planFrom(self, before),
+      });
   }
 
   /**
