@@ -6,7 +6,7 @@
  * default) run first and are not counted, for every subject alike: a first run measures the
  * JIT compiling the code more than the code.
  *
- *   pnpm --filter @shoal/bench api [-- --keys 100000 --runs 5 --cpu --only set,transact,merge]
+ *   pnpm --filter @shoal/bench api [-- --keys 100000 --runs 5 --cpu --only set,transact,merge --ports core]
  *
  * `--cpu` divides by the process's CPU time instead of wall time: on a machine shared with
  * other jobs, wall time counts the turns others get, CPU time only our own work. For a
@@ -36,6 +36,7 @@ const { values } = parseArgs({
     cpu: { type: 'boolean', default: false },
     only: { type: 'string', default: 'set,transact,merge' },
     drop: { type: 'boolean', default: false },
+    ports: { type: 'string', default: 'node' },
   },
 });
 const keys = Number(values.keys);
@@ -84,16 +85,17 @@ const retain = (subject: string, made: unknown) => {
   if (!values.drop) previous.set(subject, made);
 };
 
-/** A node as `openNode` makes one on Node (its OpenSSL hashes and signatures), alone. */
+if (!['node', 'core'].includes(values.ports))
+  throw new Error(`--ports takes node or core: got ${values.ports}`);
+/**
+ * Hashes and signatures as `openNode` runs them on Node (OpenSSL), or with `--ports core`
+ * core's pure-JS defaults, as in a browser.
+ */
+const cryptoPorts = values.ports === 'node' ? { signer: nodeEd25519, sha256: nodeSha256 } : {};
+
+/** A node alone, with {@link cryptoPorts}. */
 async function localNode(storage = new MemoryStore() as MemoryStore | LmdbStore): Promise<Coordinator> {
-  return createNode({
-    id: 'bench',
-    timers: stillTimers,
-    storage,
-    membership: false,
-    signer: nodeEd25519,
-    sha256: nodeSha256,
-  });
+  return createNode({ id: 'bench', timers: stillTimers, storage, membership: false, ...cryptoPorts });
 }
 
 /** Shoal: `set` once per call, awaiting the last (all share one durable batch per turn). */
@@ -250,7 +252,7 @@ const row = (name: string) => {
   return `${name.padEnd(18)} best ${Math.round(best(name)).toLocaleString('en').padStart(9)}/s   median ${Math.round(median(rates)).toLocaleString('en').padStart(9)}/s`;
 };
 console.log(
-  `${keys.toLocaleString('en')} keys, ${runs} runs after ${warmup} warm-up, Node ${process.version}, one node, no peers, per ${values.cpu ? 'CPU' : 'wall'} second${values.drop ? ", each run's node or document dropped at once" : ''}`,
+  `${keys.toLocaleString('en')} keys, ${runs} runs after ${warmup} warm-up, Node ${process.version}, one node, no peers, ${values.ports} hashes and signatures, per ${values.cpu ? 'CPU' : 'wall'} second${values.drop ? ", each run's node or document dropped at once" : ''}`,
 );
 for (const name of results.keys()) console.log(row(name));
 const ratios = (['set', 'transact', 'merge'] as const)

@@ -1,3 +1,4 @@
+import { firstAfter } from '../clock/first-after.js';
 import {
   compareTimestamps,
   compareVersions,
@@ -11,10 +12,11 @@ import { nobleSha256, type Sha256 } from '../ports/sha256.js';
 import type { MapClock, MapDelta, MapGhost, MapProof } from '../protocol/sync-messages.js';
 import { valueDigest } from '../security/map-set-proofs.js';
 import { bytesEqual } from '../storage/bytes.js';
+import { placeOf } from './key-place.js';
 import type { StoredEntries } from './stored-entries.js';
 import type { Lacking } from './synced-object.js';
 import { type SetCheck, type SetSignature, VerifiedSets } from './verified-sets.js';
-import { type CutNode, type SetItem, WriterSet } from './writer-set.js';
+import { type CutNode, type SetItem, sliceIndexAt, WriterSet } from './writer-set.js';
 
 /** What one peer should receive for one map: the proofs, and the entries and ghosts they cover. */
 export interface MapDeltaPlan {
@@ -75,6 +77,8 @@ export class MapReplica {
   readonly #sha256: Sha256;
   /** Ghosts waiting for a newer entry, by key, with when they began to wait. */
   readonly #owed = new Map<string, Owed[]>();
+  /** Per writer, its items by part of the cut its last catch-up answer was planned from. */
+  readonly #parts = new Map<NodeId, { signed: SetSignature; depth: number; byNode: SetItem[][] }>();
 
   /**
    * @param stored where the map is kept when not in memory (ADR 0050).
@@ -430,23 +434,41 @@ export class MapReplica {
     const parts = known.parts;
     const sameCut = parts !== undefined && compareTimestamps(parts.version, signed.version) === 0;
     if (!sameCut) plan.proofs.push({ kind: 'cut', writer, signed, nodes });
+    const byNode = this.#partsOf(writer, signed, depth, nodes);
     // Parts until the limit: the peer's next digest says which it has proven, and the next
     // answer goes on from there.
     for (let at = 0; at < nodes.length; at++) {
       if (sameCut && ((parts.done[at >> 3] ?? 0) & (1 << (at & 7))) !== 0) continue;
-      const node = nodes[at] as CutNode;
-      // Read from the tree, whose slots know each key's place (no key is hashed again), in
-      // version order, so consecutive writes stay next to each other on the wire.
-      const part = set
-        .itemsIn(node.at)
-        .filter((item) => compareTimestamps(item, known) > 0)
-        .sort(compareTimestamps);
+      const all = byNode[at] as SetItem[];
+      const part = all.slice(firstAfter(all, known));
       if (part.length === 0) continue;
       const [entries, ghosts] = this.#split(plan, writer, part);
+      const node = nodes[at] as CutNode;
       plan.proofs.push({ kind: 'slice', writer, version: signed.version, at: node.at, entries, ghosts });
       if (plan.entries.length + plan.ghosts.length >= limit) return true;
     }
     return plan.entries.length + plan.ghosts.length >= limit;
+  }
+
+  /**
+   * `writer`'s items per node of its cut at `depth` (`nodes`), each part in version order:
+   * consecutive writes stay next to each other on the wire, and compress. Kept while `signed`
+   * is the writer's signature here (the set unchanged): a newcomer asks for the same cut once
+   * a round, and sorting each node's items read from the tree took a third of its catch-up.
+   */
+  #partsOf(writer: NodeId, signed: SetSignature, depth: number, nodes: readonly CutNode[]): SetItem[][] {
+    const kept = this.#parts.get(writer);
+    if (kept !== undefined && kept.signed === signed && kept.depth === depth) return kept.byNode;
+    const nodeAtIndex = new Int32Array(16 ** depth);
+    nodes.forEach((node, at) => {
+      const span = 16 ** (depth - node.at.depth);
+      nodeAtIndex.fill(at, node.at.index * span, (node.at.index + 1) * span);
+    });
+    const byNode: SetItem[][] = nodes.map(() => []);
+    for (const item of this.sets.newerThan(writer, ZERO_TIMESTAMP))
+      (byNode[nodeAtIndex[sliceIndexAt(placeOf(item.key), depth)] as number] as SetItem[]).push(item);
+    this.#parts.set(writer, { signed, depth, byNode });
+    return byNode;
   }
 
   /**

@@ -1,3 +1,4 @@
+import { firstAfter } from '../clock/first-after.js';
 import { compareTimestamps, type Timestamp, ZERO_TIMESTAMP } from '../clock/timestamp.js';
 import type { NodeId } from '../ids/node-id.js';
 import type { Sha256 } from '../ports/sha256.js';
@@ -392,16 +393,4 @@ function inRange(items: readonly SetItem[], from: Timestamp, to: Timestamp): boo
 
 function sliceKey(at: SliceAt): string {
   return `${at.depth}/${at.index}`;
-}
-
-/** Index of the first item of `list` (in version order) newer than `stamp`. */
-function firstAfter(list: readonly SetItem[], stamp: Timestamp): number {
-  let low = 0;
-  let high = list.length;
-  while (low < high) {
-    const middle = (low + high) >>> 1;
-    if (compareTimestamps(list[middle] as SetItem, stamp) <= 0) low = middle + 1;
-    else high = middle;
-  }
-  return low;
 }
