@@ -44,7 +44,7 @@ const dir = values.dir ?? join(tmpdir(), `shoal-large-${entries}`);
 const CHANNEL = 'bench';
 if (values.maps !== 'store' && values.maps !== 'memory') throw new Error('--maps must be store or memory');
 const limits = { maxKeysPerChannel: 2 * entries };
-/** The fill always keeps maps in the store: its index records are then written as it goes. */
+/** The fill always keeps maps in the store: its count records are then written as it goes. */
 const fillConfig = { mapEntries: 'store' as const, limits };
 const config = { mapEntries: values.maps === 'memory' ? ('memory' as const) : ('store' as const), limits };
 const udp = (port: number) => ({

@@ -22,7 +22,7 @@ import type { SetSignature } from '../sync/verified-sets.js';
 import { type ByteReader, readAll } from '../wire/byte-reader.js';
 import { ByteWriter } from '../wire/byte-writer.js';
 import type { ChannelState } from './channel-state.js';
-import { dropStoredMapIndexes, openStoredMaps } from './stored-maps.js';
+import { dropStoredMapCounts, openStoredMaps } from './stored-maps.js';
 
 /**
  * Restores a channel from storage into `state`: map entries (or, with `entryStore`, the maps
@@ -39,8 +39,8 @@ export async function loadChannel(
   const seen = (stamp: { wall: number; counter: number }) => {
     if (stamp.wall > high.wall || (stamp.wall === high.wall && stamp.counter > high.counter)) high = stamp;
   };
-  if (entryStore !== undefined) seen(await openStoredMaps(entryStore, state));
-  else await dropStoredMapIndexes(store, state.name);
+  if (entryStore !== undefined) await openStoredMaps(entryStore, state);
+  else await dropStoredMapCounts(store, state.name);
   // Every writer's set is rebuilt from the entries and ghosts (ADR 0058): a map kept in the
   // store reads its entries for that alone.
   for await (const [key, value] of store.scan(channelPrefix(RecordKind.MapEntry, state.name))) {

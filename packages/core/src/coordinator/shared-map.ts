@@ -176,11 +176,6 @@ export class MapObject implements TransactionTarget<string, Value | undefined>, 
     return { kind: 'map', name: this.name, ...plan };
   }
 
-  /** The newest version the map holds when it is kept in the store (zero otherwise, or empty). */
-  storedNewest(): Timestamp {
-    return this.#stored?.newest() ?? ZERO_TIMESTAMP;
-  }
-
   /** Loads a persisted entry (no persistence, no events), with its value digest. */
   load(entry: HeldMapEntry, changeSeq: number, digest: Uint8Array): void {
     entry.cursor = changeSeq;

@@ -1,59 +1,43 @@
-import { compareTimestamps, type Timestamp, ZERO_TIMESTAMP } from '../clock/timestamp.js';
 import { MAX_NAME_BYTES } from '../ids/channel-id.js';
 import { corruptChannel } from '../persistence/corrupt-channel.js';
 import { decodeMapRecord, encodeMapCountRecord } from '../persistence/records.js';
-import {
-  channelPrefix,
-  MapIndexKeys,
-  mapCountKey,
-  prefixRange,
-  RecordKind,
-} from '../persistence/storage-keys.js';
+import { channelPrefix, mapCountKey, prefixRange, RecordKind } from '../persistence/storage-keys.js';
 import type { BatchOperation, KeyValueStore } from '../ports/key-value-store.js';
 import type { SyncReadStore } from '../sync/stored-entries.js';
 import { readAll } from '../wire/byte-reader.js';
 import type { ChannelState } from './channel-state.js';
 
-/** Operations per batch while building or dropping index records: bounded memory at any size. */
+/** Operations per batch while dropping records: bounded memory at any size. */
 const CHUNK = 10_000;
 
 /**
- * Opens the maps of `state`'s channel kept in the store (`config.mapEntries: 'store'`, ADR
- * 0050) without reading their entries: a seek per map and per writer. A map whose entries were
- * written in memory mode (no count record) gets its index and count records built first, once.
- * Returns the newest version held, so the node's clock never issues one below it.
+ * Readies the maps of `state`'s channel kept in the store (`config.mapEntries: 'store'`, ADR
+ * 0050): a map whose entries were written in memory mode (no count record) gets its count
+ * record, once. The version index records stores kept before writer sets (ADR 0058) are
+ * dropped: nothing reads them now.
  */
-export async function openStoredMaps(store: SyncReadStore, state: ChannelState): Promise<Timestamp> {
+export async function openStoredMaps(store: SyncReadStore, state: ChannelState): Promise<void> {
+  await deleteAll(store, channelPrefix(RecordKind.MapIndex, state.name));
   const counted = new Set(await countedMaps(store, state.name));
   const entryPrefix = channelPrefix(RecordKind.MapEntry, state.name);
   const end = prefixRange(entryPrefix).end;
   let start = entryPrefix;
-  const names = new Set(counted);
   for (;;) {
     const [first] = [...store.scanSync({ start, end, limit: 1 })];
     if (first === undefined) break;
     const name = objectName(first[0], state.name);
-    names.add(name);
-    if (!counted.has(name)) await buildIndex(store, state.name, name);
+    if (!counted.has(name)) await countEntries(store, state.name, name);
     start = prefixRange(channelPrefix(RecordKind.MapEntry, state.name, name)).end;
   }
-  let newest = ZERO_TIMESTAMP;
-  for (const name of names) {
-    const held = state.map(name).storedNewest();
-    if (compareTimestamps(held, newest) > 0) newest = held;
-  }
-  return newest;
 }
 
 /**
- * Drops the index and count records of `channel`'s maps (a node opened in memory mode): its
- * writes will not keep them, so a later open in store mode builds them again from the entries.
+ * Drops the count records of `channel`'s maps, and any version index records (a node opened
+ * in memory mode): its writes will not keep them, so a later open in store mode counts again.
  */
-export async function dropStoredMapIndexes(store: KeyValueStore, channel: string): Promise<void> {
-  for (const name of await countedMaps(store, channel)) {
-    await deleteAll(store, new MapIndexKeys(channel, name).prefix);
-    await store.delete(mapCountKey(channel, name));
-  }
+export async function dropStoredMapCounts(store: KeyValueStore, channel: string): Promise<void> {
+  await deleteAll(store, channelPrefix(RecordKind.MapIndex, channel));
+  for (const name of await countedMaps(store, channel)) await store.delete(mapCountKey(channel, name));
 }
 
 /** Names of `channel`'s maps that have a count record. */
@@ -64,28 +48,17 @@ async function countedMaps(store: KeyValueStore, channel: string): Promise<strin
   return names;
 }
 
-/** Writes the index records and the count record of map `name` from its entries. */
-async function buildIndex(store: SyncReadStore, channel: string, name: string): Promise<void> {
-  const keys = new MapIndexKeys(channel, name);
-  await deleteAll(store, keys.prefix);
+/** Writes the count record of map `name` from its entries. */
+async function countEntries(store: SyncReadStore, channel: string, name: string): Promise<void> {
   let live = 0;
   let total = 0;
-  let batch: BatchOperation[] = [];
   for await (const [key, value] of store.scan(channelPrefix(RecordKind.MapEntry, channel, name))) {
     const record = decodeMapRecord(key, value);
     if (!record.ok) throw corruptChannel(channel, record.error);
-    const entry = record.value;
     total++;
-    if (entry.value !== undefined) live++;
-    batch.push({ type: 'put', key: keys.key(entry.writer, entry, entry.key), value: new Uint8Array(0) });
-    if (batch.length >= CHUNK) {
-      await store.batch(batch);
-      batch = [];
-    }
+    if (record.value.value !== undefined) live++;
   }
-  // The count record last: until it lands, the next open builds the index again.
-  batch.push({ type: 'put', key: mapCountKey(channel, name), value: encodeMapCountRecord({ live, total }) });
-  await store.batch(batch);
+  await store.put(mapCountKey(channel, name), encodeMapCountRecord({ live, total }));
 }
 
 async function deleteAll(store: KeyValueStore, prefix: Uint8Array): Promise<void> {

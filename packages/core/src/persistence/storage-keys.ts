@@ -1,9 +1,5 @@
-import type { Timestamp } from '../clock/timestamp.js';
-import { MAX_NAME_BYTES } from '../ids/channel-id.js';
 import type { NodeId } from '../ids/node-id.js';
 import type { KeyRange } from '../ports/key-value-store.js';
-import { MAX_WIRE_KEY_BYTES } from '../protocol/sync-codec.js';
-import { readAll } from '../wire/byte-reader.js';
 import { ByteWriter, varintSize } from '../wire/byte-writer.js';
 import { utf8Length } from '../wire/utf8-length.js';
 import { stringBound, writeRawAt, writeStringAt } from '../wire/write-at.js';
@@ -31,7 +27,7 @@ export const RecordKind = {
   ChannelSync: 6,
   /** An author's proof of a stream up to one entry: channel, stream, author, seq → signature, key (ADR 0054). */
   StreamProof: 7,
-  /** A map entry by writer and version (a map kept in the store, ADR 0050): channel, map, writer, wall, counter → key. */
+  /** Was a map kept in the store's index by writer and version (ADR 0050); writer sets replaced it (ADR 0058) and an open drops such records. */
   MapIndex: 8,
   /** How many keys a map kept in the store holds: channel, map → live keys, all keys (ADR 0050). */
   MapCount: 9,
@@ -108,101 +104,6 @@ export class MapEntryKeys {
 /** Key of the count record of a map kept in the store. */
 export function mapCountKey(channel: string, map: string): Uint8Array {
   return channelPrefix(RecordKind.MapCount, channel, map);
-}
-
-/**
- * Builds the keys of one map's index records (ADR 0050): the writer, the version's wall (8
- * bytes) and counter (4 bytes) big-endian, then the entry's key, so a range scan returns a
- * writer's entries in version order, and two entries of one version (a faulty writer's) keep
- * a record each. The records' values are empty.
- */
-export class MapIndexKeys {
-  /** The prefix of every index record of the map. */
-  readonly prefix: Uint8Array;
-
-  constructor(channel: string, map: string) {
-    this.prefix = channelPrefix(RecordKind.MapIndex, channel, map);
-  }
-
-  /** The prefix of `writer`'s index records. */
-  writer(writer: string): Uint8Array {
-    return new ByteWriter(this.prefix.length + 2 + writer.length * 3)
-      .writeRaw(this.prefix)
-      .writeString(writer)
-      .finish();
-  }
-
-  /** The key of the index record of `writer`'s entry of `key` at `stamp`. */
-  key(writer: string, stamp: Timestamp, key: string): Uint8Array {
-    const path = this.writer(writer);
-    return new ByteWriter(path.length + STAMP_BYTES + stringBound(key))
-      .writeRaw(path)
-      .writeRaw(stampBytes(stamp))
-      .writeString(key)
-      .finish();
-  }
-
-  /** The least key of `writer`'s index records above every one at `stamp`. */
-  after(writer: string, stamp: Timestamp): Uint8Array {
-    const path = this.writer(writer);
-    const bytes = new Uint8Array(path.length + STAMP_BYTES);
-    bytes.set(path);
-    bytes.set(stampBytes(stamp), path.length);
-    // Plus one, as a big-endian number: a stamp is never all 0xff bytes.
-    let at = bytes.length - 1;
-    while (bytes[at] === 0xff) bytes[at--] = 0;
-    bytes[at] = (bytes[at] as number) + 1;
-    return bytes;
-  }
-
-  /** The version and entry key in index key `key` of a writer whose prefix is `pathLength` long. */
-  static parse(key: Uint8Array, pathLength: number): { stamp: Timestamp; key: string } | undefined {
-    if (key.length < pathLength + STAMP_BYTES) return undefined;
-    const u32 = (from: number) =>
-      (((key[from] as number) << 24) |
-        ((key[from + 1] as number) << 16) |
-        ((key[from + 2] as number) << 8) |
-        (key[from + 3] as number)) >>>
-      0;
-    const at = pathLength;
-    const entryKey = readAll(key.subarray(at + STAMP_BYTES), (reader) =>
-      reader.readString(MAX_WIRE_KEY_BYTES),
-    );
-    if (!entryKey.ok) return undefined;
-    return {
-      stamp: { wall: u32(at) * 0x1_0000_0000 + u32(at + 4), counter: u32(at + 8) },
-      key: entryKey.value,
-    };
-  }
-
-  /** The writer in index key `key`, or undefined when it does not parse. */
-  writerOf(key: Uint8Array): string | undefined {
-    const parsed = readAll(key.subarray(this.prefix.length), (reader) => {
-      const writer = reader.readString(MAX_NAME_BYTES);
-      reader.skip(reader.remaining);
-      return writer;
-    });
-    return parsed.ok ? parsed.value : undefined;
-  }
-}
-
-/** Bytes of a version in an index key: wall (8) and counter (4), big-endian. */
-const STAMP_BYTES = 12;
-
-/** A version as an index key holds it: wall (8 bytes) and counter (4 bytes), big-endian. */
-function stampBytes(stamp: Timestamp): Uint8Array {
-  const bytes = new Uint8Array(STAMP_BYTES);
-  writeU32At(bytes, 0, Math.floor(stamp.wall / 0x1_0000_0000));
-  writeU32At(bytes, 4, stamp.wall % 0x1_0000_0000);
-  writeU32At(bytes, 8, stamp.counter);
-  return bytes;
-}
-
-function writeU32At(bytes: Uint8Array, at: number, value: number): void {
-  bytes[at] = value >>> 24;
-  bytes[at + 1] = (value >>> 16) & 0xff;
-  bytes[at + 2] = (value >>> 8) & 0xff;
-  bytes[at + 3] = value & 0xff;
 }
 
 /** Key of a map's synced clock for `writer`. */

@@ -93,10 +93,7 @@ export class MapReplica {
     this.#sha256 = sha256;
     this.sets = new VerifiedSets(sha256);
     const observe = (entry: MapEntry, replaced: MapEntry | undefined): void => {
-      if (stored !== undefined) {
-        if (replaced !== undefined) stored.removed(replaced);
-        stored.add(entry);
-      }
+      stored?.changed();
       // A writer replacing its own entry replaces its item too (a peer's, proven before it is
       // applied; this node's own, when durable).
       if (ghosted !== undefined && replaced !== undefined && replaced.writer !== entry.writer) {
