@@ -100,14 +100,14 @@ describe("maps kept in the store (config.mapEntries 'store')", () => {
     const expected = await writeSome(node, 'a', 200);
     await node.dispose();
 
-    node = await open(disk, 'store'); // indexes the entries written in memory mode, once
+    node = await open(disk, 'store'); // counts the entries written in memory mode, once
     await expectHolds(node, expected);
     for (const [key, value] of await writeSome(node, 'b', 120)) expected.set(key, value);
     for (let i = 1; i < 120; i += 5) expected.delete(`k${i}`);
     await expectHolds(node, expected);
     await node.dispose();
 
-    node = await open(disk, 'memory'); // drops the index: its writes will not keep it
+    node = await open(disk, 'memory'); // drops the counts: its writes will not keep them
     await expectHolds(node, expected);
     const map = (await node.channel('c')).map('m');
     await map.set('k7', 'memory-again');
@@ -116,7 +116,33 @@ describe("maps kept in the store (config.mapEntries 'store')", () => {
     expected.delete('k9');
     await node.dispose();
 
-    node = await open(disk, 'store'); // indexes again, from the entries as they are now
+    node = await open(disk, 'store'); // counts again, from the entries as they are now
+    await expectHolds(node, expected);
+    await node.dispose();
+  });
+
+  it('drop the version index records a store kept before writer sets (ADR 0058), and write none', async () => {
+    const disk = new CountingStore();
+    let node = await open(disk, 'store');
+    const expected = await writeSome(node, 'a', 50);
+    await node.dispose();
+    const indexRecords = async () => {
+      let count = 0;
+      for await (const _ of disk.scan(new Uint8Array([RecordKind.MapIndex]))) count++;
+      return count;
+    };
+    expect(await indexRecords()).toBe(0);
+    // Records as a store from before held them: opening drops them, and the map reads the same.
+    const old = Array.from({ length: 5 }, (_, i) => ({
+      type: 'put' as const,
+      key: new Uint8Array([RecordKind.MapIndex, 1, 99, i]),
+      value: new Uint8Array(0),
+    }));
+    await disk.batch(old);
+    expect(await indexRecords()).toBe(5);
+    node = await open(disk, 'store');
+    await node.channel('c');
+    expect(await indexRecords()).toBe(0);
     await expectHolds(node, expected);
     await node.dispose();
   });
