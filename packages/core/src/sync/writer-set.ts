@@ -167,6 +167,16 @@ export class WriterSet {
    * slice's path leads up from. Computed from the items, whatever shape this tree has there.
    */
   sliceHash(slice: SliceAt): Uint8Array {
+    // Where the tree has a node at the slice, its hash (kept, and reused for the root): a
+    // node's shape is a function of its items, so it hashes as the slice's items alone would.
+    let node = this.#root;
+    let depth = 0;
+    for (; depth < slice.depth && !node.leaf; depth++) {
+      const child = node.children[nibbleOfIndex(slice, depth)];
+      if (child === undefined) return hashLeaf(this.#sha256, []);
+      node = child;
+    }
+    if (depth === slice.depth) return this.#hash(node, depth);
     const slots: Slot[] = [];
     collect(this.#root, 0, slice, (slot) => slots.push(slot));
     return hashSlots(this.#sha256, slots, slice.depth);
