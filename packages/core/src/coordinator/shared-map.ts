@@ -445,7 +445,10 @@ export class MapObject implements TransactionTarget<string, Value | undefined>, 
       const signed = sets.signatureOf(writer);
       if (signed === undefined || signed === before) continue;
       this.#persistSignature(writer, signed);
-      this.#clocksBefore.set(writer, before?.version ?? ZERO_TIMESTAMP);
+      // News to push on came in a whole proof; a catch-up by slices is not pushed on (a peer
+      // that lacks a whole set asks for it), nor planned for it.
+      if (delta.proofs.some((proof) => proof.kind === 'whole' && proof.writer === writer))
+        this.#clocksBefore.set(writer, before?.version ?? ZERO_TIMESTAMP);
     }
     for (const liar of this.replica.settle(proven.ghosts, context.hlc.physical())) {
       this.#deleteSignature(liar);
