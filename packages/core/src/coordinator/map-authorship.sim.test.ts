@@ -1,5 +1,4 @@
 import { fcParams } from '@shoal/testkit';
-import { SimulatedNetwork } from '@shoal/transport-memory';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MAX_WALL } from '../clock/timestamp.js';
@@ -9,10 +8,8 @@ import { ErrorCode } from '../errors/shoal-error.js';
 import type { NodeId } from '../ids/node-id.js';
 import { MessageType } from '../protocol/message-type.js';
 import { encodeDelta, type OutgoingObject } from '../protocol/sync-codec.js';
-import { Keyring } from '../security/keyring.js';
-import { pairedPeer } from '../test-support/paired-peer.js';
+import { attackedCluster } from '../test-support/attacked-cluster.js';
 import { SignedMapWriter } from '../test-support/signed-map.js';
-import { createNode } from './create-node.js';
 import type { SharedMap } from './shared-map.js';
 
 const HONEST = ['n0', 'n1', 'n2', 'n3'];
@@ -88,15 +85,12 @@ describe('a keyed member writing map entries in other writers names (ADR 0058, s
   it('gets no forged entry onto any honest replica, and honest replicas stay identical', async () => {
     await fc.assert(
       fc.asyncProperty(fc.nat(), fc.array(opArb, { minLength: 5, maxLength: 40 }), async (seed, ops) => {
-        const net = new SimulatedNetwork({ seed, latency: { min: 1, max: 10 } });
-        const nodes = await Promise.all(
-          HONEST.map((id) => createNode({ id, ...net.nodePorts(id), secret: SECRET })),
-        );
-        const maps: SharedMap[] = [];
-        for (const node of nodes) maps.push((await node.channel('c')).map('m'));
         // The member attacks a cluster that formed: each node has met the others.
-        await net.runFor(3000);
-        const mallory = pairedPeer(net, 'mallory', new Keyring('shoal', [SECRET]), MALLORY_KEY);
+        const cluster = await attackedCluster(seed, HONEST, SECRET, MALLORY_KEY, async (node) =>
+          (await node.channel('c')).map('m'),
+        );
+        const { net, nodes, mallory } = cluster;
+        const maps: SharedMap[] = cluster.objects;
         const send = (to: number, object: OutgoingObject) => {
           const node = nodes[to];
           if (node === undefined) return;

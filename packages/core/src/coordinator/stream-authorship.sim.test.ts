@@ -1,5 +1,4 @@
 import { fcParams } from '@shoal/testkit';
-import { SimulatedNetwork } from '@shoal/transport-memory';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { StreamEntry } from '../crdt/event-log.js';
@@ -7,11 +6,9 @@ import { ErrorCode } from '../errors/shoal-error.js';
 import type { NodeId } from '../ids/node-id.js';
 import { MessageType } from '../protocol/message-type.js';
 import { encodeDelta } from '../protocol/sync-codec.js';
-import { Keyring } from '../security/keyring.js';
-import { pairedPeer } from '../test-support/paired-peer.js';
+import { attackedCluster } from '../test-support/attacked-cluster.js';
 import { signedStream } from '../test-support/signed-stream.js';
 import { type StreamNetOp, showEntry, streamNetOps } from '../test-support/stream-sim-ops.js';
-import { createNode } from './create-node.js';
 import type { SharedStream } from './shared-stream.js';
 
 const HONEST = ['n0', 'n1', 'n2', 'n3'];
@@ -62,15 +59,12 @@ describe('a keyed member writing in other authors names (ADR 0054, simulated, se
   it('gets no forged entry onto any honest replica, and honest replicas stay identical', async () => {
     await fc.assert(
       fc.asyncProperty(fc.nat(), fc.array(opArb, { minLength: 5, maxLength: 40 }), async (seed, ops) => {
-        const net = new SimulatedNetwork({ seed, latency: { min: 1, max: 10 } });
-        const nodes = await Promise.all(
-          HONEST.map((id) => createNode({ id, ...net.nodePorts(id), secret: SECRET })),
-        );
-        const streams: SharedStream[] = [];
-        for (const node of nodes) streams.push((await node.channel('c')).stream('s'));
         // The member attacks a cluster that formed: each node has met the others.
-        await net.runFor(3000);
-        const mallory = pairedPeer(net, 'mallory', new Keyring('shoal', [SECRET]), MALLORY_KEY);
+        const cluster = await attackedCluster(seed, HONEST, SECRET, MALLORY_KEY, async (node) =>
+          (await node.channel('c')).stream('s'),
+        );
+        const { net, nodes, mallory } = cluster;
+        const streams: SharedStream[] = cluster.objects;
         const forge = (to: number, entries: StreamEntry[]) => {
           const node = nodes[to];
           if (node === undefined) return;

@@ -2,16 +2,13 @@ import { fcParams } from '@shoal/testkit';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compareVersions, type Timestamp } from '../clock/timestamp.js';
-import { encodeValue } from '../codec/encode-value.js';
 import { type MapEntry, mapEntry } from '../crdt/lww-map.js';
-import type { Value } from '../crdt/value.js';
 import type { NodeId } from '../ids/node-id.js';
 import { nobleEd25519 } from '../ports/signer.js';
 import type { MapClock, MapGhost, MapProof } from '../protocol/sync-messages.js';
 import { mapSetMessage } from '../security/map-set-proofs.js';
-import { bytesEqual } from '../storage/bytes.js';
+import { digestOfValue, replicaKeys } from '../test-support/replica-keys.js';
 import { type MapDeltaPlan, MapReplica } from './map-replica.js';
-import type { SetCheck } from './verified-sets.js';
 import type { SetItem } from './writer-set.js';
 
 const MAP = 'm';
@@ -19,25 +16,9 @@ const WRITERS = ['w0', 'w1', 'w2'] as NodeId[];
 /** Nodes 0..2 are the writers' own; 3 and 4 relay only. */
 const NODES = 5;
 
-const SECRETS = WRITERS.map((_, i) => new Uint8Array(32).fill(i + 1));
-const PUBLIC_KEYS = new Map(
-  WRITERS.map((writer, i) => [writer, nobleEd25519.publicKey(SECRETS[i] as Uint8Array)]),
-);
-
-const check: SetCheck = (writer, signed, root) => {
-  const key = PUBLIC_KEYS.get(writer);
-  return (
-    key !== undefined &&
-    bytesEqual(signed.publicKey, key) &&
-    nobleEd25519.verify(key, mapSetMessage(MAP, writer, signed.version, root), signed.signature)
-  );
-};
-
-function digestOf(replica: MapReplica, value: Value | undefined): Uint8Array {
-  if (value === undefined) return replica.digestOf(undefined);
-  const bytes = encodeValue(value);
-  return replica.digestOf(bytes, 0, bytes.length);
-}
+const { secrets, check } = replicaKeys(MAP, WRITERS);
+const SECRETS = WRITERS.map((writer) => secrets.get(writer) as Uint8Array);
+const digestOf = digestOfValue;
 
 type Op =
   | { readonly write: number; readonly step: number; readonly batch: ReadonlyArray<[string, number | null]> }

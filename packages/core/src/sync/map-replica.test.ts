@@ -1,15 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { type Timestamp, ZERO_TIMESTAMP } from '../clock/timestamp.js';
-import { encodeValue } from '../codec/encode-value.js';
 import { type MapEntry, mapEntry } from '../crdt/lww-map.js';
 import type { Value } from '../crdt/value.js';
 import type { NodeId } from '../ids/node-id.js';
 import { nobleEd25519 } from '../ports/signer.js';
 import type { MapClock, MapDelta, MapGhost, MapProof } from '../protocol/sync-messages.js';
 import { mapSetMessage } from '../security/map-set-proofs.js';
-import { bytesEqual } from '../storage/bytes.js';
+import { digestOfValue, replicaKeys } from '../test-support/replica-keys.js';
 import { type MapDeltaPlan, MapReplica, type ProvenDelta } from './map-replica.js';
-import type { SetCheck } from './verified-sets.js';
 import type { SetItem } from './writer-set.js';
 
 const MAP = 'm';
@@ -19,29 +17,8 @@ const Y = 'y' as NodeId;
 /** A keyed member that forges: it signs with its own key. */
 const F = 'f' as NodeId;
 
-const SECRETS = new Map<NodeId, Uint8Array>(
-  [W, X, Y, F].map((id, i): [NodeId, Uint8Array] => [id, new Uint8Array(32).fill(i + 1)]),
-);
-const PUBLIC_KEYS = new Map<NodeId, Uint8Array>(
-  [...SECRETS].map(([id, secret]): [NodeId, Uint8Array] => [id, nobleEd25519.publicKey(secret)]),
-);
-
-/** The check a node makes: the writer's own key, and a valid Ed25519 signature over the root. */
-const check: SetCheck = (writer, signed, root) => {
-  const key = PUBLIC_KEYS.get(writer);
-  return (
-    key !== undefined &&
-    bytesEqual(signed.publicKey, key) &&
-    nobleEd25519.verify(key, mapSetMessage(MAP, writer, signed.version, root), signed.signature)
-  );
-};
-
-/** The digest of a value as its encoded bytes travel (a tombstone's for `undefined`). */
-function digestOf(replica: MapReplica, value: Value | undefined): Uint8Array {
-  if (value === undefined) return replica.digestOf(undefined);
-  const bytes = encodeValue(value);
-  return replica.digestOf(bytes, 0, bytes.length);
-}
+const { secrets: SECRETS, check } = replicaKeys(MAP, [W, X, Y, F]);
+const digestOf = digestOfValue;
 
 /**
  * `writer` writes a batch on its own node `node`, one write per wall from `wall` (`undefined`
