@@ -47,8 +47,12 @@ describe('own writes made with no peer are proven when a peer comes (simulated, 
         });
         expect(settled, `seed ${seed}: ${view(read)} vs ${expected}`).toBe(true);
         // Deletes too: a key the writer deleted reads as deleted, with the delete's version.
-        for (const key of ['k0', 'k1', 'k2', 'k3', 'k4', 'k5'])
-          expect(read.getEntry(key)?.wall, `seed ${seed}: ${key}`).toBe(written.getEntry(key)?.wall);
+        for (const key of ['k0', 'k1', 'k2', 'k3', 'k4', 'k5']) {
+          const theirs = written.getEntry(key);
+          const ours = read.getEntry(key);
+          expect(ours?.version, `seed ${seed}: ${key}`).toEqual(theirs?.version);
+          expect(ours?.deleted, `seed ${seed}: ${key}`).toBe(theirs?.deleted);
+        }
         expect(newcomer.health().errors[ErrorCode.AuthFailed] ?? 0).toBe(0);
         await Promise.all([alone.dispose({ leave: false }), newcomer.dispose({ leave: false })]);
       }),
