@@ -5,9 +5,9 @@ import { SimulatedNetwork } from '@shoal/transport-memory';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { NodeId } from '../ids/node-id.js';
+import { nobleEd25519 } from '../ports/signer.js';
 import type { OutgoingObject } from '../protocol/sync-codec.js';
 import { hostilePeer } from '../test-support/hostile-peer.js';
-import { nodeSigner } from '../test-support/node-signer.js';
 import { joinObjects, SignedMapWriter } from '../test-support/signed-map.js';
 import type { Coordinator } from './coordinator.js';
 import { createNode } from './create-node.js';
@@ -71,8 +71,8 @@ async function strangers(
   const feed = hostilePeer(net, 'feeder');
   for (const to of ['a', 'b']) net.setLinkLoss('feeder', to, 0);
   // Hundreds of writers' signed sets to check: OpenSSL's Ed25519, as nodes on Node run it.
-  const a = await createNode({ id: 'a', ...net.nodePorts('a'), signer: nodeSigner });
-  const b = await createNode({ id: 'b', ...net.nodePorts('b'), signer: nodeSigner });
+  const a = await createNode({ id: 'a', ...net.nodePorts('a'), signer: nobleEd25519 });
+  const b = await createNode({ id: 'b', ...net.nodePorts('b'), signer: nobleEd25519 });
   // In pieces that fit a datagram (a writer's signed set takes about 130 bytes).
   for (let i = 0; i < Math.max(writersA.length, writersB.length); i += 6) {
     if (i < writersA.length) feed('a', 'c', manyWriters(writersA.slice(i, i + 6)));

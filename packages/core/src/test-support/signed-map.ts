@@ -2,11 +2,11 @@ import { compareTimestamps, type Timestamp, ZERO_TIMESTAMP } from '../clock/time
 import type { MapEntry } from '../crdt/lww-map.js';
 import type { NodeId } from '../ids/node-id.js';
 import { nobleSha256 } from '../ports/sha256.js';
+import { nobleEd25519 } from '../ports/signer.js';
 import type { EncodedMapEntry, OutgoingObject } from '../protocol/sync-codec.js';
 import type { MapGhost, MapProof } from '../protocol/sync-messages.js';
 import { mapSetMessage, valueDigest } from '../security/map-set-proofs.js';
 import { WriterSet } from '../sync/writer-set.js';
-import { nodeSigner } from './node-signer.js';
 
 /**
  * A writer's side of one map's signed set (ADR 0058), for tests that send hand-made deltas:
@@ -64,11 +64,11 @@ export class SignedMapWriter {
 
   #signed(from: Timestamp, entries: readonly EncodedMapEntry[]): OutgoingObject {
     const at = this.#version;
-    const signature = nodeSigner.sign(
+    const signature = nobleEd25519.sign(
       this.secretKey,
       mapSetMessage(this.map, this.writer, at, this.#set.root()),
     );
-    const publicKey = nodeSigner.publicKey(this.secretKey);
+    const publicKey = nobleEd25519.publicKey(this.secretKey);
     return {
       kind: 'map',
       name: this.map,
